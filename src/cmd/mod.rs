@@ -1,0 +1,105 @@
+//! Subcommands of the `ackreg` binary, one module each, and the error type
+//! the binary shows to people.
+
+use std::fmt::Display;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ackreg::Hint;
+
+mod render;
+
+/// Render official rules as a reproducible PDF and keep a verifiable register
+/// of signed acknowledgements.
+///
+/// The administration renders the rules and seals the register, employees
+/// sign that they have read them, auditors verify everything offline.
+///
+/// Exit codes: 0 success or valid, 1 verification failed, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "ackreg", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Render(render::Args),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Render(args) => render::run(args),
+    }
+}
+
+/// An error as shown to a person: one `error:` line, optional `hint:` line,
+/// and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+}
+
+impl CliError {
+    /// Unusable input or a failed operation: exit code 2.
+    pub fn input(message: impl Display) -> Self {
+        CliError {
+            message: message.to_string(),
+            hint: None,
+            code: 2,
+        }
+    }
+
+    /// Adds a hint line.
+    pub fn with_hint(mut self, hint: Option<String>) -> Self {
+        if hint.is_some() {
+            self.hint = hint;
+        }
+        self
+    }
+
+    /// Wraps a library error, naming the file it concerns.
+    #[allow(dead_code)]
+    pub fn file<E: std::error::Error + Hint>(path: &Path, err: E) -> Self {
+        let mut e = Self::lib(err);
+        e.message = format!("{}: {}", path.display(), e.message);
+        e
+    }
+
+    /// Wraps a library error whose message already names what it concerns.
+    pub fn lib<E: std::error::Error + Hint>(err: E) -> Self {
+        let mut message = err.to_string();
+        let mut source = err.source();
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            source = s.source();
+        }
+        CliError::input(message).with_hint(err.hint())
+    }
+
+    /// Prints the error to standard error.
+    pub fn print(&self) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "error: {}", self.message);
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(stderr, "hint: {hint}");
+        }
+    }
+}
+
+/// Writes lines to standard output; a closed pipe is not an error.
+pub fn out(text: impl Display) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}

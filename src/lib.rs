@@ -1,0 +1,38 @@
+//! ackreg: render official rules as a reproducible PDF, collect signed
+//! acknowledgements that employees have read them, and seal those into a
+//! register that an auditor can verify offline.
+//!
+//! The library never prints or prompts; the `ackreg` binary is a thin layer
+//! over these modules, one noun per module:
+//!
+//! - [`render`]: Typst templates to deterministic PDF bytes.
+//! - [`fsutil`]: crash-safe file writing (temporary file, sync, rename).
+//! - [`keys`]: Ed25519 keys on disk (PKCS#8 / SPKI PEM) and key ids.
+//! - [`keyring`]: the employees and their public keys.
+//! - [`document`]: a PDF identified by its SHA-256 and title.
+//! - [`dsse`]: DSSE v1 envelopes and their pre-authentication encoding.
+//! - [`ack`]: the acknowledgement payload and its verification steps.
+//! - [`encoding`], [`text`]: strict hex/base64 and rules for text fields.
+#![forbid(unsafe_code)]
+
+pub mod fsutil;
+pub mod render;
+
+pub mod ack;
+pub mod document;
+pub mod dsse;
+pub mod encoding;
+pub mod keyring;
+pub mod keys;
+pub mod text;
+
+/// An error that can tell a person what to do about it.
+///
+/// Every library error enum implements this so that the binary can print an
+/// `error:` line followed by a `hint:` line.
+pub trait Hint {
+    /// A short recommendation, or `None` when the message says it all.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
