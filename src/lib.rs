@@ -24,7 +24,10 @@ pub mod dsse;
 pub mod encoding;
 pub mod keyring;
 pub mod keys;
+pub mod pdf;
+pub mod register;
 pub mod text;
+pub mod verify;
 
 /// An error that can tell a person what to do about it.
 ///

@@ -162,8 +162,9 @@ pub struct RenderInput {
     pub mode: Mode,
     /// Annex rows.
     pub rows: Vec<AnnexRow>,
-    /// Lines printed under the annex table.
-    pub footer: Vec<String>,
+    /// Label and value pairs printed under the annex table (the register's
+    /// particulars: hashes, key ids, sealing time).
+    pub footer: Vec<(String, String)>,
     /// A file to attach.
     pub attachment: Option<Attachment>,
 }
@@ -392,7 +393,16 @@ fn to_inputs(input: &RenderInput) -> Dict {
         })
         .collect();
     d.insert("rows".into(), Value::Array(rows));
-    let footer: Array = input.footer.iter().map(|s| str_value(s)).collect();
+    let footer: Array = input
+        .footer
+        .iter()
+        .map(|(label, value)| {
+            let mut pair = Dict::new();
+            pair.insert("label".into(), str_value(label));
+            pair.insert("value".into(), str_value(value));
+            Value::Dict(pair)
+        })
+        .collect();
     d.insert("footer".into(), Value::Array(footer));
     if let Some(a) = &input.attachment {
         d.insert("attachment-name".into(), str_value(&a.name));

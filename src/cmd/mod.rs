@@ -10,7 +10,15 @@ use clap::{Parser, Subcommand};
 
 use ackreg::Hint;
 
+mod audit;
+mod demo;
+mod keygen;
+mod keyring;
+mod passphrase;
+mod register;
 mod render;
+mod sign;
+mod verify;
 
 /// Render official rules as a reproducible PDF and keep a verifiable register
 /// of signed acknowledgements.
@@ -28,13 +36,25 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(demo::Args),
     Render(render::Args),
+    Keygen(keygen::Args),
+    Keyring(keyring::Args),
+    Sign(sign::Args),
+    Register(register::Args),
+    Verify(verify::Args),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Render(args) => render::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Keyring(args) => keyring::run(args),
+        Command::Sign(args) => sign::run(args),
+        Command::Register(args) => register::run(args),
+        Command::Verify(args) => verify::run(args),
     }
 }
 
@@ -66,7 +86,6 @@ impl CliError {
     }
 
     /// Wraps a library error, naming the file it concerns.
-    #[allow(dead_code)]
     pub fn file<E: std::error::Error + Hint>(path: &Path, err: E) -> Self {
         let mut e = Self::lib(err);
         e.message = format!("{}: {}", path.display(), e.message);

@@ -1,0 +1,212 @@
+//! The register half of `ackreg verify`: audit a sealed register, given as
+//! its JSON file or as the annex PDF that carries it, and print a table of
+//! verdicts (or JSON for machines).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use ackreg::ack::Outcome;
+use ackreg::keys::{self, KeyId};
+use ackreg::register;
+use ackreg::render::Template;
+use ackreg::verify::{self, IssuerKey, RegisterReport, RegisterStep};
+use serde::Serialize;
+
+use super::{out, CliError};
+
+/// What the auditor gives besides the register.
+pub struct AuditArgs<'a> {
+    /// `--issuer`: a PEM public key file or a 64-digit key id.
+    pub issuer: Option<&'a str>,
+    /// `--document`: the rules PDF.
+    pub document: Option<&'a Path>,
+    /// `--template`: the template the annex was rendered with.
+    pub template: Option<&'a Path>,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// Reads the auditor's issuer key: a key id (64 hex digits) or a PEM file.
+fn issuer_key(arg: Option<&str>) -> Result<IssuerKey, CliError> {
+    let Some(arg) = arg else {
+        return Err(
+            CliError::input("--issuer is required to verify a register").with_hint(Some(
+                "give the issuer's public key as a PEM file or its 64-digit key id".into(),
+            )),
+        );
+    };
+    if arg.len() == 64 && arg.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return KeyId::from_hex(arg)
+            .map(IssuerKey::KeyId)
+            .map_err(|e| CliError::input(format!("--issuer {arg}: {e}")));
+    }
+    let path = Path::new(arg);
+    let pem = std::fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot read the issuer key: {e}",
+            path.display()
+        ))
+    })?;
+    keys::decode_public_key(&pem)
+        .map(IssuerKey::Key)
+        .map_err(|e| CliError::file(path, e))
+}
+
+/// Verifies a register file (`pdf == false`) or an annex PDF.
+pub fn run(path: &Path, bytes: &[u8], pdf: bool, args: &AuditArgs) -> Result<ExitCode, CliError> {
+    let issuer = issuer_key(args.issuer)?;
+    let document = match args.document {
+        Some(d) => Some(ackreg::document::sha256(&std::fs::read(d).map_err(
+            |e| CliError::input(format!("{}: cannot read the document: {e}", d.display())),
+        )?)),
+        None => None,
+    };
+    let template = match args.template {
+        Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
+        None => Template::builtin(),
+    };
+    let register_bytes = if pdf {
+        ackreg::pdf::attachment(bytes, register::ATTACHMENT_NAME)
+            .map_err(|e| CliError::file(path, e))?
+    } else {
+        bytes.to_vec()
+    };
+
+    let mut report = verify::verify_register(&register_bytes, &issuer, document.as_ref());
+
+    // 9. For an annex PDF: its pages are exactly the rendering of the
+    //    sealed register it carries, so what a person reads is what is sealed.
+    if pdf {
+        let outcome = match (&report.body, report.is_valid()) {
+            (Some(body), true) => {
+                let input =
+                    register::annex_input(&register_bytes, body, register::annex_rows(body));
+                match template.render(&input) {
+                    Ok(r) if r.pdf == bytes => Outcome::Passed(
+                        "the printed annex is exactly the rendering of the sealed register".into(),
+                    ),
+                    Ok(_) => Outcome::Failed(
+                        "the printed annex differs from the rendering of the sealed register \
+                         (edited, or rendered with another template: pass --template)"
+                            .into(),
+                    ),
+                    Err(e) => Outcome::Failed(format!("cannot re-render the annex: {e}")),
+                }
+            }
+            _ => Outcome::Skipped("the register itself does not verify".into()),
+        };
+        report.push(RegisterStep::Annex, outcome);
+    }
+
+    let valid = report.is_valid();
+    if args.json {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            file: String,
+            valid: bool,
+            #[serde(flatten)]
+            report: &'a RegisterReport,
+        }
+        let text = serde_json::to_string_pretty(&Json {
+            file: path.display().to_string(),
+            valid,
+            report: &report,
+        })
+        .map_err(|e| CliError::input(format!("cannot print JSON: {e}")))?;
+        out(text);
+    } else {
+        print_table(path, pdf, &report, valid);
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n >= width {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(width - n))
+    }
+}
+
+fn print_table(path: &Path, pdf: bool, report: &RegisterReport, valid: bool) {
+    out(format!(
+        "verifying {} {} (register SHA-256 {})",
+        if pdf { "annex PDF" } else { "register" },
+        path.display(),
+        report.register_sha256
+    ));
+    if let (Some(t), Some(h)) = (&report.document_title, &report.document_sha256) {
+        out(format!("document: \"{t}\" (SHA-256 {h})"));
+    }
+    for s in &report.steps {
+        let mark = match s.status {
+            "passed" => "[ok]  ",
+            "failed" => "[FAIL]",
+            _ => "[skip]",
+        };
+        out(format!(
+            "  {}. {mark} {}: {}",
+            s.step.number(),
+            s.step.name(),
+            s.detail
+        ));
+    }
+    if !report.entries.is_empty() {
+        let name_w = report
+            .entries
+            .iter()
+            .map(|e| e.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        out("");
+        out(format!(
+            "  {:>5}  {:<10}  {}  {:<12}  {:<17}  verdict",
+            "Nr.",
+            "date",
+            pad("name", name_w),
+            "id",
+            "key id"
+        ));
+        for e in &report.entries {
+            let verdict = if e.is_valid() {
+                "valid".to_string()
+            } else {
+                format!("INVALID: {}", e.problems.join("; "))
+            };
+            out(format!(
+                "  {:>5}  {:<10}  {}  {}  {:<17}  {verdict}",
+                format!("{}.", e.nr),
+                e.date,
+                pad(&e.name, name_w),
+                pad(&e.id, 12),
+                register::shorten(&e.keyid, 8, 8),
+            ));
+        }
+    }
+    for o in &report.outstanding {
+        out(format!("  outstanding: {} ({})", o.name, o.id));
+    }
+    out("");
+    let bad_entries = report.entries.iter().filter(|e| !e.is_valid()).count();
+    let failed_steps = report.steps.iter().filter(|s| s.status == "failed").count();
+    if valid {
+        out(format!(
+            "VALID: {} acknowledgements, {} outstanding, sealed {} by {}",
+            report.entries.len(),
+            report.outstanding.len(),
+            report.sealed_at.as_deref().unwrap_or("?"),
+            report.issuer_keyid.as_deref().unwrap_or("?"),
+        ));
+    } else {
+        out(format!(
+            "INVALID: {failed_steps} step(s) failed, {bad_entries} entr{} invalid",
+            if bad_entries == 1 { "y" } else { "ies" }
+        ));
+    }
+}

@@ -1,0 +1,237 @@
+//! `ackreg demo`: the whole job, on the built-in document, in one go.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ackreg::ack::Acknowledgement;
+use ackreg::document::DocumentRef;
+use ackreg::encoding::hex;
+use ackreg::fsutil::{write_atomic, Overwrite};
+use ackreg::keyring::{self, Entry, Keyring};
+use ackreg::keys::{self, KeyId};
+use ackreg::register::{self, Candidate};
+use ackreg::render::{RenderInput, Template};
+use ed25519_dalek::SigningKey;
+
+use super::{audit, out, CliError};
+
+/// Marks a folder as made by the demo, so that a second run may replace it.
+const MARKER: &str = ".ackreg-demo";
+
+/// An employee of the demo, and when (and with what notes) they sign.
+struct DemoEmployee {
+    id: &'static str,
+    name: &'static str,
+    position: &'static str,
+    signs: Option<(&'static str, Option<&'static str>)>,
+}
+
+/// The employees of the demo: three acknowledge, the fourth does not.
+const EMPLOYEES: [DemoEmployee; 4] = [
+    DemoEmployee {
+        id: "jberzins",
+        name: "Jānis Bērziņš",
+        position: "klientu apkalpošanas speciālists",
+        signs: Some(("2017-12-04", None)),
+    },
+    DemoEmployee {
+        id: "lozolina",
+        name: "Līga Ozoliņa",
+        position: "klientu apkalpošanas speciāliste",
+        signs: Some(("2017-12-05", None)),
+    },
+    DemoEmployee {
+        id: "gkalnina",
+        name: "Gunta Kalniņa",
+        position: "KAC vadītāja",
+        signs: Some((
+            "2017-12-07",
+            Some("Iepazinos pēc atgriešanās no atvaļinājuma"),
+        )),
+    },
+    DemoEmployee {
+        id: "azagars",
+        name: "Ādolfs Žagars",
+        position: "sekretārs",
+        signs: None,
+    },
+];
+
+/// Run the whole job on the built-in document: render the rules, make keys
+/// for an issuer and four employees, sign three acknowledgements on
+/// different dates (the fourth employee stays outstanding), seal the
+/// register, print the filled annex, and verify it.
+///
+/// The demo's private keys are written unencrypted so that it runs without
+/// questions; real keys from `ackreg keygen` are passphrase-protected.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to work in (created; a previous demo folder is replaced).
+    #[arg(long, value_name = "DIR", default_value = "ackreg-demo")]
+    out: PathBuf,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |e| CliError::input(format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), CliError> {
+    write_atomic(path, bytes, Overwrite::Replace, mode).map_err(CliError::lib)
+}
+
+fn prepare(dir: &Path) -> Result<(), CliError> {
+    if dir.exists() {
+        let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            return Err(CliError::input(format!(
+                "{}: the folder exists and was not made by the demo",
+                dir.display()
+            ))
+            .with_hint(Some("choose another folder with --out".into())));
+        }
+        for sub in ["acks", "keys", "secret"] {
+            let p = dir.join(sub);
+            if p.exists() {
+                fs::remove_dir_all(&p).map_err(io(&p))?;
+            }
+        }
+    }
+    for sub in ["acks", "keys", "secret"] {
+        let p = dir.join(sub);
+        fs::create_dir_all(&p).map_err(io(&p))?;
+    }
+    write(&dir.join(MARKER), b"made by `ackreg demo`\n", None)
+}
+
+fn new_key(path: &Path) -> Result<SigningKey, CliError> {
+    let key = keys::generate().map_err(CliError::lib)?;
+    let pem = keys::encode_secret_key(&key, None).map_err(CliError::lib)?;
+    write(path, pem.as_bytes(), Some(0o600))?;
+    Ok(key)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let dir = &args.out;
+    prepare(dir)?;
+    let shown = |p: &Path| p.display().to_string();
+
+    // 1. The administration renders the rules.
+    let doc_path = dir.join("noteikumi.pdf");
+    let template = Template::builtin();
+    let rendered = template
+        .render(&RenderInput::default())
+        .map_err(CliError::lib)?;
+    write(&doc_path, &rendered.pdf, None)?;
+    out(format!(
+        "1. rendered the rules: {} ({} pages, SHA-256 {})",
+        shown(&doc_path),
+        rendered.pages,
+        hex(&rendered.sha256)
+    ));
+
+    // 2. Keys: the issuer (executive director) and the employees' keyring.
+    let issuer_path = dir.join("secret").join("direktors.key");
+    let issuer = new_key(&issuer_path)?;
+    let issuer_pub = keys::encode_public_key(&issuer.verifying_key()).map_err(CliError::lib)?;
+    let issuer_pub_path = dir.join("direktors.pub.pem");
+    write(&issuer_pub_path, issuer_pub.as_bytes(), None)?;
+    let issuer_keyid = KeyId::of(&issuer.verifying_key()).to_string();
+    out(format!(
+        "2. issuer key {} (public {}), key id {issuer_keyid}",
+        shown(&issuer_path),
+        shown(&issuer_pub_path)
+    ));
+    let keys_dir = dir.join("keys");
+    let mut ring = Keyring::default();
+    let mut signing = Vec::new();
+    for DemoEmployee {
+        id, name, position, ..
+    } in EMPLOYEES
+    {
+        let key = new_key(&dir.join("secret").join(format!("{id}.key")))?;
+        let entry =
+            Entry::new(id, name, Some(position), key.verifying_key()).map_err(CliError::lib)?;
+        keyring::write_public_key(&keys_dir, &entry, Overwrite::Replace).map_err(CliError::lib)?;
+        ring.add(entry).map_err(CliError::lib)?;
+        signing.push(key);
+        out(format!(
+            "   employee {name} ({id}), key {}",
+            shown(&dir.join("secret").join(format!("{id}.key")))
+        ));
+    }
+    ring.save(&keys_dir).map_err(CliError::lib)?;
+    out(format!(
+        "   keyring {}",
+        shown(&keyring::keyring_path(&keys_dir))
+    ));
+
+    // 3. Employees sign that they have read exactly this PDF.
+    let document = DocumentRef::from_pdf_bytes(&rendered.pdf, None).map_err(CliError::lib)?;
+    let mut candidates = Vec::new();
+    for (e, key) in EMPLOYEES.iter().zip(&signing) {
+        let (id, name) = (e.id, e.name);
+        let Some((date, notes)) = e.signs else {
+            out(format!("3. {name} has not acknowledged yet"));
+            continue;
+        };
+        let ack = Acknowledgement::new(&document, name, id, date, notes).map_err(CliError::lib)?;
+        let envelope = ack.sign(key).map_err(CliError::lib)?;
+        let bytes = envelope.to_json().map_err(CliError::lib)?;
+        let path = dir.join("acks").join(format!("{id}.json"));
+        write(&path, &bytes, None)?;
+        out(format!("3. {name} signed on {date}: {}", shown(&path)));
+        candidates.push(Candidate {
+            source: shown(&path),
+            bytes,
+        });
+    }
+
+    // 4. The administration seals the register and prints the annex.
+    let assembly = register::assemble(&document, &ring, &candidates);
+    let sealed = register::seal(
+        &assembly,
+        &issuer,
+        Some("J.Gavars, izpilddirektors"),
+        &super::register::now_utc(),
+    )
+    .map_err(CliError::lib)?;
+    let register_path = dir.join("register.json");
+    write(&register_path, &sealed.bytes, None)?;
+    let annex = template
+        .render(&register::annex_input(
+            &sealed.bytes,
+            &sealed.body,
+            register::annex_rows(&sealed.body),
+        ))
+        .map_err(CliError::lib)?;
+    let annex_path = dir.join("pielikums.pdf");
+    write(&annex_path, &annex.pdf, None)?;
+    out(format!(
+        "4. sealed the register: {} ({} accepted, {} outstanding); annex {}",
+        shown(&register_path),
+        assembly.accepted.len(),
+        assembly.outstanding.len(),
+        shown(&annex_path)
+    ));
+
+    // 5. An auditor verifies the annex PDF alone.
+    out(format!(
+        "5. ackreg verify {} --issuer {} --document {}",
+        shown(&annex_path),
+        shown(&issuer_pub_path),
+        shown(&doc_path)
+    ));
+    let issuer_arg = shown(&issuer_pub_path);
+    audit::run(
+        &annex_path,
+        &annex.pdf,
+        true,
+        &audit::AuditArgs {
+            issuer: Some(&issuer_arg),
+            document: Some(&doc_path),
+            template: None,
+            json: false,
+        },
+    )
+}

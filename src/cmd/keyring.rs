@@ -1,0 +1,107 @@
+//! `ackreg keyring`: add someone else's public key, list the employees.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ackreg::fsutil::Overwrite;
+use ackreg::keyring::{self, Entry, Keyring};
+use ackreg::keys;
+
+use super::{out, CliError};
+
+/// Manage the keyring: the employees and their public keys.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: KeyringCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum KeyringCommand {
+    Add(AddArgs),
+    List(ListArgs),
+}
+
+/// Add an employee whose public key was made elsewhere (SPKI PEM, e.g.
+/// from `openssl pkey -pubout`).
+#[derive(Debug, clap::Args)]
+struct AddArgs {
+    /// The employee's full name.
+    #[arg(long)]
+    name: String,
+
+    /// The employee's identifier: a-z, 0-9, '.', '_', '-' (1 to 64).
+    #[arg(long)]
+    id: String,
+
+    /// The employee's position.
+    #[arg(long)]
+    position: Option<String>,
+
+    /// The employee's Ed25519 public key, SubjectPublicKeyInfo PEM.
+    #[arg(long, value_name = "FILE.pem")]
+    public_key: PathBuf,
+
+    /// The keyring folder (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "keys")]
+    keyring: PathBuf,
+}
+
+/// List the employees in the keyring.
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    /// The keyring folder.
+    #[arg(long, value_name = "DIR", default_value = "keys")]
+    keyring: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    match args.command {
+        KeyringCommand::Add(a) => add(a),
+        KeyringCommand::List(a) => list(a),
+    }
+}
+
+fn add(args: AddArgs) -> Result<ExitCode, CliError> {
+    let ring_path = keyring::keyring_path(&args.keyring);
+    let mut ring =
+        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
+    let pem = std::fs::read(&args.public_key).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot read the public key: {e}",
+            args.public_key.display()
+        ))
+    })?;
+    let key = keys::decode_public_key(&pem).map_err(|e| CliError::file(&args.public_key, e))?;
+    let entry =
+        Entry::new(&args.id, &args.name, args.position.as_deref(), key).map_err(CliError::lib)?;
+    ring.check_new(&entry)
+        .map_err(|e| CliError::file(&ring_path, e))?;
+    std::fs::create_dir_all(&args.keyring).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot create the folder: {e}",
+            args.keyring.display()
+        ))
+    })?;
+    keyring::write_public_key(&args.keyring, &entry, Overwrite::Refuse).map_err(CliError::lib)?;
+    let keyid = entry.keyid();
+    ring.add(entry).map_err(|e| CliError::file(&ring_path, e))?;
+    ring.save(&args.keyring).map_err(CliError::lib)?;
+    out(format!("added {} to {}", args.id, ring_path.display()));
+    out(format!("key id: {keyid}"));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(args: ListArgs) -> Result<ExitCode, CliError> {
+    let ring_path = keyring::keyring_path(&args.keyring);
+    let ring = Keyring::load(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
+    for e in ring.entries() {
+        let position = e
+            .position
+            .as_deref()
+            .map(|p| format!(", {p}"))
+            .unwrap_or_default();
+        out(format!("{}  {}  {}{position}", e.keyid(), e.id, e.name));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,210 @@
+//! `ackreg register`: collect acknowledgements, seal the register, and
+//! print it as the filled annex.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ackreg::document::DocumentRef;
+use ackreg::encoding::hex;
+use ackreg::fsutil::{write_atomic, Overwrite};
+use ackreg::keyring::{self, Keyring};
+use ackreg::keys::KeyId;
+use ackreg::register::{self, Candidate};
+use ackreg::render::Template;
+
+use super::{out, passphrase, CliError};
+
+/// Collect the signed acknowledgements into a register sealed by the issuer.
+///
+/// Every acknowledgement (*.json) in --acks is checked as `ackreg verify`
+/// does; refused ones are listed with their reason. Accepted ones are
+/// numbered by date, then name. Employees in the keyring who have not
+/// acknowledged are listed as outstanding. The register is sealed with the
+/// issuer's key and, with --pdf, printed as the filled annex (PIELIKUMS),
+/// which carries the sealed register as an attached file.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The PDF of the rules that was acknowledged.
+    #[arg(long, value_name = "PDF")]
+    document: PathBuf,
+
+    /// The keyring folder.
+    #[arg(long, value_name = "DIR", default_value = "keys")]
+    keyring: PathBuf,
+
+    /// The folder of acknowledgements (*.json).
+    #[arg(long, value_name = "DIR", default_value = "acks")]
+    acks: PathBuf,
+
+    /// The issuer's private key (PKCS#8 PEM); the passphrase comes from
+    /// ACKREG_PASSPHRASE or the terminal.
+    #[arg(long, value_name = "KEY")]
+    issuer_key: PathBuf,
+
+    /// The issuer's name as printed, e.g. "J.Gavars, izpilddirektors".
+    #[arg(long, value_name = "NAME")]
+    issuer_name: Option<String>,
+
+    /// Where to write the sealed register (replaced atomically).
+    #[arg(short, long, value_name = "JSON", default_value = "register.json")]
+    output: PathBuf,
+
+    /// Also write the filled annex as a PDF/A-3 carrying the register.
+    #[arg(long, value_name = "PDF")]
+    pdf: Option<PathBuf>,
+
+    /// The template folder the rules were rendered with [default: built-in].
+    #[arg(long, value_name = "DIR")]
+    template: Option<PathBuf>,
+
+    /// The sealing time, YYYY-MM-DDTHH:MM:SSZ [default: now].
+    #[arg(long, value_name = "TIME")]
+    sealed_at: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let document = DocumentRef::from_pdf_file(&args.document, None)
+        .map_err(|e| CliError::file(&args.document, e))?;
+    let ring = Keyring::load(&args.keyring)
+        .map_err(|e| CliError::file(&keyring::keyring_path(&args.keyring), e))?;
+    let candidates = read_candidates(&args.acks)?;
+    let template = match &args.template {
+        Some(dir) => Some(Template::from_dir(dir).map_err(CliError::lib)?),
+        None => None,
+    };
+    let issuer_key = passphrase::read_secret_key(&args.issuer_key)?;
+    let sealed_at = args.sealed_at.clone().unwrap_or_else(now_utc);
+
+    let assembly = register::assemble(&document, &ring, &candidates);
+    let sealed = register::seal(
+        &assembly,
+        &issuer_key,
+        args.issuer_name.as_deref(),
+        &sealed_at,
+    )
+    .map_err(CliError::lib)?;
+    write_atomic(&args.output, &sealed.bytes, Overwrite::Replace, None).map_err(CliError::lib)?;
+
+    out(format!(
+        "register for \"{}\" (SHA-256 {})",
+        document.title,
+        hex(&document.sha256)
+    ));
+    for r in &assembly.refused {
+        out(format!("  refused  {}: {}", r.source, r.reason));
+    }
+    for (i, a) in assembly.accepted.iter().enumerate() {
+        out(format!(
+            "  {:>3}.  {}  {} ({})  from {}",
+            i + 1,
+            a.ack.date,
+            a.ack.employee.name,
+            a.signer.id,
+            a.source
+        ));
+    }
+    for o in &assembly.outstanding {
+        out(format!("  outstanding  {} ({})", o.name, o.id));
+    }
+    out(format!(
+        "{} accepted, {} refused, {} outstanding",
+        assembly.accepted.len(),
+        assembly.refused.len(),
+        assembly.outstanding.len()
+    ));
+    out(format!(
+        "sealed at {sealed_at} by key {}",
+        KeyId::of(&issuer_key.verifying_key())
+    ));
+    out(format!(
+        "wrote {} (SHA-256 {})",
+        args.output.display(),
+        hex(&ackreg::document::sha256(&sealed.bytes))
+    ));
+
+    if let Some(pdf_path) = &args.pdf {
+        let template = template.unwrap_or_else(Template::builtin);
+        let input = register::annex_input(
+            &sealed.bytes,
+            &sealed.body,
+            register::annex_rows(&sealed.body),
+        );
+        let rendered = template.render(&input).map_err(CliError::lib)?;
+        write_atomic(pdf_path, &rendered.pdf, Overwrite::Replace, None).map_err(CliError::lib)?;
+        out(format!(
+            "wrote {} (SHA-256 {})",
+            pdf_path.display(),
+            hex(&rendered.sha256)
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every `*.json` file in `dir`, in file-name order.
+fn read_candidates(dir: &Path) -> Result<Vec<Candidate>, CliError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        CliError::input(format!("{}: cannot read the folder: {e}", dir.display())).with_hint(Some(
+            "pass the folder of signed acknowledgements with --acks".into(),
+        ))
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            // Read at most one byte more than an acknowledgement may have:
+            // `assemble` refuses larger files by their size.
+            let mut bytes = Vec::new();
+            std::fs::File::open(&p)
+                .and_then(|f| {
+                    f.take(register::MAX_ACK_FILE as u64 + 1)
+                        .read_to_end(&mut bytes)
+                })
+                .map_err(|e| CliError::input(format!("{}: cannot read: {e}", p.display())))?;
+            Ok(Candidate {
+                source: p.display().to_string(),
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn now_is_a_valid_sealing_time() {
+        let now = super::now_utc();
+        assert!(ackreg::register::check_sealed_at(&now).is_ok(), "{now}");
+        assert!(now.as_str() > "2020-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,159 @@
+//! `ackreg verify`: check an acknowledgement step by step and say which
+//! step failed. Exit codes: 0 valid, 1 invalid, 2 unusable input.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ackreg::ack::{self, Outcome, Step};
+use ackreg::document::sha256;
+use ackreg::keyring::{self, Keyring};
+
+use super::{out, CliError};
+
+/// Verify an acknowledgement, a sealed register, or an annex PDF.
+///
+/// An acknowledgement is checked against the document (--document) and the
+/// keyring (--keyring). A register (register.json) or the annex PDF that
+/// carries it is audited with the issuer's public key (--issuer), and
+/// --document adds the check that the register is about that PDF.
+///
+/// Prints each numbered step with [ok] or [FAIL]. Exit code 0 when valid,
+/// 1 when invalid (the failed step is named), 2 when an input cannot be
+/// used (missing file, unreadable keyring, key or document).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The acknowledgement, register (JSON) or annex PDF to verify.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// The PDF of the rules: required for an acknowledgement, optional for
+    /// a register.
+    #[arg(long, value_name = "PDF")]
+    document: Option<PathBuf>,
+
+    /// The keyring folder, for an acknowledgement [default: keys].
+    #[arg(long, value_name = "DIR")]
+    keyring: Option<PathBuf>,
+
+    /// The issuer's public key, for a register: a PEM file or its 64-digit
+    /// key id.
+    #[arg(long, value_name = "PEM|KEYID")]
+    issuer: Option<String>,
+
+    /// The template the annex PDF was rendered with [default: built-in].
+    #[arg(long, value_name = "DIR")]
+    template: Option<PathBuf>,
+
+    /// Print the register's verdicts as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What kind of file `verify` was given.
+fn is_register(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        #[serde(rename = "payloadType")]
+        payload_type: Option<String>,
+    }
+    serde_json::from_slice::<Peek>(bytes)
+        .ok()
+        .and_then(|p| p.payload_type)
+        .is_some_and(|t| t == ackreg::register::PAYLOAD_TYPE)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", args.file.display())))?;
+    let is_pdf = bytes.starts_with(b"%PDF-");
+    if is_pdf || is_register(&bytes) {
+        return super::audit::run(
+            &args.file,
+            &bytes,
+            is_pdf,
+            &super::audit::AuditArgs {
+                issuer: args.issuer.as_deref(),
+                document: args.document.as_deref(),
+                template: args.template.as_deref(),
+                json: args.json,
+            },
+        );
+    }
+    verify_ack_cmd(
+        &args.file,
+        &bytes,
+        args.document.as_deref(),
+        args.keyring.as_deref(),
+    )
+}
+
+/// Verifies the acknowledgement `bytes` read from `path`, printing the steps.
+pub fn verify_ack_cmd(
+    path: &Path,
+    bytes: &[u8],
+    document: Option<&Path>,
+    keyring_dir: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let Some(document) = document else {
+        return Err(CliError::input(format!(
+            "{}: --document is required to verify an acknowledgement",
+            path.display()
+        ))
+        .with_hint(Some(
+            "pass the PDF that was acknowledged with --document".into(),
+        )));
+    };
+    let pdf = std::fs::read(document).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot read the document: {e}",
+            document.display()
+        ))
+    })?;
+    let dir = keyring_dir.unwrap_or(Path::new("keys"));
+    let ring_path = keyring::keyring_path(dir);
+    let ring = Keyring::load(dir).map_err(|e| CliError::file(&ring_path, e))?;
+
+    let report = ack::verify_ack(bytes, &ring, Some(&sha256(&pdf)));
+
+    out(format!("verifying acknowledgement {}", path.display()));
+    for s in &report.steps {
+        let (mark, text) = match &s.outcome {
+            Outcome::Passed(t) => ("[ok]  ", t),
+            Outcome::Failed(t) => ("[FAIL]", t),
+            Outcome::Skipped(t) => ("[skip]", t),
+        };
+        out(format!(
+            "  {}. {mark} {}: {text}",
+            s.step.number(),
+            s.step.name()
+        ));
+    }
+    for step in Step::ALL.iter().skip(report.steps.len()) {
+        out(format!(
+            "  {}. [--]   {}: not checked",
+            step.number(),
+            step.name()
+        ));
+    }
+    if let (true, Some(ack)) = (report.is_valid(), &report.acknowledgement) {
+        out(format!(
+            "valid: {} ({}) acknowledged \"{}\" on {}",
+            ack.employee.name, ack.employee.id, ack.document.title, ack.date
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (step, why) = report
+        .failure()
+        .unwrap_or((Step::Envelope, "verification did not complete"));
+    out("INVALID");
+    Err(CliError {
+        message: format!(
+            "{}: invalid acknowledgement: step {} ({}) failed: {why}",
+            path.display(),
+            step.number(),
+            step.name()
+        ),
+        hint: None,
+        code: 1,
+    })
+}

@@ -1,0 +1,118 @@
+//! Text encodings of bytes shared by every format ackreg reads and writes.
+//!
+//! Key ids and document hashes are lowercase hexadecimal; signatures,
+//! payloads and raw public keys are standard base64 with padding. Both are
+//! decoded strictly: a value has exactly one accepted spelling, so two files
+//! that mean the same thing are byte-for-byte the same, and nothing can be
+//! smuggled into the slack of a lenient decoder.
+
+use base64::Engine as _;
+
+/// An error while decoding hexadecimal or base64 text.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EncodingError {
+    /// Not lowercase hexadecimal of the expected length.
+    #[error("expected {expected} lowercase hexadecimal digits")]
+    Hex {
+        /// Number of digits expected.
+        expected: usize,
+    },
+    /// Not canonical standard base64 with padding.
+    #[error("not canonical standard base64 with padding")]
+    Base64,
+}
+
+impl crate::Hint for EncodingError {}
+
+/// Lowercase hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// Decodes exactly 64 lowercase hexadecimal digits into 32 bytes.
+///
+/// Uppercase digits are refused: key ids and hashes have one spelling.
+pub fn hex32(text: &str) -> Result<[u8; 32], EncodingError> {
+    let err = EncodingError::Hex { expected: 64 };
+    let digits = text.as_bytes();
+    if digits.len() != 64 {
+        return Err(err);
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(hi), Some(lo)) => *o = (hi << 4) | lo,
+            _ => return Err(err),
+        }
+    }
+    Ok(out)
+}
+
+/// Standard base64 with padding.
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Decodes standard base64, accepting only the canonical spelling: padding
+/// present, no whitespace, no URL-safe alphabet, zero trailing bits.
+pub fn b64_strict(text: &str) -> Result<Vec<u8>, EncodingError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| EncodingError::Base64)?;
+    // The engine already demands canonical padding and trailing bits; the
+    // round trip makes the rule independent of engine defaults.
+    if b64(&bytes) != text {
+        return Err(EncodingError::Base64);
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        let bytes: Vec<u8> = (0u8..32).map(|i| i.wrapping_mul(37)).collect();
+        let text = hex(&bytes);
+        assert_eq!(text.len(), 64);
+        assert_eq!(hex32(&text).unwrap().to_vec(), bytes);
+    }
+
+    #[test]
+    fn hex_is_strict() {
+        let ok = "00".repeat(32);
+        assert!(hex32(&ok).is_ok());
+        assert!(hex32(&"AB".repeat(32)).is_err());
+        assert!(hex32(&"0".repeat(63)).is_err());
+        assert!(hex32(&"0".repeat(66)).is_err());
+        assert!(hex32(&format!("{}g0", "0".repeat(62))).is_err());
+    }
+
+    #[test]
+    fn base64_is_strict() {
+        assert_eq!(b64_strict("aGk=").unwrap(), b"hi");
+        assert_eq!(b64_strict("").unwrap(), b"");
+        // Missing padding.
+        assert!(b64_strict("aGk").is_err());
+        // Non-zero trailing bits (same bytes as "aGk=").
+        assert!(b64_strict("aGl=").is_err());
+        // Whitespace and line breaks.
+        assert!(b64_strict("aG k=").is_err());
+        assert!(b64_strict("aGk=\n").is_err());
+        // URL-safe alphabet.
+        assert!(b64_strict("-_8=").is_err());
+        assert_eq!(b64_strict("+/8=").unwrap(), [0xfb, 0xff]);
+    }
+}
