@@ -1,0 +1,683 @@
+//! The whole journey through the real binary (render, keys, sign, register,
+//! verify), then every kind of tampering with the sealed register.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use ackreg::dsse::Envelope;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use common::{pdf_text, run_in, squash, stderr, stdout};
+use serde_json::Value;
+
+/// Identifier, name, and the date and notes of their acknowledgement.
+type Employee = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
+
+const EMPLOYEES: [Employee; 4] = [
+    ("jberzins", "Jānis Bērziņš", Some(("2017-12-05", ""))),
+    (
+        "lozolina",
+        "Līga Ozoliņa",
+        Some(("2017-12-04", "Iepazinos attālināti")),
+    ),
+    ("gkalnina", "Gunta Kalniņa", Some(("2017-12-05", ""))),
+    ("azagars", "Ādolfs Žagars", None),
+];
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Renders the rules, makes the issuer and four employees (unencrypted keys,
+/// for speed), signs three acknowledgements and seals the register with its
+/// annex. Returns the folder.
+fn journey() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run_in(d, &["render", "-o", "noteikumi.pdf"]));
+    ok(&run_in(
+        d,
+        &[
+            "keygen",
+            "--name",
+            "Jānis Gavars",
+            "--id",
+            "direktors",
+            "--keyring",
+            "issuer",
+            "--secret",
+            "direktors.key",
+            "--unencrypted",
+        ],
+    ));
+    fs::create_dir(d.join("acks")).unwrap();
+    for (id, name, signs) in EMPLOYEES {
+        let secret = format!("{id}.key");
+        ok(&run_in(
+            d,
+            &[
+                "keygen",
+                "--name",
+                name,
+                "--id",
+                id,
+                "--keyring",
+                "keys",
+                "--secret",
+                &secret,
+                "--unencrypted",
+            ],
+        ));
+        if let Some((date, notes)) = signs {
+            let out = format!("acks/{id}.json");
+            let mut args = vec![
+                "sign",
+                "--key",
+                &secret,
+                "--document",
+                "noteikumi.pdf",
+                "--date",
+                date,
+                "--keyring",
+                "keys",
+                "-o",
+                &out,
+            ];
+            if !notes.is_empty() {
+                args.extend(["--notes", notes]);
+            }
+            ok(&run_in(d, &args));
+        }
+    }
+    let o = run_in(
+        d,
+        &[
+            "register",
+            "--document",
+            "noteikumi.pdf",
+            "--keyring",
+            "keys",
+            "--acks",
+            "acks",
+            "--issuer-key",
+            "direktors.key",
+            "--issuer-name",
+            "J.Gavars",
+            "-o",
+            "register.json",
+            "--pdf",
+            "pielikums.pdf",
+            "--sealed-at",
+            "2017-12-20T09:30:00Z",
+        ],
+    );
+    ok(&o);
+    assert!(
+        stdout(&o).contains("3 accepted, 0 refused, 1 outstanding"),
+        "{}",
+        stdout(&o)
+    );
+    dir
+}
+
+fn verify(d: &Path, file: &str) -> Output {
+    run_in(
+        d,
+        &[
+            "verify",
+            file,
+            "--issuer",
+            "issuer/direktors.pub.pem",
+            "--document",
+            "noteikumi.pdf",
+        ],
+    )
+}
+
+fn issuer_key(d: &Path) -> ed25519_dalek::SigningKey {
+    ackreg::keys::decode_secret_key(&fs::read(d.join("direktors.key")).unwrap(), None).unwrap()
+}
+
+/// The register's envelope and its decoded payload.
+fn open(d: &Path) -> (Envelope, Value) {
+    let env = Envelope::from_json(&fs::read(d.join("register.json")).unwrap()).unwrap();
+    let payload = STANDARD.decode(&env.payload).unwrap();
+    (env, serde_json::from_slice(&payload).unwrap())
+}
+
+/// Writes `body` back as the payload, keeping the old seal.
+fn write_unsealed(d: &Path, mut env: Envelope, body: &Value) {
+    env.payload = STANDARD.encode(serde_json::to_vec(body).unwrap());
+    fs::write(d.join("register.json"), env.to_json().unwrap()).unwrap();
+}
+
+/// Writes `body` back sealed anew with the issuer's own key: what a
+/// dishonest administration could do. Employees' signatures still bind.
+fn write_resealed(d: &Path, body: &Value) {
+    let env = ackreg::dsse::sign(
+        &issuer_key(d),
+        ackreg::register::PAYLOAD_TYPE,
+        &serde_json::to_vec(body).unwrap(),
+    );
+    fs::write(d.join("register.json"), env.to_json().unwrap()).unwrap();
+}
+
+/// Decodes, changes and re-encodes the payload of entry `i`'s envelope.
+fn edit_ack(body: &mut Value, i: usize, f: impl FnOnce(&mut Value)) {
+    let env = &mut body["entries"][i]["envelope"];
+    let mut ack: Value =
+        serde_json::from_slice(&STANDARD.decode(env["payload"].as_str().unwrap()).unwrap())
+            .unwrap();
+    f(&mut ack);
+    env["payload"] = Value::String(STANDARD.encode(serde_json::to_vec(&ack).unwrap()));
+}
+
+fn assert_caught(o: &Output, step: &str) {
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "tampering not caught\nstdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+    let out = stdout(o);
+    assert!(out.contains("INVALID"), "{out}");
+    assert!(
+        out.contains(&format!("[FAIL] {step}")),
+        "expected step {step} to fail:\n{out}"
+    );
+}
+
+#[test]
+fn whole_journey_verifies() {
+    let dir = journey();
+    let d = dir.path();
+
+    let o = verify(d, "register.json");
+    ok(&o);
+    let out = stdout(&o);
+    assert!(
+        out.contains("VALID: 3 acknowledgements, 1 outstanding"),
+        "{out}"
+    );
+    // Ordered by date, then name: Līga (4th), Gunta and Jānis (5th).
+    let pos = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("{s} missing in {out}"))
+    };
+    assert!(pos("Līga Ozoliņa") < pos("Gunta Kalniņa"));
+    assert!(pos("Gunta Kalniņa") < pos("Jānis Bērziņš"));
+    assert!(out.contains("outstanding: Ādolfs Žagars (azagars)"));
+
+    // The annex PDF alone is enough: the register is attached, and its pages
+    // are exactly the rendering of the sealed register.
+    let o = verify(d, "pielikums.pdf");
+    ok(&o);
+    assert!(stdout(&o).contains("9. [ok]   annex"), "{}", stdout(&o));
+
+    // By key id instead of a PEM file, without the document.
+    let keyid = ackreg::keys::KeyId::of(&issuer_key(d).verifying_key()).to_string();
+    ok(&run_in(d, &["verify", "pielikums.pdf", "--issuer", &keyid]));
+
+    // The annex shows the rows, the notes and the register's particulars.
+    let pdf = fs::read(d.join("pielikums.pdf")).unwrap();
+    let text = squash(&pdf_text(&pdf));
+    for s in [
+        "PIELIKUMS",
+        "1. 04.12.2017. Līga Ozoliņa",
+        "Iepazinos attālināti",
+        "Jānis Bērziņš",
+        "Parakstīts elektroniski",
+        "2017-12-20T09:30:00Z",
+        "Ādolfs Žagars",
+        &keyid,
+    ] {
+        assert!(text.contains(s), "annex lacks {s:?}: {text}");
+    }
+    let register = fs::read(d.join("register.json")).unwrap();
+    assert_eq!(
+        ackreg::pdf::attachment(&pdf, "register.json").unwrap(),
+        register
+    );
+    let sha: String = ackreg::document::sha256(&register)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(text.contains(&sha), "annex names the register's SHA-256");
+
+    // Same register, same annex bytes.
+    let again = run_in(
+        d,
+        &[
+            "register",
+            "--document",
+            "noteikumi.pdf",
+            "--keyring",
+            "keys",
+            "--acks",
+            "acks",
+            "--issuer-key",
+            "direktors.key",
+            "--issuer-name",
+            "J.Gavars",
+            "-o",
+            "register2.json",
+            "--pdf",
+            "pielikums2.pdf",
+            "--sealed-at",
+            "2017-12-20T09:30:00Z",
+        ],
+    );
+    ok(&again);
+    assert_eq!(fs::read(d.join("register2.json")).unwrap(), register);
+    assert_eq!(fs::read(d.join("pielikums2.pdf")).unwrap(), pdf);
+
+    // Machines get JSON.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "register.json",
+            "--issuer",
+            "issuer/direktors.pub.pem",
+            "--json",
+        ],
+    );
+    ok(&o);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(v["outstanding"][0]["id"], "azagars");
+}
+
+#[test]
+fn register_reports_what_it_refuses() {
+    let dir = journey();
+    let d = dir.path();
+    // Wrong document: an acknowledgement of another PDF.
+    fs::write(
+        d.join("other.pdf"),
+        fs::read(d.join("pielikums.pdf")).unwrap(),
+    )
+    .unwrap();
+    ok(&run_in(
+        d,
+        &[
+            "sign",
+            "--key",
+            "azagars.key",
+            "--document",
+            "other.pdf",
+            "--date",
+            "2017-12-06",
+            "--keyring",
+            "keys",
+            "-o",
+            "acks/wrongdoc.json",
+        ],
+    ));
+    // Unknown key: the issuer is not in the employees' keyring.
+    ok(&run_in(
+        d,
+        &[
+            "sign",
+            "--key",
+            "direktors.key",
+            "--document",
+            "noteikumi.pdf",
+            "--date",
+            "2017-12-06",
+            "--name",
+            "Jānis Gavars",
+            "--id",
+            "direktors",
+            "-o",
+            "acks/unknown.json",
+        ],
+    ));
+    // Duplicate: Jānis signs again.
+    ok(&run_in(
+        d,
+        &[
+            "sign",
+            "--key",
+            "jberzins.key",
+            "--document",
+            "noteikumi.pdf",
+            "--date",
+            "2017-12-09",
+            "--keyring",
+            "keys",
+            "-o",
+            "acks/zz-again.json",
+        ],
+    ));
+    // Bad signature: a copy of Līga's with one signature byte changed.
+    let mut env = Envelope::from_json(&fs::read(d.join("acks/lozolina.json")).unwrap()).unwrap();
+    let mut sig = STANDARD.decode(&env.signatures[0].sig).unwrap();
+    sig[0] ^= 1;
+    env.signatures[0].sig = STANDARD.encode(sig);
+    fs::write(d.join("acks/badsig.json"), env.to_json().unwrap()).unwrap();
+
+    let o = run_in(
+        d,
+        &[
+            "register",
+            "--document",
+            "noteikumi.pdf",
+            "--keyring",
+            "keys",
+            "--acks",
+            "acks",
+            "--issuer-key",
+            "direktors.key",
+            "-o",
+            "register.json",
+        ],
+    );
+    ok(&o);
+    let out = stdout(&o);
+    assert!(
+        out.contains("3 accepted, 4 refused, 1 outstanding"),
+        "{out}"
+    );
+    for (file, why) in [
+        ("wrongdoc.json", "document"),
+        ("unknown.json", "not in the keyring"),
+        ("zz-again.json", "duplicate"),
+        ("badsig.json", "signature"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains("refused") && l.contains(file))
+            .unwrap_or_else(|| panic!("{file} not refused: {out}"));
+        assert!(line.contains(why), "{line}");
+    }
+    ok(&verify(d, "register.json"));
+}
+
+#[test]
+fn every_edit_without_a_new_seal_is_caught() {
+    let dir = journey();
+    let d = dir.path();
+    let original = fs::read(d.join("register.json")).unwrap();
+    type Edit = fn(&mut Value);
+    let edits: [(&str, Edit); 12] = [
+        ("name", |b| {
+            edit_ack(b, 0, |a| a["employee"]["name"] = "Līga Ozola".into())
+        }),
+        ("date", |b| {
+            edit_ack(b, 0, |a| a["date"] = "2017-12-01".into())
+        }),
+        ("note", |b| {
+            edit_ack(b, 0, |a| a["notes"] = "Nav lasījusi".into())
+        }),
+        ("hash", |b| b["document"]["sha256"] = "00".repeat(32).into()),
+        ("signature", |b| {
+            let s = b["entries"][0]["envelope"]["signatures"][0]["sig"]
+                .as_str()
+                .unwrap();
+            let mut raw = STANDARD.decode(s).unwrap();
+            raw[5] ^= 0x80;
+            b["entries"][0]["envelope"]["signatures"][0]["sig"] = STANDARD.encode(raw).into();
+        }),
+        ("key", |b| {
+            let keyring = b["keyring"]["entries"].as_array_mut().unwrap();
+            let other = keyring[1]["public_key"].clone();
+            keyring[0]["public_key"] = other;
+        }),
+        ("sealing time", |b| {
+            b["sealed_at"] = "2017-12-21T09:30:00Z".into()
+        }),
+        ("removed", |b| {
+            b["entries"].as_array_mut().unwrap().remove(1);
+        }),
+        ("added", |b| {
+            let e = b["entries"][0].clone();
+            b["entries"].as_array_mut().unwrap().push(e);
+        }),
+        ("duplicated", |b| {
+            let e = b["entries"][2].clone();
+            b["entries"].as_array_mut().unwrap().push(e);
+        }),
+        ("reordered", |b| {
+            b["entries"].as_array_mut().unwrap().swap(0, 2)
+        }),
+        ("outstanding dropped", |b| {
+            b["outstanding"] = Value::Array(vec![])
+        }),
+    ];
+    for (what, edit) in edits {
+        fs::write(d.join("register.json"), &original).unwrap();
+        let (env, mut body) = open(d);
+        edit(&mut body);
+        write_unsealed(d, env, &body);
+        let o = verify(d, "register.json");
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stdout(&o));
+        assert_caught(&o, "seal");
+    }
+}
+
+#[test]
+fn edits_sealed_anew_are_still_caught_by_the_employees_signatures_and_structure() {
+    let dir = journey();
+    let d = dir.path();
+    let original = fs::read(d.join("register.json")).unwrap();
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, &str); 9] = [
+        (
+            "name",
+            |b| edit_ack(b, 0, |a| a["employee"]["name"] = "Līga Ozola".into()),
+            "acknowledgements",
+        ),
+        (
+            "date",
+            |b| edit_ack(b, 1, |a| a["date"] = "2017-12-01".into()),
+            "acknowledgements",
+        ),
+        (
+            "note",
+            |b| edit_ack(b, 0, |a| a["notes"] = "Nav lasījusi".into()),
+            "acknowledgements",
+        ),
+        (
+            "hash",
+            |b| b["document"]["sha256"] = "00".repeat(32).into(),
+            "acknowledgements",
+        ),
+        (
+            "key",
+            |b| {
+                let keyring = b["keyring"]["entries"].as_array_mut().unwrap();
+                let other = keyring[1]["public_key"].clone();
+                keyring[0]["public_key"] = other;
+            },
+            "keyring",
+        ),
+        (
+            "removed",
+            |b| {
+                b["entries"].as_array_mut().unwrap().remove(1);
+            },
+            "numbering",
+        ),
+        (
+            "duplicated",
+            |b| {
+                let mut e = b["entries"][2].clone();
+                e["nr"] = 4.into();
+                b["entries"].as_array_mut().unwrap().push(e);
+            },
+            "numbering",
+        ),
+        (
+            "reordered",
+            |b| {
+                let entries = b["entries"].as_array_mut().unwrap();
+                entries.swap(0, 2);
+                entries[0]["nr"] = 1.into();
+                entries[2]["nr"] = 3.into();
+            },
+            "numbering",
+        ),
+        (
+            "outstanding dropped",
+            |b| b["outstanding"] = Value::Array(vec![]),
+            "outstanding",
+        ),
+    ];
+    for (what, edit, step) in cases {
+        fs::write(d.join("register.json"), &original).unwrap();
+        let (_, mut body) = open(d);
+        edit(&mut body);
+        write_resealed(d, &body);
+        let o = verify(d, "register.json");
+        assert!(
+            o.status.code() == Some(1),
+            "{what} not caught: {}",
+            stdout(&o)
+        );
+        assert_caught(&o, step);
+    }
+    // An entry added with a key that is not in the sealed keyring.
+    fs::write(d.join("register.json"), &original).unwrap();
+    let (_, mut body) = open(d);
+    let stranger = ackreg::keys::generate().unwrap();
+    let (_, first) = open(d);
+    let ack_env: Envelope =
+        serde_json::from_value(first["entries"][0]["envelope"].clone()).unwrap();
+    let payload = STANDARD.decode(&ack_env.payload).unwrap();
+    let forged = ackreg::dsse::sign(&stranger, &ack_env.payload_type, &payload);
+    body["entries"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "nr": 4,
+            "envelope": serde_json::to_value(&forged).unwrap(),
+        }));
+    write_resealed(d, &body);
+    assert_caught(&verify(d, "register.json"), "acknowledgements");
+}
+
+#[test]
+fn wrong_issuer_or_document_fails_and_bad_input_exits_2() {
+    let dir = journey();
+    let d = dir.path();
+    // Another issuer key.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "register.json",
+            "--issuer",
+            "keys/jberzins.pub.pem",
+        ],
+    );
+    assert_caught(&o, "seal");
+    // Another document.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "register.json",
+            "--issuer",
+            "issuer/direktors.pub.pem",
+            "--document",
+            "pielikums.pdf",
+        ],
+    );
+    assert_caught(&o, "document");
+    // No issuer, a missing file, an unreadable issuer key: unusable input.
+    for args in [
+        vec!["verify", "register.json"],
+        vec![
+            "verify",
+            "missing.json",
+            "--issuer",
+            "issuer/direktors.pub.pem",
+        ],
+        vec!["verify", "register.json", "--issuer", "noteikumi.pdf"],
+    ] {
+        let o = run_in(d, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+    }
+    // A PDF without a register attached.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "noteikumi.pdf",
+            "--issuer",
+            "issuer/direktors.pub.pem",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no attached file named register.json"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn annex_rendered_with_another_template_is_told_apart() {
+    let dir = journey();
+    let d = dir.path();
+    let t = d.join("tpl");
+    fs::create_dir(&t).unwrap();
+    let style = include_str!("../templates/style.typ").replace("size: 10pt", "size: 10.5pt");
+    fs::write(t.join("style.typ"), style).unwrap();
+    fs::write(t.join("rules.typ"), include_str!("../templates/rules.typ")).unwrap();
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "pielikums.pdf",
+            "--issuer",
+            "issuer/direktors.pub.pem",
+            "--template",
+            "tpl",
+        ],
+    );
+    assert_caught(&o, "annex");
+}
+
+#[test]
+fn demo_runs_the_whole_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["demo", "--out", "demo"]);
+    ok(&o);
+    let out = stdout(&o);
+    assert!(
+        out.contains("VALID: 3 acknowledgements, 1 outstanding"),
+        "{out}"
+    );
+    for f in [
+        "noteikumi.pdf",
+        "pielikums.pdf",
+        "register.json",
+        "keys/keyring.json",
+    ] {
+        assert!(dir.path().join("demo").join(f).exists(), "{f}");
+    }
+    // It can run again in its own folder, but never over someone else's.
+    ok(&run_in(dir.path(), &["demo", "--out", "demo"]));
+    fs::create_dir(dir.path().join("mine")).unwrap();
+    fs::write(dir.path().join("mine/x"), "x").unwrap();
+    let o = run_in(dir.path(), &["demo", "--out", "mine"]);
+    assert_eq!(o.status.code(), Some(2));
+}
