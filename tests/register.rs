@@ -681,3 +681,77 @@ fn demo_runs_the_whole_job() {
     let o = run_in(dir.path(), &["demo", "--out", "mine"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn names_and_notes_from_the_register_print_literally_on_the_annex() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let name = "Jānis #read(\"/etc/passwd\") ]*x*[";
+    let notes = "$x$ <b> @ref // #let";
+    ok(&run_in(d, &["render", "-o", "noteikumi.pdf"]));
+    for (id, n) in [("direktors", "Jānis Gavars"), ("hostile", name)] {
+        let ring = if id == "direktors" { "issuer" } else { "keys" };
+        let secret = format!("{id}.key");
+        ok(&run_in(
+            d,
+            &[
+                "keygen",
+                "--name",
+                n,
+                "--id",
+                id,
+                "--keyring",
+                ring,
+                "--secret",
+                &secret,
+                "--unencrypted",
+            ],
+        ));
+    }
+    fs::create_dir(d.join("acks")).unwrap();
+    ok(&run_in(
+        d,
+        &[
+            "sign",
+            "--key",
+            "hostile.key",
+            "--document",
+            "noteikumi.pdf",
+            "--date",
+            "2017-12-04",
+            "--keyring",
+            "keys",
+            "--notes",
+            notes,
+            "-o",
+            "acks/hostile.json",
+        ],
+    ));
+    ok(&run_in(
+        d,
+        &[
+            "register",
+            "--document",
+            "noteikumi.pdf",
+            "--keyring",
+            "keys",
+            "--acks",
+            "acks",
+            "--issuer-key",
+            "direktors.key",
+            "-o",
+            "register.json",
+            "--pdf",
+            "pielikums.pdf",
+        ],
+    ));
+    // The narrow name column wraps lines, so compare without white space.
+    let text: String = pdf_text(&fs::read(d.join("pielikums.pdf")).unwrap())
+        .split_whitespace()
+        .collect();
+    let bare = |s: &str| s.split_whitespace().collect::<String>();
+    assert!(text.contains(&bare(name)), "{text}");
+    assert!(text.contains(&bare(notes)), "{text}");
+    assert!(!text.contains("root:x:0:0"));
+    ok(&verify(d, "pielikums.pdf"));
+}
