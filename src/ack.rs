@@ -49,7 +49,10 @@ pub enum AckError {
     NotUtf8,
     /// The payload is not the JSON of an acknowledgement.
     #[error("payload is not acknowledgement JSON: {0}")]
-    Json(#[source] serde_json::Error),
+    Json(#[source] crate::encoding::JsonError),
+    /// The payload could not be serialised.
+    #[error("cannot serialise the payload: {0}")]
+    Serialize(#[source] serde_json::Error),
     /// The payload's `type` field is not ours.
     #[error("payload type field is \"{0}\", expected \"{ACK_TYPE}\"")]
     Type(String),
@@ -68,6 +71,8 @@ impl crate::Hint for AckError {
     fn hint(&self) -> Option<String> {
         match self {
             AckError::Date(_) => Some("write the date as YYYY-MM-DD, e.g. 2017-12-04".into()),
+            AckError::Text { source, .. } => crate::Hint::hint(source),
+            AckError::Dsse(e) => crate::Hint::hint(e),
             _ => None,
         }
     }
@@ -200,13 +205,13 @@ impl Acknowledgement {
     /// The payload bytes: compact JSON in field order. Verifiers must not
     /// depend on this form; they verify the bytes they are given.
     pub fn to_payload(&self) -> Result<Vec<u8>, AckError> {
-        serde_json::to_vec(self).map_err(AckError::Json)
+        serde_json::to_vec(self).map_err(AckError::Serialize)
     }
 
     /// Parses and checks payload bytes (after the signature has verified).
     pub fn from_payload(payload: &[u8]) -> Result<Self, AckError> {
         std::str::from_utf8(payload).map_err(|_| AckError::NotUtf8)?;
-        let ack: Acknowledgement = serde_json::from_slice(payload).map_err(AckError::Json)?;
+        let ack: Acknowledgement = crate::encoding::from_json(payload).map_err(AckError::Json)?;
         ack.check()?;
         Ok(ack)
     }
@@ -341,13 +346,36 @@ pub fn verify_ack(
     keyring: &Keyring,
     document_sha256: Option<&[u8; 32]>,
 ) -> Report {
+    match open(envelope, keyring) {
+        Ok(opened) => opened.verify(document_sha256),
+        Err(report) => *report,
+    }
+}
+
+/// An acknowledgement whose steps 1 and 2 have passed: its envelope is well
+/// formed and its key id names a keyring entry. The signature (step 3) is
+/// not verified yet.
+///
+/// [`verify_ack`] is [`open`] then [`Opened::verify`]. A register auditor
+/// that verifies many signatures at once (`crate::verify`) opens every
+/// entry, checks the signatures together, and finishes each with
+/// [`Opened::finish_verified`] (or [`Opened::verify`] to check one exactly).
+#[derive(Debug)]
+pub struct Opened<'k> {
+    report: Report,
+    checked: dsse::CheckedEnvelope,
+    entry: &'k Entry,
+}
+
+/// Steps 1 and 2 of [`verify_ack`]; on failure, the report naming the step.
+pub fn open<'k>(envelope: &[u8], keyring: &'k Keyring) -> Result<Opened<'k>, Box<Report>> {
     let mut report = Report::default();
 
     // Step 1: the bytes are a DSSE envelope: JSON with exactly the DSSE
     // fields, canonical base64, one signature of 64 bytes, a hex key id.
     let checked = match Envelope::from_json(envelope).and_then(|e| e.check()) {
         Ok(c) => c,
-        Err(e) => return report.fail(Step::Envelope, e),
+        Err(e) => return Err(Box::new(report.fail(Step::Envelope, e))),
     };
     report.pass(
         Step::Envelope,
@@ -356,83 +384,115 @@ pub fn verify_ack(
 
     // Step 2: the key id names a key in the keyring. Only that key is tried.
     let Some(entry) = keyring.by_keyid(&checked.keyid) else {
-        return report.fail(
+        return Err(Box::new(report.fail(
             Step::Key,
             format!("key id {} is not in the keyring", checked.keyid),
-        );
+        )));
     };
     report.pass(
         Step::Key,
         format!("key id {} belongs to {}", checked.keyid, entry.id),
     );
     report.signer = Some(entry.clone());
+    Ok(Opened {
+        report,
+        checked,
+        entry,
+    })
+}
 
-    // Step 3: Ed25519 verify_strict over PAE(payloadType, payload bytes as
-    // decoded, never re-serialised).
-    if let Err(e) = checked.verify(&entry.public_key) {
-        return report.fail(Step::Signature, e);
+impl<'k> Opened<'k> {
+    /// The checked envelope: payload type, payload bytes, key id, signature.
+    pub fn envelope(&self) -> &dsse::CheckedEnvelope {
+        &self.checked
     }
-    report.pass(
-        Step::Signature,
-        "Ed25519 signature over the DSSE PAE verifies (strict)",
-    );
 
-    // Step 4: the payload type is ours, and only now is the signed payload
-    // parsed: UTF-8 JSON of exactly our fields, type and statement ours,
-    // every field valid.
-    if checked.payload_type != PAYLOAD_TYPE {
-        return report.fail(
-            Step::Payload,
-            AckError::PayloadType(printable(&checked.payload_type, 80)),
+    /// The keyring entry whose key must have made the signature.
+    pub fn signer(&self) -> &'k Entry {
+        self.entry
+    }
+
+    /// Steps 3 to 6: `verify_strict` over the PAE, then the payload.
+    pub fn verify(self, document_sha256: Option<&[u8; 32]>) -> Report {
+        // Step 3: Ed25519 verify_strict over PAE(payloadType, payload bytes
+        // as decoded, never re-serialised).
+        if let Err(e) = self.checked.verify(&self.entry.public_key) {
+            return self.report.fail(Step::Signature, e);
+        }
+        self.finish_verified(document_sha256)
+    }
+
+    /// Steps 4 to 6, for a signature the caller has already verified over
+    /// the PAE of [`Opened::envelope`] with [`Opened::signer`]'s key (with
+    /// the guarantees that `crate::verify` documents for batches).
+    pub fn finish_verified(self, document_sha256: Option<&[u8; 32]>) -> Report {
+        let Opened {
+            mut report,
+            checked,
+            entry,
+        } = self;
+        report.pass(
+            Step::Signature,
+            "Ed25519 signature over the DSSE PAE verifies (strict)",
         );
-    }
-    let ack = match Acknowledgement::from_payload(&checked.payload) {
-        Ok(a) => a,
-        Err(e) => return report.fail(Step::Payload, e),
-    };
-    report.pass(
-        Step::Payload,
-        format!("{PAYLOAD_TYPE}, {ACK_TYPE}, dated {}", ack.date),
-    );
-    report.acknowledgement = Some(ack.clone());
 
-    // Step 5: the acknowledged hash is the hash of the given PDF.
-    match document_sha256 {
-        None => report.push(Step::Document, Outcome::Skipped("no document given".into())),
-        Some(expected) if hex(expected) == ack.document.sha256 => report.pass(
-            Step::Document,
-            format!(
-                "\"{}\", SHA-256 {} matches the given PDF",
-                ack.document.title, ack.document.sha256
-            ),
-        ),
-        Some(expected) => {
+        // Step 4: the payload type is ours, and only now is the signed
+        // payload parsed: UTF-8 JSON of exactly our fields, type and
+        // statement ours, every field valid.
+        if checked.payload_type != PAYLOAD_TYPE {
             return report.fail(
+                Step::Payload,
+                AckError::PayloadType(printable(&checked.payload_type, 80)),
+            );
+        }
+        let ack = match Acknowledgement::from_payload(&checked.payload) {
+            Ok(a) => a,
+            Err(e) => return report.fail(Step::Payload, e),
+        };
+        report.pass(
+            Step::Payload,
+            format!("{PAYLOAD_TYPE}, {ACK_TYPE}, dated {}", ack.date),
+        );
+
+        // Step 5: the acknowledged hash is the hash of the given PDF.
+        match document_sha256 {
+            None => report.push(Step::Document, Outcome::Skipped("no document given".into())),
+            Some(expected) if hex(expected) == ack.document.sha256 => report.pass(
                 Step::Document,
                 format!(
-                    "the acknowledgement is for SHA-256 {}, the given PDF has {}",
-                    ack.document.sha256,
-                    hex(expected)
+                    "\"{}\", SHA-256 {} matches the given PDF",
+                    ack.document.title, ack.document.sha256
                 ),
-            )
+            ),
+            Some(expected) => {
+                report.acknowledgement = Some(ack.clone());
+                return report.fail(
+                    Step::Document,
+                    format!(
+                        "the acknowledgement is for SHA-256 {}, the given PDF has {}",
+                        ack.document.sha256,
+                        hex(expected)
+                    ),
+                );
+            }
         }
-    }
 
-    // Step 6: the name and identifier signed are the keyring's for this key.
-    if ack.employee.name != entry.name || ack.employee.id != entry.id {
-        return report.fail(
-            Step::Employee,
-            format!(
+        // Step 6: the name and identifier signed are the keyring's for this key.
+        if ack.employee.name != entry.name || ack.employee.id != entry.id {
+            let why = format!(
                 "the payload names \"{}\" ({}), the keyring has \"{}\" ({}) for this key",
                 ack.employee.name, ack.employee.id, entry.name, entry.id
-            ),
+            );
+            report.acknowledgement = Some(ack);
+            return report.fail(Step::Employee, why);
+        }
+        report.pass(
+            Step::Employee,
+            format!("{} ({}) matches the keyring", entry.name, entry.id),
         );
+        report.acknowledgement = Some(ack);
+        report
     }
-    report.pass(
-        Step::Employee,
-        format!("{} ({}) matches the keyring", entry.name, entry.id),
-    );
-    report
 }
 
 #[cfg(test)]

@@ -8,12 +8,18 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+/// Largest rules PDF read (the built-in rules are about 100 KB).
+pub const MAX_DOCUMENT_FILE: usize = 256 * 1024 * 1024;
+
 /// An error while reading a document.
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     /// The file could not be read.
     #[error("cannot read the document")]
     Io(#[source] std::io::Error),
+    /// The file is larger than any rules PDF ackreg reads.
+    #[error("the document is larger than {MAX_DOCUMENT_FILE} bytes")]
+    TooLarge,
     /// The bytes are not a PDF that can be parsed.
     #[error("not a readable PDF")]
     NotPdf(#[source] lopdf::Error),
@@ -32,7 +38,8 @@ impl crate::Hint for DocumentError {
             DocumentError::NoTitle | DocumentError::BadTitle => {
                 Some("give the title with --title".into())
             }
-            DocumentError::Io(_) => None,
+            DocumentError::Io(_) => Some("check the path of the PDF".into()),
+            DocumentError::TooLarge => Some("pass the PDF of the rules with --document".into()),
         }
     }
 }
@@ -54,7 +61,7 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 impl DocumentRef {
     /// Reads a PDF file. See [`DocumentRef::from_pdf_bytes`].
     pub fn from_pdf_file(path: &Path, title: Option<&str>) -> Result<Self, DocumentError> {
-        let bytes = std::fs::read(path).map_err(DocumentError::Io)?;
+        let bytes = read_pdf(path)?;
         Self::from_pdf_bytes(&bytes, title)
     }
 
@@ -72,6 +79,14 @@ impl DocumentRef {
             sha256: sha256(bytes),
         })
     }
+}
+
+/// Reads a PDF's bytes, refusing files over [`MAX_DOCUMENT_FILE`].
+pub fn read_pdf(path: &Path) -> Result<Vec<u8>, DocumentError> {
+    crate::fsutil::read_limited(path, MAX_DOCUMENT_FILE).map_err(|e| match e {
+        crate::fsutil::ReadError::TooLarge { .. } => DocumentError::TooLarge,
+        crate::fsutil::ReadError::Io(e) => DocumentError::Io(e),
+    })
 }
 
 fn pdf_title(doc: &lopdf::Document) -> Result<String, DocumentError> {

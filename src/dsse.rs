@@ -18,7 +18,10 @@ use crate::keys::KeyId;
 pub enum DsseError {
     /// The bytes are not the JSON of a DSSE envelope.
     #[error("not a DSSE envelope: {0}")]
-    Json(#[source] serde_json::Error),
+    Json(#[source] crate::encoding::JsonError),
+    /// The envelope could not be serialised.
+    #[error("cannot serialise the envelope: {0}")]
+    Serialize(#[source] serde_json::Error),
     /// The payload is not canonical standard base64.
     #[error("payload: {0}")]
     Payload(#[source] crate::encoding::EncodingError),
@@ -39,7 +42,26 @@ pub enum DsseError {
     BadSignature,
 }
 
-impl crate::Hint for DsseError {}
+impl crate::Hint for DsseError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            DsseError::Json(_) => Some(
+                "an acknowledgement or register is the JSON file ackreg wrote, unchanged: \
+                 exactly the fields payloadType, payload and signatures"
+                    .into(),
+            ),
+            DsseError::Payload(_) | DsseError::SignatureEncoding(_) => Some(
+                "base64 must be the standard alphabet with padding, on one line, as ackreg \
+                 wrote it"
+                    .into(),
+            ),
+            DsseError::SignatureCount(_) => {
+                Some("an ackreg envelope carries exactly one signature".into())
+            }
+            _ => None,
+        }
+    }
+}
 
 /// One signature of an envelope, as it appears in JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,12 +137,12 @@ pub fn sign(key: &SigningKey, payload_type: &str, payload: &[u8]) -> Envelope {
 impl Envelope {
     /// Parses envelope JSON (no unknown fields allowed).
     pub fn from_json(bytes: &[u8]) -> Result<Self, DsseError> {
-        serde_json::from_slice(bytes).map_err(DsseError::Json)
+        crate::encoding::from_json(bytes).map_err(DsseError::Json)
     }
 
     /// The envelope as pretty-printed JSON with a final newline.
     pub fn to_json(&self) -> Result<Vec<u8>, DsseError> {
-        let mut out = serde_json::to_vec_pretty(self).map_err(DsseError::Json)?;
+        let mut out = serde_json::to_vec_pretty(self).map_err(DsseError::Serialize)?;
         out.push(b'\n');
         Ok(out)
     }

@@ -24,6 +24,45 @@ pub enum EncodingError {
 
 impl crate::Hint for EncodingError {}
 
+/// JSON that does not have the shape a format requires, with the path of
+/// the field concerned (for example `signatures[0].sig`).
+#[derive(Debug, thiserror::Error)]
+#[error("{}{source}", field_prefix(path))]
+pub struct JsonError {
+    /// Where in the document the problem is (`.` for the top level).
+    pub path: String,
+    /// What serde_json found.
+    #[source]
+    pub source: serde_json::Error,
+}
+
+fn field_prefix(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("field `{path}`: ")
+    }
+}
+
+impl crate::Hint for JsonError {}
+
+/// Parses `bytes` as the JSON of `T` strictly: UTF-8 without a byte order
+/// mark, nothing but white space after the value, and the shape of `T`
+/// (whose derive refuses unknown and duplicate fields). The error names the
+/// field concerned.
+pub fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| JsonError {
+        path: e.path().to_string(),
+        source: e.into_inner(),
+    })?;
+    de.end().map_err(|source| JsonError {
+        path: String::new(),
+        source,
+    })?;
+    Ok(value)
+}
+
 /// Lowercase hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -5,9 +5,14 @@
 //! folder, are synced to disk, and the file is then renamed into place (an
 //! atomic step on POSIX file systems). A crash at any moment leaves either
 //! the old file or the new one, never a mixture.
+//!
+//! Files that several runs may change (the register, the keyring) are
+//! guarded by a lock file beside them ([`Lock`]), and every file is read
+//! through [`read_limited`], so a huge or endless file (a FIFO, /dev/zero)
+//! is refused by its size instead of filling memory.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// How [`write_atomic`] treats an existing destination.
@@ -49,6 +54,227 @@ impl crate::Hint for WriteError {
     }
 }
 
+/// An error while reading a file with [`read_limited`].
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file is larger than the limit for its kind.
+    #[error("is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Io(#[source] io::Error),
+}
+
+impl crate::Hint for ReadError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ReadError::TooLarge { .. } => Some(
+                "this is not a file ackreg wrote; check the path (see docs/FORMAT.md, Limits)"
+                    .into(),
+            ),
+            ReadError::Io(e) if e.kind() == io::ErrorKind::NotFound => {
+                Some("check the path".into())
+            }
+            ReadError::Io(_) => None,
+        }
+    }
+}
+
+/// Reads at most `limit` bytes of `path`; a longer file is refused without
+/// reading the rest.
+pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let file = fs::File::open(path).map_err(ReadError::Io)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(ReadError::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a folder, not a file",
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// Prefix of the temporary files [`write_atomic`] makes beside `path`:
+/// `.ackreg-NAME-` (the file name cut to 100 bytes), then random letters and
+/// `.tmp`.
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut cut = name.len().min(100);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".ackreg-{}-", &name[..cut])
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Removes the temporary files that runs of [`write_atomic`] for `path`
+/// left behind when they were killed (`.ackreg-NAME-*.tmp`). Call it only
+/// while holding the [`Lock`] of `path`, so that no live run's temporary
+/// file is removed. Returns how many were removed.
+pub fn remove_stale_temps(path: &Path) -> usize {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = fs::read_dir(parent_dir(path)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix)
+            && name.ends_with(".tmp")
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Whether [`Lock::acquire`] waits for another run to finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Wait as long as it takes.
+    Yes,
+    /// Fail at once with [`LockError::Held`].
+    No,
+}
+
+/// An error while taking a lock.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another run holds the lock and waiting was not allowed.
+    #[error("{} is locked by another ackreg run ({holder})", path.display())]
+    Held {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as the lock file says (e.g. `pid 1234`).
+        holder: String,
+    },
+    /// The lock file could not be created or locked.
+    #[error("cannot lock {}: {source}", path.display())]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl crate::Hint for LockError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            LockError::Held { .. } => Some(
+                "wait for the other run to finish, or run again without --no-wait to wait for it"
+                    .into(),
+            ),
+            LockError::Io { .. } => {
+                Some("check that the folder exists and that you may write to it".into())
+            }
+        }
+    }
+}
+
+/// An exclusive advisory lock on a file, held until dropped.
+///
+/// The lock file is `PATH.lock` beside the file it guards; it holds the
+/// process id of the holder, for the message another run shows. The lock
+/// itself is the operating system's (`flock` on Unix), so it is released
+/// when the process ends, even by SIGKILL; the lock file stays and is
+/// reused.
+#[derive(Debug)]
+pub struct Lock {
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Path of the lock file guarding `target`.
+    pub fn path_for(target: &Path) -> PathBuf {
+        let mut name = target
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "ackreg".into());
+        name.push(".lock");
+        parent_dir(target).join(name)
+    }
+
+    /// Takes the lock guarding `target`. When another run holds it,
+    /// `on_wait` is called with the holder (e.g. `pid 1234`) and, with
+    /// [`Wait::Yes`], the call blocks until the lock is free; with
+    /// [`Wait::No`] it fails with [`LockError::Held`].
+    pub fn acquire(
+        target: &Path,
+        wait: Wait,
+        on_wait: impl FnOnce(&Path, &str),
+    ) -> Result<Lock, LockError> {
+        let path = Self::path_for(target);
+        let io_err = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = (&file).take(100).read_to_string(&mut holder);
+                let holder = match holder.trim() {
+                    "" => "holder unknown".to_string(),
+                    h => crate::text::printable(h, 60),
+                };
+                on_wait(&path, &holder);
+                if wait == Wait::No {
+                    return Err(LockError::Held { path, holder });
+                }
+                file.lock().map_err(io_err)?;
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io_err(e)),
+        }
+        // Record who holds it. Failing to write this is not fatal.
+        let _ = file.set_len(0);
+        let _ = (&file).write_all(format!("pid {}\n", std::process::id()).as_bytes());
+        Ok(Lock { file, path })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
 /// Writes `bytes` to `path` atomically.
 ///
 /// The data is written to a temporary file beside `path`, synced, given
@@ -69,12 +295,10 @@ pub fn write_atomic(
     if overwrite == Overwrite::Refuse && path.symlink_metadata().is_ok() {
         return Err(WriteError::Exists(path.to_path_buf()));
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(path);
+    let prefix = temp_prefix(path);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".ackreg-").suffix(".tmp");
+    builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -133,6 +357,40 @@ mod tests {
         write_atomic(&p, b"k", Overwrite::Refuse, Some(0o600)).unwrap();
         let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn read_limited_refuses_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a");
+        fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_limited(&p, 5).unwrap(), b"12345");
+        assert!(matches!(
+            read_limited(&p, 4),
+            Err(ReadError::TooLarge { limit: 4 })
+        ));
+        assert!(matches!(read_limited(dir.path(), 4), Err(ReadError::Io(_))));
+    }
+
+    #[test]
+    fn lock_excludes_and_stale_temps_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("register.json");
+        let first = Lock::acquire(&target, Wait::No, |_, _| {}).unwrap();
+        assert_eq!(first.path(), dir.path().join("register.json.lock"));
+        let mut seen = String::new();
+        let err = Lock::acquire(&target, Wait::No, |_, h| seen = h.to_string()).unwrap_err();
+        assert!(matches!(err, LockError::Held { .. }));
+        assert_eq!(seen, format!("pid {}", std::process::id()));
+        drop(first);
+        let _again = Lock::acquire(&target, Wait::No, |_, _| {}).unwrap();
+
+        let stale = dir.path().join(".ackreg-register.json-abc123.tmp");
+        let other = dir.path().join(".ackreg-other.json-abc123.tmp");
+        fs::write(&stale, b"half").unwrap();
+        fs::write(&other, b"half").unwrap();
+        assert_eq!(remove_stale_temps(&target), 1);
+        assert!(!stale.exists() && other.exists());
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! every key id against its public key and refuses duplicate identifiers or
 //! keys, so one key can never speak for two people.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::{b64, b64_strict};
@@ -22,6 +24,8 @@ pub const KEYRING_FILE: &str = "keyring.json";
 pub const KEYRING_VERSION: u32 = 1;
 /// Longest name or position, in characters.
 pub const MAX_NAME_LEN: usize = 200;
+/// Largest `keyring.json` read (a keyring of 10,000 employees is ~3 MB).
+pub const MAX_KEYRING_FILE: usize = 16 * 1024 * 1024;
 
 /// An error in a keyring.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +38,16 @@ pub enum KeyringError {
     Io(#[source] std::io::Error),
     /// The keyring file is not valid keyring JSON.
     #[error("not a valid keyring: {0}")]
-    Json(#[source] serde_json::Error),
+    Json(#[source] crate::encoding::JsonError),
+    /// The keyring could not be serialised.
+    #[error("cannot serialise the keyring: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// The keyring file is larger than any keyring ackreg reads.
+    #[error("the keyring is larger than {MAX_KEYRING_FILE} bytes")]
+    TooLarge,
+    /// Another ackreg run is changing the keyring.
+    #[error(transparent)]
+    Lock(#[from] crate::fsutil::LockError),
     /// The keyring has a version this code does not know.
     #[error("keyring version {0} is not supported (expected {KEYRING_VERSION})")]
     Version(u32),
@@ -108,6 +121,17 @@ impl crate::Hint for KeyringError {
                 Some("use a short identifier such as jberzins (a-z, 0-9, '.', '_', '-')".into())
             }
             KeyringError::Write(e) => crate::Hint::hint(e),
+            KeyringError::Lock(e) => crate::Hint::hint(e),
+            KeyringError::Text { source, .. } => crate::Hint::hint(source),
+            KeyringError::Json(_) | KeyringError::Version(_) => Some(
+                "keyring.json is written by `ackreg keygen` and `ackreg keyring add`; restore it \
+                 from a backup rather than editing it by hand"
+                    .into(),
+            ),
+            KeyringError::KeyIdMismatch { .. } | KeyringError::KeyEncoding { .. } => {
+                Some("the keyring has been edited or damaged; restore it from a backup".into())
+            }
+            KeyringError::TooLarge => Some("this is not a keyring written by ackreg".into()),
             _ => None,
         }
     }
@@ -193,6 +217,9 @@ struct EntryFile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keyring {
     entries: Vec<Entry>,
+    /// Key id to identifier, so that looking up a signer does not hash every
+    /// key of a keyring of 100,000 employees (see docs/PERFORMANCE.md).
+    keyids: HashMap<KeyId, String>,
 }
 
 /// Path of the keyring file in folder `dir`.
@@ -209,34 +236,48 @@ impl Keyring {
     /// Parses `keyring.json`, checking every entry, every key id and that no
     /// identifier or key appears twice.
     pub fn from_json(bytes: &[u8]) -> Result<Self, KeyringError> {
-        let file: KeyringFile = serde_json::from_slice(bytes).map_err(KeyringError::Json)?;
+        let file: KeyringFile = crate::encoding::from_json(bytes).map_err(KeyringError::Json)?;
         if file.version != KEYRING_VERSION {
             return Err(KeyringError::Version(file.version));
         }
-        let mut ring = Keyring::default();
-        for e in file.entries {
-            let id = text::printable(&e.id, 80);
-            let raw: [u8; 32] = b64_strict(&e.public_key)
-                .ok()
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| KeyringError::KeyEncoding { id: id.clone() })?;
-            let key =
-                crate::keys::public_key_from_bytes(&raw).map_err(|source| KeyringError::Key {
-                    id: id.clone(),
-                    source,
+        // Each entry is checked on its own (on all cores: decoding a key is
+        // the expensive part of a register's keyring of 100,000 employees),
+        // then added in file order, so the first error in the file is the
+        // one reported.
+        let checked: Vec<Result<Entry, KeyringError>> = file
+            .entries
+            .into_par_iter()
+            .map(|e| {
+                let id = text::printable(&e.id, 80);
+                let raw: [u8; 32] = b64_strict(&e.public_key)
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(|| KeyringError::KeyEncoding { id: id.clone() })?;
+                let key = crate::keys::public_key_from_bytes(&raw).map_err(|source| {
+                    KeyringError::Key {
+                        id: id.clone(),
+                        source,
+                    }
                 })?;
-            let entry = Entry::new(&e.id, &e.name, e.position.as_deref(), key)?;
-            if entry.name != e.name || entry.position != e.position {
-                return Err(KeyringError::Text {
-                    field: "name or position",
-                    id,
-                    source: TextError::NotNormalized,
-                });
-            }
-            if entry.keyid().to_string() != e.keyid {
-                return Err(KeyringError::KeyIdMismatch { id });
-            }
-            ring.add(entry)?;
+                let entry = Entry::new(&e.id, &e.name, e.position.as_deref(), key)?;
+                if entry.name != e.name || entry.position != e.position {
+                    return Err(KeyringError::Text {
+                        field: "name or position",
+                        id,
+                        source: TextError::NotNormalized,
+                    });
+                }
+                if entry.keyid().to_string() != e.keyid {
+                    return Err(KeyringError::KeyIdMismatch { id });
+                }
+                Ok(entry)
+            })
+            .collect();
+        let mut ring = Keyring::default();
+        ring.entries.reserve(checked.len());
+        ring.keyids.reserve(checked.len());
+        for entry in checked {
+            ring.add(entry?)?;
         }
         Ok(ring)
     }
@@ -258,17 +299,20 @@ impl Keyring {
                 })
                 .collect(),
         };
-        let mut out = serde_json::to_vec_pretty(&file).map_err(KeyringError::Json)?;
+        let mut out = serde_json::to_vec_pretty(&file).map_err(KeyringError::Serialize)?;
         out.push(b'\n');
         Ok(out)
     }
 
     /// Loads `DIR/keyring.json`.
     pub fn load(dir: &Path) -> Result<Self, KeyringError> {
-        match std::fs::read(keyring_path(dir)) {
+        match crate::fsutil::read_limited(&keyring_path(dir), MAX_KEYRING_FILE) {
             Ok(bytes) => Self::from_json(&bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(KeyringError::Missing),
-            Err(e) => Err(KeyringError::Io(e)),
+            Err(crate::fsutil::ReadError::TooLarge { .. }) => Err(KeyringError::TooLarge),
+            Err(crate::fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(KeyringError::Missing)
+            }
+            Err(crate::fsutil::ReadError::Io(e)) => Err(KeyringError::Io(e)),
         }
     }
 
@@ -309,6 +353,7 @@ impl Keyring {
     pub fn add(&mut self, entry: Entry) -> Result<(), KeyringError> {
         self.check_new(&entry)?;
         let at = self.entries.partition_point(|e| e.id < entry.id);
+        self.keyids.insert(entry.keyid(), entry.id.clone());
         self.entries.insert(at, entry);
         Ok(())
     }
@@ -320,12 +365,15 @@ impl Keyring {
 
     /// The entry with identifier `id`.
     pub fn by_id(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
+        self.entries
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.entries[i])
     }
 
     /// The entry whose public key has key id `keyid`.
     pub fn by_keyid(&self, keyid: &KeyId) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.keyid() == *keyid)
+        self.keyids.get(keyid).and_then(|id| self.by_id(id))
     }
 }
 

@@ -26,6 +26,9 @@ use zeroize::Zeroizing;
 /// Object identifier of Ed25519 (RFC 8410).
 const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
+/// Largest key file read (an Ed25519 PEM key is under 300 bytes).
+pub const MAX_PEM_FILE: usize = 64 * 1024;
+
 /// PEM label of a plain PKCS#8 private key.
 pub const PRIVATE_KEY_LABEL: &str = "PRIVATE KEY";
 /// PEM label of an encrypted PKCS#8 private key.
@@ -231,6 +234,13 @@ pub fn decode_secret_key(
     passphrase: Option<&Passphrase>,
 ) -> Result<SigningKey, KeyError> {
     let text = std::str::from_utf8(pem).map_err(|_| KeyError::NotText)?;
+    // Name a wrong kind of PEM (OpenSSH, public key, ...) by its label before
+    // its contents are parsed as DER.
+    if let Ok(label) = pkcs8::der::pem::decode_label(pem) {
+        if label != PRIVATE_KEY_LABEL && label != ENCRYPTED_PRIVATE_KEY_LABEL {
+            return Err(label_error(label));
+        }
+    }
     let (label, doc) = SecretDocument::from_pem(text).map_err(KeyError::NotPem)?;
     let plain = match label {
         PRIVATE_KEY_LABEL => doc,

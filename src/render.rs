@@ -182,6 +182,13 @@ pub struct Rendered {
     pub pages: usize,
 }
 
+/// Which PDF to write: always PDF/A-3a, except when measuring.
+#[derive(Debug, Clone, Copy)]
+enum PdfProfile {
+    A3a,
+    Plain { tagged: bool },
+}
+
 /// The fonts shipped in the binary, loaded once per process.
 fn fonts() -> &'static [Font] {
     static FONTS: OnceLock<Vec<Font>> = OnceLock::new();
@@ -260,6 +267,22 @@ impl Template {
 
     /// Renders the template with `input` into PDF bytes.
     pub fn render(&self, input: &RenderInput) -> Result<Rendered, RenderError> {
+        self.render_as(input, PdfProfile::A3a)
+    }
+
+    /// Renders as [`Template::render`] does, but as a plain PDF (no PDF/A),
+    /// tagged or not. Only for measuring what tagging costs in size
+    /// (`cargo bench`, docs/PERFORMANCE.md): ackreg never writes these.
+    #[doc(hidden)]
+    pub fn render_plain_for_measurement(
+        &self,
+        input: &RenderInput,
+        tagged: bool,
+    ) -> Result<Rendered, RenderError> {
+        self.render_as(input, PdfProfile::Plain { tagged })
+    }
+
+    fn render_as(&self, input: &RenderInput, profile: PdfProfile) -> Result<Rendered, RenderError> {
         let main = file_id(MAIN_FILE);
         let world = self
             .engine
@@ -276,7 +299,7 @@ impl Template {
             })?;
         let warned = typst::compile::<PagedDocument>(&world);
         let result = match warned.output {
-            Ok(doc) => self.export(&world, &doc),
+            Ok(doc) => self.export(&world, &doc, profile),
             Err(errors) => Err(RenderError::Template(
                 errors
                     .iter()
@@ -289,7 +312,12 @@ impl Template {
         result
     }
 
-    fn export(&self, world: &dyn World, doc: &PagedDocument) -> Result<Rendered, RenderError> {
+    fn export(
+        &self,
+        world: &dyn World,
+        doc: &PagedDocument,
+        profile: PdfProfile,
+    ) -> Result<Rendered, RenderError> {
         use typst::model::Document;
         let title = doc
             .info()
@@ -297,15 +325,19 @@ impl Template {
             .as_ref()
             .map(|t| t.to_string())
             .unwrap_or_default();
-        let standards = PdfStandards::new(&[PdfStandard::A_3a])
-            .map_err(|e| RenderError::Pdf(e.message().to_string()))?;
+        let (wanted, tagged): (&[PdfStandard], bool) = match profile {
+            PdfProfile::A3a => (&[PdfStandard::A_3a], true),
+            PdfProfile::Plain { tagged } => (&[], tagged),
+        };
+        let standards =
+            PdfStandards::new(wanted).map_err(|e| RenderError::Pdf(e.message().to_string()))?;
         let options = PdfOptions {
             ident: Smart::Custom(format!("ackreg:{title}")),
             creator: Smart::Custom(Some(CREATOR.to_string())),
             timestamp: None,
             page_ranges: None,
             standards,
-            tagged: true,
+            tagged,
             pretty: false,
         };
         let pdf = typst_pdf::pdf(doc, &options).map_err(|errors| {

@@ -228,6 +228,24 @@ fn whole_journey_verifies() {
     ok(&o);
     assert!(stdout(&o).contains("9. [ok]   annex"), "{}", stdout(&o));
 
+    // The exact mode checks every signature with verify_strict alone.
+    let o = run_in(
+        d,
+        &[
+            "verify",
+            "register.json",
+            "--issuer",
+            "issuer/direktors.pub.pem",
+            "--no-batch",
+        ],
+    );
+    ok(&o);
+    assert!(
+        stdout(&o).contains("VALID: 3 acknowledgements"),
+        "{}",
+        stdout(&o)
+    );
+
     // By key id instead of a PEM file, without the document.
     let keyid = ackreg::keys::KeyId::of(&issuer_key(d).verifying_key()).to_string();
     ok(&run_in(d, &["verify", "pielikums.pdf", "--issuer", &keyid]));

@@ -2,14 +2,17 @@
 //! its JSON file or as the annex PDF that carries it, and print a table of
 //! verdicts (or JSON for machines).
 
+use std::borrow::Cow;
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use ackreg::ack::Outcome;
 use ackreg::keys::{self, KeyId};
 use ackreg::register;
 use ackreg::render::Template;
-use ackreg::verify::{self, IssuerKey, RegisterReport, RegisterStep};
+use ackreg::verify::{self, IssuerKey, RegisterReport, RegisterStep, SignatureCheck};
 use serde::Serialize;
 
 use super::{out, CliError};
@@ -24,6 +27,55 @@ pub struct AuditArgs<'a> {
     pub template: Option<&'a Path>,
     /// `--json`.
     pub json: bool,
+    /// `--no-batch`: check every signature with `verify_strict` alone.
+    pub no_batch: bool,
+}
+
+/// Registers at least this long show a progress bar on a terminal.
+const PROGRESS_FROM: u64 = 20_000;
+
+/// A progress bar on standard error for step 5 of a long verification,
+/// drawn only when a person is watching: never with --json, never when
+/// standard output or standard error is not a terminal.
+struct Bar {
+    enabled: bool,
+    bar: OnceLock<indicatif::ProgressBar>,
+}
+
+impl Bar {
+    fn new(json: bool) -> Self {
+        Bar {
+            enabled: !json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+            bar: OnceLock::new(),
+        }
+    }
+}
+
+impl verify::Progress for Bar {
+    fn start(&self, total: u64) {
+        if !self.enabled || total < PROGRESS_FROM {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "verifying {bar:40} {pos}/{len} acknowledgements ({per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        let _ = self.bar.set(bar);
+    }
+
+    fn advance(&self, done: u64) {
+        if let Some(bar) = self.bar.get() {
+            bar.inc(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Reads the auditor's issuer key: a key id (64 hex digits) or a PEM file.
@@ -52,8 +104,26 @@ fn issuer_key(arg: Option<&str>) -> Result<IssuerKey, CliError> {
         .map_err(|e| CliError::file(path, e))
 }
 
-/// Verifies a register file (`pdf == false`) or an annex PDF.
+/// Verifies a register file (`pdf == false`) or an annex PDF, batching the
+/// employees' signatures.
 pub fn run(path: &Path, bytes: &[u8], pdf: bool, args: &AuditArgs) -> Result<ExitCode, CliError> {
+    let check = if args.no_batch {
+        SignatureCheck::Strict
+    } else {
+        SignatureCheck::Batch
+    };
+    run_with(path, bytes, pdf, args, check)
+}
+
+/// [`run`] with the choice of signature check (`SignatureCheck::Strict` for
+/// an exact audit with `verify_strict` alone, e.g. behind `--no-batch`).
+pub fn run_with(
+    path: &Path,
+    bytes: &[u8],
+    pdf: bool,
+    args: &AuditArgs,
+    check: SignatureCheck,
+) -> Result<ExitCode, CliError> {
     let issuer = issuer_key(args.issuer)?;
     let document = match args.document {
         Some(d) => Some(ackreg::document::sha256(&std::fs::read(d).map_err(
@@ -65,14 +135,23 @@ pub fn run(path: &Path, bytes: &[u8], pdf: bool, args: &AuditArgs) -> Result<Exi
         Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
         None => Template::builtin(),
     };
-    let register_bytes = if pdf {
-        ackreg::pdf::attachment(bytes, register::ATTACHMENT_NAME)
-            .map_err(|e| CliError::file(path, e))?
+    // A register file is verified in place (no copy: it may be 100 MB).
+    let register_bytes: Cow<[u8]> = if pdf {
+        Cow::Owned(
+            ackreg::pdf::attachment(bytes, register::ATTACHMENT_NAME)
+                .map_err(|e| CliError::file(path, e))?,
+        )
     } else {
-        bytes.to_vec()
+        Cow::Borrowed(bytes)
     };
 
-    let mut report = verify::verify_register(&register_bytes, &issuer, document.as_ref());
+    let mut report = verify::verify_register_with(
+        &register_bytes,
+        &issuer,
+        document.as_ref(),
+        check,
+        &Bar::new(args.json),
+    );
 
     // 9. For an annex PDF: its pages are exactly the rendering of the
     //    sealed register it carries, so what a person reads is what is sealed.

@@ -232,6 +232,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             document: Some(&doc_path),
             template: None,
             json: false,
+            no_batch: false,
         },
     )
 }

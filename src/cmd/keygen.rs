@@ -44,12 +44,16 @@ pub struct Args {
     /// Replace an existing private key file and public key file.
     #[arg(long)]
     force: bool,
+
+    /// Fail at once when another run is changing the keyring, instead of
+    /// waiting for it.
+    #[arg(long)]
+    no_wait: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let ring_path = keyring::keyring_path(&args.keyring);
-    let mut ring =
-        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
+    let ring = Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
     let key = keys::generate().map_err(CliError::lib)?;
     let entry = Entry::new(
         &args.id,
@@ -89,6 +93,14 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             args.keyring.display()
         ))
     })?;
+    // Read the keyring again under its lock: another run may have changed
+    // it while the passphrase was typed.
+    let _lock = super::lock(&ring_path, args.no_wait)?;
+    ackreg::fsutil::remove_stale_temps(&ring_path);
+    let mut ring =
+        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
+    ring.check_new(&entry)
+        .map_err(|e| CliError::file(&ring_path, e))?;
     write_atomic(&secret_path, pem.as_bytes(), overwrite, Some(0o600)).map_err(CliError::lib)?;
     keyring::write_public_key(&args.keyring, &entry, overwrite).map_err(CliError::lib)?;
     let keyid = entry.keyid();

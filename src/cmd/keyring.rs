@@ -45,6 +45,11 @@ struct AddArgs {
     /// The keyring folder (created if missing).
     #[arg(long, value_name = "DIR", default_value = "keys")]
     keyring: PathBuf,
+
+    /// Fail at once when another run is changing the keyring, instead of
+    /// waiting for it.
+    #[arg(long)]
+    no_wait: bool,
 }
 
 /// List the employees in the keyring.
@@ -64,25 +69,25 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
 
 fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let ring_path = keyring::keyring_path(&args.keyring);
-    let mut ring =
-        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
-    let pem = std::fs::read(&args.public_key).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot read the public key: {e}",
-            args.public_key.display()
-        ))
-    })?;
+    let pem = ackreg::fsutil::read_limited(&args.public_key, keys::MAX_PEM_FILE)
+        .map_err(|e| CliError::file(&args.public_key, e))?;
     let key = keys::decode_public_key(&pem).map_err(|e| CliError::file(&args.public_key, e))?;
     let entry =
         Entry::new(&args.id, &args.name, args.position.as_deref(), key).map_err(CliError::lib)?;
-    ring.check_new(&entry)
-        .map_err(|e| CliError::file(&ring_path, e))?;
     std::fs::create_dir_all(&args.keyring).map_err(|e| {
         CliError::input(format!(
             "{}: cannot create the folder: {e}",
             args.keyring.display()
         ))
     })?;
+    // Read, change and write the keyring under its lock, so that two runs
+    // at once cannot lose each other's entries.
+    let _lock = super::lock(&ring_path, args.no_wait)?;
+    ackreg::fsutil::remove_stale_temps(&ring_path);
+    let mut ring =
+        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
+    ring.check_new(&entry)
+        .map_err(|e| CliError::file(&ring_path, e))?;
     keyring::write_public_key(&args.keyring, &entry, Overwrite::Refuse).map_err(CliError::lib)?;
     let keyid = entry.keyid();
     ring.add(entry).map_err(|e| CliError::file(&ring_path, e))?;

@@ -117,6 +117,25 @@ impl CliError {
     }
 }
 
+/// Takes the lock guarding `target` (`TARGET.lock`), saying on standard
+/// error who holds it when this run has to wait; with `no_wait` a held lock
+/// is an error instead.
+pub fn lock(target: &Path, no_wait: bool) -> Result<ackreg::fsutil::Lock, CliError> {
+    use ackreg::fsutil::{Lock, Wait};
+    let wait = if no_wait { Wait::No } else { Wait::Yes };
+    Lock::acquire(target, wait, |path, holder| {
+        if !no_wait {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(
+                stderr,
+                "waiting: {} is held by another ackreg run ({holder})",
+                path.display()
+            );
+        }
+    })
+    .map_err(CliError::lib)
+}
+
 /// Writes lines to standard output; a closed pipe is not an error.
 pub fn out(text: impl Display) {
     let mut stdout = std::io::stdout().lock();

@@ -59,10 +59,10 @@ pub fn for_new_key() -> Result<Passphrase, CliError> {
 /// Reads a private key file, asking for its passphrase (environment, or one
 /// prompt) only when the key is encrypted.
 pub fn read_secret_key(path: &Path) -> Result<SigningKey, CliError> {
-    let pem =
-        Zeroizing::new(std::fs::read(path).map_err(|e| {
-            CliError::input(format!("{}: cannot read the key: {e}", path.display()))
-        })?);
+    let pem = Zeroizing::new(
+        ackreg::fsutil::read_limited(path, keys::MAX_PEM_FILE)
+            .map_err(|e| CliError::file(path, e))?,
+    );
     let passphrase = if keys::is_encrypted(&pem) {
         match from_env()? {
             Some(p) => Some(p),

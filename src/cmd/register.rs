@@ -61,6 +61,11 @@ pub struct Args {
     /// The sealing time, YYYY-MM-DDTHH:MM:SSZ [default: now].
     #[arg(long, value_name = "TIME")]
     sealed_at: Option<String>,
+
+    /// Fail at once when another run is writing the same register, instead
+    /// of waiting for it (the lock is the file JSON.lock beside it).
+    #[arg(long)]
+    no_wait: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -75,6 +80,15 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     let issuer_key = passphrase::read_secret_key(&args.issuer_key)?;
     let sealed_at = args.sealed_at.clone().unwrap_or_else(now_utc);
+
+    // One run at a time per register: the lock beside it is held until the
+    // register (and its annex) are written. Temporary files of runs that
+    // were killed can only be stale once we hold it.
+    let _lock = super::lock(&args.output, args.no_wait)?;
+    ackreg::fsutil::remove_stale_temps(&args.output);
+    if let Some(pdf) = &args.pdf {
+        ackreg::fsutil::remove_stale_temps(pdf);
+    }
 
     let assembly = register::assemble(&document, &ring, &candidates);
     let sealed = register::seal(

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use ackreg::ack::{self, Outcome, Step};
 use ackreg::document::sha256;
+use ackreg::fsutil::{read_limited, ReadError};
 use ackreg::keyring::{self, Keyring};
+use ackreg::register::MAX_ACK_FILE;
+use ackreg::verify::MAX_REGISTER_FILE;
 
 use super::{out, CliError};
 
@@ -47,6 +50,11 @@ pub struct Args {
     /// Print the register's verdicts as JSON.
     #[arg(long)]
     json: bool,
+
+    /// Check every signature of a register with `verify_strict` alone
+    /// instead of batch verification (slower; exact; see docs/PERFORMANCE.md).
+    #[arg(long)]
+    no_batch: bool,
 }
 
 /// What kind of file `verify` was given.
@@ -63,8 +71,10 @@ fn is_register(bytes: &[u8]) -> bool {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", args.file.display())))?;
+    // The largest file verify reads is a register; an acknowledgement's own
+    // limit is checked once the file is known not to be one.
+    let bytes =
+        read_limited(&args.file, MAX_REGISTER_FILE).map_err(|e| CliError::file(&args.file, e))?;
     let is_pdf = bytes.starts_with(b"%PDF-");
     if is_pdf || is_register(&bytes) {
         return super::audit::run(
@@ -76,6 +86,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 document: args.document.as_deref(),
                 template: args.template.as_deref(),
                 json: args.json,
+                no_batch: args.no_batch,
             },
         );
     }
@@ -103,12 +114,18 @@ pub fn verify_ack_cmd(
             "pass the PDF that was acknowledged with --document".into(),
         )));
     };
-    let pdf = std::fs::read(document).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot read the document: {e}",
-            document.display()
-        ))
-    })?;
+    if bytes.len() > MAX_ACK_FILE {
+        return Err(CliError::file(
+            path,
+            ReadError::TooLarge {
+                limit: MAX_ACK_FILE,
+            },
+        )
+        .with_hint(Some(
+            "an acknowledgement written by `ackreg sign` is a few kilobytes".into(),
+        )));
+    }
+    let pdf = ackreg::document::read_pdf(document).map_err(|e| CliError::file(document, e))?;
     let dir = keyring_dir.unwrap_or(Path::new("keys"));
     let ring_path = keyring::keyring_path(dir);
     let ring = Keyring::load(dir).map_err(|e| CliError::file(&ring_path, e))?;
