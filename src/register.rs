@@ -44,6 +44,9 @@ pub enum RegisterError {
     /// The issuer's name breaks the text rules.
     #[error("issuer name {0}")]
     IssuerName(#[source] text::TextError),
+    /// The document's title breaks the text rules.
+    #[error("document title {0}")]
+    Title(#[source] text::TextError),
     /// The register could not be serialised.
     #[error("cannot serialise the register: {0}")]
     Json(#[source] serde_json::Error),
@@ -291,7 +294,8 @@ pub fn seal(
     let body = RegisterBody {
         kind: REGISTER_TYPE.to_string(),
         document: AckDocument {
-            title: assembly.document.title.clone(),
+            title: text::normalize(&assembly.document.title, crate::ack::MAX_TITLE_LEN, false)
+                .map_err(RegisterError::Title)?,
             sha256: hex(&assembly.document.sha256),
         },
         issuer: Issuer {

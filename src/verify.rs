@@ -299,7 +299,7 @@ pub fn verify_register_with(
     // checked on one core while the other parses; its result is taken in
     // step 3, once the register's issuer key is known to be the same key.
     let (body, early_seal) = rayon::join(
-        || serde_json::from_slice::<RegisterBody>(checked.payload()),
+        || crate::encoding::from_json::<RegisterBody>(checked.payload()),
         || match issuer {
             IssuerKey::Key(k) => Some(dsse::verify_bytes(k, &checked.pae, &checked.signature)),
             IssuerKey::KeyId(_) => None,
@@ -320,6 +320,34 @@ pub fn verify_register_with(
     }
     if let Err(e) = register::check_sealed_at(&body.sealed_at) {
         return report.fail(RegisterStep::Payload, e);
+    }
+    // Every text a person reads follows the text rules (docs/FORMAT.md,
+    // "Text fields"): no control, bidirectional or invisible characters.
+    let texts = [
+        (
+            "document.title",
+            Some(&body.document.title),
+            crate::ack::MAX_TITLE_LEN,
+        ),
+        (
+            "issuer.name",
+            body.issuer.name.as_ref(),
+            crate::keyring::MAX_NAME_LEN,
+        ),
+    ];
+    for (field, text, max) in texts {
+        if let Some(t) = text {
+            if let Err(e) = crate::text::check(t, max, false) {
+                return report.fail(RegisterStep::Payload, format!("{field} {e}"));
+            }
+        }
+    }
+    for (i, o) in body.outstanding.iter().enumerate() {
+        if let Err(e) = crate::text::check(&o.name, crate::keyring::MAX_NAME_LEN, false)
+            .and_then(|()| crate::text::check_id(&o.id))
+        {
+            return report.fail(RegisterStep::Payload, format!("outstanding[{i}] {e}"));
+        }
     }
     let register_key = match b64_strict(&body.issuer.public_key)
         .ok()

@@ -495,7 +495,17 @@ fn edits_sealed_anew_are_still_caught_by_the_employees_signatures_and_structure(
     let d = dir.path();
     let original = fs::read(d.join("register.json")).unwrap();
     type Edit = fn(&mut Value);
-    let cases: [(&str, Edit, &str); 9] = [
+    let cases: [(&str, Edit, &str); 11] = [
+        (
+            "issuer name with a bidi override",
+            |b| b["issuer"]["name"] = "J.Gav\u{202e}ars".into(),
+            "payload",
+        ),
+        (
+            "outstanding name with a zero-width space",
+            |b| b["outstanding"][0]["name"] = "Ādolfs\u{200b} Žagars".into(),
+            "payload",
+        ),
         (
             "name",
             |b| edit_ack(b, 0, |a| a["employee"]["name"] = "Līga Ozola".into()),
