@@ -3,6 +3,9 @@
 //! with OpenSSL in both directions; the worked example of docs/FORMAT.md
 //! checked byte for byte; and every bad input of point 7.
 
+mod common;
+
+use common::tiny_pdf;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -13,7 +16,6 @@ use ackreg::encoding::{b64, b64_strict, hex, hex32};
 use ackreg::keyring::{Entry, Keyring};
 use ackreg::keys::{self, KeyId};
 use ed25519_dalek::SigningKey;
-use lopdf::{dictionary, Object};
 
 const TITLE: &str = "Klientu apkalpošanas centra darbības noteikumi";
 const NAME: &str = "Jānis Bērziņš";
@@ -77,32 +79,6 @@ fn assert_fails(o: &Output, code: i32, needle: &str) -> String {
     assert!(lines[1..].iter().all(|l| l.starts_with("hint: ")), "{err}");
     assert!(lines[0].contains(needle), "{needle:?} not in {err}");
     lines[0].to_string()
-}
-
-/// A one-page PDF with an Info /Title.
-fn tiny_pdf(title: &str) -> Vec<u8> {
-    let mut doc = lopdf::Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page",
-        "Parent" => pages_id,
-        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages",
-            "Kids" => vec![page_id.into()],
-            "Count" => 1,
-        }),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let info_id = doc.add_object(dictionary! { "Title" => lopdf::text_string(title) });
-    doc.trailer.set("Info", info_id);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
 }
 
 /// A temporary folder with `noteikumi.pdf`, and (unencrypted, fast)

@@ -15,10 +15,9 @@ use ackreg::dsse::Envelope;
 use ackreg::encoding::{b64, b64_strict};
 use ackreg::keyring::{Entry, Keyring};
 use ed25519_dalek::SigningKey;
-use lopdf::{dictionary, Object};
 use proptest::prelude::*;
 
-use common::{ackreg, run_in, stderr, stdout};
+use common::{ackreg, run_in, stderr, stdout, tiny_pdf};
 
 const TEST_KEY: &str = "tests/fixtures/test-only-rfc8032-test1.key";
 /// Key id of the RFC 8032 test 1 key, which seals tests/bad/good-register.json.
@@ -26,32 +25,6 @@ const TEST_KEYID: &str = "21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877e
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A one-page PDF with an Info /Title.
-fn tiny_pdf(title: &str) -> Vec<u8> {
-    let mut doc = lopdf::Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page",
-        "Parent" => pages_id,
-        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages",
-            "Kids" => vec![page_id.into()],
-            "Count" => 1,
-        }),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let info_id = doc.add_object(dictionary! { "Title" => lopdf::text_string(title) });
-    doc.trailer.set("Info", info_id);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
 }
 
 fn no_panic(o: &Output) {

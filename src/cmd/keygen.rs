@@ -87,20 +87,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     let pem = keys::encode_secret_key(&key, passphrase.as_ref()).map_err(CliError::lib)?;
 
-    std::fs::create_dir_all(&args.keyring).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot create the folder: {e}",
-            args.keyring.display()
-        ))
-    })?;
     // Read the keyring again under its lock: another run may have changed
     // it while the passphrase was typed.
-    let _lock = super::lock(&ring_path, args.no_wait)?;
-    ackreg::fsutil::remove_stale_temps(&ring_path);
-    let mut ring =
-        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
-    ring.check_new(&entry)
-        .map_err(|e| CliError::file(&ring_path, e))?;
+    let (_lock, mut ring) = super::keyring::open_for_change(&args.keyring, &entry, args.no_wait)?;
     write_atomic(&secret_path, pem.as_bytes(), overwrite, Some(0o600)).map_err(CliError::lib)?;
     keyring::write_public_key(&args.keyring, &entry, overwrite).map_err(CliError::lib)?;
     let keyid = entry.keyid();

@@ -1,6 +1,6 @@
 //! `ackreg keyring`: add someone else's public key, list the employees.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ackreg::fsutil::Overwrite;
@@ -74,20 +74,9 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let key = keys::decode_public_key(&pem).map_err(|e| CliError::file(&args.public_key, e))?;
     let entry =
         Entry::new(&args.id, &args.name, args.position.as_deref(), key).map_err(CliError::lib)?;
-    std::fs::create_dir_all(&args.keyring).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot create the folder: {e}",
-            args.keyring.display()
-        ))
-    })?;
     // Read, change and write the keyring under its lock, so that two runs
     // at once cannot lose each other's entries.
-    let _lock = super::lock(&ring_path, args.no_wait)?;
-    ackreg::fsutil::remove_stale_temps(&ring_path);
-    let mut ring =
-        Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
-    ring.check_new(&entry)
-        .map_err(|e| CliError::file(&ring_path, e))?;
+    let (_lock, mut ring) = open_for_change(&args.keyring, &entry, args.no_wait)?;
     keyring::write_public_key(&args.keyring, &entry, Overwrite::Refuse).map_err(CliError::lib)?;
     let keyid = entry.keyid();
     ring.add(entry).map_err(|e| CliError::file(&ring_path, e))?;
@@ -109,4 +98,25 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
         out(format!("{}  {}  {}{position}", e.keyid(), e.id, e.name));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the keyring in `dir` for adding `entry`: creates the folder, takes
+/// the keyring's lock (held until the returned guard is dropped), removes
+/// temporary files of killed runs, reads the keyring as it is now, and
+/// checks that `entry`'s identifier and key are new.
+pub fn open_for_change(
+    dir: &Path,
+    entry: &Entry,
+    no_wait: bool,
+) -> Result<(ackreg::fsutil::Lock, Keyring), CliError> {
+    let ring_path = keyring::keyring_path(dir);
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CliError::input(format!("{}: cannot create the folder: {e}", dir.display()))
+    })?;
+    let lock = super::lock(&ring_path, no_wait)?;
+    ackreg::fsutil::remove_stale_temps(&ring_path);
+    let ring = Keyring::load_or_empty(dir).map_err(|e| CliError::file(&ring_path, e))?;
+    ring.check_new(entry)
+        .map_err(|e| CliError::file(&ring_path, e))?;
+    Ok((lock, ring))
 }

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+
+use lopdf::{dictionary, Object};
 use std::process::{Command, Output};
 
 /// The `ackreg` binary under test.
@@ -38,4 +40,30 @@ pub fn pdf_text(pdf: &[u8]) -> String {
 /// Collapses every run of white space into one space.
 pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A one-page PDF with an Info /Title.
+pub fn tiny_pdf(title: &str) -> Vec<u8> {
+    let mut doc = lopdf::Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => vec![page_id.into()],
+            "Count" => 1,
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let info_id = doc.add_object(dictionary! { "Title" => lopdf::text_string(title) });
+    doc.trailer.set("Info", info_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
 }
