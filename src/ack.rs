@@ -362,46 +362,55 @@ pub fn verify_ack(
 /// [`Opened::finish_verified`] (or [`Opened::verify`] to check one exactly).
 #[derive(Debug)]
 pub struct Opened<'k> {
-    report: Report,
     checked: dsse::CheckedEnvelope,
     entry: &'k Entry,
 }
 
 /// Steps 1 and 2 of [`verify_ack`]; on failure, the report naming the step.
 pub fn open<'k>(envelope: &[u8], keyring: &'k Keyring) -> Result<Opened<'k>, Box<Report>> {
-    let mut report = Report::default();
-
     // Step 1: the bytes are a DSSE envelope: JSON with exactly the DSSE
     // fields, canonical base64, one signature of 64 bytes, a hex key id.
     let checked = match Envelope::from_json(envelope).and_then(|e| e.check()) {
         Ok(c) => c,
-        Err(e) => return Err(Box::new(report.fail(Step::Envelope, e))),
+        Err(e) => return Err(Box::new(Report::default().fail(Step::Envelope, e))),
     };
-    report.pass(
-        Step::Envelope,
-        "DSSE v1 envelope with one Ed25519 signature",
-    );
-
     // Step 2: the key id names a key in the keyring. Only that key is tried.
     let Some(entry) = keyring.by_keyid(&checked.keyid) else {
+        let mut report = Report::default();
+        report.pass_envelope();
         return Err(Box::new(report.fail(
             Step::Key,
             format!("key id {} is not in the keyring", checked.keyid),
         )));
     };
-    report.pass(
-        Step::Key,
-        format!("key id {} belongs to {}", checked.keyid, entry.id),
-    );
-    report.signer = Some(entry.clone());
-    Ok(Opened {
-        report,
-        checked,
-        entry,
-    })
+    // The report of steps 1 and 2 is written only when it is asked for
+    // (`Opened::verify`, `Opened::finish_verified`): a register auditor
+    // keeps no report for an entry that is valid.
+    Ok(Opened { checked, entry })
+}
+
+impl Report {
+    fn pass_envelope(&mut self) {
+        self.pass(
+            Step::Envelope,
+            "DSSE v1 envelope with one Ed25519 signature",
+        );
+    }
 }
 
 impl<'k> Opened<'k> {
+    /// The report of steps 1 and 2, which have passed.
+    fn opened_report(&self) -> Report {
+        let mut report = Report::default();
+        report.pass_envelope();
+        report.pass(
+            Step::Key,
+            format!("key id {} belongs to {}", self.checked.keyid, self.entry.id),
+        );
+        report.signer = Some(self.entry.clone());
+        report
+    }
+
     /// The checked envelope: payload type, payload bytes, key id, signature.
     pub fn envelope(&self) -> &dsse::CheckedEnvelope {
         &self.checked
@@ -417,20 +426,39 @@ impl<'k> Opened<'k> {
         // Step 3: Ed25519 verify_strict over PAE(payloadType, payload bytes
         // as decoded, never re-serialised).
         if let Err(e) = self.checked.verify(&self.entry.public_key) {
-            return self.report.fail(Step::Signature, e);
+            return self.opened_report().fail(Step::Signature, e);
         }
         self.finish_verified(document_sha256)
+    }
+
+    /// Steps 4 to 6 as [`Opened::finish_verified`] checks them, for a
+    /// signature already verified, without writing a report: the valid
+    /// acknowledgement, or the report of the step that fails (the same
+    /// report as `finish_verified`'s).
+    pub fn accept_verified(
+        self,
+        document_sha256: &[u8; 32],
+    ) -> Result<Acknowledgement, Box<Report>> {
+        if self.checked.payload_type == PAYLOAD_TYPE {
+            if let Ok(ack) = Acknowledgement::from_payload(&self.checked.payload) {
+                if ack.employee.name == self.entry.name
+                    && ack.employee.id == self.entry.id
+                    && crate::encoding::hex32(&ack.document.sha256).ok().as_ref()
+                        == Some(document_sha256)
+                {
+                    return Ok(ack);
+                }
+            }
+        }
+        Err(Box::new(self.finish_verified(Some(document_sha256))))
     }
 
     /// Steps 4 to 6, for a signature the caller has already verified over
     /// the PAE of [`Opened::envelope`] with [`Opened::signer`]'s key (with
     /// the guarantees that `crate::verify` documents for batches).
     pub fn finish_verified(self, document_sha256: Option<&[u8; 32]>) -> Report {
-        let Opened {
-            mut report,
-            checked,
-            entry,
-        } = self;
+        let mut report = self.opened_report();
+        let Opened { checked, entry } = self;
         report.pass(
             Step::Signature,
             "Ed25519 signature over the DSSE PAE verifies (strict)",

@@ -50,7 +50,17 @@ impl crate::Hint for JsonError {}
 /// mark, nothing but white space after the value, and the shape of `T`
 /// (whose derive refuses unknown and duplicate fields). The error names the
 /// field concerned.
-pub fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+pub fn from_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, JsonError> {
+    // Parsed once without tracking the path (valid files, the common case,
+    // at full speed); only a file that fails is parsed again to name the
+    // field. The second parse runs the same deserializer, so it fails the
+    // same way.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    if let Ok(value) = T::deserialize(&mut de) {
+        if de.end().is_ok() {
+            return Ok(value);
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| JsonError {
         path: e.path().to_string(),

@@ -87,13 +87,21 @@ impl crate::Hint for ReadError {
 /// reading the rest.
 pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
     let file = fs::File::open(path).map_err(ReadError::Io)?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
+    let metadata = file.metadata().ok();
+    if metadata.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(ReadError::Io(io::Error::new(
             io::ErrorKind::InvalidInput,
             "is a folder, not a file",
         )));
     }
-    let mut bytes = Vec::new();
+    // Sized from the file's length (when it is within the limit), so that
+    // a register of 136 MB is read into 136 MB, not into a buffer grown by
+    // doubling; one byte more lets the read see the end of the file.
+    let expected = metadata
+        .map(|m| m.len())
+        .filter(|&len| len <= limit as u64)
+        .map_or(0, |len| len as usize + 1);
+    let mut bytes = Vec::with_capacity(expected);
     file.take(limit as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;

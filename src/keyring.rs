@@ -148,6 +148,8 @@ pub struct Entry {
     pub position: Option<String>,
     /// The employee's Ed25519 public key.
     pub public_key: VerifyingKey,
+    /// Its key id, computed once.
+    keyid: KeyId,
 }
 
 impl Entry {
@@ -175,14 +177,48 @@ impl Entry {
             .map(|p| text::normalize(p, MAX_NAME_LEN, false))
             .transpose()
             .map_err(text_err("position"))?;
+        Self::with_key(id.to_string(), name, position, public_key)
+    }
+
+    /// Makes an entry from stored values, which must already follow the
+    /// text rules (NFC, trimmed): nothing is normalised, nothing copied.
+    fn stored(
+        id: String,
+        name: String,
+        position: Option<String>,
+        public_key: VerifyingKey,
+    ) -> Result<Self, KeyringError> {
+        text::check_id(&id).map_err(|source| KeyringError::Id {
+            id: text::printable(&id, 80),
+            source,
+        })?;
+        let text_err = |field, source| KeyringError::Text {
+            field,
+            id: id.clone(),
+            source,
+        };
+        text::check(&name, MAX_NAME_LEN, false).map_err(|e| text_err("name", e))?;
+        if let Some(p) = &position {
+            text::check(p, MAX_NAME_LEN, false).map_err(|e| text_err("position", e))?;
+        }
+        Self::with_key(id, name, position, public_key)
+    }
+
+    fn with_key(
+        id: String,
+        name: String,
+        position: Option<String>,
+        public_key: VerifyingKey,
+    ) -> Result<Self, KeyringError> {
         if public_key.is_weak() {
             return Err(KeyringError::Key {
-                id: id.to_string(),
+                id,
                 source: KeyError::WeakPublicKey,
             });
         }
         Ok(Entry {
-            id: id.to_string(),
+            keyid: KeyId::of(&public_key),
+            id,
             name,
             position,
             public_key,
@@ -191,7 +227,7 @@ impl Entry {
 
     /// The key id of this entry's public key.
     pub fn keyid(&self) -> KeyId {
-        KeyId::of(&self.public_key)
+        self.keyid
     }
 }
 
@@ -217,9 +253,10 @@ struct EntryFile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keyring {
     entries: Vec<Entry>,
-    /// Key id to identifier, so that looking up a signer does not hash every
-    /// key of a keyring of 100,000 employees (see docs/PERFORMANCE.md).
-    keyids: HashMap<KeyId, String>,
+    /// Key id to the entry's position in `entries`, so that looking up a
+    /// signer neither hashes every key nor searches the identifiers of a
+    /// keyring of 100,000 employees (see docs/PERFORMANCE.md).
+    keyids: HashMap<KeyId, usize>,
 }
 
 /// Path of the keyring file in folder `dir`.
@@ -259,14 +296,7 @@ impl Keyring {
                         source,
                     }
                 })?;
-                let entry = Entry::new(&e.id, &e.name, e.position.as_deref(), key)?;
-                if entry.name != e.name || entry.position != e.position {
-                    return Err(KeyringError::Text {
-                        field: "name or position",
-                        id,
-                        source: TextError::NotNormalized,
-                    });
-                }
+                let entry = Entry::stored(e.id, e.name, e.position, key)?;
                 if entry.keyid().to_string() != e.keyid {
                     return Err(KeyringError::KeyIdMismatch { id });
                 }
@@ -277,7 +307,22 @@ impl Keyring {
         ring.entries.reserve(checked.len());
         ring.keyids.reserve(checked.len());
         for entry in checked {
-            ring.add(entry?)?;
+            let entry = entry?;
+            // Written by ackreg, a keyring is sorted by identifier: each
+            // entry then goes at the end, and a duplicate identifier can
+            // only be the last one.
+            if ring.entries.last().is_none_or(|last| last.id < entry.id) {
+                if let Some(&existing) = ring.keyids.get(&entry.keyid) {
+                    return Err(KeyringError::DuplicateKey {
+                        existing: ring.entries[existing].id.clone(),
+                        keyid: entry.keyid,
+                    });
+                }
+                ring.keyids.insert(entry.keyid, ring.entries.len());
+                ring.entries.push(entry);
+            } else {
+                ring.add(entry)?;
+            }
         }
         Ok(ring)
     }
@@ -353,7 +398,14 @@ impl Keyring {
     pub fn add(&mut self, entry: Entry) -> Result<(), KeyringError> {
         self.check_new(&entry)?;
         let at = self.entries.partition_point(|e| e.id < entry.id);
-        self.keyids.insert(entry.keyid(), entry.id.clone());
+        if at < self.entries.len() {
+            for position in self.keyids.values_mut() {
+                if *position >= at {
+                    *position += 1;
+                }
+            }
+        }
+        self.keyids.insert(entry.keyid(), at);
         self.entries.insert(at, entry);
         Ok(())
     }
@@ -373,7 +425,7 @@ impl Keyring {
 
     /// The entry whose public key has key id `keyid`.
     pub fn by_keyid(&self, keyid: &KeyId) -> Option<&Entry> {
-        self.keyids.get(keyid).and_then(|id| self.by_id(id))
+        self.keyids.get(keyid).map(|&at| &self.entries[at])
     }
 }
 
@@ -418,6 +470,29 @@ mod tests {
         let json = ring.to_json().unwrap();
         assert_eq!(Keyring::from_json(&json).unwrap(), ring);
         assert!(ring.by_keyid(&KeyId::of(&key(2))).is_some());
+    }
+
+    #[test]
+    fn key_ids_find_their_entries_whatever_the_order_of_adding() {
+        let mut ring = Keyring::default();
+        let ids = ["m", "c", "x", "a", "n", "b"];
+        for (n, id) in ids.iter().enumerate() {
+            ring.add(Entry::new(id, "Name", None, key(n as u8 + 1)).unwrap())
+                .unwrap();
+            for (k, id) in ids[..=n].iter().enumerate() {
+                let found = ring.by_keyid(&KeyId::of(&key(k as u8 + 1))).unwrap();
+                assert_eq!(found.id, *id);
+            }
+        }
+        // Loaded from its file (sorted), the same lookups hold.
+        let loaded = Keyring::from_json(&ring.to_json().unwrap()).unwrap();
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(
+                loaded.by_keyid(&KeyId::of(&key(k as u8 + 1))).unwrap().id,
+                *id
+            );
+        }
+        assert_eq!(loaded, ring);
     }
 
     #[test]

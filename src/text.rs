@@ -98,6 +98,12 @@ pub fn forbidden(c: char, multiline: bool) -> Option<Forbidden> {
     if c.is_control() {
         return Some(Forbidden::Control);
     }
+    // Fast path for Latin text (every name in a Latvian register): below
+    // U+0300 the only refused character that is not a control is the soft
+    // hyphen.
+    if u < 0x0300 {
+        return (u == 0x00AD).then_some(Forbidden::Invisible);
+    }
     match u {
         0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 => Some(Forbidden::Bidi),
         0x2028 | 0x2029 => Some(Forbidden::Separator),
@@ -215,11 +221,12 @@ pub fn check(text: &str, max_chars: usize, multiline: bool) -> Result<(), TextEr
     if text.trim().is_empty() {
         return Err(TextError::Empty);
     }
-    if text.chars().count() > max_chars {
+    if text.len() > max_chars && text.chars().count() > max_chars {
         return Err(TextError::TooLong(max_chars));
     }
     first_forbidden(text, multiline)?;
-    if text.trim() != text || !unicode_normalization::is_nfc(text) {
+    // ASCII text is always in NFC.
+    if text.trim() != text || !(text.is_ascii() || unicode_normalization::is_nfc(text)) {
         return Err(TextError::NotNormalized);
     }
     Ok(())

@@ -84,9 +84,23 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {}
 
-/// Entries checked together: one batch verification, one unit of work for a
-/// core, one progress step.
-pub const CHUNK: usize = 256;
+/// Most entries checked together: one batch verification, one unit of work
+/// for a core, one progress step. Larger batches are cheaper per signature
+/// (one multiscalar multiplication for the whole batch): 1,024 costs about
+/// 80 % of 256 per signature, and a failed batch re-checks at most 1,024
+/// entries one by one (docs/PERFORMANCE.md).
+pub const CHUNK: usize = 1024;
+
+/// Fewest entries checked together, so that a small register still goes
+/// into batches.
+pub const MIN_CHUNK: usize = 64;
+
+/// The chunk size for a register of `entries` entries: [`CHUNK`], or less
+/// so that every core gets at least four chunks.
+pub fn chunk_size(entries: usize) -> usize {
+    let cores = rayon::current_num_threads().max(1);
+    (entries / (4 * cores)).clamp(MIN_CHUNK, CHUNK)
+}
 
 /// A step of [`verify_register`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,6 +184,12 @@ impl EntryVerdict {
     /// True when nothing is wrong with the entry.
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// The register's order (`register::order_key`: date, name,
+    /// identifier), for an entry whose payload was read.
+    fn order_key(&self) -> (&str, &str, &str) {
+        (&self.date, &self.name, &self.id)
     }
 }
 
@@ -260,7 +280,11 @@ pub fn verify_register_with(
     // core while step 1 parses.
     let (register_sha256, envelope) = rayon::join(
         || hex(&crate::document::sha256(bytes)),
-        || Envelope::from_json(bytes).and_then(open_register_envelope),
+        || {
+            crate::encoding::from_json(bytes)
+                .map_err(dsse::DsseError::Json)
+                .and_then(open_register_envelope)
+        },
     );
     let mut report = RegisterReport {
         steps: Vec::new(),
@@ -295,14 +319,22 @@ pub fn verify_register_with(
             ),
         );
     }
-    // With the auditor's own key, the seal (hashing the whole payload) is
-    // checked on one core while the other parses; its result is taken in
-    // step 3, once the register's issuer key is known to be the same key.
+    // The seal (one SHA-512 over the whole payload) is checked on one core
+    // while the other parses the payload. Its key is the auditor's own
+    // key, or, when the auditor gave only a key id, the issuer key read
+    // ahead from the head of the payload if it has that key id. Either way
+    // the result is used in step 3 only if that key is the register's
+    // issuer key; otherwise the seal is checked there.
     let (body, early_seal) = rayon::join(
         || crate::encoding::from_json::<RegisterBody>(checked.payload()),
-        || match issuer {
-            IssuerKey::Key(k) => Some(dsse::verify_bytes(k, &checked.pae, &checked.signature)),
-            IssuerKey::KeyId(_) => None,
+        || {
+            let key = match issuer {
+                IssuerKey::Key(k) => Some(*k),
+                IssuerKey::KeyId(id) => {
+                    issuer_key_ahead(checked.payload()).filter(|k| KeyId::of(k) == *id)
+                }
+            };
+            key.map(|k| (k, dsse::verify_bytes(&k, &checked.pae, &checked.signature)))
         },
     );
     let body: RegisterBody = match body {
@@ -407,9 +439,14 @@ pub fn verify_register_with(
             ),
         );
     }
-    let seal = early_seal
-        .unwrap_or_else(|| dsse::verify_bytes(&register_key, &checked.pae, &checked.signature));
+    let seal = match early_seal {
+        Some((key, seal)) if key == register_key => seal,
+        _ => dsse::verify_bytes(&register_key, &checked.pae, &checked.signature),
+    };
     // The payload is not needed any more: the body holds what follows.
+    // (Loading the keyring while the seal is hashed would save a fifth of
+    // a second at 100,000 entries but keep this 100 MB alive beside it,
+    // above the memory budget of docs/PERFORMANCE.md.)
     drop(checked.pae);
     if let Err(e) = seal {
         return report.fail(RegisterStep::Seal, format!("seal: {e}"));
@@ -454,24 +491,39 @@ pub fn verify_register_with(
     // verification of the chunk's signatures (or verify_strict one by one
     // when it fails, or in strict mode), then steps 4-6.
     progress.start(body.entries.len() as u64);
-    let checked_chunks: Vec<Vec<(EntryVerdict, Option<OrderKey>)>> = body
+    let size = chunk_size(body.entries.len());
+    // With each chunk, the SHA-256 of every entry's envelope text, so that
+    // step 6 finds duplicated envelopes without hashing 100 MB on one core.
+    type ChunkResult = (Vec<(EntryVerdict, bool)>, Vec<[u8; 32]>);
+    let checked_chunks: Vec<ChunkResult> = body
         .entries
-        .par_chunks(CHUNK)
+        .par_chunks(size)
         .enumerate()
         .map(|(c, chunk)| {
-            let out = check_chunk(c * CHUNK, chunk, &keyring, &doc_sha, check);
+            let out = check_chunk(c * size, chunk, &keyring, &doc_sha, check);
+            let digests = chunk
+                .iter()
+                .map(|e| crate::document::sha256(e.envelope.get().as_bytes()))
+                .collect();
             progress.advance(chunk.len() as u64);
-            out
+            (out, digests)
         })
         .collect();
     progress.finish();
-    let mut acks = Vec::with_capacity(body.entries.len());
-    report.entries.reserve(body.entries.len());
-    for (verdict, ack) in checked_chunks.into_iter().flatten() {
-        report.entries.push(verdict);
-        acks.push(ack);
+    // `read[i]`: entry i's signed payload was read, so its verdict's date,
+    // name and identifier are the signed ones (they follow the text rules,
+    // so printing them safely changed nothing) and order it in step 6.
+    let mut entries = Vec::with_capacity(body.entries.len());
+    let mut read = Vec::with_capacity(body.entries.len());
+    let mut envelope_digests = Vec::with_capacity(body.entries.len());
+    for (verdicts, digests) in checked_chunks {
+        for (verdict, was_read) in verdicts {
+            entries.push(verdict);
+            read.push(was_read);
+        }
+        envelope_digests.extend(digests);
     }
-    let bad = report.entries.iter().filter(|v| !v.is_valid()).count();
+    let bad = entries.iter().filter(|v| !v.is_valid()).count();
     report.push(
         RegisterStep::Acknowledgements,
         if bad == 0 {
@@ -495,36 +547,35 @@ pub fn verify_register_with(
     // Step 6: numbering 1..n in order, order by (date, name, id), no
     // employee or envelope twice.
     let mut numbering_problems = 0;
-    let mut seen_ids: HashMap<String, u64> = HashMap::new();
-    let mut seen_env: HashMap<&str, u64> = HashMap::new();
-    for i in 0..body.entries.len() {
-        let entry = &body.entries[i];
+    let mut numbering: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut seen_ids: HashMap<&str, u64> = HashMap::with_capacity(body.entries.len());
+    let mut seen_env: HashMap<[u8; 32], u64> = HashMap::with_capacity(body.entries.len());
+    for (i, entry) in body.entries.iter().enumerate() {
         let mut problems = Vec::new();
         if entry.nr != i as u64 + 1 {
             problems.push(format!("numbered {}, expected {}", entry.nr, i + 1));
         }
-        if let Some(&first) = seen_env.get(entry.envelope.get()) {
+        if let Some(&first) = seen_env.get(&envelope_digests[i]) {
             problems.push(format!("duplicate of entry {first}"));
         }
-        seen_env.insert(entry.envelope.get(), entry.nr);
-        if let Some(a) = &acks[i] {
-            if let Some(&first) = seen_ids.get(&a.id) {
+        seen_env.insert(envelope_digests[i], entry.nr);
+        if read[i] {
+            let a = &entries[i];
+            if let Some(&first) = seen_ids.get(a.id.as_str()) {
                 problems.push(format!(
                     "employee {} already acknowledged in entry {first}",
-                    printable(&a.id, 80)
+                    a.id
                 ));
             }
-            seen_ids.insert(a.id.clone(), entry.nr);
-            if i > 0 {
-                if let Some(prev) = &acks[i - 1] {
-                    if prev.key() > a.key() {
-                        problems.push("out of order: entries go by date, then name".into());
-                    }
-                }
+            seen_ids.insert(a.id.as_str(), entry.nr);
+            if i > 0 && read[i - 1] && entries[i - 1].order_key() > a.order_key() {
+                problems.push("out of order: entries go by date, then name".into());
             }
         }
-        numbering_problems += problems.len();
-        report.entries[i].problems.extend(problems);
+        if !problems.is_empty() {
+            numbering_problems += problems.len();
+            numbering.push((i, problems));
+        }
     }
     report.push(
         RegisterStep::Numbering,
@@ -557,7 +608,7 @@ pub fn verify_register_with(
             )),
             Some(_) => {}
         }
-        if seen_ids.contains_key(&o.id) {
+        if seen_ids.contains_key(o.id.as_str()) {
             problems.push(format!(
                 "{} is both acknowledged and outstanding",
                 printable(&o.id, 80)
@@ -568,7 +619,7 @@ pub fn verify_register_with(
         }
     }
     for e in keyring.entries() {
-        if !seen_ids.contains_key(&e.id) && !outstanding_ids.contains(e.id.as_str()) {
+        if !seen_ids.contains_key(e.id.as_str()) && !outstanding_ids.contains(e.id.as_str()) {
             problems.push(format!("{} is neither acknowledged nor outstanding", e.id));
         }
     }
@@ -584,6 +635,11 @@ pub fn verify_register_with(
             Outcome::Failed(problems.join("; "))
         },
     );
+    drop(seen_ids);
+    for (i, problems) in numbering {
+        entries[i].problems.extend(problems);
+    }
+    report.entries = entries;
 
     // Step 8: the auditor's PDF is the register's document.
     report.push(
@@ -626,7 +682,55 @@ impl RegisterEnvelope {
     }
 }
 
-fn open_register_envelope(env: Envelope) -> Result<RegisterEnvelope, dsse::DsseError> {
+/// The issuer's public key as the register's payload names it, read ahead
+/// of the payload's full parse: only the top-level fields up to `issuer`
+/// are read (ackreg writes `issuer` before the keyring and the entries).
+/// Nothing is checked here; `None` when it cannot be read.
+fn issuer_key_ahead(payload: &[u8]) -> Option<VerifyingKey> {
+    use serde::de::{Deserializer as _, Error as _, IgnoredAny, MapAccess, Visitor};
+
+    #[derive(serde::Deserialize)]
+    struct IssuerKeyOnly {
+        public_key: String,
+    }
+    struct Head<'a>(&'a mut Option<String>);
+    impl<'de> Visitor<'de> for Head<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a register")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "issuer" {
+                    *self.0 = Some(map.next_value::<IssuerKeyOnly>()?.public_key);
+                    // Stop here: the rest is for the full parse.
+                    return Err(A::Error::custom("read ahead"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let mut found = None;
+    let _ = serde_json::Deserializer::from_slice(payload).deserialize_map(Head(&mut found));
+    let raw: [u8; 32] = b64_strict(&found?).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&raw).ok()
+}
+
+/// A DSSE envelope as [`Envelope`] reads it, but with its payload text
+/// borrowed from the file rather than copied (the register's payload is
+/// most of the file).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BorrowedEnvelope<'a> {
+    #[serde(rename = "payloadType")]
+    payload_type: String,
+    #[serde(borrow)]
+    payload: std::borrow::Cow<'a, str>,
+    signatures: Vec<dsse::EnvelopeSignature>,
+}
+
+fn open_register_envelope(env: BorrowedEnvelope) -> Result<RegisterEnvelope, dsse::DsseError> {
     use base64::Engine as _;
     let bad = || dsse::DsseError::Payload(crate::encoding::EncodingError::Base64);
     let text = env.payload.as_bytes();
@@ -640,12 +744,16 @@ fn open_register_envelope(env: Envelope) -> Result<RegisterEnvelope, dsse::DsseE
         env.payload_type.len(),
         env.payload_type
     );
-    let mut pae = Vec::with_capacity(prefix.len() + len);
-    pae.extend_from_slice(prefix.as_bytes());
-    base64::engine::general_purpose::STANDARD
-        .decode_vec(text, &mut pae)
-        .map_err(|_| bad())?;
+    // Decoded in place into a buffer of exactly the PAE's length.
     let payload_at = prefix.len();
+    let mut pae = vec![0u8; payload_at + len];
+    pae[..payload_at].copy_from_slice(prefix.as_bytes());
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode_slice(text, &mut pae[payload_at..])
+        .map_err(|_| bad())?;
+    if decoded != len {
+        return Err(bad());
+    }
     // Canonical spelling, as encoding::b64_strict demands: re-encoding the
     // decoded bytes gives the text back, compared piece by piece.
     let mut piece = [0u8; 4096];
@@ -684,18 +792,18 @@ fn check_chunk(
     keyring: &Keyring,
     doc_sha: &[u8; 32],
     check: SignatureCheck,
-) -> Vec<(EntryVerdict, Option<OrderKey>)> {
-    let mut reports: Vec<Option<ack::Report>> = Vec::with_capacity(chunk.len());
+) -> Vec<(EntryVerdict, bool)> {
+    let mut results: Vec<Option<Checked>> = Vec::with_capacity(chunk.len());
     let mut batch: Vec<(usize, ack::Opened)> = Vec::with_capacity(chunk.len());
     for (i, entry) in chunk.iter().enumerate() {
-        reports.push(None);
+        results.push(None);
         match ack::open(entry.envelope.get().as_bytes(), keyring) {
-            Err(r) => reports[i] = Some(*r),
+            Err(r) => results[i] = Some(Checked::Report(r)),
             Ok(o) if check == SignatureCheck::Batch && batchable(&o.envelope().signature) => {
                 batch.push((i, o))
             }
             // Strict mode, or an R that verify_strict must judge itself.
-            Ok(o) => reports[i] = Some(o.verify(Some(doc_sha))),
+            Ok(o) => results[i] = Some(Checked::Report(Box::new(o.verify(Some(doc_sha))))),
         }
     }
     if !batch.is_empty() {
@@ -710,28 +818,58 @@ fn check_chunk(
         drop(refs);
         drop(messages);
         for (i, o) in batch {
-            reports[i] = Some(if all_good {
-                o.finish_verified(Some(doc_sha))
+            results[i] = Some(if all_good {
+                let signer = o.signer();
+                match o.accept_verified(doc_sha) {
+                    Ok(ack) => Checked::Valid(signer, ack),
+                    Err(report) => Checked::Report(report),
+                }
             } else {
                 // Name the bad entries: each one exactly, with verify_strict.
-                o.verify(Some(doc_sha))
+                Checked::Report(Box::new(o.verify(Some(doc_sha))))
             });
         }
     }
     chunk
         .iter()
-        .zip(reports)
+        .zip(results)
         .enumerate()
-        .map(|(i, (entry, r))| verdict(first + i, entry, r.unwrap_or_default()))
+        .map(|(i, (entry, r))| match r {
+            Some(Checked::Valid(signer, ack)) => valid_verdict(first + i, entry, signer, ack),
+            Some(Checked::Report(r)) => verdict(first + i, entry, *r),
+            None => verdict(first + i, entry, ack::Report::default()),
+        })
         .collect()
 }
 
-/// The verdict on entry `index` (from 0) from its acknowledgement report.
-fn verdict(
+/// What step 5 found for one entry: a valid acknowledgement and its signer,
+/// or the report of the acknowledgement step that failed.
+enum Checked<'k> {
+    Valid(&'k crate::keyring::Entry, ack::Acknowledgement),
+    Report(Box<ack::Report>),
+}
+
+/// The verdict on a valid entry `index` (from 0).
+fn valid_verdict(
     index: usize,
     entry: &RegisterEntry,
-    r: ack::Report,
-) -> (EntryVerdict, Option<OrderKey>) {
+    signer: &crate::keyring::Entry,
+    ack: ack::Acknowledgement,
+) -> (EntryVerdict, bool) {
+    let v = EntryVerdict {
+        position: index + 1,
+        nr: entry.nr,
+        date: ack.date,
+        name: printable(&ack.employee.name, 200),
+        id: printable(&ack.employee.id, 80),
+        keyid: signer.keyid().to_string(),
+        problems: Vec::new(),
+    };
+    (v, true)
+}
+
+/// The verdict on entry `index` (from 0) from its acknowledgement report.
+fn verdict(index: usize, entry: &RegisterEntry, r: ack::Report) -> (EntryVerdict, bool) {
     let mut v = EntryVerdict {
         position: index + 1,
         nr: entry.nr,
@@ -757,27 +895,7 @@ fn verdict(
             step.name()
         ));
     }
-    // Only what step 6 needs is kept of the payload (memory at 100,000).
-    let key = r.acknowledgement.map(|a| OrderKey {
-        date: a.date,
-        name: a.employee.name,
-        id: a.employee.id,
-    });
-    (v, key)
-}
-
-/// What step 6 needs of a verified acknowledgement: the register order
-/// (`register::order_key`: date, name, identifier).
-struct OrderKey {
-    date: String,
-    name: String,
-    id: String,
-}
-
-impl OrderKey {
-    fn key(&self) -> (&str, &str, &str) {
-        (&self.date, &self.name, &self.id)
-    }
+    (v, r.acknowledgement.is_some())
 }
 
 /// The y coordinates (sign bit cleared, little-endian) of the eight
@@ -821,6 +939,26 @@ fn batchable(signature: &Signature) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_issuer_key_is_read_ahead_from_the_head_of_the_payload() {
+        let issuer = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let body = format!(
+            r#"{{"type":"t","document":{{"title":"x","n":[1,2]}},"issuer":{{"name":"A","public_key":"{}","keyid":"k"}},"entries":[1"#,
+            crate::encoding::b64(issuer.as_bytes())
+        );
+        // Read as far as the issuer, even though the rest is cut off.
+        assert_eq!(issuer_key_ahead(body.as_bytes()), Some(issuer));
+        for bad in [
+            &br#"{"type":"t","entries":[]}"#[..],
+            b"not json",
+            b"[1,2]",
+            br#"{"issuer":{"public_key":"AAAA"}}"#,
+            br#"{"issuer":{"name":"no key"}}"#,
+        ] {
+            assert_eq!(issuer_key_ahead(bad), None);
+        }
+    }
 
     #[test]
     fn small_order_encodings_are_not_batched() {
