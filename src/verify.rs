@@ -940,6 +940,98 @@ fn batchable(signature: &Signature) -> bool {
 mod tests {
     use super::*;
 
+    /// A sealed register of `n` employees, all acknowledging, and its
+    /// issuer's key.
+    fn register_of(n: usize) -> (register::Sealed, ed25519_dalek::SigningKey) {
+        use crate::ack::Acknowledgement;
+        use crate::document::DocumentRef;
+        use crate::keyring::Entry;
+        let doc = DocumentRef {
+            title: "Noteikumi".into(),
+            sha256: [7; 32],
+        };
+        let mut ring = Keyring::default();
+        let mut candidates = Vec::new();
+        for i in 0..n {
+            let mut seed = [1u8; 32];
+            seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+            let (id, name) = (format!("e{i:04}"), format!("Jānis Bērziņš {i}"));
+            ring.add(Entry::new(&id, &name, None, key.verifying_key()).unwrap())
+                .unwrap();
+            let ack = Acknowledgement::new(&doc, &name, &id, "2017-12-04", None).unwrap();
+            candidates.push(register::Candidate {
+                source: format!("{id}.ack.json"),
+                bytes: ack.sign(&key).unwrap().to_json().unwrap(),
+            });
+        }
+        let assembly = register::assemble(&doc, &ring, &candidates);
+        assert!(assembly.refused.is_empty());
+        let issuer = ed25519_dalek::SigningKey::from_bytes(&[2; 32]);
+        let sealed = register::seal(&assembly, &issuer, None, "2017-12-31T09:30:00Z").unwrap();
+        (sealed, issuer)
+    }
+
+    #[test]
+    fn small_registers_still_use_every_core() {
+        let cores = rayon::current_num_threads();
+        assert_eq!(chunk_size(10), MIN_CHUNK);
+        assert_eq!(chunk_size(100_000), CHUNK);
+        let n = 4 * cores * 200;
+        assert_eq!(chunk_size(n), 200);
+        assert!(n.div_ceil(chunk_size(n)) >= 4 * cores);
+    }
+
+    #[test]
+    fn a_failed_batch_names_exactly_the_bad_entry_in_both_modes() {
+        // 300 entries in several chunks; entry 150 carries a signature by
+        // another key that still parses, sealed anew by the issuer.
+        let (sealed, issuer) = register_of(300);
+        let mut body: serde_json::Value = serde_json::from_slice(&{
+            let env = Envelope::from_json(&sealed.bytes).unwrap().check().unwrap();
+            env.payload
+        })
+        .unwrap();
+        let bad = 149;
+        let mut env: Envelope =
+            serde_json::from_str(body["entries"][bad]["envelope"].to_string().as_str()).unwrap();
+        let mut sig = b64_strict(&env.signatures[0].sig).unwrap();
+        sig[40] ^= 1;
+        env.signatures[0].sig = crate::encoding::b64(&sig);
+        body["entries"][bad]["envelope"] = serde_json::to_value(&env).unwrap();
+        let payload = serde_json::to_vec(&body).unwrap();
+        let bytes = dsse::sign(&issuer, PAYLOAD_TYPE, &payload)
+            .to_json()
+            .unwrap();
+
+        let issuer = IssuerKey::KeyId(KeyId::of(&issuer.verifying_key()));
+        for check in [SignatureCheck::Batch, SignatureCheck::Strict] {
+            let report = verify_register_with(&bytes, &issuer, None, check, &NoProgress);
+            assert!(!report.is_valid());
+            let flagged: Vec<usize> = report
+                .entries
+                .iter()
+                .filter(|v| !v.is_valid())
+                .map(|v| v.position)
+                .collect();
+            assert_eq!(flagged, vec![bad + 1], "{check:?}");
+            let why = &report.entries[bad].problems[0];
+            assert!(why.contains("step 3 (signature)"), "{why}");
+            let step5 = &report.steps[4];
+            assert_eq!(
+                (step5.step, step5.status),
+                (RegisterStep::Acknowledgements, "failed")
+            );
+            assert!(step5.detail.starts_with("1 of 300"), "{}", step5.detail);
+        }
+        // The untouched register verifies in both modes.
+        for check in [SignatureCheck::Batch, SignatureCheck::Strict] {
+            let report = verify_register_with(&sealed.bytes, &issuer, None, check, &NoProgress);
+            assert!(report.is_valid(), "{check:?}");
+            assert_eq!(report.entries.len(), 300);
+        }
+    }
+
     #[test]
     fn the_issuer_key_is_read_ahead_from_the_head_of_the_payload() {
         let issuer = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key();
