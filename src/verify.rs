@@ -717,6 +717,10 @@ fn issuer_key_ahead(payload: &[u8]) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(&raw).ok()
 }
 
+/// Base64 characters of the register's payload decoded as one piece of
+/// work (a multiple of 4).
+const PIECE: usize = 1 << 20;
+
 /// A DSSE envelope as [`Envelope`] reads it, but with its payload text
 /// borrowed from the file rather than copied (the register's payload is
 /// most of the file).
@@ -744,30 +748,43 @@ fn open_register_envelope(env: BorrowedEnvelope) -> Result<RegisterEnvelope, dss
         env.payload_type.len(),
         env.payload_type
     );
-    // Decoded in place into a buffer of exactly the PAE's length.
+    // Decoded in place into a buffer of exactly the PAE's length, in pieces
+    // on all cores; each piece is also checked to be spelled canonically,
+    // as encoding::b64_strict demands (re-encoding the decoded bytes gives
+    // the text back), without a full re-encoding.
     let payload_at = prefix.len();
     let mut pae = vec![0u8; payload_at + len];
     pae[..payload_at].copy_from_slice(prefix.as_bytes());
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode_slice(text, &mut pae[payload_at..])
-        .map_err(|_| bad())?;
-    if decoded != len {
+    let pieces = text.len().div_ceil(PIECE);
+    if len.div_ceil(PIECE / 4 * 3) != pieces {
         return Err(bad());
     }
-    // Canonical spelling, as encoding::b64_strict demands: re-encoding the
-    // decoded bytes gives the text back, compared piece by piece.
-    let mut piece = [0u8; 4096];
-    for (raw, spelled) in pae[payload_at..].chunks(3072).zip(text.chunks(4096)) {
-        let n = base64::engine::general_purpose::STANDARD
-            .encode_slice(raw, &mut piece)
-            .map_err(|_| bad())?;
-        if piece[..n] != *spelled {
-            return Err(bad());
-        }
-    }
-    if pae.len() - payload_at != len {
-        return Err(bad());
-    }
+    text.par_chunks(PIECE)
+        .zip(pae[payload_at..].par_chunks_mut(PIECE / 4 * 3))
+        .enumerate()
+        .try_for_each(|(k, (spelled, raw))| {
+            // Padding only at the very end.
+            if k + 1 < pieces && spelled.contains(&b'=') {
+                return Err(());
+            }
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode_slice(spelled, raw)
+                .map_err(|_| ())?;
+            if decoded != raw.len() {
+                return Err(());
+            }
+            let mut piece = [0u8; 4096];
+            for (raw, spelled) in raw.chunks(3072).zip(spelled.chunks(4096)) {
+                let n = base64::engine::general_purpose::STANDARD
+                    .encode_slice(raw, &mut piece)
+                    .map_err(|_| ())?;
+                if piece[..n] != *spelled {
+                    return Err(());
+                }
+            }
+            Ok(())
+        })
+        .map_err(|()| bad())?;
     // The signature part, checked by the one implementation of it.
     let rest = Envelope {
         payload_type: String::new(),
@@ -1029,6 +1046,49 @@ mod tests {
             let report = verify_register_with(&sealed.bytes, &issuer, None, check, &NoProgress);
             assert!(report.is_valid(), "{check:?}");
             assert_eq!(report.entries.len(), 300);
+        }
+    }
+
+    #[test]
+    fn the_register_payload_is_decoded_in_pieces_strictly() {
+        use crate::encoding::b64;
+        let open = |payload: String| {
+            open_register_envelope(BorrowedEnvelope {
+                payload_type: "t".into(),
+                payload: payload.into(),
+                signatures: vec![dsse::EnvelopeSignature {
+                    keyid: "ab".repeat(32),
+                    sig: b64(&[0u8; 64]),
+                }],
+            })
+        };
+        let full = PIECE / 4 * 3;
+        for n in [0, 1, 2, 3, full - 1, full, full + 1, full + 2, 2 * full + 2] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 7 + i / 251) as u8).collect();
+            let env = open(b64(&data)).unwrap();
+            assert_eq!(env.payload(), &data[..], "{n}");
+            assert_eq!(
+                &env.pae[..env.payload_at],
+                format!("DSSEv1 1 t {n} ").as_bytes()
+            );
+        }
+        let text = b64(&vec![0xffu8; 2 * full + 1]);
+        assert!(text.ends_with("/w=="));
+        let edit = |at: std::ops::Range<usize>, with: &str| {
+            let mut t = text.clone();
+            t.replace_range(at, with);
+            t
+        };
+        let end = text.len();
+        for bad in [
+            edit(100..104, "QQ=="),          // padding inside the first piece
+            edit(PIECE - 4..PIECE, "QQ=="),  // at the end of a piece that is not the last
+            edit(PIECE + 8..PIECE + 9, "-"), // outside the alphabet, second piece
+            edit(end - 4..end, "/x=="),      // non-canonical trailing bits
+            edit(end - 4..end, "/w="),       // length not a multiple of 4
+            format!("{text}QQ=="),           // padding before the end
+        ] {
+            assert!(open(bad).is_err());
         }
     }
 
