@@ -307,22 +307,7 @@ impl Keyring {
         ring.entries.reserve(checked.len());
         ring.keyids.reserve(checked.len());
         for entry in checked {
-            let entry = entry?;
-            // Written by ackreg, a keyring is sorted by identifier: each
-            // entry then goes at the end, and a duplicate identifier can
-            // only be the last one.
-            if ring.entries.last().is_none_or(|last| last.id < entry.id) {
-                if let Some(&existing) = ring.keyids.get(&entry.keyid) {
-                    return Err(KeyringError::DuplicateKey {
-                        existing: ring.entries[existing].id.clone(),
-                        keyid: entry.keyid,
-                    });
-                }
-                ring.keyids.insert(entry.keyid, ring.entries.len());
-                ring.entries.push(entry);
-            } else {
-                ring.add(entry)?;
-            }
+            ring.add(entry?)?;
         }
         Ok(ring)
     }
@@ -382,22 +367,33 @@ impl Keyring {
 
     /// Checks that `entry` could be added: its identifier and key are new.
     pub fn check_new(&self, entry: &Entry) -> Result<(), KeyringError> {
-        if self.by_id(&entry.id).is_some() {
-            return Err(KeyringError::DuplicateId(entry.id.clone()));
-        }
-        if let Some(existing) = self.by_keyid(&entry.keyid()) {
-            return Err(KeyringError::DuplicateKey {
-                existing: existing.id.clone(),
-                keyid: entry.keyid(),
-            });
-        }
-        Ok(())
+        self.position_for(entry).map(|_| ())
     }
 
-    /// Adds `entry`, refusing a duplicate identifier or key.
+    /// Where `entry` goes in the sorted entries, if its identifier and key
+    /// are new.
+    fn position_for(&self, entry: &Entry) -> Result<usize, KeyringError> {
+        let at = match self
+            .entries
+            .binary_search_by(|e| e.id.as_str().cmp(&entry.id))
+        {
+            Ok(_) => return Err(KeyringError::DuplicateId(entry.id.clone())),
+            Err(at) => at,
+        };
+        if let Some(existing) = self.by_keyid(&entry.keyid) {
+            return Err(KeyringError::DuplicateKey {
+                existing: existing.id.clone(),
+                keyid: entry.keyid,
+            });
+        }
+        Ok(at)
+    }
+
+    /// Adds `entry`, refusing a duplicate identifier or key. Entries added
+    /// in identifier order (a keyring file as ackreg writes it) go at the
+    /// end; any other entry moves the positions after it.
     pub fn add(&mut self, entry: Entry) -> Result<(), KeyringError> {
-        self.check_new(&entry)?;
-        let at = self.entries.partition_point(|e| e.id < entry.id);
+        let at = self.position_for(&entry)?;
         if at < self.entries.len() {
             for position in self.keyids.values_mut() {
                 if *position >= at {
