@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ackreg::fsutil::{write_atomic, Overwrite};
-use ackreg::keyring::{self, Entry, Keyring};
+use ackreg::keyring::{self, Keyring};
 use ackreg::keys;
 
 use super::{out, passphrase, CliError};
@@ -17,17 +17,8 @@ use super::{out, passphrase, CliError};
 /// key goes to DIR/ID.pub.pem and the employee to DIR/keyring.json.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The employee's full name, e.g. "Jānis Bērziņš".
-    #[arg(long)]
-    name: String,
-
-    /// The employee's identifier: a-z, 0-9, '.', '_', '-' (1 to 64).
-    #[arg(long)]
-    id: String,
-
-    /// The employee's position.
-    #[arg(long)]
-    position: Option<String>,
+    #[command(flatten)]
+    employee: super::EmployeeArgs,
 
     /// The keyring folder (created if missing).
     #[arg(long, value_name = "DIR", default_value = "keys")]
@@ -55,13 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let ring_path = keyring::keyring_path(&args.keyring);
     let ring = Keyring::load_or_empty(&args.keyring).map_err(|e| CliError::file(&ring_path, e))?;
     let key = keys::generate().map_err(CliError::lib)?;
-    let entry = Entry::new(
-        &args.id,
-        &args.name,
-        args.position.as_deref(),
-        key.verifying_key(),
-    )
-    .map_err(CliError::lib)?;
+    let entry = args.employee.entry(key.verifying_key())?;
     ring.check_new(&entry)
         .map_err(|e| CliError::file(&ring_path, e))?;
 
@@ -107,9 +92,13 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     ));
     out(format!(
         "wrote {}",
-        keyring::public_key_path(&args.keyring, &args.id).display()
+        keyring::public_key_path(&args.keyring, args.employee.id()).display()
     ));
-    out(format!("added {} to {}", args.id, ring_path.display()));
+    out(format!(
+        "added {} to {}",
+        args.employee.id(),
+        ring_path.display()
+    ));
     out(format!("key id: {keyid}"));
     Ok(ExitCode::SUCCESS)
 }

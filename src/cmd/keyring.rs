@@ -26,17 +26,8 @@ enum KeyringCommand {
 /// from `openssl pkey -pubout`).
 #[derive(Debug, clap::Args)]
 struct AddArgs {
-    /// The employee's full name.
-    #[arg(long)]
-    name: String,
-
-    /// The employee's identifier: a-z, 0-9, '.', '_', '-' (1 to 64).
-    #[arg(long)]
-    id: String,
-
-    /// The employee's position.
-    #[arg(long)]
-    position: Option<String>,
+    #[command(flatten)]
+    employee: super::EmployeeArgs,
 
     /// The employee's Ed25519 public key, SubjectPublicKeyInfo PEM.
     #[arg(long, value_name = "FILE.pem")]
@@ -72,8 +63,7 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let pem = ackreg::fsutil::read_limited(&args.public_key, keys::MAX_PEM_FILE)
         .map_err(|e| CliError::file(&args.public_key, e))?;
     let key = keys::decode_public_key(&pem).map_err(|e| CliError::file(&args.public_key, e))?;
-    let entry =
-        Entry::new(&args.id, &args.name, args.position.as_deref(), key).map_err(CliError::lib)?;
+    let entry = args.employee.entry(key)?;
     // Read, change and write the keyring under its lock, so that two runs
     // at once cannot lose each other's entries.
     let (_lock, mut ring) = open_for_change(&args.keyring, &entry, args.no_wait)?;
@@ -81,7 +71,11 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let keyid = entry.keyid();
     ring.add(entry).map_err(|e| CliError::file(&ring_path, e))?;
     ring.save(&args.keyring).map_err(CliError::lib)?;
-    out(format!("added {} to {}", args.id, ring_path.display()));
+    out(format!(
+        "added {} to {}",
+        args.employee.id(),
+        ring_path.display()
+    ));
     out(format!("key id: {keyid}"));
     Ok(ExitCode::SUCCESS)
 }

@@ -117,6 +117,38 @@ impl CliError {
     }
 }
 
+/// Who an employee is, as `keygen` and `keyring add` take it.
+#[derive(Debug, clap::Args)]
+pub struct EmployeeArgs {
+    /// The employee's full name, e.g. "Jānis Bērziņš".
+    #[arg(long)]
+    name: String,
+
+    /// The employee's identifier: a-z, 0-9, '.', '_', '-' (1 to 64).
+    #[arg(long)]
+    id: String,
+
+    /// The employee's position.
+    #[arg(long)]
+    position: Option<String>,
+}
+
+impl EmployeeArgs {
+    /// The identifier as typed.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The keyring entry of this employee with `key` (names normalised).
+    pub fn entry(
+        &self,
+        key: ed25519_dalek::VerifyingKey,
+    ) -> Result<ackreg::keyring::Entry, CliError> {
+        ackreg::keyring::Entry::new(&self.id, &self.name, self.position.as_deref(), key)
+            .map_err(CliError::lib)
+    }
+}
+
 /// Takes the lock guarding `target` (`TARGET.lock`), saying on standard
 /// error who holds it when this run has to wait; with `no_wait` a held lock
 /// is an error instead.
