@@ -8,6 +8,9 @@
 
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::Date;
 
 use crate::document::DocumentRef;
 use crate::dsse::{self, Envelope};
@@ -119,34 +122,28 @@ pub struct Acknowledgement {
     pub notes: Option<String>,
 }
 
-/// Checks that `date` is a real Gregorian date written `YYYY-MM-DD`
-/// (years 0001 to 9999).
-pub fn check_date(date: &str) -> Result<(), AckError> {
+/// How dates are written: `YYYY-MM-DD`.
+const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// Parses a real Gregorian date written `YYYY-MM-DD` (years 0001 to 9999),
+/// as acknowledgements carry it; anything else is [`AckError::Date`].
+pub fn parse_date(date: &str) -> Result<Date, AckError> {
     let err = || AckError::Date(printable(date, 40));
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    // `[year]` would also read a sign (`+2017-12-04`): a date starts with
+    // its first digit.
+    if !date.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(err());
     }
-    let num = |s: &[u8]| -> Option<u32> {
-        s.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (Some(y), Some(m), Some(d)) = (num(&b[0..4]), num(&b[5..7]), num(&b[8..10])) else {
-        return Err(err());
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(err()),
-    };
-    if y == 0 || d == 0 || d > days {
-        return Err(err());
+    match Date::parse(date, DATE_FORMAT) {
+        Ok(d) if d.year() >= 1 => Ok(d),
+        _ => Err(err()),
     }
-    Ok(())
+}
+
+/// Checks that `date` is a real Gregorian date written `YYYY-MM-DD`
+/// (years 0001 to 9999): [`parse_date`] without its result.
+pub fn check_date(date: &str) -> Result<(), AckError> {
+    parse_date(date).map(drop)
 }
 
 impl Acknowledgement {

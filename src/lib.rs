@@ -13,6 +13,9 @@
 //! - [`dsse`]: DSSE v1 envelopes and their pre-authentication encoding.
 //! - [`ack`]: the acknowledgement payload and its verification steps.
 //! - [`encoding`], [`text`]: strict hex/base64 and rules for text fields.
+//! - [`merkle`]: RFC 9162 Merkle trees, inclusion and consistency proofs.
+//! - [`note`], [`checkpoint`], [`tlogproof`]: C2SP signed notes, checkpoints and proofs.
+//! - [`log`]: the register as an append-only log: entries, state, store, audit, receipts.
 #![forbid(unsafe_code)]
 
 pub mod fsutil;
@@ -28,6 +31,13 @@ pub mod pdf;
 pub mod register;
 pub mod text;
 pub mod verify;
+
+pub mod checkpoint;
+pub mod log;
+pub mod merkle;
+pub mod note;
+pub mod tlogproof;
+
 
 /// An error that can tell a person what to do about it.
 ///

@@ -16,6 +16,9 @@ use std::collections::HashMap;
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::UtcDateTime;
 
 use crate::ack::{self, AckDocument, Acknowledgement};
 use crate::document::DocumentRef;
@@ -237,24 +240,43 @@ pub fn order_key(ack: &Acknowledgement) -> (&str, &str, &str) {
     (&ack.date, &ack.employee.name, &ack.employee.id)
 }
 
-/// Checks a sealing time: `YYYY-MM-DDTHH:MM:SSZ`, a real date and time.
-pub fn check_sealed_at(s: &str) -> Result<(), RegisterError> {
+/// How sealing times are written: `YYYY-MM-DDTHH:MM:SSZ`, in UTC.
+const SEALED_AT_FORMAT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// Parses a sealing time: `YYYY-MM-DDTHH:MM:SSZ`, a real date (as
+/// [`ack::parse_date`] takes it) and a time of day from 00:00:00 to
+/// 23:59:59, in UTC.
+pub fn parse_sealed_at(s: &str) -> Result<UtcDateTime, RegisterError> {
     let err = || RegisterError::SealedAt(text::printable(s, 40));
-    let b = s.as_bytes();
-    if b.len() != 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+    // `[year]` would also read a sign: the time starts with its first digit.
+    if !s.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(err());
     }
-    ack::check_date(&s[..10]).map_err(|_| err())?;
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let t = &s[r];
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    match (num(11..13), num(14..16), num(17..19)) {
-        (Some(h), Some(m), Some(sec)) if h < 24 && m < 60 && sec < 60 => Ok(()),
+    match UtcDateTime::parse(s, SEALED_AT_FORMAT) {
+        Ok(t) if t.year() >= 1 => Ok(t),
         _ => Err(err()),
     }
+}
+
+/// Checks a sealing time: `YYYY-MM-DDTHH:MM:SSZ`, a real date and time
+/// ([`parse_sealed_at`] without its result).
+pub fn check_sealed_at(s: &str) -> Result<(), RegisterError> {
+    parse_sealed_at(s).map(drop)
+}
+
+/// A time written as a sealing time, `YYYY-MM-DDTHH:MM:SSZ` (the fraction
+/// of a second dropped). Years must be 1 to 9999 to read back.
+pub fn format_sealed_at(t: UtcDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// A sealed register: the envelope file's bytes and what they contain.
@@ -408,14 +430,16 @@ pub fn annex_input(register_bytes: &[u8], body: &RegisterBody, rows: Vec<AnnexRo
             data: register_bytes.to_vec(),
             description: "Aizzīmogots iepazīšanās reģistrs (ackreg, DSSE)".to_string(),
         }),
+        more_attachments: Vec::new(),
     }
 }
 
-/// `2017-12-04` as Latvian documents write it: `04.12.2017.`
+/// `2017-12-04` as Latvian documents write it: `04.12.2017.` Text that is
+/// not a date ([`ack::parse_date`]) is returned as it is.
 pub fn latvian_date(iso: &str) -> String {
-    match (iso.get(0..4), iso.get(5..7), iso.get(8..10)) {
-        (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y}."),
-        _ => iso.to_string(),
+    match ack::parse_date(iso) {
+        Ok(d) => format!("{:02}.{:02}.{:04}.", d.day(), u8::from(d.month()), d.year()),
+        Err(_) => iso.to_string(),
     }
 }
 
@@ -452,8 +476,34 @@ mod tests {
     }
 
     #[test]
+    fn sealing_times_read_back() {
+        for s in [
+            "2017-12-20T09:30:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2024-02-29T12:00:59Z",
+        ] {
+            assert_eq!(format_sealed_at(parse_sealed_at(s).unwrap()), s);
+        }
+        for bad in [
+            "0000-01-01T00:00:00Z",
+            "+017-12-20T09:30:00Z",
+            "2017-12-20T09:30:60Z",
+            "2017-12-20t09:30:00Z",
+            "2017-12-20T09:30:00z",
+            "2017-12-20T9:30:00Z ",
+            "2017-12-20T09:30:00.5Z",
+            "2017-12-20T09:30Z",
+        ] {
+            assert!(parse_sealed_at(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn latvian_dates_and_shortening() {
         assert_eq!(latvian_date("2017-12-04"), "04.12.2017.");
+        assert_eq!(latvian_date("0001-01-01"), "01.01.0001.");
+        assert_eq!(latvian_date("2017-02-30"), "2017-02-30");
         assert_eq!(shorten("0123456789abcdef", 4, 4), "0123…cdef");
         assert_eq!(shorten("short", 4, 4), "short");
     }

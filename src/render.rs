@@ -42,6 +42,18 @@ pub const STYLE_FILE: &str = "style.typ";
 /// Largest file a template may read (sources, images).
 const MAX_TEMPLATE_FILE: u64 = 16 * 1024 * 1024;
 
+/// The Typst version that renders (kept equal to Cargo.lock's by a test).
+pub const TYPST_VERSION: &str = "0.15.1";
+
+/// Who renders: ackreg's and Typst's versions. Pages rendered by another
+/// renderer cannot be compared byte for byte.
+pub fn renderer() -> String {
+    format!(
+        "ackreg {}, Typst {TYPST_VERSION}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 /// The `/Creator` written into every PDF.
 const CREATOR: &str = concat!("ackreg ", env!("CARGO_PKG_VERSION"));
 
@@ -165,8 +177,10 @@ pub struct RenderInput {
     /// Label and value pairs printed under the annex table (the register's
     /// particulars: hashes, key ids, sealing time).
     pub footer: Vec<(String, String)>,
-    /// A file to attach.
+    /// A file to attach (the register of `register/v1`, as JSON).
     pub attachment: Option<Attachment>,
+    /// More files to attach, each with its MIME type (the log's annex).
+    pub more_attachments: Vec<(Attachment, String)>,
 }
 
 /// A rendered PDF and what identifies it.
@@ -443,6 +457,21 @@ fn to_inputs(input: &RenderInput) -> Dict {
             Value::Bytes(Bytes::new(a.data.clone())),
         );
         d.insert("attachment-description".into(), str_value(&a.description));
+    }
+    if !input.more_attachments.is_empty() {
+        let more: Array = input
+            .more_attachments
+            .iter()
+            .map(|(a, mime)| {
+                let mut file = Dict::new();
+                file.insert("name".into(), str_value(&a.name));
+                file.insert("data".into(), Value::Bytes(Bytes::new(a.data.clone())));
+                file.insert("description".into(), str_value(&a.description));
+                file.insert("mime".into(), str_value(mime));
+                Value::Dict(file)
+            })
+            .collect();
+        d.insert("more-attachments".into(), Value::Array(more));
     }
     d
 }

@@ -946,7 +946,7 @@ const SMALL_ORDER_Y: [[u8; 32]; 5] = [
 /// what verify_strict's comparison of encodings means, and it is none of
 /// the small-order points, which verify_strict refuses. Any other
 /// signature is checked alone with verify_strict.
-fn batchable(signature: &Signature) -> bool {
+pub(crate) fn batchable(signature: &Signature) -> bool {
     let mut y = signature.r_bytes().to_owned();
     y[31] &= 0x7f;
     let non_canonical = y[31] == 0x7f && y[1..31].iter().all(|&b| b == 0xff) && y[0] >= 0xed;

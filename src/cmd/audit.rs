@@ -79,7 +79,7 @@ impl verify::Progress for Bar {
 }
 
 /// Reads the auditor's issuer key: a key id (64 hex digits) or a PEM file.
-fn issuer_key(arg: Option<&str>) -> Result<IssuerKey, CliError> {
+pub(super) fn issuer_key(arg: Option<&str>) -> Result<IssuerKey, CliError> {
     let Some(arg) = arg else {
         return Err(
             CliError::input("--issuer is required to verify a register").with_hint(Some(

@@ -90,14 +90,21 @@ fn prepare(dir: &Path) -> Result<(), CliError> {
             ))
             .with_hint(Some("choose another folder with --out".into())));
         }
-        for sub in ["acks", "keys", "secret"] {
+        for sub in [
+            "acks",
+            "keys",
+            "secret",
+            "log",
+            "receipts",
+            "grozijumi-2018",
+        ] {
             let p = dir.join(sub);
             if p.exists() {
                 fs::remove_dir_all(&p).map_err(io(&p))?;
             }
         }
     }
-    for sub in ["acks", "keys", "secret"] {
+    for sub in ["acks", "keys", "secret", "receipts", "grozijumi-2018"] {
         let p = dir.join(sub);
         fs::create_dir_all(&p).map_err(io(&p))?;
     }
@@ -223,7 +230,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         shown(&doc_path)
     ));
     let issuer_arg = shown(&issuer_pub_path);
-    audit::run(
+    let code = audit::run(
         &annex_path,
         &annex.pdf,
         true,
@@ -234,5 +241,17 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             json: false,
             no_batch: false,
         },
-    )
+    )?;
+    let staff: Vec<(&str, &str, &str, SigningKey)> = EMPLOYEES
+        .iter()
+        .zip(signing)
+        .map(|(e, key)| (e.id, e.name, e.position, key))
+        .collect();
+    super::demolog::run(dir, &issuer, &staff)?;
+    Ok(code)
+}
+
+/// Writes a file of the demo (creating its folder), replacing it.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write(path, bytes, None)
 }

@@ -12,8 +12,11 @@ use ackreg::Hint;
 
 mod audit;
 mod demo;
+mod demolog;
 mod keygen;
 mod keyring;
+mod log;
+mod logverify;
 mod passphrase;
 mod register;
 mod render;
@@ -43,6 +46,7 @@ enum Command {
     Sign(sign::Args),
     Register(register::Args),
     Verify(verify::Args),
+    Log(log::Args),
 }
 
 /// Runs the parsed command line.
@@ -55,6 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Sign(args) => sign::run(args),
         Command::Register(args) => register::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Log(args) => log::run(args),
     }
 }
 

@@ -51,10 +51,26 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 
+    /// For a log folder: the checkpoint of an earlier audit; only what was
+    /// appended since is checked, after a consistency proof.
+    #[arg(long, value_name = "CHECKPOINT")]
+    since: Option<PathBuf>,
+
     /// Check every signature of a register with `verify_strict` alone
     /// instead of batch verification (slower; exact; see docs/PERFORMANCE.md).
     #[arg(long)]
     no_batch: bool,
+}
+
+/// The auditor's arguments for a log, a receipt or a log's annex.
+fn log_args(args: &Args) -> Result<super::logverify::LogArgs<'_>, CliError> {
+    Ok(super::logverify::LogArgs {
+        issuer: super::audit::issuer_key(args.issuer.as_deref())?,
+        since: args.since.as_deref(),
+        json: args.json,
+        no_batch: args.no_batch,
+        template: args.template.as_deref(),
+    })
 }
 
 /// What kind of file `verify` was given.
@@ -71,11 +87,21 @@ fn is_register(bytes: &[u8]) -> bool {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    if args.file.is_dir() {
+        let log_args = log_args(&args)?;
+        return super::logverify::log(&args.file, &log_args);
+    }
     // The largest file verify reads is a register; an acknowledgement's own
     // limit is checked once the file is known not to be one.
     let bytes =
         read_limited(&args.file, MAX_REGISTER_FILE).map_err(|e| CliError::file(&args.file, e))?;
     let is_pdf = bytes.starts_with(b"%PDF-");
+    if ackreg::log::receipt::is_receipt(&bytes) {
+        return super::logverify::receipt_file(&args.file, &bytes, &log_args(&args)?.issuer);
+    }
+    if is_pdf && ackreg::pdf::attachment(&bytes, ackreg::log::annex::CHECKPOINT_NAME).is_ok() {
+        return super::logverify::annex(&args.file, &bytes, &log_args(&args)?);
+    }
     if is_pdf || is_register(&bytes) {
         return super::audit::run(
             &args.file,

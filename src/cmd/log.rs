@@ -1,0 +1,561 @@
+//! `ackreg log`: the administration's commands on the append-only log.
+//! Each command parses its arguments, calls the library, prints the result.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ackreg::encoding::{b64, hex};
+use ackreg::fsutil::{read_limited, write_atomic, Overwrite, Wait};
+use ackreg::keys::{self, KeyId};
+use ackreg::log::entry::{self, parse_date, Version};
+use ackreg::log::{self as alog, status, LogDir, Writer};
+use ackreg::render::{RenderInput, Template};
+use ed25519_dalek::SigningKey;
+use time::Date;
+
+use super::{out, passphrase, CliError};
+
+/// Keep the register as an append-only log: versions of the rules,
+/// employees and their keys, acknowledgements, signed checkpoints.
+///
+/// Every command that changes the log needs the issuer's key and ends by
+/// signing a new checkpoint (the commit point).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Create a log in a new folder.
+    Init(InitArgs),
+    /// Render a version of the rules and publish it.
+    Publish(PublishArgs),
+    /// Enrol an employee with their public key.
+    Enrol(EnrolArgs),
+    /// Replace an employee's key from a date.
+    ReplaceKey(ReplaceArgs),
+    /// Revoke an employee's key (lost or stolen) from a date.
+    Revoke(PersonDateArgs),
+    /// Record that an employee left.
+    Leave(PersonDateArgs),
+    /// Append acknowledgements (DSSE files from `ackreg sign` or the desk).
+    Add(AddArgs),
+    /// Sign a checkpoint of the log as it is and print it.
+    Checkpoint(WriteArgs),
+    /// Write an employee's receipt for an entry.
+    Receipt(ReceiptArgs),
+    /// Print the filled annex of a version at the newest checkpoint.
+    Annex(AnnexArgs),
+    /// Who acknowledged each version, who is outstanding, overdue or late.
+    Status(StatusArgs),
+}
+
+/// The log folder and the issuer key, for commands that append.
+#[derive(Debug, clap::Args)]
+struct WriteArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+
+    /// The issuer's private key (PKCS#8 PEM); the passphrase comes from
+    /// ACKREG_PASSPHRASE or the terminal.
+    #[arg(long, value_name = "KEY")]
+    issuer_key: PathBuf,
+
+    /// Fail at once if another run is writing the log, instead of waiting.
+    #[arg(long)]
+    no_wait: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The log's origin: its name in checkpoints, e.g. aknistesnovads.lv/kac.
+    #[arg(long)]
+    origin: String,
+    /// The issuer's name as printed, e.g. "J.Gavars".
+    #[arg(long)]
+    issuer_name: String,
+    /// The body that keeps the log, e.g. "Aknīstes novada pašvaldība".
+    #[arg(long)]
+    body: String,
+    /// The creation date, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct PublishArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The version's label, e.g. 1 or 2018/1.
+    #[arg(long)]
+    label: String,
+    /// The template folder [default: built-in].
+    #[arg(long, value_name = "DIR")]
+    template: Option<PathBuf>,
+    /// The date it takes effect, YYYY-MM-DD.
+    #[arg(long)]
+    effective: String,
+    /// Last day to acknowledge (a material change).
+    #[arg(long, conflicts_with = "correction")]
+    deadline: Option<String>,
+    /// A correction that needs no new acknowledgement.
+    #[arg(long)]
+    correction: bool,
+    /// Days a newly enrolled employee has to acknowledge.
+    #[arg(long, default_value_t = 14)]
+    new_employee_days: u32,
+    /// Also write the rendered PDF here.
+    #[arg(short, long, value_name = "PDF")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct EnrolArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    #[command(flatten)]
+    employee: super::EmployeeArgs,
+    /// The employee's public key (SPKI PEM).
+    #[arg(long, value_name = "PEM")]
+    public_key: PathBuf,
+    /// First day the key may sign [default: today].
+    #[arg(long)]
+    from: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReplaceArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The employee's identifier.
+    #[arg(long)]
+    id: String,
+    /// The new public key (SPKI PEM).
+    #[arg(long, value_name = "PEM")]
+    public_key: PathBuf,
+    /// First day the new key may sign [default: today].
+    #[arg(long)]
+    from: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct PersonDateArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The employee's identifier.
+    #[arg(long)]
+    id: String,
+    /// From when, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct AddArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// Acknowledgement files (DSSE JSON).
+    #[arg(value_name = "ACK", required = true)]
+    acks: Vec<PathBuf>,
+    /// The date they were received, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    received: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReceiptArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// The entry's index.
+    #[arg(long, conflicts_with = "ack")]
+    index: Option<u64>,
+    /// The acknowledgement file whose entry it is.
+    #[arg(long, value_name = "ACK")]
+    ack: Option<PathBuf>,
+    /// Where to write the receipt.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct AnnexArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// The version's label.
+    #[arg(long)]
+    version: String,
+    /// The template folder [default: built-in].
+    #[arg(long, value_name = "DIR")]
+    template: Option<PathBuf>,
+    /// Where to write the PDF.
+    #[arg(short, long, value_name = "PDF", default_value = "pielikums.pdf")]
+    output: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// The day to judge deadlines on, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV (for spreadsheets).
+    #[arg(long)]
+    csv: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    match args.command {
+        Command::Init(a) => init(a),
+        Command::Publish(a) => publish(a),
+        Command::Enrol(a) => enrol(a),
+        Command::ReplaceKey(a) => replace_key(a),
+        Command::Revoke(a) => revoke(a),
+        Command::Leave(a) => leave(a),
+        Command::Add(a) => add(a),
+        Command::Checkpoint(a) => checkpoint(a),
+        Command::Receipt(a) => receipt(a),
+        Command::Annex(a) => annex(a),
+        Command::Status(a) => status_cmd(a),
+    }
+}
+
+/// A date argument, or today.
+fn date_arg(flag: &str, value: Option<&str>) -> Result<Date, CliError> {
+    match value {
+        None => Ok(time::OffsetDateTime::now_utc().date()),
+        Some(v) => parse_date(v).ok_or_else(|| {
+            CliError::input(format!("--{flag} {v}: not a real date written YYYY-MM-DD"))
+                .with_hint(Some("e.g. 2017-12-04".into()))
+        }),
+    }
+}
+
+fn open(w: &WriteArgs) -> Result<Writer, CliError> {
+    let key = passphrase::read_secret_key(&w.issuer_key)?;
+    let wait = if w.no_wait { Wait::No } else { Wait::Yes };
+    Writer::open(&w.log, key, wait, |path, holder| {
+        eprintln!(
+            "waiting: {} is held by another ackreg run ({holder})",
+            path.display()
+        );
+    })
+    .map_err(|e| CliError::file(&w.log, e))
+}
+
+/// Appends one entry and commits it, printing what was appended.
+fn append_one(
+    w: &WriteArgs,
+    make: impl FnOnce(&Writer) -> Result<Vec<u8>, CliError>,
+) -> Result<ExitCode, CliError> {
+    let mut writer = open(w)?;
+    let bytes = make(&writer)?;
+    let index = writer
+        .append(bytes)
+        .map_err(|e| CliError::file(&w.log, e))?;
+    let head = writer.commit().map_err(|e| CliError::file(&w.log, e))?;
+    out(format!("appended entry {index}"));
+    print_head(&head);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_head(head: &ackreg::checkpoint::SignedCheckpoint) {
+    out(format!(
+        "checkpoint: {} entries, root {}",
+        head.checkpoint.size,
+        b64(&head.checkpoint.root)
+    ));
+}
+
+fn lib<E: std::error::Error + ackreg::Hint>(e: E) -> CliError {
+    CliError::lib(e)
+}
+
+fn init(a: InitArgs) -> Result<ExitCode, CliError> {
+    let key: SigningKey = passphrase::read_secret_key(&a.write.issuer_key)?;
+    let created = date_arg("date", a.date.as_deref())?;
+    let name = ackreg::text::normalize(&a.issuer_name, ackreg::keyring::MAX_NAME_LEN, false)
+        .map_err(|e| CliError::input(format!("--issuer-name {e}")))?;
+    let body = ackreg::text::normalize(&a.body, ackreg::keyring::MAX_NAME_LEN, false)
+        .map_err(|e| CliError::input(format!("--body {e}")))?;
+    entry::check_origin(&a.origin).map_err(|e| CliError::input(format!("--origin {e}")))?;
+    let first =
+        entry::log_bytes(&a.origin, &name, &key.verifying_key(), &body, created).map_err(lib)?;
+    let vkey = ackreg::note::vkey(&a.origin, &key.verifying_key());
+    let mut writer = Writer::create(&a.write.log, key, first, Wait::Yes)
+        .map_err(|e| CliError::file(&a.write.log, e))?;
+    let head = writer
+        .commit()
+        .map_err(|e| CliError::file(&a.write.log, e))?;
+    out(format!(
+        "created the log {} in {}",
+        a.origin,
+        a.write.log.display()
+    ));
+    out(format!("issuer verifier key: {vkey}"));
+    print_head(&head);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
+    let template = match &a.template {
+        Some(dir) => Template::from_dir(dir).map_err(lib)?,
+        None => Template::builtin(),
+    };
+    let rendered = template.render(&RenderInput::default()).map_err(lib)?;
+    let version = Version {
+        label: ackreg::text::normalize(&a.label, entry::MAX_LABEL_LEN, false)
+            .map_err(|e| CliError::input(format!("--label {e}")))?,
+        title: rendered.title.clone(),
+        sha256: rendered.sha256,
+        effective: date_arg("effective", Some(a.effective.as_str()))?,
+        material: !a.correction,
+        deadline: a
+            .deadline
+            .as_deref()
+            .map(|d| date_arg("deadline", Some(d)))
+            .transpose()?,
+        new_employee_days: a.new_employee_days,
+    };
+    if version.material && version.deadline.is_none() {
+        return Err(
+            CliError::input("a material version needs --deadline").with_hint(Some(
+                "give --deadline YYYY-MM-DD, or --correction for a correction".into(),
+            )),
+        );
+    }
+    let docs = a.write.log.join("documents");
+    std::fs::create_dir_all(&docs)
+        .map_err(|e| CliError::input(format!("{}: {e}", docs.display())))?;
+    let stored = docs.join(format!("{}.pdf", hex(&rendered.sha256)));
+    write_atomic(&stored, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
+    if let Some(o) = &a.output {
+        write_atomic(o, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
+        out(format!("wrote {}", o.display()));
+    }
+    out(format!(
+        "version {}: {} (sha256 {})",
+        version.label,
+        version.title,
+        hex(&version.sha256)
+    ));
+    append_one(&a.write, |_| entry::version_bytes(&version).map_err(lib))
+}
+
+fn public_key_file(path: &Path) -> Result<ed25519_dalek::VerifyingKey, CliError> {
+    let pem = read_limited(path, keys::MAX_PEM_FILE).map_err(|e| CliError::file(path, e))?;
+    keys::decode_public_key(&pem).map_err(|e| CliError::file(path, e))
+}
+
+fn enrol(a: EnrolArgs) -> Result<ExitCode, CliError> {
+    let key = public_key_file(&a.public_key)?;
+    let person = a.employee.entry(key)?;
+    let from = date_arg("from", a.from.as_deref())?;
+    out(format!(
+        "enrolling {} ({}) with key {}",
+        person.name,
+        person.id,
+        KeyId::of(&key)
+    ));
+    append_one(&a.write, |_| {
+        entry::enrol_bytes(
+            &person.id,
+            &person.name,
+            person.position.as_deref(),
+            &key,
+            from,
+        )
+        .map_err(lib)
+    })
+}
+
+fn replace_key(a: ReplaceArgs) -> Result<ExitCode, CliError> {
+    let key = public_key_file(&a.public_key)?;
+    let from = date_arg("from", a.from.as_deref())?;
+    append_one(&a.write, |_| {
+        entry::key_bytes(&a.id, &key, from).map_err(lib)
+    })
+}
+
+fn revoke(a: PersonDateArgs) -> Result<ExitCode, CliError> {
+    let date = date_arg("date", a.date.as_deref())?;
+    append_one(&a.write, |w| {
+        let keyid = w
+            .state()
+            .employee(&a.id)
+            .and_then(|e| e.current())
+            .map(|k| k.keyid)
+            .ok_or_else(|| CliError::input(format!("{} has no valid key to revoke", a.id)))?;
+        entry::revoke_bytes(&a.id, &keyid, date).map_err(lib)
+    })
+}
+
+fn leave(a: PersonDateArgs) -> Result<ExitCode, CliError> {
+    let date = date_arg("date", a.date.as_deref())?;
+    append_one(&a.write, |_| entry::leave_bytes(&a.id, date).map_err(lib))
+}
+
+fn add(a: AddArgs) -> Result<ExitCode, CliError> {
+    let received = date_arg("received", a.received.as_deref())?;
+    let today = time::OffsetDateTime::now_utc().date();
+    if received > today {
+        return Err(CliError::input(format!(
+            "--received {}: a date in the future",
+            entry::format_date(received)
+        )));
+    }
+    let mut writer = open(&a.write)?;
+    let mut refused = 0;
+    for path in &a.acks {
+        let bytes = read_limited(path, ackreg::register::MAX_ACK_FILE)
+            .map_err(|e| CliError::file(path, e))?;
+        let appended = alog::ack_entry(writer.state(), &bytes, received)
+            .map_err(|e| e.to_string())
+            .and_then(|entry| writer.append(entry).map_err(|e| e.to_string()));
+        match appended {
+            Ok(index) => out(format!("accepted {} as entry {index}", path.display())),
+            Err(why) => {
+                refused += 1;
+                out(format!("refused  {}: {why}", path.display()));
+            }
+        }
+    }
+    let head = writer
+        .commit()
+        .map_err(|e| CliError::file(&a.write.log, e))?;
+    print_head(&head);
+    if refused > 0 {
+        out(format!("{refused} refused"));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn checkpoint(a: WriteArgs) -> Result<ExitCode, CliError> {
+    let mut writer = open(&a)?;
+    let head = writer.commit().map_err(|e| CliError::file(&a.log, e))?;
+    print!("{}", String::from_utf8_lossy(&head.to_bytes()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn receipt(a: ReceiptArgs) -> Result<ExitCode, CliError> {
+    let log = LogDir::new(&a.log);
+    let index = match (a.index, &a.ack) {
+        (Some(i), _) => i,
+        (None, Some(path)) => find_ack(&log, path)?,
+        (None, None) => return Err(CliError::input("give --index N or --ack FILE")),
+    };
+    let bytes = alog::receipt::make(&log, index).map_err(|e| CliError::file(&a.log, e))?;
+    write_atomic(&a.output, &bytes, Overwrite::Replace, None).map_err(lib)?;
+    out(format!(
+        "wrote the receipt of entry {index} to {}",
+        a.output.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The index of the entry holding the acknowledgement in `path`.
+fn find_ack(log: &LogDir, path: &Path) -> Result<u64, CliError> {
+    let bytes =
+        read_limited(path, ackreg::register::MAX_ACK_FILE).map_err(|e| CliError::file(path, e))?;
+    let env = ackreg::dsse::Envelope::from_json(&bytes).map_err(|e| CliError::file(path, e))?;
+    let size = log.checkpoint().map_err(lib)?.checkpoint.size;
+    for i in (0..size).rev() {
+        let entry = log.entry(i).map_err(lib)?;
+        if let Ok(entry::Entry::Ack(_)) = entry::parse(&entry) {
+            let json: Option<entry::AckJson> = serde_json::from_slice(&entry).ok();
+            if json.is_some_and(|j| j.envelope == env) {
+                return Ok(i);
+            }
+        }
+    }
+    Err(CliError::input(format!(
+        "{}: this acknowledgement is not in the log",
+        path.display()
+    )))
+}
+
+fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
+    let template = match &a.template {
+        Some(dir) => Template::from_dir(dir).map_err(lib)?,
+        None => Template::builtin(),
+    };
+    let log = LogDir::new(&a.log);
+    let (head, state) = committed_state(&log)?;
+    let entries = log.entries_prefix(head.checkpoint.size).map_err(lib)?;
+    let input = alog::annex::input(&state, &head, &entries, &a.version).map_err(lib)?;
+    let rendered = template.render(&input).map_err(lib)?;
+    write_atomic(&a.output, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
+    out(format!(
+        "wrote the annex of version {} at {} entries to {} ({} rows)",
+        a.version,
+        head.checkpoint.size,
+        a.output.display(),
+        input.rows.len()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn committed_state(
+    log: &LogDir,
+) -> Result<(ackreg::checkpoint::SignedCheckpoint, alog::state::State), CliError> {
+    log.committed().map_err(|e| CliError::file(log.dir(), e))
+}
+
+fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
+    let log = LogDir::new(&a.log);
+    let (_, state) = committed_state(&log)?;
+    let today = date_arg("date", a.date.as_deref())?;
+    let statuses = status::status(&state, today);
+    if a.json {
+        out(serde_json::to_string_pretty(&statuses).map_err(|e| CliError::input(e.to_string()))?);
+    } else if a.csv {
+        print!("{}", status::to_csv(&statuses));
+    } else {
+        print_status(&statuses);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_status(statuses: &[status::VersionStatus]) {
+    use status::Standing::*;
+    for s in statuses {
+        out(format!(
+            "version {}: {} (effective {}, deadline {})",
+            s.label, s.title, s.effective, s.deadline
+        ));
+        out(format!(
+            "  {} acknowledged, {} late, {} outstanding, {} overdue, {} left",
+            s.count(Acknowledged),
+            s.count(Late),
+            s.count(Outstanding),
+            s.count(Overdue),
+            s.count(Left)
+        ));
+        for l in &s.lines {
+            let when = l
+                .signed
+                .as_deref()
+                .map(|d| format!(" signed {d}"))
+                .unwrap_or_default();
+            out(format!(
+                "  {:<12} {:<28} {}{when} (deadline {})",
+                l.standing.english(),
+                l.name,
+                l.id,
+                l.deadline
+            ));
+        }
+    }
+}

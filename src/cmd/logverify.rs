@@ -1,0 +1,182 @@
+//! The log half of `ackreg verify`: a log folder (optionally since an old
+//! checkpoint), a receipt, or the annex PDF printed from a log. The library
+//! decides; this module prints the numbered steps and sets the exit code.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use ackreg::fsutil::read_limited;
+use ackreg::log::audit::{self, AuditOptions, LogReport};
+use ackreg::log::entry::{format_date, Entry};
+use ackreg::log::{receipt, LogDir};
+use ackreg::render::Template;
+use ackreg::verify::{IssuerKey, NoProgress, SignatureCheck};
+
+use super::{out, CliError};
+
+/// What the auditor gives.
+pub struct LogArgs<'a> {
+    /// The issuer's key.
+    pub issuer: IssuerKey,
+    /// `--since`: an old checkpoint file.
+    pub since: Option<&'a Path>,
+    /// `--json`.
+    pub json: bool,
+    /// `--no-batch`.
+    pub no_batch: bool,
+    /// `--template`.
+    pub template: Option<&'a Path>,
+}
+
+fn check(no_batch: bool) -> SignatureCheck {
+    if no_batch {
+        SignatureCheck::Strict
+    } else {
+        SignatureCheck::Batch
+    }
+}
+
+/// `ackreg verify DIR`: audits a log folder.
+pub fn log(dir: &Path, args: &LogArgs) -> Result<ExitCode, CliError> {
+    let since = match args.since {
+        Some(p) => Some(read_limited(p, 64 * 1024).map_err(|e| CliError::file(p, e))?),
+        None => None,
+    };
+    let options = AuditOptions {
+        since,
+        check: check(args.no_batch),
+    };
+    let report = audit::audit(&LogDir::new(dir), &args.issuer, &options, &NoProgress)
+        .map_err(|e| CliError::file(dir, e))?;
+    print_report(&format!("log {}", dir.display()), &report, args.json)
+}
+
+/// `ackreg verify ANNEX.pdf` for an annex printed from a log.
+pub fn annex(path: &Path, pdf: &[u8], args: &LogArgs) -> Result<ExitCode, CliError> {
+    let template = match args.template {
+        Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
+        None => Template::builtin(),
+    };
+    let report = ackreg::log::annex::verify_pdf(pdf, &args.issuer, &template, check(args.no_batch))
+        .map_err(|e| CliError::file(path, e))?;
+    print_report(&format!("annex PDF {}", path.display()), &report, args.json)
+}
+
+fn print_report(what: &str, report: &LogReport, json: bool) -> Result<ExitCode, CliError> {
+    let valid = report.is_valid();
+    if json {
+        out(serde_json::to_string_pretty(report).map_err(|e| CliError::input(e.to_string()))?);
+    } else {
+        print_steps(what, report);
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_steps(what: &str, report: &LogReport) {
+    out(format!("verifying {what}"));
+    for s in &report.steps {
+        let mark = match s.status {
+            "passed" => "[ok]  ",
+            "failed" => "[FAIL]",
+            _ => "[skip]",
+        };
+        out(format!(
+            "  {}. {mark} {}: {}",
+            s.step.number(),
+            s.step.name(),
+            s.detail
+        ));
+    }
+    for p in &report.problems {
+        out(format!(
+            "  entry {}: {} ({})",
+            p.index,
+            p.problem,
+            p.step.name()
+        ));
+    }
+    for f in &report.forks {
+        out(format!(
+            "\nPROOF OF TAMPERING: {}\n--- first checkpoint ---\n{}--- second checkpoint ---\n{}",
+            f.why, f.first, f.second
+        ));
+    }
+    if report.unfinished_bytes > 0 {
+        out(format!("  note: {} bytes after the last committed entry (an append that did not finish; ignored)", report.unfinished_bytes));
+    }
+    out("");
+    if report.is_valid() {
+        out(format!(
+            "VALID: {} entries audited of {} (origin {})",
+            report.size - report.from,
+            report.size,
+            report.origin.as_deref().unwrap_or("?")
+        ));
+        if let Some(c) = &report.checkpoint {
+            out(format!(
+                "keep this checkpoint for the next audit (--since):\n{c}"
+            ));
+        }
+    } else {
+        out(format!(
+            "INVALID: {} step(s) failed, {} entries with problems",
+            report.steps.iter().filter(|s| s.status == "failed").count(),
+            report.problems.len()
+        ));
+    }
+}
+
+/// `ackreg verify RECEIPT`: a receipt alone, with the issuer's key.
+pub fn receipt_file(path: &Path, bytes: &[u8], issuer: &IssuerKey) -> Result<ExitCode, CliError> {
+    let IssuerKey::Key(key) = issuer else {
+        return Err(CliError::input(
+            "a receipt needs the issuer's public key itself (a PEM file), not only its key id",
+        )
+        .with_hint(Some("give --issuer ISSUER.pub.pem".into())));
+    };
+    out(format!("verifying receipt {}", path.display()));
+    match receipt::verify(bytes, key) {
+        Ok(v) => {
+            out(format!(
+                "  1. [ok]   receipt: a C2SP tlog-proof carrying entry {}",
+                v.index
+            ));
+            out(format!(
+                "  2. [ok]   checkpoint: signed by {} ({} entries)",
+                v.checkpoint.checkpoint.origin, v.checkpoint.checkpoint.size
+            ));
+            out("  3. [ok]   inclusion: the entry is in the log the checkpoint signs (RFC 9162 proof)");
+            out(format!("  4. [ok]   entry: {}", describe(&v.entry)));
+            out("");
+            out("VALID");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            out(format!("  [FAIL] {e}"));
+            if let Some(h) = ackreg::Hint::hint(&e) {
+                out(format!("  hint: {h}"));
+            }
+            out("");
+            out("INVALID");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn describe(entry: &Entry) -> String {
+    match entry {
+        Entry::Ack(a) => format!(
+            "{} ({}) acknowledged \"{}\" on {}, received {}; the signature verifies",
+            a.ack.employee.name,
+            a.ack.employee.id,
+            a.ack.document.title,
+            a.ack.date,
+            format_date(a.received)
+        ),
+        other => format!("a {} entry", other.kind().name()),
+    }
+}

@@ -1,0 +1,968 @@
+//! Auditing a log folder offline, in numbered steps.
+//!
+//! The auditor brings the issuer's public key (or its key id) from a
+//! trusted source, and may bring the checkpoint of an earlier audit. Steps:
+//!
+//! 1. **checkpoint**: the newest checkpoint is a C2SP signed note whose
+//!    signature by the issuer (key name = origin) verifies.
+//! 2. **since** (with an old checkpoint): the old checkpoint is the issuer's
+//!    too, and a consistency proof shows the log is an append-only
+//!    extension of it; two checkpoints of one size with different roots, or
+//!    an old one the log does not extend, are proof of tampering.
+//! 3. **tree**: the entries rebuild the checkpoint's root (RFC 9162), and
+//!    every checkpoint kept in the folder is a head of the same tree.
+//! 4. **entries**: every entry is well formed, in its one canonical spelling.
+//! 5. **history**: the first entry names this origin and issuer; every
+//!    version, enrolment, key replacement, revocation and departure is
+//!    allowed where it stands ([`State::apply`]).
+//! 6. **acknowledgements**: every acknowledgement's signature verifies with
+//!    the key it names, and that key was the employee's valid key where the
+//!    entry stands and on its date; the document is a published version in
+//!    effect on that date; it was not received before it was signed; no
+//!    employee acknowledged the same version twice.
+//! 7. **store**: the index and the stored interior hashes agree with the
+//!    entries, so that proofs made from them are right.
+//!
+//! With an old checkpoint, steps 3 to 7 look only at the entries after it:
+//! the state before it (versions, employees, keys) is read from the entries
+//! the index marks as such, each proved by an inclusion proof against the
+//! old root. The entries are streamed: memory grows with the number of
+//! employees, not with the size of the log.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+
+use ed25519_dalek::VerifyingKey;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::entry::{self, Entry, Kind};
+use super::state::State;
+use super::store::{read_checkpoint, LogDir, StoreError, INDEX_RECORD};
+use crate::ack::Outcome;
+use crate::checkpoint::SignedCheckpoint;
+use crate::keys::KeyId;
+use crate::merkle::{self, CompactRange, Hash};
+use crate::text::printable;
+use crate::verify::{IssuerKey, Progress, SignatureCheck};
+
+/// Bytes of the entries file read and checked at a time.
+const CHUNK_BYTES: usize = 4 << 20;
+/// Signatures verified in one batch.
+const BATCH: usize = 256;
+/// Most problems listed per step before the rest are only counted.
+const MAX_LISTED: usize = 1000;
+
+/// A step of the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogStep {
+    /// 1. The newest checkpoint's signature.
+    Checkpoint,
+    /// 2. Consistency with the auditor's old checkpoint.
+    Since,
+    /// 3. The entries rebuild the checkpoints' roots.
+    Tree,
+    /// 4. Every entry is well formed.
+    Entries,
+    /// 5. The history of versions, employees and keys.
+    History,
+    /// 6. Every acknowledgement.
+    Acknowledgements,
+    /// 7. The index and interior hashes.
+    Store,
+    /// 8. (Annex PDF only) the printed pages.
+    Annex,
+}
+
+impl LogStep {
+    /// The step's number.
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    /// One word.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogStep::Checkpoint => "checkpoint",
+            LogStep::Since => "since",
+            LogStep::Tree => "tree",
+            LogStep::Entries => "entries",
+            LogStep::History => "history",
+            LogStep::Acknowledgements => "acknowledgements",
+            LogStep::Store => "store",
+            LogStep::Annex => "annex",
+        }
+    }
+}
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// Which step.
+    pub step: LogStep,
+    /// `passed`, `failed` or `skipped`.
+    pub status: &'static str,
+    /// What was checked, or why it failed or was skipped.
+    pub detail: String,
+}
+
+/// Something wrong with one entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// The entry's index (from 0).
+    pub index: u64,
+    /// The step that found it.
+    pub step: LogStep,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Two signed checkpoints that cannot both be heads of one append-only log.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fork {
+    /// The first, as signed (note text and signatures).
+    pub first: String,
+    /// The second.
+    pub second: String,
+    /// Why they conflict.
+    pub why: String,
+}
+
+/// What the audit found.
+#[derive(Debug, Serialize)]
+pub struct LogReport {
+    /// The steps, in order.
+    pub steps: Vec<StepResult>,
+    /// Problems with entries.
+    pub problems: Vec<Problem>,
+    /// Conflicting checkpoints, printed for the record.
+    pub forks: Vec<Fork>,
+    /// The newest checkpoint, as signed.
+    pub checkpoint: Option<String>,
+    /// Its origin.
+    pub origin: Option<String>,
+    /// Its size.
+    pub size: u64,
+    /// The first entry audited (0, or the old checkpoint's size).
+    pub from: u64,
+    /// Bytes after the last committed entry (an append that did not finish).
+    pub unfinished_bytes: u64,
+    /// The log's state at the checkpoint (not serialised).
+    #[serde(skip)]
+    pub state: Option<State>,
+    /// The verified checkpoint (not serialised).
+    #[serde(skip)]
+    pub head: Option<SignedCheckpoint>,
+}
+
+impl LogReport {
+    fn new() -> LogReport {
+        LogReport {
+            steps: Vec::new(),
+            problems: Vec::new(),
+            forks: Vec::new(),
+            checkpoint: None,
+            origin: None,
+            size: 0,
+            from: 0,
+            unfinished_bytes: 0,
+            state: None,
+            head: None,
+        }
+    }
+
+    /// True when no step failed.
+    pub fn is_valid(&self) -> bool {
+        !self.steps.is_empty()
+            && self.steps.iter().all(|s| s.status != "failed")
+            && self.problems.is_empty()
+            && self.forks.is_empty()
+    }
+
+    /// Adds a step result.
+    pub fn push(&mut self, step: LogStep, outcome: Outcome) {
+        let (status, detail) = match outcome {
+            Outcome::Passed(d) => ("passed", d),
+            Outcome::Failed(d) => ("failed", d),
+            Outcome::Skipped(d) => ("skipped", d),
+        };
+        self.steps.push(StepResult {
+            step,
+            status,
+            detail: printable(&detail, 600),
+        });
+    }
+
+    fn problems_of(&self, step: LogStep) -> usize {
+        self.problems.iter().filter(|p| p.step == step).count()
+    }
+}
+
+/// What the auditor brings besides the issuer's key.
+#[derive(Debug, Default)]
+pub struct AuditOptions {
+    /// The checkpoint of an earlier audit (its bytes), for an incremental audit.
+    pub since: Option<Vec<u8>>,
+    /// How signatures are checked.
+    pub check: SignatureCheck,
+}
+
+/// Audits the log in `log`. I/O errors that make an audit impossible are
+/// `Err`; everything the audit finds wrong is in the report.
+pub fn audit(
+    log: &LogDir,
+    issuer: &IssuerKey,
+    options: &AuditOptions,
+    progress: &dyn Progress,
+) -> Result<LogReport, StoreError> {
+    let mut report = LogReport::new();
+    // Step 1.
+    let Some((head, key)) = step_checkpoint(log, issuer, &mut report)? else {
+        return Ok(report);
+    };
+    let size = head.checkpoint.size;
+    // Step 2.
+    let old = match &options.since {
+        Some(bytes) => match step_since(log, &head, &key, bytes, &mut report) {
+            Some(old) => Some(old),
+            None => return Ok(report),
+        },
+        None => {
+            report.push(
+                LogStep::Since,
+                Outcome::Skipped("no earlier checkpoint given: a full audit".into()),
+            );
+            None
+        }
+    };
+    // Steps 3 to 7.
+    let mut scan = Scan::start(log, &head, &key, old.as_ref(), options.check, &mut report)?;
+    progress.start(size - scan.next);
+    scan.run(log, size, progress, &mut report)?;
+    progress.finish();
+    scan.finish(log, &head, &mut report)?;
+    Ok(report)
+}
+
+/// Step 1: the newest checkpoint and the issuer's key.
+fn step_checkpoint(
+    log: &LogDir,
+    issuer: &IssuerKey,
+    report: &mut LogReport,
+) -> Result<Option<(SignedCheckpoint, VerifyingKey)>, StoreError> {
+    let head = match log.checkpoint() {
+        Ok(h) => h,
+        Err(e @ StoreError::Checkpoint { .. }) => {
+            report.push(LogStep::Checkpoint, Outcome::Failed(e.to_string()));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    report.checkpoint = Some(String::from_utf8_lossy(&head.to_bytes()).into_owned());
+    report.origin = Some(head.checkpoint.origin.clone());
+    report.size = head.checkpoint.size;
+    let key = match issuer_key(log, issuer) {
+        Ok(k) => k,
+        Err(why) => {
+            report.push(LogStep::Checkpoint, Outcome::Failed(why));
+            return Ok(None);
+        }
+    };
+    if let Err(e) = head.verify(&key) {
+        report.push(
+            LogStep::Checkpoint,
+            Outcome::Failed(format!(
+                "not signed by the issuer's key {}: {e}",
+                KeyId::of(&key)
+            )),
+        );
+        return Ok(None);
+    }
+    report.push(
+        LogStep::Checkpoint,
+        Outcome::Passed(format!(
+            "{} entries, signed by {} with key {}",
+            head.checkpoint.size,
+            head.checkpoint.origin,
+            KeyId::of(&key)
+        )),
+    );
+    report.head = Some(head.clone());
+    Ok(Some((head, key)))
+}
+
+/// The issuer's key: the auditor's, or the first entry's when the auditor
+/// gave its key id (and then it must match).
+fn issuer_key(log: &LogDir, issuer: &IssuerKey) -> Result<VerifyingKey, String> {
+    match issuer {
+        IssuerKey::Key(k) => Ok(*k),
+        IssuerKey::KeyId(id) => {
+            let first = log
+                .entry(0)
+                .map_err(|e| format!("cannot read the first entry: {e}"))?;
+            match entry::parse(&first) {
+                Ok(Entry::Log { issuer_key, .. }) if KeyId::of(&issuer_key) == *id => {
+                    Ok(issuer_key)
+                }
+                Ok(Entry::Log { issuer_key, .. }) => Err(format!(
+                    "the log's issuer key is {}, not the key id given ({id})",
+                    KeyId::of(&issuer_key)
+                )),
+                _ => Err("the first entry is not a valid log entry".into()),
+            }
+        }
+    }
+}
+
+/// Step 2: the old checkpoint, verified and proved consistent.
+fn step_since(
+    log: &LogDir,
+    head: &SignedCheckpoint,
+    key: &VerifyingKey,
+    bytes: &[u8],
+    report: &mut LogReport,
+) -> Option<SignedCheckpoint> {
+    let fail = |report: &mut LogReport, why: String| {
+        report.push(LogStep::Since, Outcome::Failed(why));
+        None
+    };
+    let old = match SignedCheckpoint::parse(bytes) {
+        Ok(o) => o,
+        Err(e) => return fail(report, format!("the old checkpoint does not parse: {e}")),
+    };
+    if old.checkpoint.origin != head.checkpoint.origin {
+        return fail(
+            report,
+            format!(
+                "the old checkpoint is of another log ({})",
+                old.checkpoint.origin
+            ),
+        );
+    }
+    if let Err(e) = old.verify(key) {
+        return fail(
+            report,
+            format!("the old checkpoint is not signed by the issuer: {e}"),
+        );
+    }
+    if let Some(why) = inconsistency(log, &old, head) {
+        report.forks.push(fork(&old, head, why.clone()));
+        return fail(report, format!("proof of tampering: {why}"));
+    }
+    report.from = old.checkpoint.size;
+    report.push(
+        LogStep::Since,
+        Outcome::Passed(format!(
+            "the log extends the old checkpoint of {} entries (consistency proof verified); {} new entries",
+            old.checkpoint.size,
+            head.checkpoint.size - old.checkpoint.size
+        )),
+    );
+    Some(old)
+}
+
+/// Why two signed checkpoints of one log cannot both be honest, if they
+/// cannot: a consistency proof from the smaller to the larger, made from
+/// the stored tree, must verify.
+fn inconsistency(log: &LogDir, a: &SignedCheckpoint, b: &SignedCheckpoint) -> Option<String> {
+    let (small, large) = if a.checkpoint.size <= b.checkpoint.size {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let (m, n) = (small.checkpoint.size, large.checkpoint.size);
+    if m == n {
+        return (small.checkpoint.root != large.checkpoint.root)
+            .then(|| format!("two checkpoints of {m} entries with different roots"));
+    }
+    if m == 0 {
+        return None;
+    }
+    let proof = match log.consistency_proof(m, n) {
+        Ok(p) => p,
+        Err(e) => return Some(format!("no consistency proof from {m} to {n} entries: {e}")),
+    };
+    merkle::verify_consistency(m, n, &small.checkpoint.root, &large.checkpoint.root, &proof)
+        .err()
+        .map(|e| format!("the log of {n} entries does not extend the checkpoint of {m}: {e}"))
+}
+
+fn fork(a: &SignedCheckpoint, b: &SignedCheckpoint, why: String) -> Fork {
+    Fork {
+        first: String::from_utf8_lossy(&a.to_bytes()).into_owned(),
+        second: String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+        why,
+    }
+}
+
+/// One entry read from the entries file and checked on its own.
+struct Read1 {
+    leaf: Hash,
+    len: u64,
+    parsed: Result<Entry, entry::EntryError>,
+    signature_ok: bool,
+}
+
+/// The streaming part of the audit: steps 3 to 7 over the entries from
+/// `next` to the checkpoint's size.
+struct Scan {
+    state: State,
+    range: CompactRange,
+    next: u64,
+    offset: u64,
+    check: SignatureCheck,
+    /// Sizes of kept checkpoints to compare roots at, and those checkpoints.
+    kept: Vec<(u64, SignedCheckpoint)>,
+    roots: Vec<(u64, Hash)>,
+    store: StoreCheck,
+    counts: [u64; 7],
+}
+
+impl Scan {
+    /// Sets up the scan: the state and the tree before the first entry to
+    /// read, and the checkpoints kept in the folder.
+    fn start(
+        log: &LogDir,
+        head: &SignedCheckpoint,
+        key: &VerifyingKey,
+        old: Option<&SignedCheckpoint>,
+        check: SignatureCheck,
+        report: &mut LogReport,
+    ) -> Result<Scan, StoreError> {
+        let from = old.map_or(0, |o| o.checkpoint.size);
+        let (state, range, offset) = match old {
+            None => (State::new(), CompactRange::new(), 0),
+            Some(o) => prior_state(log, o, report)?,
+        };
+        let kept = kept_checkpoints(log, head, key, from, report)?;
+        Ok(Scan {
+            state,
+            range,
+            next: from,
+            offset,
+            check,
+            kept,
+            roots: Vec::new(),
+            store: StoreCheck::open(log, from, offset),
+            counts: [0; 7],
+        })
+    }
+
+    /// Reads and checks the entries up to `size`.
+    fn run(
+        &mut self,
+        log: &LogDir,
+        size: u64,
+        progress: &dyn Progress,
+        report: &mut LogReport,
+    ) -> Result<(), StoreError> {
+        let path = log.entries_path();
+        let mut file = File::open(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(self.offset)).map_err(
+            |source| StoreError::Io {
+                path: path.clone(),
+                source,
+            },
+        )?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut carry = Vec::new();
+        loop {
+            let (lines, rest, eof) =
+                next_lines(&mut reader, carry, size - self.next).map_err(|source| {
+                    StoreError::Io {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+            carry = rest;
+            let count = lines.len();
+            let read = read_all(&lines, self.check);
+            drop(lines);
+            for r in read {
+                self.apply(r, report);
+            }
+            progress.advance(count as u64);
+            if self.next == size || (eof && count == 0) {
+                report.unfinished_bytes = carry.len() as u64 + remaining(&mut reader);
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies one entry in log order: tree, store, history, acknowledgements.
+    fn apply(&mut self, r: Read1, report: &mut LogReport) {
+        let index = self.next;
+        self.next += 1;
+        self.offset += r.len + 1;
+        // Cannot fail: leaves are pushed one by one from a size < 2^64.
+        let _ = self.range.push(r.leaf);
+        if self.kept.iter().any(|(n, _)| *n == self.next) {
+            self.roots.push((self.next, self.range.root()));
+        }
+        let kind = r.parsed.as_ref().map(Entry::kind).ok();
+        self.store.entry(index, &r.leaf, self.offset, kind);
+        let problem = |step, problem: String| Problem {
+            index,
+            step,
+            problem: printable(&problem, 400),
+        };
+        let found = match r.parsed {
+            Err(e) => {
+                self.state.skip_to(index + 1);
+                Some(problem(LogStep::Entries, e.to_string()))
+            }
+            Ok(Entry::Ack(_)) if !r.signature_ok => {
+                self.state.skip_to(index + 1);
+                Some(problem(
+                    LogStep::Acknowledgements,
+                    "the signature does not verify with the key the entry names".into(),
+                ))
+            }
+            Ok(parsed) => {
+                let kind = parsed.kind();
+                let step = if kind == Kind::Ack {
+                    LogStep::Acknowledgements
+                } else {
+                    LogStep::History
+                };
+                match self.state.apply(&parsed) {
+                    Ok(()) => {
+                        self.counts[kind.code() as usize - 1] += 1;
+                        None
+                    }
+                    Err(e) => Some(problem(step, e.to_string())),
+                }
+            }
+        };
+        if let Some(p) = found {
+            if report.problems.len() < MAX_LISTED * 3 {
+                report.problems.push(p);
+            }
+        }
+    }
+
+    /// Steps 3 to 7's results, once every entry is read.
+    fn finish(
+        self,
+        log: &LogDir,
+        head: &SignedCheckpoint,
+        report: &mut LogReport,
+    ) -> Result<(), StoreError> {
+        let size = head.checkpoint.size;
+        self.step_tree(head, report);
+        step_count(
+            report,
+            LogStep::Entries,
+            format!("{} entries well formed", size - report.from),
+        );
+        self.step_history(report);
+        step_count(
+            report,
+            LogStep::Acknowledgements,
+            format!(
+                "{} acknowledgements verified",
+                self.counts[Kind::Ack.code() as usize - 1]
+            ),
+        );
+        let store = self.store.finish(log, size);
+        report.push(
+            LogStep::Store,
+            match store {
+                Ok(()) => Outcome::Passed(
+                    "the index and the interior hashes agree with the entries".into(),
+                ),
+                Err(why) => Outcome::Failed(why),
+            },
+        );
+        report.state = Some(self.state);
+        Ok(())
+    }
+
+    fn step_tree(&self, head: &SignedCheckpoint, report: &mut LogReport) {
+        let size = head.checkpoint.size;
+        if self.next < size {
+            report.push(
+                LogStep::Tree,
+                Outcome::Failed(format!(
+                    "the log holds {} entries, the checkpoint covers {size}: entries were removed",
+                    self.next
+                )),
+            );
+            return;
+        }
+        if self.range.root() != head.checkpoint.root {
+            report.push(LogStep::Tree, Outcome::Failed(
+                "the entries do not rebuild the checkpoint's root: an entry was changed, inserted, removed or moved".into(),
+            ));
+            return;
+        }
+        for (n, kept) in &self.kept {
+            let root = self.roots.iter().find(|(m, _)| m == n).map(|(_, r)| *r);
+            if root != Some(kept.checkpoint.root) && *n != 0 {
+                report.forks.push(fork(
+                    kept,
+                    head,
+                    format!("checkpoints/{n} is not a head of the log the newest checkpoint signs"),
+                ));
+            }
+        }
+        if !report.forks.is_empty() || report.problems_of(LogStep::Tree) > 0 {
+            report.push(
+                LogStep::Tree,
+                Outcome::Failed(
+                    "proof of tampering: two signed checkpoints that are not heads of one log"
+                        .into(),
+                ),
+            );
+            return;
+        }
+        report.push(
+            LogStep::Tree,
+            Outcome::Passed(format!(
+                "the entries rebuild the checkpoint's root; {} kept checkpoints agree",
+                self.kept.len()
+            )),
+        );
+    }
+
+    fn step_history(&self, report: &mut LogReport) {
+        let c = |k: Kind| self.counts[k.code() as usize - 1];
+        let issuer_ok = match self.state.issuer() {
+            Some(i) if Some(&i.origin) == report.origin.as_ref() => true,
+            Some(i) => {
+                report.push(
+                    LogStep::History,
+                    Outcome::Failed(format!(
+                        "the first entry names origin {}, the checkpoint {}",
+                        i.origin,
+                        report.origin.clone().unwrap_or_default()
+                    )),
+                );
+                return;
+            }
+            None => report.from > 0,
+        };
+        if !issuer_ok {
+            report.push(
+                LogStep::History,
+                Outcome::Failed("the log has no first (log) entry".into()),
+            );
+            return;
+        }
+        step_count(
+            report,
+            LogStep::History,
+            format!(
+                "{} versions, {} enrolments, {} key replacements, {} revocations, {} departures",
+                c(Kind::Version),
+                c(Kind::Enrol),
+                c(Kind::Key),
+                c(Kind::Revoke),
+                c(Kind::Leave)
+            ),
+        );
+    }
+}
+
+/// Pushes `step` as passed with `detail`, or failed with its problem count.
+fn step_count(report: &mut LogReport, step: LogStep, detail: String) {
+    let n = report.problems_of(step);
+    let outcome = if n == 0 {
+        Outcome::Passed(detail)
+    } else {
+        Outcome::Failed(format!("{n} entries fail (listed below)"))
+    };
+    report.push(step, outcome);
+}
+
+/// The checkpoints kept in `checkpoints/`, verified; those not signed by
+/// the issuer, or larger than the log, are reported.
+fn kept_checkpoints(
+    log: &LogDir,
+    head: &SignedCheckpoint,
+    key: &VerifyingKey,
+    from: u64,
+    report: &mut LogReport,
+) -> Result<Vec<(u64, SignedCheckpoint)>, StoreError> {
+    let mut kept = Vec::new();
+    for (n, path) in log.history()? {
+        let name = format!("checkpoints/{n}");
+        let problem = |why: String| Problem {
+            index: n,
+            step: LogStep::Tree,
+            problem: format!("{name}: {why}"),
+        };
+        let signed = match read_checkpoint(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                report.problems.push(problem(e.to_string()));
+                continue;
+            }
+        };
+        if signed.checkpoint.size != n || signed.verify(key).is_err() {
+            report.problems.push(problem(
+                "not a checkpoint the issuer signed for this size".into(),
+            ));
+            continue;
+        }
+        if n > head.checkpoint.size {
+            report.forks.push(fork(&signed, head, format!("the issuer signed {n} entries, the newest checkpoint only {}: entries were removed", head.checkpoint.size)));
+            continue;
+        }
+        if n > from {
+            kept.push((n, signed));
+        }
+    }
+    Ok(kept)
+}
+
+/// The state, tree and file offset before the old checkpoint's first new
+/// entry, for an incremental audit. The state entries are found through
+/// the index and each is proved by an inclusion proof against the old root.
+fn prior_state(
+    log: &LogDir,
+    old: &SignedCheckpoint,
+    report: &mut LogReport,
+) -> Result<(State, CompactRange, u64), StoreError> {
+    let m = old.checkpoint.size;
+    let index = log.index(m)?;
+    let range = CompactRange::from_store(&log.tree(), m).map_err(StoreError::Merkle)?;
+    if range.root() != old.checkpoint.root {
+        report.problems.push(Problem {
+            index: m,
+            step: LogStep::Store,
+            problem: "the stored interior hashes do not rebuild the old checkpoint's root".into(),
+        });
+    }
+    let mut state = State::new();
+    for (i, &(_, code)) in index.iter().enumerate() {
+        if Kind::from_code(code) == Some(Kind::Ack) {
+            continue;
+        }
+        let i = i as u64;
+        let bytes = log.entry(i)?;
+        let proof = log.inclusion_proof(i, m)?;
+        let proved = merkle::verify_inclusion(
+            &merkle::leaf_hash(&bytes),
+            i,
+            m,
+            &proof,
+            &old.checkpoint.root,
+        );
+        let parsed = proved.ok().and_then(|()| entry::parse(&bytes).ok());
+        state.skip_to(i);
+        match parsed.map(|p| state.apply(&p)) {
+            Some(Ok(())) => {}
+            _ => report.problems.push(Problem {
+                index: i,
+                step: LogStep::History,
+                problem: "an entry before the old checkpoint is not proved by it, or not valid"
+                    .into(),
+            }),
+        }
+    }
+    state.skip_to(m);
+    Ok((state, range, index.last().map_or(0, |r| r.0)))
+}
+
+/// Reads whole lines until about [`CHUNK_BYTES`] or `max` lines; returns
+/// them, the bytes of an unfinished line, and whether the file ended.
+fn next_lines(
+    reader: &mut impl Read,
+    mut carry: Vec<u8>,
+    max: u64,
+) -> std::io::Result<(Vec<Vec<u8>>, Vec<u8>, bool)> {
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    let n = if max == 0 {
+        0
+    } else {
+        read_full(reader, &mut buf)?
+    };
+    carry.extend_from_slice(&buf[..n]);
+    drop(buf);
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while (lines.len() as u64) < max {
+        let Some(pos) = carry[start..].iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        lines.push(carry[start..start + pos].to_vec());
+        start += pos + 1;
+    }
+    let rest = carry.split_off(start);
+    Ok((lines, rest, n == 0))
+}
+
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn remaining(reader: &mut impl Read) -> u64 {
+    std::io::copy(reader, &mut std::io::sink()).unwrap_or(0)
+}
+
+/// Hashes, parses and verifies the signatures of a chunk of lines, on
+/// all cores.
+fn read_all(lines: &[Vec<u8>], check: SignatureCheck) -> Vec<Read1> {
+    lines
+        .par_chunks(BATCH)
+        .flat_map_iter(|batch| {
+            let mut read: Vec<Read1> = batch
+                .iter()
+                .map(|l| Read1 {
+                    leaf: merkle::leaf_hash(l),
+                    len: l.len() as u64,
+                    parsed: entry::parse(l),
+                    signature_ok: false,
+                })
+                .collect();
+            verify_signatures(&mut read, check);
+            read
+        })
+        .collect()
+}
+
+/// Sets `signature_ok` on every acknowledgement of `read`: a batch first
+/// (when allowed), then `verify_strict` one by one if the batch fails.
+fn verify_signatures(read: &mut [Read1], check: SignatureCheck) {
+    let verdicts: Vec<(usize, bool)> = {
+        let acks: Vec<(usize, &entry::AckRecord)> = read
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.parsed {
+                Ok(Entry::Ack(a)) => Some((i, a.as_ref())),
+                _ => None,
+            })
+            .collect();
+        let batchable = check == SignatureCheck::Batch
+            && !acks.is_empty()
+            && acks
+                .iter()
+                .all(|(_, a)| crate::verify::batchable(&a.envelope.signature));
+        if batchable && batch_verifies(&acks) {
+            acks.iter().map(|&(i, _)| (i, true)).collect()
+        } else {
+            acks.iter()
+                .map(|&(i, a)| (i, a.envelope.verify(&a.key).is_ok()))
+                .collect()
+        }
+    };
+    for (i, ok) in verdicts {
+        read[i].signature_ok = ok;
+    }
+}
+
+/// Ed25519 batch verification of the acknowledgements' PAE signatures.
+fn batch_verifies(acks: &[(usize, &entry::AckRecord)]) -> bool {
+    let messages: Vec<Vec<u8>> = acks
+        .iter()
+        .map(|(_, a)| crate::dsse::pae(&a.envelope.payload_type, &a.envelope.payload))
+        .collect();
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let sigs: Vec<_> = acks.iter().map(|(_, a)| a.envelope.signature).collect();
+    let keys: Vec<_> = acks.iter().map(|(_, a)| a.key).collect();
+    ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok()
+}
+
+/// Step 7: compares the index and the level-0 hashes with what the entries
+/// say while they stream past, then the upper levels of the stored tree.
+struct StoreCheck {
+    index: Option<BufReader<File>>,
+    leaves: Option<BufReader<File>>,
+    from: u64,
+    problems: Vec<String>,
+}
+
+impl StoreCheck {
+    fn open(log: &LogDir, from: u64, _offset: u64) -> StoreCheck {
+        let at = |path: std::path::PathBuf, pos: u64| {
+            let mut f = File::open(path).ok()?;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(pos)).ok()?;
+            Some(BufReader::new(f))
+        };
+        StoreCheck {
+            index: at(log.index_path(), from * INDEX_RECORD),
+            leaves: at(log.level_path(0), from * 32),
+            from,
+            problems: Vec::new(),
+        }
+    }
+
+    fn entry(&mut self, index: u64, leaf: &Hash, end: u64, kind: Option<Kind>) {
+        let mut record = [0u8; INDEX_RECORD as usize];
+        let index_ok = self
+            .index
+            .as_mut()
+            .is_some_and(|r| r.read_exact(&mut record).is_ok())
+            && record[..8] == end.to_be_bytes()
+            && kind.is_none_or(|k| record[8] == k.code());
+        let mut stored = [0u8; 32];
+        let leaf_ok = self
+            .leaves
+            .as_mut()
+            .is_some_and(|r| r.read_exact(&mut stored).is_ok())
+            && stored == *leaf;
+        if (!index_ok || !leaf_ok) && self.problems.len() < 10 {
+            let what = if index_ok {
+                "leaf hash"
+            } else {
+                "index record"
+            };
+            self.problems
+                .push(format!("the stored {what} of entry {index} is wrong"));
+        }
+    }
+
+    /// The upper levels: every stored parent is the hash of its children.
+    fn finish(mut self, log: &LogDir, size: u64) -> Result<(), String> {
+        let mut level = 0u32;
+        while size >> (level + 1) > 0 && self.problems.is_empty() {
+            if let Err(why) = check_level(log, level, self.from >> (level + 1), size >> (level + 1))
+            {
+                self.problems.push(why);
+            }
+            level += 1;
+        }
+        match self.problems.len() {
+            0 => Ok(()),
+            _ => Err(self.problems.join("; ")),
+        }
+    }
+}
+
+/// Checks parents `first..end` of level `level + 1` against their children.
+fn check_level(log: &LogDir, level: u32, first: u64, end: u64) -> Result<(), String> {
+    let open = |l: u32, pos: u64| -> Result<BufReader<File>, String> {
+        let mut f = File::open(log.level_path(l)).map_err(|e| format!("tree level {l}: {e}"))?;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(pos * 32))
+            .map_err(|e| e.to_string())?;
+        Ok(BufReader::new(f))
+    };
+    let mut children = open(level, first * 2)?;
+    let mut parents = open(level + 1, first)?;
+    let (mut l, mut r, mut p) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+    for i in first..end {
+        let read = children
+            .read_exact(&mut l)
+            .and_then(|()| children.read_exact(&mut r))
+            .and_then(|()| parents.read_exact(&mut p));
+        if read.is_err() || merkle::node_hash(&l, &r) != p {
+            return Err(format!(
+                "the stored hash {i} of tree level {} is wrong",
+                level + 1
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Who has acknowledged each version, who is outstanding, who is overdue
+//! and who was late, on a given day.
+//!
+//! A material version must be acknowledged by every employee who works
+//! there while it is in force: from its effective date until the next
+//! material version takes effect. An employee's deadline is the version's,
+//! or, for someone enrolled later, their enrolment date plus the version's
+//! days for new employees, whichever is later. An acknowledgement of a
+//! correction counts for the material version it corrects. People who left
+//! without acknowledging are listed as having left, not as outstanding.
+
+use serde::Serialize;
+use time::{Date, Duration};
+
+use super::entry::format_date;
+use super::state::{Employee, State};
+
+/// Where one employee stands for one version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Standing {
+    /// Acknowledged by the deadline.
+    Acknowledged,
+    /// Acknowledged after the deadline.
+    Late,
+    /// Not yet, deadline not passed.
+    Outstanding,
+    /// Not yet, deadline passed.
+    Overdue,
+    /// Left without acknowledging.
+    Left,
+}
+
+impl Standing {
+    /// The Latvian word for the annex and the desk.
+    pub fn latvian(self) -> &'static str {
+        match self {
+            Standing::Acknowledged => "iepazinies",
+            Standing::Late => "iepazinies ar nokavējumu",
+            Standing::Outstanding => "vēl nav iepazinies",
+            Standing::Overdue => "termiņš nokavēts",
+            Standing::Left => "aizgājis",
+        }
+    }
+
+    /// The English word.
+    pub fn english(self) -> &'static str {
+        match self {
+            Standing::Acknowledged => "acknowledged",
+            Standing::Late => "late",
+            Standing::Outstanding => "outstanding",
+            Standing::Overdue => "overdue",
+            Standing::Left => "left",
+        }
+    }
+}
+
+/// One employee's line for one version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Where they stand.
+    pub standing: Standing,
+    /// Their deadline.
+    pub deadline: String,
+    /// Date signed, if acknowledged.
+    pub signed: Option<String>,
+    /// Date received, if acknowledged.
+    pub received: Option<String>,
+    /// The acknowledgement's entry, if acknowledged.
+    pub entry: Option<u64>,
+}
+
+/// One material version's status.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionStatus {
+    /// Label.
+    pub label: String,
+    /// Title.
+    pub title: String,
+    /// SHA-256 of the PDF, hex.
+    pub sha256: String,
+    /// Effective date.
+    pub effective: String,
+    /// The version's deadline.
+    pub deadline: String,
+    /// Labels of the corrections that belong to it.
+    pub corrections: Vec<String>,
+    /// The date the next material version takes effect, if any.
+    pub superseded: Option<String>,
+    /// One line per employee concerned.
+    pub lines: Vec<Line>,
+}
+
+impl VersionStatus {
+    /// How many stand so.
+    pub fn count(&self, standing: Standing) -> usize {
+        self.lines.iter().filter(|l| l.standing == standing).count()
+    }
+}
+
+/// The status of every material version on `today`.
+pub fn status(state: &State, today: Date) -> Vec<VersionStatus> {
+    let versions = state.versions();
+    let material: Vec<usize> = (0..versions.len())
+        .filter(|&i| versions[i].version.material)
+        .collect();
+    material
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| {
+            let end = material.get(k + 1).map(|&n| versions[n].version.effective);
+            version_status(state, v, end, today)
+        })
+        .collect()
+}
+
+fn version_status(state: &State, v: usize, end: Option<Date>, today: Date) -> VersionStatus {
+    let p = &state.versions()[v];
+    let deadline = p.version.deadline.unwrap_or(p.version.effective);
+    let lines = state
+        .employees()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| concerned(e, p.version.effective, end))
+        .map(|(i, e)| line(state, i, e, v, deadline, today))
+        .collect();
+    VersionStatus {
+        label: p.version.label.clone(),
+        title: p.version.title.clone(),
+        sha256: crate::encoding::hex(&p.version.sha256),
+        effective: format_date(p.version.effective),
+        deadline: format_date(deadline),
+        corrections: state
+            .versions()
+            .iter()
+            .filter(|c| c.base == v && !c.version.material)
+            .map(|c| c.version.label.clone())
+            .collect(),
+        superseded: end.map(format_date),
+        lines,
+    }
+}
+
+/// Whether `e` works there at some time while the version is in force.
+fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
+    let joined_in_time = end.is_none_or(|end| e.enrolled < end);
+    let still_there = e.left.is_none_or(|(left, _)| left > effective);
+    joined_in_time && still_there
+}
+
+fn line(state: &State, i: usize, e: &Employee, v: usize, deadline: Date, today: Date) -> Line {
+    let days = state.versions()[v].version.new_employee_days;
+    let own = e
+        .enrolled
+        .checked_add(Duration::days(i64::from(days)))
+        .unwrap_or(Date::MAX);
+    let deadline = deadline.max(own);
+    let acked = state.acknowledgement(i, v);
+    let standing = match acked {
+        Some(a) if a.date <= deadline => Standing::Acknowledged,
+        Some(_) => Standing::Late,
+        None if e.left.is_some_and(|(d, _)| d <= today) => Standing::Left,
+        None if today > deadline => Standing::Overdue,
+        None => Standing::Outstanding,
+    };
+    Line {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        standing,
+        deadline: format_date(deadline),
+        signed: acked.map(|a| format_date(a.date)),
+        received: acked.map(|a| format_date(a.received)),
+        entry: acked.map(|a| a.entry),
+    }
+}
+
+/// The status as CSV for spreadsheets: one row per version and employee,
+/// RFC 4180 quoting, UTF-8 with a header row.
+pub fn to_csv(statuses: &[VersionStatus]) -> String {
+    let mut out =
+        String::from("version,title,employee_id,name,status,deadline,signed,received,entry\r\n");
+    for s in statuses {
+        for l in &s.lines {
+            let cells = [
+                s.label.clone(),
+                s.title.clone(),
+                l.id.clone(),
+                l.name.clone(),
+                l.standing.english().to_string(),
+                l.deadline.clone(),
+                l.signed.clone().unwrap_or_default(),
+                l.received.clone().unwrap_or_default(),
+                l.entry.map(|e| e.to_string()).unwrap_or_default(),
+            ];
+            let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&row.join(","));
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+/// One CSV cell: quoted when needed; a leading `=`, `+`, `-` or `@` is
+/// prefixed with `'` so that a spreadsheet never runs it as a formula.
+fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}

@@ -1,0 +1,747 @@
+//! The log on disk: a folder that holds the entries, an index, the tree's
+//! interior hashes and the signed checkpoints.
+//!
+//! ```text
+//! DIR/entries          every entry, each followed by a line feed
+//! DIR/index            9 bytes per entry: end offset in `entries` (u64 BE,
+//!                      after its line feed) and the kind's code
+//! DIR/tree/K           the hashes of the complete subtrees of level K
+//!                      (level 0: leaf hashes), 32 bytes each, in order
+//! DIR/checkpoint       the newest signed checkpoint: what is committed
+//! DIR/checkpoints/N    every checkpoint signed, by tree size
+//! DIR/entries.lock     held by the one writer
+//! ```
+//!
+//! The checkpoint is the commit point. A writer appends to the data files,
+//! syncs them, and only then replaces `checkpoint` atomically; anything in
+//! the data files past the checkpoint's size is an append that did not
+//! finish and the next writer cuts it off. Readers take no lock: they read
+//! the checkpoint first and never look past its size. The index and the
+//! tree are caches of what `entries` says, so that one entry or one proof
+//! is read without parsing the entries before it; the full audit checks
+//! them against the entries.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+
+use crate::checkpoint::{Checkpoint, SignedCheckpoint};
+use crate::fsutil::{self, Lock, Overwrite, Wait};
+use crate::merkle::{self, Hash, SubtreeHashes};
+
+use super::entry::{self, Entry, Kind};
+use super::state::{Refusal, State};
+
+/// Bytes per index record.
+pub const INDEX_RECORD: u64 = 9;
+/// Largest checkpoint file read.
+pub const MAX_CHECKPOINT_FILE: usize = 64 * 1024;
+
+/// An error of the log folder.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An I/O error on a file of the log.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        #[source]
+        source: io::Error,
+    },
+    /// The folder is not a log.
+    #[error("{} is not an ackreg log (no checkpoint file)", .0.display())]
+    NotALog(PathBuf),
+    /// The folder already holds a log.
+    #[error("{} already holds a log", .0.display())]
+    Exists(PathBuf),
+    /// The checkpoint file does not parse.
+    #[error("{}: {source}", path.display())]
+    Checkpoint {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::checkpoint::CheckpointError,
+    },
+    /// The checkpoint is not signed by the key given.
+    #[error("the checkpoint is not signed by this issuer key ({0})")]
+    ForeignLog(String),
+    /// The data files hold less than the checkpoint covers.
+    #[error("the log is damaged: {0}")]
+    Damaged(String),
+    /// An entry refused.
+    #[error("entry {index}: {source}")]
+    Entry {
+        /// Its index.
+        index: u64,
+        /// Why.
+        #[source]
+        source: entry::EntryError,
+    },
+    /// An entry the log's history does not allow.
+    #[error("entry {index}: {source}")]
+    Refused {
+        /// Its index.
+        index: u64,
+        /// Why.
+        #[source]
+        source: Refusal,
+    },
+    /// A signature that does not verify.
+    #[error("entry {0}: the acknowledgement's signature does not verify")]
+    BadSignature(u64),
+    /// The lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] fsutil::LockError),
+    /// A file could not be written.
+    #[error(transparent)]
+    Write(#[from] fsutil::WriteError),
+    /// A proof could not be made.
+    #[error("cannot make the proof: {0}")]
+    Merkle(#[source] merkle::MerkleError),
+    /// An index beyond the tree.
+    #[error("there is no entry {index}: the log has {size}")]
+    NoEntry {
+        /// Asked for.
+        index: u64,
+        /// The size.
+        size: u64,
+    },
+}
+
+impl crate::Hint for StoreError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            StoreError::NotALog(_) => {
+                Some("create one with `ackreg log init`, or name the log's folder".into())
+            }
+            StoreError::Damaged(_) => {
+                Some("audit it with `ackreg verify` and restore the folder from a backup".into())
+            }
+            StoreError::ForeignLog(_) => Some("use the issuer key of this log".into()),
+            StoreError::Lock(e) => crate::Hint::hint(e),
+            StoreError::Write(e) => crate::Hint::hint(e),
+            _ => None,
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A log folder, for reading.
+#[derive(Debug, Clone)]
+pub struct LogDir {
+    dir: PathBuf,
+}
+
+impl LogDir {
+    /// The folder `dir` (nothing is read yet).
+    pub fn new(dir: &Path) -> LogDir {
+        LogDir {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path of the entries file.
+    pub fn entries_path(&self) -> PathBuf {
+        self.dir.join("entries")
+    }
+
+    /// Path of the index file.
+    pub fn index_path(&self) -> PathBuf {
+        self.dir.join("index")
+    }
+
+    /// Path of the newest checkpoint.
+    pub fn checkpoint_path(&self) -> PathBuf {
+        self.dir.join("checkpoint")
+    }
+
+    /// Folder of every checkpoint signed.
+    pub fn checkpoints_dir(&self) -> PathBuf {
+        self.dir.join("checkpoints")
+    }
+
+    /// Path of the checkpoint of `size` entries.
+    pub fn checkpoint_of(&self, size: u64) -> PathBuf {
+        self.checkpoints_dir().join(size.to_string())
+    }
+
+    /// Path of the tree level `level`.
+    pub fn level_path(&self, level: u32) -> PathBuf {
+        self.dir.join("tree").join(level.to_string())
+    }
+
+    /// Whether the folder holds a log.
+    pub fn exists(&self) -> bool {
+        self.checkpoint_path().is_file()
+    }
+
+    /// Reads and parses the newest checkpoint (its signature is not
+    /// verified here).
+    pub fn checkpoint(&self) -> Result<SignedCheckpoint, StoreError> {
+        let path = self.checkpoint_path();
+        if !path.exists() {
+            return Err(StoreError::NotALog(self.dir.clone()));
+        }
+        read_checkpoint(&path)
+    }
+
+    /// Every checkpoint kept in `checkpoints/`, by size, as raw bytes and
+    /// the file they came from.
+    pub fn history(&self) -> Result<Vec<(u64, PathBuf)>, StoreError> {
+        let dir = self.checkpoints_dir();
+        let mut out = Vec::new();
+        let listing = match fs::read_dir(&dir) {
+            Ok(l) => l,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        for item in listing {
+            let item = item.map_err(io_err(&dir))?;
+            let name = item.file_name();
+            let Some(size) = name.to_str().and_then(|n| n.parse::<u64>().ok()) else {
+                continue;
+            };
+            if name.to_str() == Some(&size.to_string()) {
+                out.push((size, item.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The end offsets and kinds of the first `size` entries, from the index.
+    pub fn index(&self, size: u64) -> Result<Vec<(u64, u8)>, StoreError> {
+        let path = self.index_path();
+        let mut file = File::open(&path).map_err(io_err(&path))?;
+        let want = size
+            .checked_mul(INDEX_RECORD)
+            .ok_or_else(|| StoreError::Damaged("the tree size is absurd".into()))?;
+        let have = file.metadata().map_err(io_err(&path))?.len();
+        if have < want {
+            return Err(StoreError::Damaged(format!(
+                "the index holds {} entries, the checkpoint {size}",
+                have / INDEX_RECORD
+            )));
+        }
+        let mut bytes = vec![0; want as usize];
+        file.read_exact(&mut bytes).map_err(io_err(&path))?;
+        Ok(bytes
+            .chunks_exact(INDEX_RECORD as usize)
+            .map(|r| {
+                let mut end = [0; 8];
+                end.copy_from_slice(&r[..8]);
+                (u64::from_be_bytes(end), r[8])
+            })
+            .collect())
+    }
+
+    /// The bytes of entry `index` (without its line feed), located through
+    /// the index: one seek, one read.
+    pub fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        let (start, end) = self.entry_span(index)?;
+        let path = self.entries_path();
+        let mut file = File::open(&path).map_err(io_err(&path))?;
+        file.seek(SeekFrom::Start(start)).map_err(io_err(&path))?;
+        let len = end
+            .checked_sub(start + 1)
+            .filter(|&l| l as usize <= entry::MAX_ENTRY)
+            .ok_or_else(|| StoreError::Damaged(format!("index record {index} is wrong")))?;
+        let mut bytes = vec![0; len as usize + 1];
+        file.read_exact(&mut bytes).map_err(io_err(&path))?;
+        if bytes.pop() != Some(b'\n') || bytes.contains(&b'\n') {
+            return Err(StoreError::Damaged(format!(
+                "entry {index} does not end where the index says"
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn entry_span(&self, index: u64) -> Result<(u64, u64), StoreError> {
+        let path = self.index_path();
+        let mut file = File::open(&path).map_err(io_err(&path))?;
+        let read_end = |file: &mut File, i: u64| -> Result<u64, StoreError> {
+            let mut rec = [0; INDEX_RECORD as usize];
+            file.seek(SeekFrom::Start(i * INDEX_RECORD))
+                .map_err(io_err(&path))?;
+            file.read_exact(&mut rec)
+                .map_err(|_| StoreError::Damaged(format!("the index has no record {i}")))?;
+            let mut end = [0; 8];
+            end.copy_from_slice(&rec[..8]);
+            Ok(u64::from_be_bytes(end))
+        };
+        let start = if index == 0 {
+            0
+        } else {
+            read_end(&mut file, index - 1)?
+        };
+        Ok((start, read_end(&mut file, index)?))
+    }
+
+    /// The stored interior hashes.
+    pub fn tree(&self) -> TreeFiles<'_> {
+        TreeFiles {
+            log: self,
+            pending: Vec::new(),
+        }
+    }
+
+    /// An inclusion proof of entry `index` in the tree of `size` entries.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        if index >= size {
+            return Err(StoreError::NoEntry { index, size });
+        }
+        merkle::inclusion_proof(&self.tree(), index, size).map_err(StoreError::Merkle)
+    }
+
+    /// A consistency proof from the tree of `old` entries to that of `new`.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        merkle::consistency_proof(&self.tree(), old, new).map_err(StoreError::Merkle)
+    }
+}
+
+/// Reads and parses a checkpoint file (size-limited).
+pub fn read_checkpoint(path: &Path) -> Result<SignedCheckpoint, StoreError> {
+    let bytes = fsutil::read_limited(path, MAX_CHECKPOINT_FILE)
+        .map_err(|e| StoreError::Damaged(format!("{}: {e}", path.display())))?;
+    SignedCheckpoint::parse(&bytes).map_err(|source| StoreError::Checkpoint {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The tree's level files as a [`SubtreeHashes`] source, with hashes a
+/// writer has computed but not yet written.
+pub struct TreeFiles<'a> {
+    log: &'a LogDir,
+    /// Per level, the first index not on disk and the hashes after it.
+    pending: Vec<(u64, Vec<Hash>)>,
+}
+
+impl TreeFiles<'_> {
+    fn read_stored(&self, level: u32, index: u64) -> Result<Hash, merkle::MerkleError> {
+        let path = self.log.level_path(level);
+        let fail = |why: String| merkle::MerkleError::store(format!("{}: {why}", path.display()));
+        let mut file = File::open(&path).map_err(|e| fail(e.to_string()))?;
+        file.seek(SeekFrom::Start(index * 32))
+            .map_err(|e| fail(e.to_string()))?;
+        let mut hash = [0; 32];
+        file.read_exact(&mut hash)
+            .map_err(|_| fail(format!("has no hash {index}")))?;
+        Ok(hash)
+    }
+}
+
+impl SubtreeHashes for TreeFiles<'_> {
+    fn subtree(&self, level: u32, index: u64) -> Result<Hash, merkle::MerkleError> {
+        if let Some((first, hashes)) = self.pending.get(level as usize) {
+            if index >= *first {
+                if let Some(h) = hashes.get((index - first) as usize) {
+                    return Ok(*h);
+                }
+            }
+        }
+        self.read_stored(level, index)
+    }
+}
+
+/// The one writer of a log: holds the lock, knows the state, stages
+/// entries and commits them with one signed checkpoint.
+pub struct Writer {
+    log: LogDir,
+    _lock: Lock,
+    key: SigningKey,
+    origin: String,
+    state: State,
+    committed: u64,
+    staged: Vec<(Vec<u8>, Kind)>,
+    leaves: Vec<Hash>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("log", &self.log)
+            .field("committed", &self.committed)
+            .field("staged", &self.staged.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock(dir: &Path, wait: Wait, on_wait: impl FnOnce(&Path, &str)) -> Result<Lock, StoreError> {
+    Ok(Lock::acquire(&dir.join("entries"), wait, on_wait)?)
+}
+
+impl Writer {
+    /// Creates a log in `dir` (an empty or new folder) with its first
+    /// entry, and signs its first checkpoint.
+    pub fn create(
+        dir: &Path,
+        key: SigningKey,
+        first_entry: Vec<u8>,
+        wait: Wait,
+    ) -> Result<Writer, StoreError> {
+        fs::create_dir_all(dir.join("tree")).map_err(io_err(dir))?;
+        fs::create_dir_all(dir.join("checkpoints")).map_err(io_err(dir))?;
+        let log = LogDir::new(dir);
+        let lock = lock(dir, wait, |_, _| {})?;
+        if log.exists() {
+            return Err(StoreError::Exists(dir.to_path_buf()));
+        }
+        let origin = match entry::parse(&first_entry) {
+            Ok(Entry::Log { origin, .. }) => origin,
+            Ok(_) => {
+                return Err(StoreError::Refused {
+                    index: 0,
+                    source: Refusal::LogEntryPlace,
+                })
+            }
+            Err(source) => return Err(StoreError::Entry { index: 0, source }),
+        };
+        for path in [log.entries_path(), log.index_path()] {
+            File::create(&path).map_err(io_err(&path))?;
+        }
+        let mut writer = Writer {
+            log,
+            _lock: lock,
+            key,
+            origin,
+            state: State::new(),
+            committed: 0,
+            staged: Vec::new(),
+            leaves: Vec::new(),
+        };
+        writer.append(first_entry)?;
+        Ok(writer)
+    }
+
+    /// Opens the log in `dir` for appending: takes the lock, checks the
+    /// checkpoint is this issuer's, cuts off an unfinished append and
+    /// replays the entries into the state.
+    pub fn open(
+        dir: &Path,
+        key: SigningKey,
+        wait: Wait,
+        on_wait: impl FnOnce(&Path, &str),
+    ) -> Result<Writer, StoreError> {
+        let log = LogDir::new(dir);
+        if !log.exists() {
+            return Err(StoreError::NotALog(dir.to_path_buf()));
+        }
+        let lock = lock(dir, wait, on_wait)?;
+        let head = log.checkpoint()?;
+        head.verify(&key.verifying_key())
+            .map_err(|e| StoreError::ForeignLog(e.to_string()))?;
+        let size = head.checkpoint.size;
+        let index = log.index(size)?;
+        recover(&log, size, index.last().map_or(0, |r| r.0))?;
+        let state = replay(&log, &index)?;
+        let writer = Writer {
+            origin: head.checkpoint.origin.clone(),
+            log,
+            _lock: lock,
+            key,
+            state,
+            committed: size,
+            staged: Vec::new(),
+            leaves: Vec::new(),
+        };
+        writer.keep_in_history(&head)?;
+        Ok(writer)
+    }
+
+    /// The log's state including the staged entries.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The folder.
+    pub fn log(&self) -> &LogDir {
+        &self.log
+    }
+
+    /// The number of entries committed.
+    pub fn committed(&self) -> u64 {
+        self.committed
+    }
+
+    /// Checks `bytes` as the next entry (its acknowledgement signature
+    /// included) and stages it; its index on success. Nothing is written
+    /// until [`Writer::commit`]; a refused entry leaves the state as it was.
+    pub fn append(&mut self, bytes: Vec<u8>) -> Result<u64, StoreError> {
+        let index = self.state.size();
+        let parsed = entry::parse(&bytes).map_err(|source| StoreError::Entry { index, source })?;
+        if let Entry::Ack(record) = &parsed {
+            record
+                .envelope
+                .verify(&record.key)
+                .map_err(|_| StoreError::BadSignature(index))?;
+        }
+        self.state
+            .append(&parsed)
+            .map_err(|source| StoreError::Refused { index, source })?;
+        self.leaves.push(merkle::leaf_hash(&bytes));
+        self.staged.push((bytes, parsed.kind()));
+        Ok(index)
+    }
+
+    /// Writes the staged entries, syncs them, signs the checkpoint of the
+    /// new size and makes it the log's: the commit point. Returns it.
+    pub fn commit(&mut self) -> Result<SignedCheckpoint, StoreError> {
+        let size = self.committed + self.staged.len() as u64;
+        let pending = self.write_staged()?;
+        let tree = TreeFiles {
+            log: &self.log,
+            pending,
+        };
+        let root = merkle::root(&tree, size).map_err(StoreError::Merkle)?;
+        let checkpoint = Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root,
+            extensions: Vec::new(),
+        };
+        let signed = SignedCheckpoint::sign(checkpoint, &self.key).map_err(|source| {
+            StoreError::Checkpoint {
+                path: self.log.checkpoint_path(),
+                source,
+            }
+        })?;
+        fsutil::write_atomic(
+            &self.log.checkpoint_path(),
+            &signed.to_bytes(),
+            Overwrite::Replace,
+            None,
+        )?;
+        sync_dir(self.log.dir())?;
+        self.committed = size;
+        self.staged.clear();
+        self.leaves.clear();
+        self.keep_in_history(&signed)?;
+        Ok(signed)
+    }
+
+    /// Writes `checkpoints/N` for the checkpoint of size N unless it is there.
+    fn keep_in_history(&self, head: &SignedCheckpoint) -> Result<(), StoreError> {
+        let path = self.log.checkpoint_of(head.checkpoint.size);
+        if !path.exists() {
+            fs::create_dir_all(self.log.checkpoints_dir()).map_err(io_err(&path))?;
+            fsutil::write_atomic(&path, &head.to_bytes(), Overwrite::Refuse, None)?;
+        }
+        Ok(())
+    }
+
+    /// Appends the staged entries, index records and tree hashes to their
+    /// files and syncs them; the new hashes per level (first index, hashes).
+    fn write_staged(&self) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
+        let start = self.committed;
+        let mut data = Vec::new();
+        let mut records = Vec::with_capacity(self.staged.len() * INDEX_RECORD as usize);
+        let mut end = self.entries_len()?;
+        for (bytes, kind) in &self.staged {
+            data.extend_from_slice(bytes);
+            data.push(b'\n');
+            end += bytes.len() as u64 + 1;
+            records.extend_from_slice(&end.to_be_bytes());
+            records.push(kind.code());
+        }
+        append_sync(&self.log.entries_path(), &data)?;
+        append_sync(&self.log.index_path(), &records)?;
+        let pending = new_nodes(&self.log.tree(), start, &self.leaves)?;
+        for (level, (_, hashes)) in pending.iter().enumerate() {
+            let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
+            append_sync(&self.log.level_path(level as u32), &bytes)?;
+        }
+        sync_dir(&self.log.dir().join("tree"))?;
+        Ok(pending)
+    }
+
+    fn entries_len(&self) -> Result<u64, StoreError> {
+        let path = self.log.entries_path();
+        Ok(fs::metadata(&path).map_err(io_err(&path))?.len())
+    }
+}
+
+/// The complete-subtree hashes that adding `leaves` to a tree of `size`
+/// entries creates, per level: (first new index, hashes).
+fn new_nodes(
+    stored: &TreeFiles<'_>,
+    size: u64,
+    leaves: &[Hash],
+) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
+    let mut levels: Vec<(u64, Vec<Hash>)> = vec![(size, leaves.to_vec())];
+    loop {
+        let level = (levels.len() - 1) as u32;
+        let (first, hashes) = &levels[level as usize];
+        // Parents complete before: first / 2; after: count / 2.
+        let (parent_first, parent_end) = (first / 2, (first + hashes.len() as u64) / 2);
+        if parent_end <= parent_first {
+            break;
+        }
+        let child = |i: u64| -> Result<Hash, StoreError> {
+            match i.checked_sub(*first) {
+                Some(k) => Ok(hashes[k as usize]),
+                None => stored.subtree(level, i).map_err(StoreError::Merkle),
+            }
+        };
+        let parents = (parent_first..parent_end)
+            .map(|p| Ok(merkle::node_hash(&child(2 * p)?, &child(2 * p + 1)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        levels.push((parent_first, parents));
+    }
+    Ok(levels)
+}
+
+fn append_sync(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    file.write_all(bytes).map_err(io_err(path))?;
+    file.sync_data().map_err(io_err(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))?;
+    Ok(())
+}
+
+/// Cuts the data files back to what the checkpoint of `size` entries
+/// covers (an append that was interrupted before its checkpoint).
+fn recover(log: &LogDir, size: u64, entries_end: u64) -> Result<(), StoreError> {
+    cut(&log.entries_path(), entries_end, "entries")?;
+    cut(&log.index_path(), size * INDEX_RECORD, "index")?;
+    let mut level = 0;
+    loop {
+        let path = log.level_path(level);
+        let want = (size >> level) * 32;
+        if !path.exists() {
+            if want > 0 {
+                return Err(StoreError::Damaged(format!(
+                    "tree level {level} is missing"
+                )));
+            }
+            break;
+        }
+        cut(&path, want, "tree")?;
+        level += 1;
+    }
+    Ok(())
+}
+
+fn cut(path: &Path, len: u64, what: &str) -> Result<(), StoreError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    let have = file.metadata().map_err(io_err(path))?.len();
+    if have < len {
+        return Err(StoreError::Damaged(format!(
+            "{what} holds {have} bytes, the checkpoint covers {len}"
+        )));
+    }
+    if have > len {
+        file.set_len(len).map_err(io_err(path))?;
+        file.sync_all().map_err(io_err(path))?;
+    }
+    Ok(())
+}
+
+/// Replays the committed entries into a state (the writer trusts its own
+/// folder: signatures were verified when the entries were appended; the
+/// auditor's replay in `crate::log::audit` trusts nothing).
+fn replay(log: &LogDir, index: &[(u64, u8)]) -> Result<State, StoreError> {
+    let path = log.entries_path();
+    let end = index.last().map_or(0, |r| r.0);
+    let mut bytes = vec![0; end as usize];
+    File::open(&path)
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(io_err(&path))?;
+    let mut state = State::new();
+    let mut start = 0usize;
+    for (i, &(end, _)) in index.iter().enumerate() {
+        let i = i as u64;
+        let line = bytes
+            .get(start..(end as usize).saturating_sub(1))
+            .ok_or_else(|| StoreError::Damaged(format!("index record {i} is wrong")))?;
+        let parsed = entry::parse(line).map_err(|source| StoreError::Entry { index: i, source })?;
+        state
+            .apply(&parsed)
+            .map_err(|source| StoreError::Refused { index: i, source })?;
+        start = end as usize;
+    }
+    Ok(state)
+}
+
+impl LogDir {
+    /// The entries file's first `size` entries, exactly as stored (with
+    /// their line feeds), located through the index.
+    pub fn entries_prefix(&self, size: u64) -> Result<Vec<u8>, StoreError> {
+        let end = self.index(size)?.last().map_or(0, |r| r.0);
+        let path = self.entries_path();
+        let mut bytes = vec![0; end as usize];
+        File::open(&path)
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .map_err(io_err(&path))?;
+        Ok(bytes)
+    }
+}
+
+/// Lays out a log folder in `dir` from an entries file and a checkpoint
+/// (as an annex PDF carries them), computing the index and the tree. It
+/// checks nothing: audit the result.
+pub fn import(dir: &Path, entries: &[u8], checkpoint: &[u8]) -> Result<LogDir, StoreError> {
+    let log = LogDir::new(dir);
+    fs::create_dir_all(dir.join("tree")).map_err(io_err(dir))?;
+    let mut records = Vec::new();
+    let mut tree = merkle::MemoryTree::new();
+    let mut end = 0u64;
+    for line in entries.split_inclusive(|&b| b == b'\n') {
+        if line.last() != Some(&b'\n') {
+            break;
+        }
+        end += line.len() as u64;
+        let bytes = &line[..line.len() - 1];
+        records.extend_from_slice(&end.to_be_bytes());
+        records.push(entry::peek_kind(bytes).map_or(0, Kind::code));
+        tree.push(merkle::leaf_hash(bytes));
+    }
+    let write = |path: PathBuf, bytes: &[u8]| fs::write(&path, bytes).map_err(io_err(&path));
+    write(log.entries_path(), entries)?;
+    write(log.index_path(), &records)?;
+    for (level, hashes) in tree.levels().iter().enumerate() {
+        let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
+        write(log.level_path(level as u32), &bytes)?;
+    }
+    write(log.checkpoint_path(), checkpoint)?;
+    Ok(log)
+}
+
+impl LogDir {
+    /// The newest checkpoint and the state its entries make, read through
+    /// the index (trusting the folder, as the writer does; an auditor uses
+    /// `crate::log::audit`).
+    pub fn committed(&self) -> Result<(SignedCheckpoint, State), StoreError> {
+        let head = self.checkpoint()?;
+        let index = self.index(head.checkpoint.size)?;
+        Ok((head, replay(self, &index)?))
+    }
+}

@@ -1,0 +1,229 @@
+//! The append-only log, driven through the real binary: the demo's log is
+//! built once per test in a temporary folder, then audited, tampered with
+//! in each way the issue lists, and audited again.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{run_in, stdout};
+
+/// Runs the demo in a new temporary folder; returns it and the demo dir.
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["demo", "--out", "d"]);
+    assert!(
+        o.status.success(),
+        "demo failed: {}{}",
+        stdout(&o),
+        common::stderr(&o)
+    );
+    let dir = tmp.path().join("d");
+    (tmp, dir)
+}
+
+fn verify(dir: &Path, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["verify"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--issuer", "direktors.pub.pem"]);
+    let o = run_in(dir, &all);
+    (
+        o.status.code().unwrap_or(-1),
+        format!("{}{}", stdout(&o), common::stderr(&o)),
+    )
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn the_demo_log_verifies_fully_incrementally_and_by_receipt() {
+    let (_tmp, d) = demo();
+    let (code, out) = verify(&d, &["log"]);
+    assert_eq!(code, 0, "{out}");
+    for step in [
+        "1. [ok]   checkpoint",
+        "3. [ok]   tree",
+        "5. [ok]   history",
+        "6. [ok]   acknowledgements",
+        "7. [ok]   store",
+    ] {
+        assert!(out.contains(step), "{step} missing in {out}");
+    }
+    let (code, out) = verify(&d, &["log", "--since", "audit-2017.checkpoint"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2. [ok]   since"), "{out}");
+    assert!(out.contains("VALID: 7 entries audited of 17"), "{out}");
+    let (code, out) = verify(&d, &["receipts/ivitola-2.tlog-proof"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Ilze Vītola (ivitola) acknowledged"), "{out}");
+    let (code, out) = verify(&d, &["pielikums-2.pdf"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("8. [ok]   annex"), "{out}");
+}
+
+#[test]
+fn any_edit_removal_insertion_reordering_or_truncation_is_caught() {
+    let (_tmp, d) = demo();
+    let entries = d.join("log/entries");
+    let original = lines(&entries);
+    let edited = {
+        let mut l = original.clone();
+        l[2] = l[2].replace("Bērziņš", "Bērziņa");
+        l
+    };
+    let removed = {
+        let mut l = original.clone();
+        l.remove(5);
+        l
+    };
+    let inserted = {
+        let mut l = original.clone();
+        let copy = l[4].clone();
+        l.insert(4, copy);
+        l
+    };
+    let reordered = {
+        let mut l = original.clone();
+        l.swap(6, 7);
+        l
+    };
+    let truncated = original[..original.len() - 2].to_vec();
+    for (name, version) in [
+        ("edit", edited),
+        ("removal", removed),
+        ("insertion", inserted),
+        ("reordering", reordered),
+        ("truncation", truncated),
+    ] {
+        write_lines(&entries, &version);
+        let (code, out) = verify(&d, &["log"]);
+        assert_eq!(code, 1, "{name} not caught: {out}");
+        assert!(out.contains("[FAIL] tree"), "{name}: {out}");
+        write_lines(&entries, &original);
+    }
+    assert_eq!(verify(&d, &["log"]).0, 0);
+}
+
+#[test]
+fn a_forged_or_replaced_checkpoint_is_caught() {
+    let (_tmp, d) = demo();
+    let head = d.join("log/checkpoint");
+    let original = fs::read_to_string(&head).unwrap();
+    // Forged: the size line changed, the signature kept.
+    let forged = original.replacen("\n17\n", "\n16\n", 1);
+    assert_ne!(forged, original, "the demo's log has 17 entries");
+    fs::write(&head, &forged).unwrap();
+    let (code, out) = verify(&d, &["log"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("[FAIL] checkpoint"), "{out}");
+    // Replaced by an older genuine one: the kept larger checkpoint proves removal.
+    fs::copy(d.join("audit-2017.checkpoint"), &head).unwrap();
+    let (code, out) = verify(&d, &["log"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PROOF OF TAMPERING"), "{out}");
+}
+
+#[test]
+fn an_old_checkpoint_the_log_does_not_extend_is_proof_of_tampering() {
+    let (_tmp, d) = demo();
+    // A log re-created from scratch with the issuer's key (history rewritten):
+    // the auditor's old checkpoint is not extended by it.
+    let tmp = tempfile::tempdir().unwrap();
+    let rebuilt = tmp.path().join("forked");
+    let o = run_in(
+        &d,
+        &[
+            "log",
+            "init",
+            rebuilt.to_str().unwrap(),
+            "--issuer-key",
+            "secret/direktors.key",
+            "--origin",
+            "aknistesnovads.lv/kac",
+            "--issuer-name",
+            "J.Gavars, izpilddirektors",
+            "--body",
+            "Aknīstes novada pašvaldība",
+            "--date",
+            "2017-12-01",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    // The forked log shares nothing with the old checkpoint beyond entry 0's
+    // origin: the auditor's old checkpoint is not extended.
+    let (code, out) = verify(
+        &d,
+        &[
+            rebuilt.to_str().unwrap(),
+            "--since",
+            "audit-2017.checkpoint",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("PROOF OF TAMPERING") || out.contains("[FAIL] since"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_receipt_for_an_entry_not_in_the_log_fails() {
+    let (_tmp, d) = demo();
+    let receipt = d.join("receipts/jberzins-2.tlog-proof");
+    let text = fs::read_to_string(&receipt).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Another entry in the extra line: its leaf is not at that index.
+    let other = fs::read_to_string(d.join("log/entries"))
+        .unwrap()
+        .lines()
+        .nth(2)
+        .unwrap()
+        .to_string();
+    use base64::Engine as _;
+    lines[1] = format!(
+        "extra {}",
+        base64::engine::general_purpose::STANDARD.encode(other)
+    );
+    fs::write(&receipt, lines.join("\n") + "\n").unwrap();
+    let (code, out) = verify(&d, &["receipts/jberzins-2.tlog-proof"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not in the log"), "{out}");
+}
+
+#[test]
+fn status_lists_acknowledged_late_overdue_and_left() {
+    let (_tmp, d) = demo();
+    let o = run_in(
+        &d,
+        &["log", "status", "log", "--date", "2018-06-01", "--csv"],
+    );
+    assert!(o.status.success());
+    let csv = stdout(&o);
+    assert!(
+        csv.starts_with("version,title,employee_id,name,status,deadline,signed,received,entry\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",azagars,Ādolfs Žagars,late,2017-12-15,2017-12-20,"),
+        "{csv}"
+    );
+    assert!(csv.contains(",gkalnina,Gunta Kalniņa,left,"), "{csv}");
+    assert!(
+        csv.contains(",azagars,Ādolfs Žagars,overdue,2018-05-15,,"),
+        "{csv}"
+    );
+    assert!(csv.contains(",ivitola,Ilze Vītola,acknowledged,"), "{csv}");
+}
