@@ -16,6 +16,7 @@
 //! - [`merkle`]: RFC 9162 Merkle trees, inclusion and consistency proofs.
 //! - [`note`], [`checkpoint`], [`tlogproof`]: C2SP signed notes, checkpoints and proofs.
 //! - [`log`]: the register as an append-only log: entries, state, store, audit, receipts.
+//! - [`desk`]: the signing desk, a web application over the log (`ackreg serve`).
 #![forbid(unsafe_code)]
 
 pub mod fsutil;
@@ -37,6 +38,8 @@ pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod tlogproof;
+
+pub mod desk;
 
 
 /// An error that can tell a person what to do about it.

@@ -20,6 +20,7 @@ mod logverify;
 mod passphrase;
 mod register;
 mod render;
+mod serve;
 mod sign;
 mod verify;
 
@@ -47,6 +48,7 @@ enum Command {
     Register(register::Args),
     Verify(verify::Args),
     Log(log::Args),
+    Serve(serve::Args),
 }
 
 /// Runs the parsed command line.
@@ -60,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Register(args) => register::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Log(args) => log::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -1,0 +1,135 @@
+//! `ackreg serve`: the signing desk, a web application over the log for
+//! employees to sign in a browser and for the administration to run the
+//! register. This module reads the arguments and the issuer key, prints the
+//! address and the administrator's one-time link, and logs requests; the
+//! desk itself is `ackreg::desk`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use ackreg::desk::{self, Config, Desk, DeskError, Observer, TlsFiles};
+
+use super::{out, passphrase, CliError};
+
+/// Serve the signing desk: employees acknowledge the rules in a browser,
+/// the administration sees who signed, issues enrolment links, records
+/// leavers and downloads the log and the annex.
+///
+/// By default it listens on 127.0.0.1 only. To serve an office network,
+/// give --listen with --tls-cert and --tls-key: browsers allow WebCrypto
+/// keys only on a secure page. The log stays locked while the desk runs.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The log's folder.
+    #[arg(long, value_name = "DIR")]
+    log: PathBuf,
+
+    /// The issuer's private key (PKCS#8 PEM); the passphrase comes from
+    /// ACKREG_PASSPHRASE or the terminal.
+    #[arg(long, value_name = "KEY")]
+    issuer_key: PathBuf,
+
+    /// Address and port to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// TLS certificate chain (PEM), to serve over HTTPS.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The TLS certificate's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Print no line per request (errors are still printed).
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Prints one line per request to standard error: method, path, status,
+/// time. Paths never carry a token (links keep theirs after `#`).
+struct Lines {
+    quiet: bool,
+}
+
+impl Observer for Lines {
+    fn request(&self, method: &str, path: &str, status: u16, micros: u128) {
+        if !self.quiet {
+            let mut e = std::io::stderr().lock();
+            let _ = writeln!(
+                e,
+                "{method} {path} {status} {:.1} ms",
+                micros as f64 / 1000.0
+            );
+        }
+    }
+
+    fn note(&self, text: &str) {
+        let mut e = std::io::stderr().lock();
+        let _ = writeln!(e, "desk: {text}");
+    }
+}
+
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() {
+        return Err(CliError::lib(DeskError::NeedsTls(args.listen)));
+    }
+    let acceptor = tls
+        .as_ref()
+        .map(TlsFiles::acceptor)
+        .transpose()
+        .map_err(CliError::lib)?;
+    let key = passphrase::read_secret_key(&args.issuer_key)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::input(format!("cannot start the server: {e}")))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(args.listen))
+        .map_err(|e| CliError::input(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::input(format!("cannot listen on {}: {e}", args.listen)))?;
+    let started = Desk::start(Config {
+        log: args.log.clone(),
+        issuer: key,
+        tls: acceptor.is_some(),
+        listen: addr,
+        observer: Arc::new(Lines { quiet: args.quiet }),
+    })
+    .map_err(|e| CliError::file(&args.log, e))?;
+    let base = base_url(addr, acceptor.is_some());
+    out(format!(
+        "signing desk for {} at {base}/",
+        args.log.display()
+    ));
+    out(format!(
+        "administrator sign-in (works once): {base}/admin#{}",
+        started.admin_token
+    ));
+    if addr.ip().is_unspecified() {
+        out("(use this computer's name from the certificate instead of the address above)");
+    }
+    let app = desk::http::router(started.desk.clone());
+    runtime.block_on(desk::serve(listener, app, acceptor, async {
+        let _ = tokio::signal::ctrl_c().await;
+    }));
+    started.desk.stop();
+    out("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn base_url(addr: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{addr}")
+}

@@ -1,0 +1,588 @@
+//! The desk's routes: the pages, the JSON API they call, the documents and
+//! the downloads, with the rules every response and request follows.
+//!
+//! - Every response carries a strict Content-Security-Policy (scripts and
+//!   styles from this server only, nothing inline) and `nosniff`.
+//! - Every request names an allowed `Host` (on loopback: 127.0.0.1,
+//!   localhost or [::1] with the port), so that a page elsewhere that
+//!   rebinds its name to this machine cannot reach the desk.
+//! - Every request that changes state is a POST of `application/json` whose
+//!   `Origin` is this desk, with a size-limited body.
+//! - Sessions are cookies (HttpOnly, SameSite=Strict, Secure under TLS); an
+//!   employee's session holds the key they signed in with, the only key
+//!   they can sign with.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use super::listen::Peer;
+use super::request::{self, RequestError, MAX_ACK_BODY, MAX_SMALL_BODY};
+use super::secret::Role;
+use super::{today, Desk, ENROL_TYPE, SIGNIN_TYPE};
+
+/// The page (one for every role; the script shows the right part).
+pub const INDEX_HTML: &str = include_str!("../../web/index.html");
+/// The page's script.
+pub const APP_JS: &str = include_str!("../../web/app.js");
+/// The page's style.
+pub const STYLE_CSS: &str = include_str!("../../web/style.css");
+
+/// The pages' Content-Security-Policy.
+pub const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+type Shared = Arc<Desk>;
+
+/// A refused request as a response: its status and `{"error", "message"}`.
+#[derive(Debug)]
+pub struct Fail(pub RequestError);
+
+impl From<RequestError> for Fail {
+    fn from(e: RequestError) -> Self {
+        Fail(e)
+    }
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let body = json!({"error": self.0.code(), "message": self.0.to_string()});
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+type Answer = Result<Response, Fail>;
+
+fn ok_json(value: Value) -> Answer {
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response())
+}
+
+/// The desk's routes.
+pub fn router(desk: Shared) -> Router {
+    let small = DefaultBodyLimit::max(MAX_SMALL_BODY);
+    let api = Router::new()
+        .route("/api/about", get(about))
+        .route("/api/admin/signin", post(admin_signin).layer(small))
+        .route("/api/signout", post(signout).layer(small))
+        .route("/api/admin/status", get(admin_status))
+        .route("/api/admin/enrolments", post(issue).layer(small))
+        .route("/api/admin/leave", post(leave).layer(small))
+        .route("/api/admin/download/entries", get(download_entries))
+        .route("/api/admin/download/checkpoint", get(download_checkpoint))
+        .route("/api/admin/download/annex/{n}", get(download_annex))
+        .route("/api/enrol/info", post(enrol_info).layer(small))
+        .route("/api/enrol", post(enrol).layer(small))
+        .route("/api/challenge", post(challenge).layer(small))
+        .route("/api/signin", post(signin).layer(small))
+        .route("/api/me", get(me))
+        .route(
+            "/api/ack",
+            post(ack).layer(DefaultBodyLimit::max(MAX_ACK_BODY)),
+        )
+        .route("/api/receipt/{index}", get(receipt));
+    Router::new()
+        .route("/", get(page))
+        .route("/admin", get(page))
+        .route("/enrol", get(page))
+        .route(
+            "/app.js",
+            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/style.css",
+            get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
+        )
+        .route("/doc/{name}", get(document))
+        .merge(api)
+        .fallback(|| async { Fail(RequestError::NotFound) })
+        .layer(middleware::from_fn_with_state(desk.clone(), guard))
+        .with_state(desk)
+}
+
+async fn page() -> Response {
+    asset(INDEX_HTML, "text/html; charset=utf-8").await
+}
+
+async fn asset(text: &'static str, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+/// Whether `host` (the Host header) names this desk.
+fn host_allowed(desk: &Desk, host: &str) -> bool {
+    if !desk.listen.ip().is_loopback() {
+        return !host.is_empty() && host.bytes().all(|b| b.is_ascii_graphic());
+    }
+    let port = desk.listen.port();
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host == format!("{name}:{port}"))
+}
+
+/// Whether a state-changing request comes from this desk's own pages.
+fn origin_ok(desk: &Desk, headers: &HeaderMap, host: &str) -> bool {
+    let scheme = if desk.tls { "https" } else { "http" };
+    headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| o == format!("{scheme}://{host}"))
+}
+
+/// Checks Host, Origin (POST) and Content-Type (POST), runs the request,
+/// adds the security headers and reports the request (method, path and
+/// status only: tokens are never in a path).
+async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let refusal = if !host_allowed(&desk, &host) {
+        Some(RequestError::Origin)
+    } else if method == Method::POST && !origin_ok(&desk, req.headers(), &host) {
+        Some(RequestError::Origin)
+    } else if method == Method::POST {
+        request::check_content_type(
+            req.headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.as_bytes()),
+        )
+        .err()
+    } else {
+        None
+    };
+    let mut response = match refusal {
+        Some(e) => Fail(e).into_response(),
+        None => next.run(req).await,
+    };
+    secure_headers(&desk, &path, response.headers_mut());
+    let status = response.status().as_u16();
+    desk.observer.request(
+        method.as_str(),
+        &path,
+        status,
+        started.elapsed().as_micros(),
+    );
+    response
+}
+
+fn secure_headers(desk: &Desk, path: &str, h: &mut HeaderMap) {
+    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CSP);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    if path.starts_with("/api/") {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    if desk.tls {
+        set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+}
+
+/// What every handler knows about its request.
+pub struct Ctx {
+    ip: IpAddr,
+    cookie: Option<String>,
+    role: Option<Role>,
+}
+
+impl FromRequestParts<Shared> for Ctx {
+    type Rejection = Fail;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        desk: &Shared,
+    ) -> Result<Self, Fail> {
+        let ip = parts
+            .extensions
+            .get::<Peer>()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0.ip());
+        let cookie = session_cookie(&parts.headers, cookie_name(desk));
+        let role = cookie.as_deref().and_then(|c| desk.secrets.session(c));
+        Ok(Ctx { ip, cookie, role })
+    }
+}
+
+fn cookie_name(desk: &Desk) -> &'static str {
+    if desk.tls {
+        "__Host-ackreg"
+    } else {
+        "ackreg"
+    }
+}
+
+/// The session cookie's value in the `Cookie` headers.
+fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn set_cookie(desk: &Desk, value: &str, max_age: Option<u32>) -> HeaderValue {
+    let secure = if desk.tls { "; Secure" } else { "" };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    let text = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}",
+        cookie_name(desk)
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("ackreg=; Max-Age=0"))
+}
+
+fn with_session(desk: &Desk, token: &str, body: Value) -> Answer {
+    let mut r = ok_json(body)?;
+    r.headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(desk, token, None));
+    Ok(r)
+}
+
+fn unavailable(e: impl ToString) -> Fail {
+    Fail(RequestError::Unavailable(e.to_string()))
+}
+
+impl Ctx {
+    fn admin(&self) -> Result<(), Fail> {
+        match self.role {
+            Some(Role::Admin) => Ok(()),
+            Some(_) => Err(Fail(RequestError::Forbidden)),
+            None => Err(Fail(RequestError::NoSession)),
+        }
+    }
+
+    fn employee(&self) -> Result<(String, crate::keys::KeyId), Fail> {
+        match &self.role {
+            Some(Role::Employee { id, keyid }) => Ok((id.clone(), *keyid)),
+            Some(Role::Admin) => Err(Fail(RequestError::Forbidden)),
+            None => Err(Fail(RequestError::NoSession)),
+        }
+    }
+
+    /// Refuses at once when this address failed too often.
+    fn may_try(&self, desk: &Desk) -> Result<(), Fail> {
+        if desk.secrets.may_try(self.ip) {
+            Ok(())
+        } else {
+            Err(Fail(RequestError::TooMany))
+        }
+    }
+
+    /// Counts a failed attempt and returns its refusal.
+    fn failed(&self, desk: &Desk, e: RequestError) -> Fail {
+        desk.secrets.failed(self.ip);
+        Fail(e)
+    }
+}
+
+async fn about(State(desk): State<Shared>) -> Answer {
+    let d = desk.writer.directory();
+    ok_json(json!({"body": d.body, "origin": d.origin}))
+}
+
+async fn admin_signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    ctx.may_try(&desk)?;
+    let req = request::token(&body)?;
+    if !desk.secrets.use_admin_link(&req.token) {
+        return Err(ctx.failed(&desk, RequestError::Link));
+    }
+    let token = desk
+        .secrets
+        .open_session(Role::Admin)
+        .map_err(unavailable)?;
+    with_session(&desk, &token, json!({"role": "admin"}))
+}
+
+async fn signout(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    request::empty(&body)?;
+    if let Some(c) = &ctx.cookie {
+        desk.secrets.close_session(c);
+    }
+    let mut r = ok_json(json!({}))?;
+    r.headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(&desk, "", Some(0)));
+    Ok(r)
+}
+
+async fn challenge(State(desk): State<Shared>, body: Bytes) -> Answer {
+    request::empty(&body)?;
+    let c = desk.secrets.new_challenge().map_err(unavailable)?;
+    ok_json(json!({"challenge": c}))
+}
+
+async fn signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    ctx.may_try(&desk)?;
+    let req = request::signin(&body).map_err(|e| ctx.failed(&desk, e))?;
+    let fresh = desk.secrets.use_challenge(&req.challenge);
+    let holder = desk.writer.directory().keys.get(&req.keyid).cloned();
+    let Some((id, key)) = holder.filter(|_| fresh) else {
+        return Err(ctx.failed(&desk, RequestError::Signin));
+    };
+    if !request::verify_proof(&key, SIGNIN_TYPE, &req.challenge, &req.signature) {
+        return Err(ctx.failed(&desk, RequestError::Signin));
+    }
+    let role = Role::Employee {
+        id: id.clone(),
+        keyid: req.keyid,
+    };
+    let token = desk.secrets.open_session(role).map_err(unavailable)?;
+    with_session(&desk, &token, json!({"id": id}))
+}
+
+async fn enrol_info(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    ctx.may_try(&desk)?;
+    let req = request::token(&body)?;
+    let Some(link) = desk.enrolments.peek(&req.token) else {
+        return Err(ctx.failed(&desk, RequestError::Link));
+    };
+    let d = desk.writer.directory();
+    ok_json(json!({
+        "id": link.id, "name": link.name, "position": link.position,
+        "replace": d.people.contains_key(&link.id), "body": d.body,
+    }))
+}
+
+async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    ctx.may_try(&desk)?;
+    let req = request::enrol(&body).map_err(|e| ctx.failed(&desk, e))?;
+    if !request::verify_proof(&req.key, ENROL_TYPE, &req.token, &req.signature) {
+        return Err(ctx.failed(&desk, RequestError::Signin));
+    }
+    let Some(link) = desk.enrolments.take(&req.token).map_err(unavailable)? else {
+        return Err(ctx.failed(&desk, RequestError::Link));
+    };
+    let (id, name) = (link.id.clone(), link.name.clone());
+    match desk.writer.enrol(link.clone(), req.key, today()).await {
+        Ok(accepted) => {
+            let keyid = crate::keys::KeyId::of(&req.key);
+            let role = Role::Employee {
+                id: id.clone(),
+                keyid,
+            };
+            let token = desk.secrets.open_session(role).map_err(unavailable)?;
+            let receipt = String::from_utf8_lossy(&accepted.receipt).into_owned();
+            with_session(
+                &desk,
+                &token,
+                json!({"id": id, "name": name, "entry": accepted.index, "receipt": receipt}),
+            )
+        }
+        Err(e) => {
+            desk.enrolments.restore(link).map_err(unavailable)?;
+            Err(Fail(e))
+        }
+    }
+}
+
+async fn ack(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    let (id, keyid) = ctx.employee()?;
+    let parsed = request::ack(&body)?;
+    if parsed.keyid != keyid || parsed.ack.employee.id != id {
+        return Err(Fail(RequestError::NotYou));
+    }
+    let today = today();
+    let yesterday = today.previous_day().unwrap_or(today);
+    if parsed.date != today && parsed.date != yesterday {
+        return Err(Fail(RequestError::Date(parsed.ack.date.clone())));
+    }
+    let accepted = desk.writer.ack(parsed, today).await?;
+    let receipt = String::from_utf8_lossy(&accepted.receipt).into_owned();
+    ok_json(json!({"entry": accepted.index, "receipt": receipt}))
+}
+
+async fn me(State(desk): State<Shared>, ctx: Ctx) -> Answer {
+    let (id, keyid) = ctx.employee()?;
+    let body = desk.writer.directory().body.clone();
+    let view = desk
+        .writer
+        .read(move |state| super::view::employee(state, &id, &keyid, today()))
+        .await?;
+    let mut view = view.ok_or(Fail(RequestError::NoSession))?;
+    view["body"] = Value::String(body);
+    ok_json(view)
+}
+
+async fn admin_status(State(desk): State<Shared>, ctx: Ctx) -> Answer {
+    ctx.admin()?;
+    let size = desk
+        .log
+        .checkpoint()
+        .map(|c| c.checkpoint.size)
+        .unwrap_or(0);
+    let view = desk
+        .writer
+        .read(move |state| super::view::admin(state, today(), size))
+        .await?;
+    ok_json(view)
+}
+
+async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    ctx.admin()?;
+    let req = request::issue(&body)?;
+    let known = desk.writer.directory().people.get(&req.id).cloned();
+    let name = match &known {
+        Some(p) if p.left => {
+            return Err(Fail(RequestError::Refused(format!("{} has left", req.id))))
+        }
+        Some(p) => p.name.clone(),
+        None => req.name.clone(),
+    };
+    let (token, expires) = desk
+        .enrolments
+        .issue(&req.id, &name, req.position.as_deref())
+        .map_err(unavailable)?;
+    let expires = time::OffsetDateTime::from_unix_timestamp(expires)
+        .map(|t| crate::log::entry::format_date(t.date()));
+    ok_json(json!({
+        "link": format!("/enrol#{token}"), "id": req.id, "name": name,
+        "replace": known.is_some(), "expires": expires.unwrap_or_default(),
+    }))
+}
+
+async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
+    ctx.admin()?;
+    let req = request::leave(&body)?;
+    let accepted = desk
+        .writer
+        .leave(req.id.clone(), req.date.unwrap_or_else(today))
+        .await?;
+    desk.secrets.close_employee(&req.id);
+    ok_json(json!({"entry": accepted.index}))
+}
+
+fn download(bytes: Vec<u8>, kind: &'static str, file: &str) -> Answer {
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    let mut r = ([(header::CONTENT_TYPE, kind)], bytes).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, disposition);
+    Ok(r)
+}
+
+async fn download_entries(State(desk): State<Shared>, ctx: Ctx) -> Answer {
+    ctx.admin()?;
+    let log = desk.log.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let size = log.checkpoint()?.checkpoint.size;
+        log.entries_prefix(size)
+    })
+    .await
+    .map_err(unavailable)?
+    .map_err(unavailable)?;
+    download(bytes, "application/jsonl", "entries.jsonl")
+}
+
+async fn download_checkpoint(State(desk): State<Shared>, ctx: Ctx) -> Answer {
+    ctx.admin()?;
+    let head = desk.log.checkpoint().map_err(unavailable)?;
+    download(head.to_bytes(), "text/plain; charset=utf-8", "checkpoint")
+}
+
+async fn download_annex(State(desk): State<Shared>, ctx: Ctx, Path(n): Path<String>) -> Answer {
+    ctx.admin()?;
+    let n = request::entry_index(&n).ok_or(Fail(RequestError::NotFound))?;
+    let log = desk.log.clone();
+    let pdf = tokio::task::spawn_blocking(move || super::view::annex(&log, n))
+        .await
+        .map_err(unavailable)??;
+    download(pdf, "application/pdf", &format!("pielikums-{}.pdf", n + 1))
+}
+
+async fn document(State(desk): State<Shared>, ctx: Ctx, Path(name): Path<String>) -> Answer {
+    if ctx.role.is_none() {
+        return Err(Fail(RequestError::NoSession));
+    }
+    let sha = request::doc_name(&name).ok_or(Fail(RequestError::NotFound))?;
+    if !desk.writer.directory().documents.contains_key(&sha) {
+        return Err(Fail(RequestError::NotFound));
+    }
+    let path = desk
+        .log
+        .dir()
+        .join("documents")
+        .join(format!("{}.pdf", crate::encoding::hex(&sha)));
+    let bytes = tokio::task::spawn_blocking(move || {
+        crate::fsutil::read_limited(&path, crate::document::MAX_DOCUMENT_FILE)
+    })
+    .await
+    .map_err(unavailable)?
+    .map_err(|_| Fail(RequestError::NotFound))?;
+    let mut r = ([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'self'"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(r)
+}
+
+async fn receipt(State(desk): State<Shared>, ctx: Ctx, Path(index): Path<String>) -> Answer {
+    let index = request::entry_index(&index).ok_or(Fail(RequestError::NotFound))?;
+    let own = match &ctx.role {
+        Some(Role::Admin) => None,
+        Some(Role::Employee { id, .. }) => Some(id.clone()),
+        None => return Err(Fail(RequestError::NoSession)),
+    };
+    let log = desk.log.clone();
+    let bytes =
+        tokio::task::spawn_blocking(move || super::view::receipt(&log, index, own.as_deref()))
+            .await
+            .map_err(unavailable)??;
+    download(
+        bytes,
+        "text/plain; charset=utf-8",
+        &format!("kvits-{index}.txt"),
+    )
+}
