@@ -358,6 +358,12 @@ async fn admin_issues_links(c: &Client, server: &Server) -> Vec<String> {
             .send_keys(position)
             .await
             .unwrap();
+        c.execute(
+            "document.getElementById('issued').replaceChildren()",
+            vec![],
+        )
+        .await
+        .unwrap();
         c.find(Locator::Css("#issue-form button[type=submit]"))
             .await
             .unwrap()
@@ -572,6 +578,27 @@ async fn admin_sees_the_status(c: &Client, server: &Server) {
     axe(c, "admin status").await;
     let entries = run_js(c, "const r = await fetch('/api/admin/download/entries'); return {status: r.status, text: await r.text()};", vec![]).await;
     assert_eq!(entries["status"], json!(200));
+    let annex = run_js(
+        c,
+        "const r = await fetch('/api/admin/download/annex/0'); const b = new Uint8Array(await r.arrayBuffer());
+         return {status: r.status, head: String.fromCharCode(...b.slice(0, 5)), type: r.headers.get('content-type')};",
+        vec![],
+    )
+    .await;
+    assert_eq!(annex["status"], json!(200), "{annex}");
+    assert_eq!(annex["head"], json!("%PDF-"));
+    let head = run_js(
+        c,
+        "const r = await fetch('/api/admin/download/checkpoint'); return await r.text();",
+        vec![],
+    )
+    .await;
+    assert!(
+        head.as_str()
+            .unwrap()
+            .starts_with("aknistesnovads.lv/kac\n6\n"),
+        "{head}"
+    );
     assert_eq!(
         entries["text"].as_str().unwrap().lines().count(),
         6,
@@ -627,6 +654,7 @@ fn bad_requests_are_refused_and_write_nothing() {
             .unwrap();
         assert_eq!(r.status, 200, "{}", r.text());
         rate_limit(&http).await;
+        leaver_can_no_longer_sign(&http, &fx, &admin, &janis).await;
     });
     drop(server);
     let (ok, out) = verify_cli(&[&fx.log], &fx.pub_file);
@@ -1173,4 +1201,41 @@ async fn https(cert: &Path, port: u16, head: &str, body: &str) -> String {
     let mut answer = Vec::new();
     let _ = tls.read_to_end(&mut answer).await;
     String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The administration records that Jānis left: his session ends and he
+/// can no longer sign; a second departure is refused.
+async fn leaver_can_no_longer_sign(
+    http: &Http,
+    fx: &Fixture,
+    admin: &str,
+    janis: &desk_support::Employee,
+) {
+    let body = json!({"id": janis.id}).to_string().into_bytes();
+    let r = http
+        .post("/api/admin/leave", Some(admin), body.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (title, sha) = &fx.versions[1];
+    let late = desk_support::envelope(janis, title, sha, &desk_support::today());
+    let r = http
+        .post("/api/ack", Some(&janis.cookie), late)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401, "{}", r.text());
+    let r = http
+        .post("/api/admin/leave", Some(admin), body)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 422, "{}", r.text());
+    let r = http
+        .post(
+            "/api/admin/leave",
+            Some(&janis.cookie),
+            json!({"id": "aozola"}).to_string().into_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401);
 }
