@@ -167,20 +167,20 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let refusal = if !host_allowed(&desk, &host) {
-        Some(RequestError::Origin)
-    } else if method == Method::POST && !origin_ok(&desk, req.headers(), &host) {
-        Some(RequestError::Origin)
-    } else if method == Method::POST {
-        request::check_content_type(
-            req.headers()
-                .get(header::CONTENT_TYPE)
-                .map(|v| v.as_bytes()),
-        )
-        .err()
-    } else {
-        None
-    };
+    let post = method == Method::POST;
+    let refusal =
+        if !host_allowed(&desk, &host) || (post && !origin_ok(&desk, req.headers(), &host)) {
+            Some(RequestError::Origin)
+        } else if post {
+            request::check_content_type(
+                req.headers()
+                    .get(header::CONTENT_TYPE)
+                    .map(|v| v.as_bytes()),
+            )
+            .err()
+        } else {
+            None
+        };
     let mut response = match refusal {
         Some(e) => Fail(e).into_response(),
         None => next.run(req).await,

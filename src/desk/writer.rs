@@ -54,8 +54,7 @@ enum Job {
         reply: Reply,
     },
     Enrol {
-        link: Link,
-        key: VerifyingKey,
+        who: Box<(Link, VerifyingKey)>,
         date: Date,
         reply: Reply,
     },
@@ -220,13 +219,8 @@ impl Handle {
         key: VerifyingKey,
         date: Date,
     ) -> Result<Accepted, RequestError> {
-        self.submit(|reply| Job::Enrol {
-            link,
-            key,
-            date,
-            reply,
-        })
-        .await
+        let who = Box::new((link, key));
+        self.submit(|reply| Job::Enrol { who, date, reply }).await
     }
 
     /// Records that employee `id` left on `date`.
@@ -365,12 +359,9 @@ impl Task {
                 crate::log::ack_entry(writer.state(), &ack.envelope, received).map_err(refused),
                 reply,
             ),
-            Job::Enrol {
-                link,
-                key,
-                date,
-                reply,
-            } => (enrol_entry(writer.state(), &link, &key, date), reply),
+            Job::Enrol { who, date, reply } => {
+                (enrol_entry(writer.state(), &who.0, &who.1, date), reply)
+            }
             Job::Leave { id, date, reply } => {
                 (entry::leave_bytes(&id, date).map_err(refused), reply)
             }
