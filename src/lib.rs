@@ -17,6 +17,7 @@
 //! - [`note`], [`checkpoint`], [`tlogproof`]: C2SP signed notes, checkpoints and proofs.
 //! - [`log`]: the register as an append-only log: entries, state, store, audit, receipts.
 //! - [`desk`]: the signing desk, a web application over the log (`ackreg serve`).
+//! - [`tsa`]: RFC 3161 time stamps over checkpoints: request, fetch, verify offline.
 #![forbid(unsafe_code)]
 
 pub mod fsutil;
@@ -40,7 +41,7 @@ pub mod note;
 pub mod tlogproof;
 
 pub mod desk;
-
+pub mod tsa;
 
 /// An error that can tell a person what to do about it.
 ///

@@ -1,0 +1,900 @@
+//! RFC 3161 time stamps against OpenSSL, a TSA and a verifier nobody here
+//! wrote: ackreg's requests are answered by `openssl ts -reply`, the tokens
+//! ackreg keeps are accepted by `openssl ts -verify`, and tokens signed by
+//! unfit certificates (made with `openssl cms -sign`, since `openssl ts`
+//! refuses such signers) are refused with the error naming the failed step.
+//!
+//! These tests need the `openssl` command; without it they fail.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ackreg::tsa::{self, Anchor, Trust, TsaError};
+use sha2::{Digest, Sha256};
+
+/// Configuration for `openssl req` and `openssl x509 -extfile`.
+const EXTENSIONS: &str = "\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[tsa]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+extendedKeyUsage = critical, timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[tsa_noncritical]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+extendedKeyUsage = timeStamping
+[tsa_no_eku]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+[tsa_extra_eku]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+extendedKeyUsage = critical, timeStamping, codeSigning
+";
+
+/// Configuration for `openssl ts -reply`; the signer is given on the command line.
+const TS_CONFIG: &str = "\
+[tsa]
+default_tsa = tsa_sha256
+[tsa_sha256]
+serial = ./tsaserial
+crypto_device = builtin
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+other_policies = 1.2.3.4.5
+digests = sha256, sha384, sha512
+accuracy = secs:1, millisecs:500, microsecs:100
+clock_precision_digits = 0
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+[tsa_sha1]
+serial = ./tsaserial
+crypto_device = builtin
+signer_digest = sha384
+default_policy = 1.2.3.4.1
+digests = sha256
+accuracy = secs:1
+clock_precision_digits = 3
+ordering = no
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha1
+";
+
+/// Configuration for `openssl ca`, which (unlike `openssl x509` 3.0) sets
+/// validity periods in the past.
+const CA_CONFIG: &str = "\
+[ca]
+default_ca = test_ca
+[test_ca]
+database = ./index.txt
+new_certs_dir = ./issued
+serial = ./ca.serial
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+organizationName = optional
+";
+
+const ID_CT_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
+
+/// A key type for a TSA or CA.
+#[derive(Clone, Copy)]
+enum Key {
+    Rsa,
+    P256,
+}
+
+/// A temporary folder with a test CA, in which TSAs are issued.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    /// A folder with the configurations and the CA `ca` ("ackreg test CA").
+    fn new() -> Pki {
+        let pki = Pki {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        };
+        std::fs::write(pki.path("ext.cnf"), EXTENSIONS).unwrap();
+        std::fs::write(pki.path("ts.cnf"), TS_CONFIG).unwrap();
+        std::fs::write(pki.path("tsaserial"), "01\n").unwrap();
+        pki.ca("ca", "ackreg test CA");
+        pki
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap()
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) {
+        std::fs::write(self.path(name), bytes).unwrap()
+    }
+
+    fn openssl(&self, args: &[&str]) -> String {
+        openssl(self.dir.path(), args)
+    }
+
+    fn key(&self, name: &str, key: Key) {
+        let out = format!("{name}.key");
+        match key {
+            Key::Rsa => self.openssl(&[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                &out,
+            ]),
+            Key::P256 => self.openssl(&[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &out,
+            ]),
+        };
+    }
+
+    /// A self-signed CA certificate `name.pem` with a P-256 key.
+    fn ca(&self, name: &str, subject: &str) {
+        self.key(name, Key::P256);
+        let subj = format!("/CN={subject}");
+        let (key, pem) = (format!("{name}.key"), format!("{name}.pem"));
+        self.openssl(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            &subj,
+            "-days",
+            "30",
+            "-config",
+            "ext.cnf",
+            "-extensions",
+            "ca",
+            "-sha256",
+            "-out",
+            &pem,
+        ]);
+    }
+
+    /// A TSA certificate `name.pem` issued by `issuer`, with the extensions
+    /// of the `section` of ext.cnf.
+    fn tsa(&self, name: &str, key: Key, issuer: &str, section: &str) {
+        self.key(name, key);
+        let subj = format!("/CN=ackreg test TSA {name}/O=ackreg tests");
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
+        self.openssl(&[
+            "req", "-new", "-key", &key, "-subj", &subj, "-config", "ext.cnf", "-out", &csr,
+        ]);
+        let (ca, ca_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-set_serial",
+            "7",
+            "-days",
+            "30",
+            "-sha256",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            section,
+            "-out",
+            &pem,
+        ]);
+    }
+
+    /// A TSA certificate `name.pem` issued by ca with good extensions, valid
+    /// only from `start` to `end` (`YYYYMMDDhhmmssZ`).
+    fn tsa_valid(&self, name: &str, start: &str, end: &str) {
+        self.key(name, Key::P256);
+        let subj = format!("/CN=ackreg test TSA {name}/O=ackreg tests");
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
+        self.openssl(&[
+            "req", "-new", "-key", &key, "-subj", &subj, "-config", "ext.cnf", "-out", &csr,
+        ]);
+        self.write("ca.cnf", CA_CONFIG.as_bytes());
+        self.write("index.txt", b"");
+        self.write("ca.serial", b"1000\n");
+        std::fs::create_dir_all(self.path("issued")).unwrap();
+        self.openssl(&[
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-batch",
+            "-notext",
+            "-in",
+            &csr,
+            "-cert",
+            "ca.pem",
+            "-keyfile",
+            "ca.key",
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "tsa",
+            "-out",
+            &pem,
+        ]);
+    }
+
+    /// `openssl ts -reply` to `query` by the TSA `name` (chain: ca.pem)
+    /// under the ts.cnf `section`.
+    fn reply(&self, name: &str, section: &str, query: &[u8]) -> Vec<u8> {
+        self.write("query.tsq", query);
+        let (pem, key) = (format!("{name}.pem"), format!("{name}.key"));
+        self.openssl(&[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-section",
+            section,
+            "-queryfile",
+            "query.tsq",
+            "-signer",
+            &pem,
+            "-inkey",
+            &key,
+            "-chain",
+            "ca.pem",
+            "-out",
+            "reply.tsr",
+        ]);
+        self.read("reply.tsr")
+    }
+
+    /// A token as `openssl cms -sign` makes it: `tst` signed by `name`,
+    /// content type id-ct-TSTInfo, with signed attributes, ca.pem included.
+    fn cms_token(&self, name: &str, tst: &[u8]) -> Vec<u8> {
+        self.write("tst.der", tst);
+        let (pem, key) = (format!("{name}.pem"), format!("{name}.key"));
+        self.openssl(&[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-in",
+            "tst.der",
+            "-outform",
+            "DER",
+            "-signer",
+            &pem,
+            "-inkey",
+            &key,
+            "-md",
+            "sha256",
+            "-econtent_type",
+            ID_CT_TST_INFO,
+            "-nosmimecap",
+            "-certfile",
+            "ca.pem",
+            "-out",
+            "cms.der",
+        ]);
+        self.read("cms.der")
+    }
+
+    /// The TSTInfo inside a token, as `openssl cms -verify` extracts it.
+    fn tst_info(&self, token: &[u8]) -> Vec<u8> {
+        self.write("token-for-tst.der", token);
+        self.openssl(&[
+            "cms",
+            "-verify",
+            "-noverify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "token-for-tst.der",
+            "-out",
+            "tst-out.der",
+        ]);
+        self.read("tst-out.der")
+    }
+
+    /// Whether `openssl ts -verify` accepts `token` over `imprint` with ca.pem as
+    /// the trust anchor and `tsa`.pem as the signer certificate.
+    fn openssl_verifies(&self, token: &[u8], imprint: &[u8; 32], tsa: &str) -> bool {
+        self.write("stored.tst", token);
+        let untrusted = format!("{tsa}.pem");
+        let out = Command::new("openssl")
+            .args([
+                "ts",
+                "-verify",
+                "-digest",
+                &hex(imprint),
+                "-token_in",
+                "-in",
+                "stored.tst",
+                "-CAfile",
+                "ca.pem",
+            ])
+            .args(["-untrusted", &untrusted])
+            .current_dir(self.dir.path())
+            .output()
+            .expect("openssl is installed");
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verification: OK")
+    }
+
+    fn anchors(&self, name: &str) -> Vec<Anchor> {
+        Anchor::from_pem(&self.read(&format!("{name}.pem"))).expect("a PEM certificate")
+    }
+}
+
+/// Runs `openssl` in `dir` and returns its standard output; fails the test
+/// if openssl is missing or fails.
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("these tests need the openssl command (CI installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "openssl {} failed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The imprint of a signed checkpoint (C2SP signed note) as the log would stamp it.
+fn checkpoint_imprint(tree_size: u64) -> [u8; 32] {
+    let note = format!(
+        "example.org/ackreg\n{tree_size}\nq2Wz3wU9c3ZfX6o5iV0f0o9u8CwqQ0K0n3m0xq9oB1c=\n\n\
+         \u{2014} example.org/ackreg Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+    );
+    Sha256::digest(note.as_bytes()).into()
+}
+
+/// A fresh PKI with the TSA `name` (good extensions) and a stamped reply.
+fn stamped(key: Key, section: &str) -> (Pki, [u8; 32], Vec<u8>) {
+    let pki = Pki::new();
+    pki.tsa("tsa", key, "ca", "tsa");
+    let imprint = checkpoint_imprint(42);
+    let reply = pki.reply(
+        "tsa",
+        section,
+        &tsa::request(&imprint, 0x8000_0000_0000_0001),
+    );
+    (pki, imprint, reply)
+}
+
+/// The genTime as `openssl ts -reply -text` prints it, e.g. `Dec  1 10:00:00 2026 GMT`
+/// (with `.123` after the seconds when the TSA gives a fraction).
+fn openssl_time(stamp: &tsa::Stamp) -> String {
+    let t = stamp.gen_time;
+    let fraction = match t.millisecond() {
+        0 => String::new(),
+        ms => format!(".{}", format!("{ms:03}").trim_end_matches('0')),
+    };
+    format!(
+        "{} {:>2} {:02}:{:02}:{:02}{fraction} {} GMT",
+        &format!("{:?}", t.month())[..3],
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.year()
+    )
+}
+
+/// The whole path for one TSA key type and ts.cnf section.
+fn round_trip(key: Key, section: &str) {
+    let (pki, imprint, reply) = stamped(key, section);
+    let token = tsa::parse_response(&reply).expect("openssl's reply parses");
+    token
+        .check_nonce(0x8000_0000_0000_0001)
+        .expect("the nonce is ours");
+    assert!(matches!(token.check_nonce(1), Err(TsaError::NonceMismatch)));
+
+    let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("the token verifies");
+    assert_eq!(stamp.trust, Trust::Anchored("CN=ackreg test CA".into()));
+    assert_eq!(stamp.tsa, "ackreg test TSA tsa");
+    assert_eq!(stamp.policy, "1.2.3.4.1");
+    assert_eq!(stamp.serial, "02"); // openssl increments the serial file's 01 first
+
+    // The time and serial are what openssl says it put in the reply.
+    pki.write("reply.tsr", &reply);
+    let text = pki.openssl(&["ts", "-reply", "-in", "reply.tsr", "-text"]);
+    assert!(
+        text.contains(&format!("Time stamp: {}", openssl_time(&stamp))),
+        "{text}\n{stamp:?}"
+    );
+    assert!(text.contains("Serial number: 0x02"), "{text}");
+    let rfc3339 = stamp.time_rfc3339();
+    assert!(rfc3339.ends_with('Z') && rfc3339.len() >= 20, "{rfc3339}");
+
+    // Without anchors: the same findings, flagged as untrusted.
+    let untrusted = tsa::verify_untrusted(&token, &imprint).expect("steps 1-3 hold");
+    assert_eq!(untrusted.trust, Trust::Untrusted);
+    assert_eq!(untrusted.gen_time, stamp.gen_time);
+    assert!(matches!(
+        tsa::verify(&token, &imprint, &[]),
+        Err(TsaError::NoAnchors)
+    ));
+
+    // What ackreg stores, openssl verifies; and ackreg reads it back.
+    let stored = token.to_der();
+    assert!(
+        pki.openssl_verifies(&stored, &imprint, "tsa"),
+        "openssl ts -verify refuses the stored token"
+    );
+    let again = tsa::parse_token(&stored).expect("the stored token parses");
+    assert_eq!(
+        tsa::verify(&again, &imprint, &pki.anchors("ca")).unwrap(),
+        stamp
+    );
+}
+
+#[test]
+fn rsa_tsa_reply_verifies_and_the_stored_token_passes_openssl_ts_verify() {
+    round_trip(Key::Rsa, "tsa_sha256");
+}
+
+#[test]
+fn ec_tsa_reply_with_sha1_ess_cert_id_and_sha384_digest_verifies() {
+    round_trip(Key::P256, "tsa_sha1");
+}
+
+#[test]
+fn openssl_reads_the_request_as_sha256_with_nonce_and_cert_request() {
+    let pki = Pki::new();
+    let imprint = checkpoint_imprint(7);
+    pki.write("q.tsq", &tsa::request(&imprint, 0x0123_4567_89ab_cdef));
+    let text = pki.openssl(&["ts", "-query", "-in", "q.tsq", "-text"]);
+    assert!(text.contains("Hash Algorithm: sha256"), "{text}");
+    assert!(text.contains("Nonce: 0x0123456789ABCDEF"), "{text}");
+    assert!(text.contains("Certificate required: yes"), "{text}");
+    let hex_imprint: String = imprint
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&hex_imprint[..23]), "{text}");
+}
+
+#[test]
+fn a_flipped_byte_in_the_signature_is_refused() {
+    for key in [Key::Rsa, Key::P256] {
+        let (pki, imprint, reply) = stamped(key, "tsa_sha256");
+        let mut der = tsa::parse_response(&reply).unwrap().to_der();
+        // The SignerInfo's signature is the last field of the token.
+        let last = der.len() - 1;
+        der[last] ^= 0x01;
+        let token = tsa::parse_token(&der).expect("still well-formed");
+        assert!(matches!(
+            tsa::verify(&token, &imprint, &pki.anchors("ca")),
+            Err(TsaError::SignatureInvalid)
+        ));
+        assert!(!pki.openssl_verifies(&der, &imprint, "tsa"));
+    }
+}
+
+#[test]
+fn a_flipped_byte_in_the_tst_info_is_refused() {
+    let (pki, imprint, reply) = stamped(Key::Rsa, "tsa_sha256");
+    let mut der = tsa::parse_response(&reply).unwrap().to_der();
+    // The policy 1.2.3.4.1 (06 04 2a 03 04 01) occurs only in the TSTInfo.
+    let policy = [0x06, 0x04, 0x2a, 0x03, 0x04, 0x01];
+    let at = der
+        .windows(6)
+        .position(|w| w == policy)
+        .expect("the policy is in the token");
+    der[at + 5] = 0x05;
+    let token = tsa::parse_token(&der).expect("still well-formed");
+    assert!(matches!(
+        tsa::verify(&token, &imprint, &pki.anchors("ca")),
+        Err(TsaError::MessageDigestMismatch)
+    ));
+    assert!(matches!(
+        tsa::verify_untrusted(&token, &imprint),
+        Err(TsaError::MessageDigestMismatch)
+    ));
+    assert!(!pki.openssl_verifies(&der, &imprint, "tsa"));
+}
+
+#[test]
+fn a_token_over_another_checkpoint_is_refused() {
+    let (pki, _, reply) = stamped(Key::P256, "tsa_sha256");
+    let token = tsa::parse_response(&reply).unwrap();
+    let other = checkpoint_imprint(43);
+    let err = tsa::verify(&token, &other, &pki.anchors("ca")).unwrap_err();
+    assert!(matches!(err, TsaError::ImprintMismatch { .. }), "{err}");
+    assert!(!pki.openssl_verifies(&token.to_der(), &other, "tsa"));
+}
+
+#[test]
+fn a_tsa_of_another_ca_is_refused_but_reads_as_untrusted() {
+    let (pki, imprint, reply) = stamped(Key::Rsa, "tsa_sha256");
+    pki.ca("other", "another CA");
+    let token = tsa::parse_response(&reply).unwrap();
+    let err = tsa::verify(&token, &imprint, &pki.anchors("other")).unwrap_err();
+    assert!(
+        matches!(&err, TsaError::IssuerNotFound { issuer, .. } if issuer == "CN=ackreg test CA"),
+        "{err}"
+    );
+    assert_eq!(
+        tsa::verify_untrusted(&token, &imprint).unwrap().trust,
+        Trust::Untrusted
+    );
+}
+
+#[test]
+fn an_impostor_ca_of_the_same_name_is_refused() {
+    let (pki, imprint, reply) = stamped(Key::P256, "tsa_sha256");
+    pki.ca("impostor", "ackreg test CA");
+    let token = tsa::parse_response(&reply).unwrap();
+    let err = tsa::verify(&token, &imprint, &pki.anchors("impostor")).unwrap_err();
+    assert!(
+        matches!(err, TsaError::CertificateSignatureInvalid { .. }),
+        "{err}"
+    );
+}
+
+/// A token that `openssl cms -sign` makes with a certificate of the `section`
+/// of ext.cnf, over the TSTInfo of a proper `openssl ts -reply`.
+fn cms_signed(section: &str, key: Key) -> (Pki, [u8; 32], tsa::Token) {
+    let pki = Pki::new();
+    pki.tsa("tsa", Key::Rsa, "ca", "tsa");
+    // Issued before the time stamp, so that it is valid at its time.
+    pki.tsa("signer", key, "ca", section);
+    let imprint = checkpoint_imprint(42);
+    let reply = pki.reply("tsa", "tsa_sha256", &tsa::request(&imprint, 5));
+    let tst = pki.tst_info(&tsa::parse_response(&reply).unwrap().to_der());
+    let token = tsa::parse_token(&pki.cms_token("signer", &tst)).expect("a well-formed token");
+    (pki, imprint, token)
+}
+
+#[test]
+fn a_cms_signed_token_with_a_proper_tsa_certificate_verifies() {
+    // The control for the three refusals below: only the certificate differs.
+    for key in [Key::Rsa, Key::P256] {
+        let (pki, imprint, token) = cms_signed("tsa", key);
+        let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("verifies");
+        assert_eq!(stamp.tsa, "ackreg test TSA signer");
+    }
+}
+
+#[test]
+fn a_tsa_certificate_without_extended_key_usage_is_refused() {
+    let (pki, imprint, token) = cms_signed("tsa_no_eku", Key::P256);
+    let err = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap_err();
+    assert!(matches!(err, TsaError::EkuMissing { .. }), "{err}");
+    assert!(matches!(
+        tsa::verify_untrusted(&token, &imprint),
+        Err(TsaError::EkuMissing { .. })
+    ));
+}
+
+#[test]
+fn a_tsa_certificate_with_a_non_critical_extended_key_usage_is_refused() {
+    let (pki, imprint, token) = cms_signed("tsa_noncritical", Key::Rsa);
+    let err = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap_err();
+    assert!(matches!(err, TsaError::EkuNotCritical { .. }), "{err}");
+}
+
+#[test]
+fn a_tsa_certificate_for_more_than_time_stamping_is_refused() {
+    let (pki, imprint, token) = cms_signed("tsa_extra_eku", Key::P256);
+    let err = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap_err();
+    assert!(
+        matches!(err, TsaError::EkuNotTimeStampingOnly { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_der_is_refused() {
+    let (_pki, _, reply) = stamped(Key::P256, "tsa_sha256");
+    let token = tsa::parse_response(&reply).unwrap().to_der();
+    let mut trailing = token.clone();
+    trailing.push(0);
+    let cases: [(&str, &[u8]); 5] = [
+        ("empty", b""),
+        ("text", b"not a token"),
+        ("truncated", &token[..token.len() - 1]),
+        ("trailing byte", &trailing),
+        ("a response, not a token", &reply),
+    ];
+    for (name, bytes) in cases {
+        let err = tsa::parse_token(bytes).unwrap_err();
+        assert!(matches!(err, TsaError::Malformed { .. }), "{name}: {err}");
+    }
+    let err = tsa::parse_response(&reply[..reply.len() - 1]).unwrap_err();
+    assert!(matches!(err, TsaError::Malformed { .. }), "{err}");
+    let err = tsa::parse_response(&token).unwrap_err();
+    assert!(
+        matches!(err, TsaError::Malformed { .. }),
+        "a token is not a response: {err}"
+    );
+}
+
+#[test]
+fn oversized_input_is_refused_before_parsing() {
+    let big = vec![0x30; tsa::MAX_TOKEN_LEN + 1];
+    assert!(
+        matches!(tsa::parse_token(&big), Err(TsaError::TooLarge { len, .. }) if len == tsa::MAX_TOKEN_LEN + 1)
+    );
+    let bigger = vec![0x30; tsa::MAX_RESPONSE_LEN + 1];
+    assert!(matches!(
+        tsa::parse_response(&bigger),
+        Err(TsaError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn a_refusal_names_the_status_and_failure() {
+    let pki = Pki::new();
+    pki.tsa("tsa", Key::P256, "ca", "tsa");
+    // An unacceptable policy, asked with openssl's own client.
+    let digest = hex(&checkpoint_imprint(1));
+    pki.openssl(&[
+        "ts",
+        "-query",
+        "-digest",
+        &digest,
+        "-sha256",
+        "-tspolicy",
+        "1.2.3.9",
+        "-out",
+        "bad.tsq",
+    ]);
+    let reply = pki.reply("tsa", "tsa_sha256", &pki.read("bad.tsq"));
+    match tsa::parse_response(&reply) {
+        Err(TsaError::Rejected {
+            status, fail_info, ..
+        }) => {
+            assert_eq!(status, "rejection");
+            assert_eq!(fail_info, "unacceptedPolicy");
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    // A digest the TSA does not take.
+    pki.openssl(&[
+        "ts",
+        "-query",
+        "-digest",
+        &digest[..40],
+        "-sha1",
+        "-out",
+        "sha1.tsq",
+    ]);
+    let reply = pki.reply("tsa", "tsa_sha256", &pki.read("sha1.tsq"));
+    let err = tsa::parse_response(&reply).unwrap_err();
+    assert!(
+        matches!(&err, TsaError::Rejected { fail_info, .. } if fail_info == "badAlg"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("status rejection, failure badAlg"),
+        "{err}"
+    );
+}
+
+/// Serves time stamp requests on 127.0.0.1 by running `openssl ts -reply`
+/// in `dir`; answers `count` connections, or gives up after 60 seconds.
+/// Returns the URL and a handle yielding each request's head.
+fn serve(dir: PathBuf, count: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut heads = Vec::new();
+        while heads.len() < count && Instant::now() < deadline {
+            let mut stream = match listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+            };
+            stream.set_nonblocking(false).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let (head, body) = read_request(&mut stream);
+            std::fs::write(dir.join("served.tsq"), &body).unwrap();
+            openssl(
+                &dir,
+                &[
+                    "ts",
+                    "-reply",
+                    "-config",
+                    "ts.cnf",
+                    "-section",
+                    "tsa_sha256",
+                    "-queryfile",
+                    "served.tsq",
+                    "-signer",
+                    "tsa.pem",
+                    "-inkey",
+                    "tsa.key",
+                    "-chain",
+                    "ca.pem",
+                    "-out",
+                    "served.tsr",
+                ],
+            );
+            let reply = std::fs::read(dir.join("served.tsr")).unwrap();
+            let response_head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\n\r\n",
+                reply.len()
+            );
+            stream.write_all(response_head.as_bytes()).unwrap();
+            stream.write_all(&reply).unwrap();
+            heads.push(head);
+        }
+        heads
+    });
+    (url, handle)
+}
+
+/// Reads one HTTP request: its head as text and its Content-Length body.
+fn read_request(stream: &mut std::net::TcpStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap(),
+            1,
+            "the request ended early"
+        );
+        buf.push(byte[0]);
+        assert!(buf.len() < 16384);
+    }
+    let head = String::from_utf8(buf).unwrap();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .expect("a Content-Length");
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).unwrap();
+    (head, body)
+}
+
+#[test]
+fn fetch_gets_a_verifiable_reply_from_a_loopback_tsa() {
+    let pki = Pki::new();
+    pki.tsa("tsa", Key::Rsa, "ca", "tsa");
+    let (url, server) = serve(pki.dir.path().to_path_buf(), 1);
+    let imprint = checkpoint_imprint(99);
+    let reply = tsa::fetch(&url, &tsa::request(&imprint, 77)).expect("the loopback TSA answers");
+    let token = tsa::parse_response(&reply).unwrap();
+    token.check_nonce(77).unwrap();
+    let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap();
+    assert_eq!(stamp.tsa, "ackreg test TSA tsa");
+    let heads = server.join().unwrap();
+    assert_eq!(heads.len(), 1);
+    assert!(
+        heads[0].starts_with("POST /tsa HTTP/1.1\r\n"),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[0].contains("Content-Type: application/timestamp-query\r\n"),
+        "{}",
+        heads[0]
+    );
+}
+
+#[test]
+fn fetch_refuses_https_with_a_hint() {
+    let err = tsa::fetch("https://tsa.example/", b"x").unwrap_err();
+    assert!(matches!(err, TsaError::HttpsUnsupported));
+    assert!(ackreg::Hint::hint(&err).unwrap().contains("http://"));
+}
+
+#[test]
+fn a_tsa_certificate_not_valid_at_the_time_stamps_time_is_refused() {
+    let pki = Pki::new();
+    let imprint = checkpoint_imprint(3);
+    for (name, start, end) in [
+        ("expired", "20200101000000Z", "20200201000000Z"),
+        ("future", "20990101000000Z", "20990201000000Z"),
+    ] {
+        pki.tsa_valid(name, start, end);
+        let reply = pki.reply(name, "tsa_sha256", &tsa::request(&imprint, 1));
+        let token = tsa::parse_response(&reply).expect("openssl signs with it all the same");
+        let err = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap_err();
+        assert!(
+            matches!(&err, TsaError::CertificateNotValid { subject, .. } if subject.contains(name)),
+            "{err}"
+        );
+        // Without a chain to check, the validity is not looked at.
+        assert_eq!(
+            tsa::verify_untrusted(&token, &imprint).unwrap().trust,
+            Trust::Untrusted
+        );
+    }
+}
+
+#[test]
+fn no_single_byte_change_panics_or_changes_what_verifies() {
+    let (pki, imprint, reply) = stamped(Key::P256, "tsa_sha256");
+    let anchors = pki.anchors("ca");
+    let token = tsa::parse_response(&reply).unwrap();
+    let good = tsa::verify(&token, &imprint, &anchors).unwrap();
+    let der = token.to_der();
+    let mut accepted = 0;
+    for i in 0..der.len() {
+        let mut changed = der.clone();
+        changed[i] ^= 0x5a;
+        let Ok(changed) = tsa::parse_token(&changed) else {
+            continue;
+        };
+        if let Ok(stamp) = tsa::verify(&changed, &imprint, &anchors) {
+            // Only bytes that nothing signs or uses can change: the version
+            // numbers of SignedData and SignerInfo, the SignedData's list of
+            // digest algorithms, and the token's copy of the CA certificate
+            // (the anchor is used instead).
+            assert_eq!(stamp, good, "byte {i}");
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted < der.len() / 2,
+        "{accepted} of {} changes accepted",
+        der.len()
+    );
+    for len in 0..reply.len() {
+        assert!(tsa::parse_response(&reply[..len]).is_err());
+    }
+}
