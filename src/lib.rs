@@ -11,6 +11,7 @@
 //! - [`keyring`]: the employees and their public keys.
 //! - [`document`]: a PDF identified by its SHA-256 and title.
 //! - [`dsse`]: DSSE v1 envelopes and their pre-authentication encoding.
+//! - [`edoc`]: eDoc (ASiC-E) containers to seal in DigiDoc4 or eParaksts, and their signatures listed.
 //! - [`ack`]: the acknowledgement payload and its verification steps.
 //! - [`encoding`], [`text`]: strict hex/base64 and rules for text fields.
 //! - [`merkle`]: RFC 9162 Merkle trees, inclusion and consistency proofs.
@@ -26,6 +27,7 @@ pub mod render;
 pub mod ack;
 pub mod document;
 pub mod dsse;
+pub mod edoc;
 pub mod encoding;
 pub mod keyring;
 pub mod keys;

@@ -1,0 +1,254 @@
+//! Interoperability of eDoc (ASiC-E) containers: what `ackreg::edoc::write`
+//! makes is read by implementations that share no code with ackreg, and a
+//! XAdES seal made by one of them is listed by `ackreg::edoc::read`.
+//!
+//! - `tests/interop/edoc_check.py`: Python's `zipfile` and `xml.etree` check
+//!   the ZIP layout and the manifest (standard library only).
+//! - `tests/interop/edoc_sign.py`: the PyPI package `pyasice` opens the
+//!   container, checks it its own way, and seals it with a XAdES signature
+//!   made with a throw-away test key (Python `cryptography`).
+//!
+//! python3 and pyasice are required: when they are missing these tests fail,
+//! they do not skip (CI installs them, see `.ci/run`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use ackreg::edoc::{self, ContainerFile, SignatureInfo};
+use sha2::{Digest, Sha256};
+
+const SIGNER: &str = "Aknīstes novada pašvaldība TEST";
+
+fn repo_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The Python interpreter, resolved once (`python3` may be a slow shim).
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is required for this test: {e}"));
+        assert!(out.status.success(), "python3 is required for this test");
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim_end())
+    })
+}
+
+/// Fails the test, with what to install, unless pyasice and its
+/// dependencies are installed. (pyasice is not imported here: on OpenSSL
+/// 3.0.10 and later it needs the workaround in `edoc_sign.py`.)
+fn require_pyasice() {
+    let check = "import importlib.util, sys; \
+                 missing = [m for m in ('pyasice', 'lxml', 'oscrypto', 'cryptography') \
+                 if importlib.util.find_spec(m) is None]; \
+                 print(', '.join(missing)); sys.exit(1 if missing else 0)";
+    let out = Command::new(python())
+        .args(["-c", check])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "the Python package `pyasice` is required for this test: \
+         `python3 -m pip install pyasice==1.2.0` (missing: {})",
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+}
+
+fn run_script(script: &str, args: &[&Path], text: &[&str]) -> Output {
+    Command::new(python())
+        .arg(repo_file(script))
+        .args(args)
+        .args(text)
+        .output()
+        .expect("python3 runs")
+}
+
+fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn file(name: &str, mime: &str, bytes: &[u8]) -> ContainerFile {
+    ContainerFile {
+        name: name.into(),
+        mime: mime.into(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+/// Files like those of an export: the rules, log entries in folders, an
+/// empty file, binary data, a file large enough to span deflate blocks.
+fn export() -> Vec<ContainerFile> {
+    let large: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| (i * 7919).to_le_bytes())
+        .collect();
+    vec![
+        file(
+            "rules.pdf",
+            "application/pdf",
+            b"%PDF-1.7\n% not a real PDF\n",
+        ),
+        file(
+            "log/checkpoint",
+            "text/plain",
+            b"example.com/ackreg\n1\nAAAA\n",
+        ),
+        file(
+            "log/tile/entries/000",
+            "application/octet-stream",
+            &[0, 1, 2, 255],
+        ),
+        file("log/empty.json", "application/json", b""),
+        file("register~2026-11.json", "application/json", &large),
+    ]
+}
+
+/// The expected data files for `edoc_check.py`, as JSON.
+fn expected_json(files: &[ContainerFile], mime_of_first: Option<&str>) -> String {
+    let list: Vec<serde_json::Value> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mime = match (i, mime_of_first) {
+                (0, Some(mime)) => mime,
+                _ => &f.mime,
+            };
+            serde_json::json!({
+                "name": f.name,
+                "mime": mime,
+                "sha256": ackreg::encoding::hex(&Sha256::digest(&f.bytes)),
+            })
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap()
+}
+
+fn edoc_check(container: &Path, expected: &Path) -> Output {
+    run_script("tests/interop/edoc_check.py", &[container, expected], &[])
+}
+
+/// Seals `source` into `target` with pyasice; returns its JSON report.
+fn edoc_sign(source: &Path, target: &Path, time: &str) -> serde_json::Value {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(require_pyasice);
+    let out = run_script(
+        "tests/interop/edoc_sign.py",
+        &[source, target],
+        &[SIGNER, time],
+    );
+    assert!(
+        out.status.success(),
+        "edoc_sign.py failed:\n{}",
+        output_text(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("edoc_sign.py prints JSON")
+}
+
+#[test]
+fn python_zipfile_and_etree_read_the_container_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = export();
+    let container = dir.path().join("export.edoc");
+    std::fs::write(&container, edoc::write(&files).unwrap()).unwrap();
+    let expected = dir.path().join("expected.json");
+    std::fs::write(&expected, expected_json(&files, None)).unwrap();
+    let out = edoc_check(&container, &expected);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(output_text(&out).contains("edoc_check: ok, 5 data files"));
+}
+
+#[test]
+fn the_python_check_can_fail() {
+    // The checker compares media types with the manifest: a wrong
+    // expectation must fail it, or the test above proves nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let files = export();
+    let container = dir.path().join("export.edoc");
+    std::fs::write(&container, edoc::write(&files).unwrap()).unwrap();
+    let expected = dir.path().join("expected.json");
+    std::fs::write(&expected, expected_json(&files, Some("text/plain"))).unwrap();
+    let out = edoc_check(&container, &expected);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(output_text(&out).contains("edoc_check: manifest lists"));
+}
+
+#[test]
+fn a_pyasice_seal_is_listed_with_signer_time_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = export();
+    let unsigned = dir.path().join("export.edoc");
+    let sealed = dir.path().join("sealed.edoc");
+    std::fs::write(&unsigned, edoc::write(&files).unwrap()).unwrap();
+    let report = edoc_sign(&unsigned, &sealed, "2026-11-27T10:15:00Z");
+    assert_eq!(
+        report["signatures"],
+        serde_json::json!(["META-INF/signatures1.xml"])
+    );
+
+    let container = edoc::read(&std::fs::read(&sealed).unwrap()).unwrap();
+    assert_eq!(container.files, files, "the data files are unchanged");
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    assert_eq!(
+        container.signatures,
+        [SignatureInfo {
+            file: "META-INF/signatures1.xml".into(),
+            signer: Some(SIGNER.into()),
+            signing_time: Some("2026-11-27T10:15:00Z".into()),
+            covers: names,
+        }]
+    );
+}
+
+#[test]
+fn two_seals_are_both_listed_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = &export()[..2];
+    let unsigned = dir.path().join("export.edoc");
+    let once = dir.path().join("once.edoc");
+    let twice = dir.path().join("twice.edoc");
+    std::fs::write(&unsigned, edoc::write(files).unwrap()).unwrap();
+    edoc_sign(&unsigned, &once, "2026-11-27T10:15:00Z");
+    let report = edoc_sign(&once, &twice, "2026-11-28T08:00:00Z");
+    assert_eq!(
+        report["signatures"],
+        serde_json::json!(["META-INF/signatures1.xml", "META-INF/signatures2.xml"])
+    );
+    let container = edoc::read(&std::fs::read(&twice).unwrap()).unwrap();
+    let listed: Vec<(&str, Option<&str>)> = container
+        .signatures
+        .iter()
+        .map(|s| (s.file.as_str(), s.signing_time.as_deref()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("META-INF/signatures1.xml", Some("2026-11-27T10:15:00Z")),
+            ("META-INF/signatures2.xml", Some("2026-11-28T08:00:00Z")),
+        ]
+    );
+    assert!(container
+        .signatures
+        .iter()
+        .all(|s| s.covers == ["rules.pdf", "log/checkpoint"]));
+}
+
+#[test]
+fn a_sealed_container_cut_short_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = dir.path().join("export.edoc");
+    let sealed = dir.path().join("sealed.edoc");
+    std::fs::write(&unsigned, edoc::write(&export()[..1]).unwrap()).unwrap();
+    edoc_sign(&unsigned, &sealed, "2026-11-27T10:15:00Z");
+    let bytes = std::fs::read(&sealed).unwrap();
+    let error = edoc::read(&bytes[..bytes.len() - 10]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "not an eDoc container: no ZIP end record (not a ZIP file, or cut short)"
+    );
+}
