@@ -65,7 +65,7 @@ fn the_demo_log_verifies_fully_incrementally_and_by_receipt() {
     let (code, out) = verify(&d, &["log", "--since", "audit-2017.checkpoint"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2. [ok]   since"), "{out}");
-    assert!(out.contains("VALID: 7 entries audited of 17"), "{out}");
+    assert!(out.contains("VALID: 8 entries audited of 18"), "{out}");
     let (code, out) = verify(&d, &["receipts/ivitola-2.tlog-proof"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Ilze Vītola (ivitola) acknowledged"), "{out}");
@@ -123,8 +123,8 @@ fn a_forged_or_replaced_checkpoint_is_caught() {
     let head = d.join("log/checkpoint");
     let original = fs::read_to_string(&head).unwrap();
     // Forged: the size line changed, the signature kept.
-    let forged = original.replacen("\n17\n", "\n16\n", 1);
-    assert_ne!(forged, original, "the demo's log has 17 entries");
+    let forged = original.replacen("\n18\n", "\n17\n", 1);
+    assert_ne!(forged, original, "the demo's log has 18 entries");
     fs::write(&head, &forged).unwrap();
     let (code, out) = verify(&d, &["log"]);
     assert_eq!(code, 1, "{out}");
@@ -204,7 +204,7 @@ fn a_receipt_for_an_entry_not_in_the_log_fails() {
 }
 
 #[test]
-fn status_lists_acknowledged_late_overdue_and_left() {
+fn status_lists_acknowledged_late_overdue_and_who_left() {
     let (_tmp, d) = demo();
     let o = run_in(
         &d,
@@ -216,14 +216,31 @@ fn status_lists_acknowledged_late_overdue_and_left() {
         csv.starts_with("version,title,employee_id,name,status,deadline,signed,received,entry\r\n"),
         "{csv}"
     );
+    let row = |version: &str, id: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{version},")) && l.contains(&format!(",{id},")))
+            .map(str::to_string)
+    };
+    let v1_late = row("1", "azagars").unwrap();
     assert!(
-        csv.contains(",azagars,Ādolfs Žagars,late,2017-12-15,2017-12-20,"),
-        "{csv}"
+        v1_late.contains(",late,2017-12-15,2017-12-20,"),
+        "{v1_late}"
     );
-    assert!(csv.contains(",gkalnina,Gunta Kalniņa,left,"), "{csv}");
+    // Enrolled on 2018-02-01: her own deadline is 14 days later.
+    let v1_new = row("1", "ivitola").unwrap();
     assert!(
-        csv.contains(",azagars,Ādolfs Žagars,overdue,2018-05-15,,"),
-        "{csv}"
+        v1_new.contains(",acknowledged,2018-02-15,2018-02-05,2018-02-06,"),
+        "{v1_new}"
     );
-    assert!(csv.contains(",ivitola,Ilze Vītola,acknowledged,"), "{csv}");
+    assert!(row("1", "gkalnina").unwrap().contains(",acknowledged,"));
+    // Gunta Kalniņa left before version 2 took effect: not concerned by it.
+    assert!(row("2", "gkalnina").is_none(), "{csv}");
+    let v2_overdue = row("2", "azagars").unwrap();
+    assert!(v2_overdue.contains(",overdue,2018-05-15,,"), "{v2_overdue}");
+    // Before the deadline, the same person is outstanding, not overdue.
+    let o = run_in(
+        &d,
+        &["log", "status", "log", "--date", "2018-05-10", "--csv"],
+    );
+    assert!(stdout(&o).contains(",azagars,Ādolfs Žagars,outstanding,2018-05-15,,"));
 }

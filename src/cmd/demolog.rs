@@ -132,6 +132,11 @@ pub fn run(
         .map_err(lib)?,
     )
     .map_err(lib)?;
+    add_ack(
+        &mut w,
+        &sign(&ilze, &doc1, "Ilze Vītola", "ivitola", "2018-02-05")?,
+        "2018-02-06",
+    )?;
     let liga_new = keys::generate().map_err(lib)?;
     w.append(
         entry::key_bytes("lozolina", &liga_new.verifying_key(), date("2018-03-01")).map_err(lib)?,

@@ -730,7 +730,8 @@ fn prior_state(
 ) -> Result<(State, CompactRange, u64), StoreError> {
     let m = old.checkpoint.size;
     let index = log.index(m)?;
-    let range = CompactRange::from_store(&log.tree(), m).map_err(StoreError::Merkle)?;
+    let tree = log.tree_in_memory(m)?;
+    let range = CompactRange::from_store(&tree, m).map_err(StoreError::Merkle)?;
     if range.root() != old.checkpoint.root {
         report.problems.push(Problem {
             index: m,
@@ -738,31 +739,35 @@ fn prior_state(
             problem: "the stored interior hashes do not rebuild the old checkpoint's root".into(),
         });
     }
+    let spans: Vec<(u64, u64, u64)> = index
+        .iter()
+        .enumerate()
+        .filter(|(_, &(_, code))| Kind::from_code(code) != Some(Kind::Ack))
+        .map(|(i, &(end, _))| {
+            let start = if i == 0 { 0 } else { index[i - 1].0 };
+            (i as u64, start, end)
+        })
+        .collect();
     let mut state = State::new();
-    for (i, &(_, code)) in index.iter().enumerate() {
-        if Kind::from_code(code) == Some(Kind::Ack) {
-            continue;
-        }
-        let i = i as u64;
-        let bytes = log.entry(i)?;
-        let proof = log.inclusion_proof(i, m)?;
-        let proved = merkle::verify_inclusion(
-            &merkle::leaf_hash(&bytes),
-            i,
-            m,
-            &proof,
-            &old.checkpoint.root,
-        );
+    for (i, bytes) in log.entries_at(&spans)? {
+        let proved = merkle::inclusion_proof(&tree, i, m).and_then(|proof| {
+            merkle::verify_inclusion(
+                &merkle::leaf_hash(&bytes),
+                i,
+                m,
+                &proof,
+                &old.checkpoint.root,
+            )
+        });
         let parsed = proved.ok().and_then(|()| entry::parse(&bytes).ok());
         state.skip_to(i);
-        match parsed.map(|p| state.apply(&p)) {
-            Some(Ok(())) => {}
-            _ => report.problems.push(Problem {
+        if !matches!(parsed.map(|p| state.apply(&p)), Some(Ok(()))) {
+            report.problems.push(Problem {
                 index: i,
                 step: LogStep::History,
                 problem: "an entry before the old checkpoint is not proved by it, or not valid"
                     .into(),
-            }),
+            });
         }
     }
     state.skip_to(m);

@@ -606,3 +606,301 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::DocumentRef;
+    use crate::log::entry::{self, parse, parse_date};
+    use ed25519_dalek::SigningKey;
+
+    fn d(s: &str) -> Date {
+        parse_date(s).unwrap()
+    }
+
+    fn key(n: u8) -> SigningKey {
+        SigningKey::from_bytes(&[n; 32])
+    }
+
+    fn version(label: &str, sha: u8, effective: &str, material: bool) -> Entry {
+        let v = Version {
+            label: label.into(),
+            title: "Noteikumi".into(),
+            sha256: [sha; 32],
+            effective: d(effective),
+            material,
+            deadline: material.then(|| d(effective)),
+            new_employee_days: 14,
+        };
+        parse(&entry::version_bytes(&v).unwrap()).unwrap()
+    }
+
+    fn ack(k: &SigningKey, sha: u8, name: &str, id: &str, date: &str, received: &str) -> Entry {
+        let doc = DocumentRef {
+            title: "Noteikumi".into(),
+            sha256: [sha; 32],
+        };
+        let env = crate::ack::Acknowledgement::new(&doc, name, id, date, None)
+            .unwrap()
+            .sign(k)
+            .unwrap();
+        parse(&entry::ack_bytes(d(received), &k.verifying_key(), &env).unwrap()).unwrap()
+    }
+
+    /// A log with one version (effective 2017-12-01) and Jānis enrolled with key 1.
+    fn base() -> State {
+        let mut s = State::new();
+        let first = entry::log_bytes(
+            "example.invalid/log",
+            "J.Gavars",
+            &key(9).verifying_key(),
+            "Pašvaldība",
+            d("2017-12-01"),
+        )
+        .unwrap();
+        s.append(&parse(&first).unwrap()).unwrap();
+        s.append(&version("1", 1, "2017-12-01", true)).unwrap();
+        let enrol = entry::enrol_bytes(
+            "jberzins",
+            "Jānis Bērziņš",
+            None,
+            &key(1).verifying_key(),
+            d("2017-12-01"),
+        )
+        .unwrap();
+        s.append(&parse(&enrol).unwrap()).unwrap();
+        s
+    }
+
+    #[test]
+    fn a_valid_acknowledgement_is_accepted_once() {
+        let mut s = base();
+        s.append(&ack(
+            &key(1),
+            1,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2017-12-04",
+            "2017-12-05",
+        ))
+        .unwrap();
+        let again = s.append(&ack(
+            &key(1),
+            1,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2017-12-06",
+            "2017-12-06",
+        ));
+        assert!(matches!(again, Err(Refusal::Duplicate { .. })), "{again:?}");
+        assert_eq!(s.size(), 4, "a refused entry changes nothing");
+    }
+
+    #[test]
+    fn each_rule_refuses_and_names_why() {
+        let mut s = base();
+        let cases: Vec<(Entry, &str)> = vec![
+            (
+                ack(
+                    &key(2),
+                    1,
+                    "Jānis Bērziņš",
+                    "jberzins",
+                    "2017-12-04",
+                    "2017-12-05",
+                ),
+                "is not enrolled",
+            ),
+            (
+                ack(
+                    &key(1),
+                    1,
+                    "Jānis Bērziņa",
+                    "jberzins",
+                    "2017-12-04",
+                    "2017-12-05",
+                ),
+                "names",
+            ),
+            (
+                ack(
+                    &key(1),
+                    7,
+                    "Jānis Bērziņš",
+                    "jberzins",
+                    "2017-12-04",
+                    "2017-12-05",
+                ),
+                "not a published version",
+            ),
+            (
+                ack(
+                    &key(1),
+                    1,
+                    "Jānis Bērziņš",
+                    "jberzins",
+                    "2017-11-30",
+                    "2017-12-05",
+                ),
+                "before",
+            ),
+            (
+                ack(
+                    &key(1),
+                    1,
+                    "Jānis Bērziņš",
+                    "jberzins",
+                    "2017-12-06",
+                    "2017-12-05",
+                ),
+                "date received",
+            ),
+            (version("1", 2, "2017-12-02", true), "already published"),
+            (version("2", 1, "2017-12-02", true), "already published"),
+            (version("2", 2, "2017-11-01", true), "before"),
+            (
+                parse(
+                    &entry::enrol_bytes(
+                        "jberzins",
+                        "X",
+                        None,
+                        &key(3).verifying_key(),
+                        d("2017-12-01"),
+                    )
+                    .unwrap(),
+                )
+                .unwrap(),
+                "already enrolled",
+            ),
+            (
+                parse(
+                    &entry::enrol_bytes(
+                        "other",
+                        "X",
+                        None,
+                        &key(1).verifying_key(),
+                        d("2017-12-01"),
+                    )
+                    .unwrap(),
+                )
+                .unwrap(),
+                "already enrolled (for jberzins)",
+            ),
+            (
+                parse(&entry::leave_bytes("nobody", d("2018-01-01")).unwrap()).unwrap(),
+                "not enrolled",
+            ),
+            (
+                parse(&entry::leave_bytes("jberzins", d("2017-11-01")).unwrap()).unwrap(),
+                "before",
+            ),
+        ];
+        for (entry, why) in cases {
+            let err = s.append(&entry).unwrap_err().to_string();
+            assert!(err.contains(why), "{err:?} should say {why:?}");
+        }
+        assert_eq!(s.size(), 3);
+    }
+
+    #[test]
+    fn a_replaced_revoked_or_departed_key_signs_no_new_acknowledgement() {
+        for (end, why) in [
+            ("key", "replaced"),
+            ("revoke", "revoked"),
+            ("leave", "left"),
+        ] {
+            let mut s = base();
+            let bytes = match end {
+                "key" => entry::key_bytes("jberzins", &key(5).verifying_key(), d("2018-01-01")),
+                "revoke" => entry::revoke_bytes(
+                    "jberzins",
+                    &KeyId::of(&key(1).verifying_key()),
+                    d("2018-01-01"),
+                ),
+                _ => entry::leave_bytes("jberzins", d("2018-01-01")),
+            };
+            s.append(&parse(&bytes.unwrap()).unwrap()).unwrap();
+            // Backdated or not, an acknowledgement appended after the end is refused.
+            let err = s
+                .append(&ack(
+                    &key(1),
+                    1,
+                    "Jānis Bērziņš",
+                    "jberzins",
+                    "2017-12-04",
+                    "2018-01-02",
+                ))
+                .unwrap_err();
+            assert!(err.to_string().contains(why), "{end}: {err}");
+        }
+        // The new key signs, from its first day only.
+        let mut s = base();
+        s.append(
+            &parse(
+                &entry::key_bytes("jberzins", &key(5).verifying_key(), d("2018-01-01")).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let early = s.append(&ack(
+            &key(5),
+            1,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2017-12-31",
+            "2018-01-02",
+        ));
+        assert!(matches!(early, Err(Refusal::DateOrder { .. })), "{early:?}");
+        s.append(&ack(
+            &key(5),
+            1,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2018-01-01",
+            "2018-01-02",
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn a_correction_needs_a_material_version_and_counts_for_it() {
+        let mut s = State::new();
+        let first = entry::log_bytes(
+            "example.invalid/log",
+            "J",
+            &key(9).verifying_key(),
+            "P",
+            d("2017-12-01"),
+        )
+        .unwrap();
+        s.append(&parse(&first).unwrap()).unwrap();
+        assert_eq!(
+            s.append(&version("0.1", 3, "2017-12-01", false)),
+            Err(Refusal::CorrectionFirst)
+        );
+        s.append(&version("1", 1, "2017-12-01", true)).unwrap();
+        s.append(&version("1.1", 2, "2017-12-02", false)).unwrap();
+        let enrol = entry::enrol_bytes(
+            "jberzins",
+            "Jānis Bērziņš",
+            None,
+            &key(1).verifying_key(),
+            d("2017-12-01"),
+        )
+        .unwrap();
+        s.append(&parse(&enrol).unwrap()).unwrap();
+        s.append(&ack(
+            &key(1),
+            2,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2017-12-03",
+            "2017-12-03",
+        ))
+        .unwrap();
+        let acked = s
+            .acknowledgement(0, 0)
+            .expect("the correction's acknowledgement counts");
+        assert_eq!(acked.version, 1);
+    }
+}

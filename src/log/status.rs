@@ -218,3 +218,79 @@ fn csv_cell(text: &str) -> String {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::entry::{self, parse, parse_date, Version};
+    use ed25519_dalek::SigningKey;
+
+    fn d(s: &str) -> Date {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn standings_follow_deadlines_enrolment_and_departure() {
+        let key = |n: u8| SigningKey::from_bytes(&[n; 32]);
+        let mut s = State::new();
+        let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
+        add(entry::log_bytes(
+            "example.invalid/log",
+            "J",
+            &key(9).verifying_key(),
+            "P",
+            d("2017-12-01"),
+        )
+        .unwrap());
+        let v = Version {
+            label: "1".into(),
+            title: "Noteikumi".into(),
+            sha256: [1; 32],
+            effective: d("2017-12-01"),
+            material: true,
+            deadline: Some(d("2017-12-15")),
+            new_employee_days: 10,
+        };
+        add(entry::version_bytes(&v).unwrap());
+        add(entry::enrol_bytes("a", "A", None, &key(1).verifying_key(), d("2017-12-01")).unwrap());
+        add(entry::enrol_bytes("b", "B", None, &key(2).verifying_key(), d("2018-01-10")).unwrap());
+        add(entry::enrol_bytes("c", "C", None, &key(3).verifying_key(), d("2017-12-01")).unwrap());
+        add(entry::leave_bytes("c", d("2017-12-10")).unwrap());
+        let standing = |today: &str, id: &str| {
+            status(&s, d(today))[0]
+                .lines
+                .iter()
+                .find(|l| l.id == id)
+                .map(|l| (l.standing, l.deadline.clone()))
+        };
+        assert_eq!(
+            standing("2017-12-05", "a"),
+            Some((Standing::Outstanding, "2017-12-15".into()))
+        );
+        assert_eq!(
+            standing("2017-12-16", "a"),
+            Some((Standing::Overdue, "2017-12-15".into()))
+        );
+        // Enrolled later: ten days from the enrolment.
+        assert_eq!(
+            standing("2018-01-15", "b"),
+            Some((Standing::Outstanding, "2018-01-20".into()))
+        );
+        assert_eq!(
+            standing("2017-12-20", "c"),
+            Some((Standing::Left, "2017-12-15".into()))
+        );
+        assert_eq!(
+            standing("2017-12-05", "c"),
+            Some((Standing::Outstanding, "2017-12-15".into()))
+        );
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+    }
+}

@@ -745,3 +745,70 @@ impl LogDir {
         Ok((head, replay(self, &index)?))
     }
 }
+
+/// Every stored interior hash of a tree of `size` entries, read into
+/// memory at once (64 bytes per entry): for making many proofs quickly.
+pub struct TreeInMemory {
+    levels: Vec<Vec<u8>>,
+}
+
+impl LogDir {
+    /// Reads the tree's level files for a tree of `size` entries.
+    pub fn tree_in_memory(&self, size: u64) -> Result<TreeInMemory, StoreError> {
+        let mut levels = Vec::new();
+        let mut level = 0;
+        while size >> level > 0 {
+            let path = self.level_path(level);
+            let want = ((size >> level) * 32) as usize;
+            let mut bytes = vec![0; want];
+            File::open(&path)
+                .and_then(|mut f| f.read_exact(&mut bytes))
+                .map_err(|_| {
+                    StoreError::Damaged(format!(
+                        "tree level {level} holds fewer than {} hashes",
+                        size >> level
+                    ))
+                })?;
+            levels.push(bytes);
+            level += 1;
+        }
+        Ok(TreeInMemory { levels })
+    }
+
+    /// Reads the entries at the given `(index, start, end)` spans (end after
+    /// the line feed) through one open file, in the order given.
+    pub fn entries_at(&self, spans: &[(u64, u64, u64)]) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        use std::os::unix::fs::FileExt;
+        let path = self.entries_path();
+        let file = File::open(&path).map_err(io_err(&path))?;
+        spans
+            .iter()
+            .map(|&(index, start, end)| {
+                let len = end
+                    .checked_sub(start + 1)
+                    .filter(|&l| l as usize <= entry::MAX_ENTRY)
+                    .ok_or_else(|| StoreError::Damaged(format!("index record {index} is wrong")))?;
+                let mut bytes = vec![0; len as usize];
+                file.read_exact_at(&mut bytes, start)
+                    .map_err(io_err(&path))?;
+                Ok((index, bytes))
+            })
+            .collect()
+    }
+}
+
+impl SubtreeHashes for TreeInMemory {
+    fn subtree(&self, level: u32, index: u64) -> Result<Hash, merkle::MerkleError> {
+        let at = usize::try_from(index).ok().and_then(|i| i.checked_mul(32));
+        self.levels
+            .get(level as usize)
+            .zip(at)
+            .and_then(|(bytes, at)| bytes.get(at..at + 32))
+            .map(|h| {
+                let mut hash = [0; 32];
+                hash.copy_from_slice(h);
+                hash
+            })
+            .ok_or(merkle::MerkleError::MissingSubtree { level, index })
+    }
+}

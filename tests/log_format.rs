@@ -1,0 +1,138 @@
+//! The log's worked example in docs/FORMAT.md, checked byte for byte: a
+//! log made with the RFC 8032 test keys and fixed dates gives exactly the
+//! entries, checkpoint and receipt printed there. Also pins the SHA-256 of
+//! the built-in rules PDF, so that rendering drift across machines or
+//! toolchains fails CI.
+
+use ackreg::ack::Acknowledgement;
+use ackreg::document::DocumentRef;
+use ackreg::encoding::hex;
+use ackreg::fsutil::Wait;
+use ackreg::log::entry::{self, parse_date, Version};
+use ackreg::log::{receipt, LogDir, Writer};
+use ed25519_dalek::SigningKey;
+
+/// RFC 8032 section 7.1, test 1 (the employee) and test 2 (the issuer).
+/// Never use them for anything real.
+fn rfc8032(test: u8) -> SigningKey {
+    let seed = match test {
+        1 => "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        _ => "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+    };
+    SigningKey::from_bytes(&ackreg::encoding::hex32(seed).unwrap())
+}
+
+fn example_block(doc: &str, name: &str) -> String {
+    let marker = format!("<!-- example: {name} -->\n");
+    let start = doc
+        .find(&marker)
+        .unwrap_or_else(|| panic!("FORMAT.md has no example {name}"))
+        + marker.len();
+    let rest = &doc[start..];
+    let body_start = rest.find('\n').unwrap() + 1;
+    let body_end = rest[body_start..].find("\n```").unwrap() + body_start;
+    rest[body_start..body_end].to_string()
+}
+
+/// The example log: created, one version, one employee, one acknowledgement.
+fn example_log(dir: &std::path::Path) -> (String, String, String) {
+    let d = |s| parse_date(s).unwrap();
+    let issuer = rfc8032(2);
+    let employee = rfc8032(1);
+    let first = entry::log_bytes(
+        "example.invalid/kac",
+        "J.Gavars",
+        &issuer.verifying_key(),
+        "Aknīstes novada pašvaldība",
+        d("2017-12-01"),
+    )
+    .unwrap();
+    let mut w = Writer::create(dir, issuer, first, Wait::Yes).unwrap();
+    let sha = ackreg::document::sha256(b"ackreg worked example document");
+    let title = "Klientu apkalpošanas centra darbības noteikumi";
+    let version = Version {
+        label: "1".into(),
+        title: title.into(),
+        sha256: sha,
+        effective: d("2017-12-01"),
+        material: true,
+        deadline: Some(d("2017-12-15")),
+        new_employee_days: 14,
+    };
+    w.append(entry::version_bytes(&version).unwrap()).unwrap();
+    w.append(
+        entry::enrol_bytes(
+            "jberzins",
+            "Jānis Bērziņš",
+            Some("Klientu apkalpošanas speciālists"),
+            &employee.verifying_key(),
+            d("2017-12-01"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let doc = DocumentRef {
+        title: title.into(),
+        sha256: sha,
+    };
+    let ack = Acknowledgement::new(
+        &doc,
+        "Jānis Bērziņš",
+        "jberzins",
+        "2017-12-04",
+        Some("Saņemts papīra eksemplārs."),
+    )
+    .unwrap();
+    let env = ack.sign(&employee).unwrap();
+    w.append(entry::ack_bytes(d("2017-12-05"), &employee.verifying_key(), &env).unwrap())
+        .unwrap();
+    let head = w.commit().unwrap();
+    drop(w);
+    let log = LogDir::new(dir);
+    let entries = String::from_utf8(std::fs::read(log.entries_path()).unwrap()).unwrap();
+    let receipt = String::from_utf8(receipt::make(&log, 3).unwrap()).unwrap();
+    (
+        entries,
+        String::from_utf8(head.to_bytes()).unwrap(),
+        receipt,
+    )
+}
+
+#[test]
+fn the_worked_example_is_what_the_code_computes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (entries, checkpoint, receipt) = example_log(&tmp.path().join("log"));
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
+    if std::env::var_os("ACKREG_PRINT_EXAMPLE").is_some() {
+        println!("ENTRIES\n{entries}CHECKPOINT\n{checkpoint}RECEIPT\n{receipt}");
+    }
+    assert_eq!(example_block(&doc, "log-entries"), entries.trim_end());
+    assert_eq!(example_block(&doc, "log-checkpoint"), checkpoint.trim_end());
+    assert_eq!(example_block(&doc, "log-receipt"), receipt.trim_end());
+    // The receipt verifies alone with the issuer's key.
+    let v = receipt::verify(receipt.as_bytes(), &rfc8032(2).verifying_key()).unwrap();
+    assert_eq!(v.index, 3);
+}
+
+#[test]
+fn the_built_in_rules_pdf_has_its_pinned_sha256() {
+    let r = ackreg::render::Template::builtin()
+        .render(&ackreg::render::RenderInput::default())
+        .unwrap();
+    let pinned = include_str!("fixtures/rules.sha256").trim();
+    assert_eq!(
+        hex(&r.sha256),
+        pinned,
+        "the built-in rules PDF changed: if on purpose, update tests/fixtures/rules.sha256"
+    );
+}
+
+#[test]
+fn the_typst_version_named_in_annexes_is_the_one_in_cargo_lock() {
+    let lock = include_str!("../Cargo.lock");
+    let at = lock.find("name = \"typst\"\nversion = \"").unwrap()
+        + "name = \"typst\"\nversion = \"".len();
+    let version = &lock[at..at + lock[at..].find('"').unwrap()];
+    assert_eq!(version, ackreg::render::TYPST_VERSION);
+}
