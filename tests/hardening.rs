@@ -50,6 +50,7 @@ fn bad_inputs_give_documented_errors() {
     fs::copy(bad.join("keyring.json"), d.join("keys/keyring.json")).unwrap();
     fs::copy(bad.join("document.txt"), d.join("document.txt")).unwrap();
     fs::write(d.join("rules.pdf"), tiny_pdf("Noteikumi")).unwrap();
+    fs::copy(bad.join("issuer-test1.pub.pem"), d.join("issuer.pub.pem")).unwrap();
     let mut count = 0;
     let mut failures = Vec::new();
     for (n, line) in cases.lines().enumerate() {
