@@ -244,3 +244,30 @@ fn status_lists_acknowledged_late_overdue_and_who_left() {
     );
     assert!(stdout(&o).contains(",azagars,Ādolfs Žagars,outstanding,2018-05-15,,"));
 }
+
+#[test]
+fn the_log_exports_as_a_reproducible_edoc_that_verifies() {
+    let (_tmp, d) = demo();
+    let o = run_in(&d, &["export", "--log", "log", "--edoc", "kac.edoc"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let o = run_in(&d, &["export", "--log", "log", "--edoc", "again.edoc"]);
+    assert!(o.status.success());
+    let bytes = fs::read(d.join("kac.edoc")).unwrap();
+    assert_eq!(
+        bytes,
+        fs::read(d.join("again.edoc")).unwrap(),
+        "same log, same bytes"
+    );
+    assert!(
+        bytes.starts_with(b"PK\x03\x04\x0a\x00\x00\x00\x00\x00"),
+        "mimetype first and stored"
+    );
+    let (code, out) = verify(&d, &["kac.edoc"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VALID: 18 entries audited of 18"), "{out}");
+    assert!(out.contains("does not judge the legal validity"), "{out}");
+    // A truncated container is refused, exit 2.
+    fs::write(d.join("cut.edoc"), &bytes[..bytes.len() / 2]).unwrap();
+    let (code, out) = verify(&d, &["cut.edoc"]);
+    assert_eq!(code, 2, "{out}");
+}

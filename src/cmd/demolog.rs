@@ -91,6 +91,7 @@ pub fn run(
     let v1 = Template::builtin()
         .render(&RenderInput::default())
         .map_err(lib)?;
+    w.log().store_document(&v1.pdf).map_err(lib)?;
     w.append(entry::version_bytes(&version(&v1, "1", "2017-12-01", "2017-12-15")).map_err(lib)?)
         .map_err(lib)?;
     for (id, name, position, key) in staff {
@@ -152,6 +153,7 @@ pub fn run(
         .render(&RenderInput::default())
         .map_err(lib)?;
     write(&dir.join("noteikumi-2.pdf"), &v2.pdf)?;
+    w.log().store_document(&v2.pdf).map_err(lib)?;
     w.append(entry::version_bytes(&version(&v2, "2", "2018-05-01", "2018-05-15")).map_err(lib)?)
         .map_err(lib)?;
     let doc2 = DocumentRef::from_pdf_bytes(&v2.pdf, None).map_err(lib)?;

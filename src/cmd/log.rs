@@ -335,11 +335,9 @@ fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
             )),
         );
     }
-    let docs = a.write.log.join("documents");
-    std::fs::create_dir_all(&docs)
-        .map_err(|e| CliError::input(format!("{}: {e}", docs.display())))?;
-    let stored = docs.join(format!("{}.pdf", hex(&rendered.sha256)));
-    write_atomic(&stored, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
+    LogDir::new(&a.write.log)
+        .store_document(&rendered.pdf)
+        .map_err(|e| CliError::file(&a.write.log, e))?;
     if let Some(o) = &a.output {
         write_atomic(o, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
         out(format!("wrote {}", o.display()));

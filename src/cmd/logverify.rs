@@ -180,3 +180,42 @@ fn describe(entry: &Entry) -> String {
         other => format!("a {} entry", other.kind().name()),
     }
 }
+
+/// `ackreg verify FILE.edoc`: audits the log inside the container and lists
+/// the XAdES signatures it carries, without judging them.
+pub fn edoc(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCode, CliError> {
+    let tmp = tempfile::tempdir()
+        .map_err(|e| CliError::input(format!("cannot make a temporary folder: {e}")))?;
+    let (log, container) =
+        ackreg::log::container::open(bytes, tmp.path()).map_err(|e| CliError::file(path, e))?;
+    let options = AuditOptions {
+        since: None,
+        check: check(args.no_batch),
+    };
+    let report = audit::audit(&log, &args.issuer, &options, &NoProgress)
+        .map_err(|e| CliError::file(path, e))?;
+    let code = print_report(
+        &format!("eDoc container {}", path.display()),
+        &report,
+        args.json,
+    )?;
+    if !args.json {
+        out("");
+        out(format!(
+            "{} file(s) in the container; {} signature file(s):",
+            container.files.len(),
+            container.signatures.len()
+        ));
+        for s in &container.signatures {
+            out(format!(
+                "  {}: signed by {} at {}, covering {}",
+                s.file,
+                s.signer.as_deref().unwrap_or("(no certificate)"),
+                s.signing_time.as_deref().unwrap_or("(no signing time)"),
+                s.covers.join(", ")
+            ));
+        }
+        out("ackreg does not judge the legal validity of these signatures: check them in DigiDoc4 or eParaksts.");
+    }
+    Ok(code)
+}

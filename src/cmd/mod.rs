@@ -13,6 +13,7 @@ use ackreg::Hint;
 mod audit;
 mod demo;
 mod demolog;
+mod export;
 mod keygen;
 mod keyring;
 mod log;
@@ -48,6 +49,7 @@ enum Command {
     Register(register::Args),
     Verify(verify::Args),
     Log(log::Args),
+    Export(export::Args),
     Serve(serve::Args),
 }
 
@@ -62,6 +64,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Register(args) => register::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Log(args) => log::run(args),
+        Command::Export(args) => export::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -99,6 +99,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if ackreg::log::receipt::is_receipt(&bytes) {
         return super::logverify::receipt_file(&args.file, &bytes, &log_args(&args)?.issuer);
     }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return super::logverify::edoc(&args.file, &bytes, &log_args(&args)?);
+    }
     if is_pdf && ackreg::pdf::attachment(&bytes, ackreg::log::annex::CHECKPOINT_NAME).is_ok() {
         return super::logverify::annex(&args.file, &bytes, &log_args(&args)?);
     }

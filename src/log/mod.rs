@@ -17,6 +17,7 @@
 
 pub mod annex;
 pub mod audit;
+pub mod container;
 pub mod entry;
 pub mod receipt;
 pub mod state;

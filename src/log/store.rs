@@ -812,3 +812,18 @@ impl SubtreeHashes for TreeInMemory {
             .ok_or(merkle::MerkleError::MissingSubtree { level, index })
     }
 }
+
+impl LogDir {
+    /// Keeps a version's PDF in `documents/SHA256.pdf`, so that the log
+    /// folder holds every document it names (for exports and audits).
+    pub fn store_document(&self, pdf: &[u8]) -> Result<PathBuf, StoreError> {
+        let docs = self.dir.join("documents");
+        fs::create_dir_all(&docs).map_err(io_err(&docs))?;
+        let path = docs.join(format!(
+            "{}.pdf",
+            crate::encoding::hex(&crate::document::sha256(pdf))
+        ));
+        fsutil::write_atomic(&path, pdf, Overwrite::Replace, None)?;
+        Ok(path)
+    }
+}
