@@ -8,8 +8,14 @@
 //! another), and invisible or format characters (zero-width spaces and
 //! joiners, soft hyphens, variation selectors, tags, ...), so that a
 //! register never displays a name different from the one signed. Only
-//! notes may hold line feeds. The rule is written down in `docs/FORMAT.md`.
+//! notes may hold line feeds. The rule is stated in Unicode properties,
+//! looked up in `icu_properties` rather than in a table kept by hand, and
+//! written down in `docs/FORMAT.md`.
 
+use icu_properties::props::{
+    BidiControl, DefaultIgnorableCodePoint, GeneralCategory, NoncharacterCodePoint,
+};
+use icu_properties::{CodePointMapData, CodePointSetData};
 use unicode_normalization::UnicodeNormalization as _;
 
 /// Longest employee identifier, in characters.
@@ -18,14 +24,16 @@ pub const MAX_ID_LEN: usize = 64;
 /// Why a character is refused in a text field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forbidden {
-    /// A control character (Unicode general category Cc).
+    /// A control character (General_Category Cc).
     Control,
-    /// A bidirectional override, embedding, isolate or mark.
+    /// A bidirectional override, embedding, isolate or mark (Bidi_Control).
     Bidi,
-    /// The line or paragraph separator (U+2028, U+2029).
+    /// The line or paragraph separator (General_Category Zl, Zp).
     Separator,
     /// An invisible or format character (zero width, soft hyphen, variation
-    /// selector, tag, ...), a private-use character or a noncharacter.
+    /// selector, tag, ...: Default_Ignorable_Code_Point or General_Category
+    /// Cf), a private-use character (Co), a surrogate (Cs) or a
+    /// noncharacter (Noncharacter_Code_Point).
     Invisible,
 }
 
@@ -90,54 +98,48 @@ impl crate::Hint for TextError {
 
 /// The kind of `c` when it is refused in a text field (`multiline` allows
 /// the line feed), or `None` when it is allowed.
+///
+/// The rule is written in Unicode properties (see `docs/FORMAT.md`, "Text
+/// fields"), checked in this order:
+/// - General_Category Cc: [`Forbidden::Control`];
+/// - Bidi_Control: [`Forbidden::Bidi`];
+/// - General_Category Zl, Zp: [`Forbidden::Separator`];
+/// - Default_Ignorable_Code_Point, General_Category Cf, Co or Cs, or
+///   Noncharacter_Code_Point: [`Forbidden::Invisible`].
 pub fn forbidden(c: char, multiline: bool) -> Option<Forbidden> {
-    let u = u32::from(c);
     if c == '\n' && multiline {
         return None;
     }
-    if c.is_control() {
+    // Fast path for ASCII (most of every name in a Latvian register): the
+    // rule refuses only its controls there (a test checks this).
+    if c.is_ascii() {
+        return c.is_ascii_control().then_some(Forbidden::Control);
+    }
+    by_property(c)
+}
+
+/// The rule of [`forbidden`] for any character but the line feed in notes,
+/// looked up in the Unicode properties.
+fn by_property(c: char) -> Option<Forbidden> {
+    let category = CodePointMapData::<GeneralCategory>::new().get(c);
+    if category == GeneralCategory::Control {
         return Some(Forbidden::Control);
     }
-    // Fast path for Latin text (every name in a Latvian register): below
-    // U+0300 the only refused character that is not a control is the soft
-    // hyphen.
-    if u < 0x0300 {
-        return (u == 0x00AD).then_some(Forbidden::Invisible);
+    if CodePointSetData::new::<BidiControl>().contains(c) {
+        return Some(Forbidden::Bidi);
     }
-    match u {
-        0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 => Some(Forbidden::Bidi),
-        0x2028 | 0x2029 => Some(Forbidden::Separator),
-        // Default-ignorable and format characters (general category Cf and
-        // the invisible fillers), variation selectors, tags.
-        0x00AD
-        | 0x034F
-        | 0x0600..=0x0605
-        | 0x06DD
-        | 0x070F
-        | 0x0890..=0x0891
-        | 0x08E2
-        | 0x115F..=0x1160
-        | 0x17B4..=0x17B5
-        | 0x180B..=0x180F
-        | 0x200B..=0x200D
-        | 0x2060..=0x2065
-        | 0x206A..=0x206F
-        | 0x3164
-        | 0xFE00..=0xFE0F
-        | 0xFEFF
-        | 0xFFA0
-        | 0xFFF0..=0xFFFB
-        | 0x110BD
-        | 0x110CD
-        | 0x13430..=0x1345F
-        | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A
-        | 0xE0000..=0xE0FFF => Some(Forbidden::Invisible),
-        // Private use: shown differently on every system.
-        0xE000..=0xF8FF | 0xF0000..=0x10FFFF => Some(Forbidden::Invisible),
-        // Noncharacters.
-        0xFDD0..=0xFDEF => Some(Forbidden::Invisible),
-        _ if u & 0xFFFE == 0xFFFE => Some(Forbidden::Invisible),
+    match category {
+        GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator => {
+            Some(Forbidden::Separator)
+        }
+        GeneralCategory::Format | GeneralCategory::PrivateUse | GeneralCategory::Surrogate => {
+            Some(Forbidden::Invisible)
+        }
+        _ if CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+            || CodePointSetData::new::<NoncharacterCodePoint>().contains(c) =>
+        {
+            Some(Forbidden::Invisible)
+        }
         _ => None,
     }
 }
@@ -360,6 +362,85 @@ mod tests {
         assert!(check("שרה כהן", 100, false).is_ok());
         // Printing escapes them.
         assert_eq!(printable("a\u{202e}b", 10), "a\\u{202e}b");
+    }
+
+    /// The property rule, pinned on characters of every kind it refuses
+    /// and on ordinary letters it must let through.
+    #[test]
+    fn refused_and_allowed_characters() {
+        use Forbidden::*;
+        let refused = [
+            ('\u{0}', Control),
+            ('\t', Control),
+            ('\r', Control),
+            ('\u{1b}', Control),
+            ('\u{7f}', Control),
+            ('\u{85}', Control),
+            ('\u{9f}', Control),
+            ('\u{61c}', Bidi),
+            ('\u{200e}', Bidi),
+            ('\u{202e}', Bidi),
+            ('\u{2066}', Bidi),
+            ('\u{2069}', Bidi),
+            ('\u{2028}', Separator),
+            ('\u{2029}', Separator),
+            // Cf.
+            ('\u{ad}', Invisible),
+            ('\u{600}', Invisible),
+            ('\u{180e}', Invisible),
+            ('\u{200b}', Invisible),
+            ('\u{200d}', Invisible),
+            ('\u{2060}', Invisible),
+            ('\u{feff}', Invisible),
+            ('\u{fffb}', Invisible),
+            ('\u{13430}', Invisible),
+            ('\u{1d173}', Invisible),
+            ('\u{e0001}', Invisible),
+            ('\u{e0041}', Invisible),
+            // Default ignorable, not Cf: combining grapheme joiner,
+            // Hangul fillers, variation selectors, reserved ones.
+            ('\u{34f}', Invisible),
+            ('\u{115f}', Invisible),
+            ('\u{3164}', Invisible),
+            ('\u{ffa0}', Invisible),
+            ('\u{180b}', Invisible),
+            ('\u{fe0f}', Invisible),
+            ('\u{e0100}', Invisible),
+            ('\u{2065}', Invisible),
+            ('\u{fff0}', Invisible),
+            ('\u{e0fff}', Invisible),
+            // Private use (Co).
+            ('\u{e000}', Invisible),
+            ('\u{f8ff}', Invisible),
+            ('\u{f0000}', Invisible),
+            ('\u{10fffd}', Invisible),
+            // Noncharacters.
+            ('\u{fdd0}', Invisible),
+            ('\u{fdef}', Invisible),
+            ('\u{fffe}', Invisible),
+            ('\u{1ffff}', Invisible),
+            ('\u{10ffff}', Invisible),
+        ];
+        for (c, kind) in refused {
+            assert_eq!(forbidden(c, false), Some(kind), "{c:?}");
+            assert_eq!(forbidden(c, true), Some(kind), "{c:?}");
+        }
+        assert_eq!(forbidden('\n', false), Some(Control));
+        assert_eq!(forbidden('\n', true), None);
+
+        let latvian = "āčēģīķļņšūž ĀČĒĢĪĶĻŅŠŪŽ";
+        let others =
+            "Az09 .,;:!?'\"()-–—«»„“%/@ äöüßéèçñøåœ łő ąę ěřů ЖжЯя Ωω אב عربي 中文 \u{a0}\u{2009}€";
+        // Visible letters and marks near the refused ranges.
+        let near = "\u{300}\u{301}\u{304}\u{30c}\u{327}\u{1100}\u{1161}\u{17b3}\u{17b6}\u{13441}\u{13447}\u{fdf0}\u{fffd}";
+        for c in latvian.chars().chain(others.chars()).chain(near.chars()) {
+            assert_eq!(forbidden(c, false), None, "{c:?} U+{:04X}", u32::from(c));
+        }
+        assert!(check(latvian, 100, false).is_ok());
+        // The ASCII fast path says what the properties say.
+        for c in '\0'..='\x7f' {
+            assert_eq!(forbidden(c, false), by_property(c), "{c:?}");
+        }
     }
 
     #[test]
