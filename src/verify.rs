@@ -242,9 +242,44 @@ impl RegisterReport {
         });
     }
 
-    fn fail(mut self, step: RegisterStep, why: impl ToString) -> Self {
-        self.push(step, Outcome::Failed(why.to_string()));
-        self
+    /// An empty report on the register file whose SHA-256 is
+    /// `register_sha256`.
+    fn new(register_sha256: String) -> Self {
+        RegisterReport {
+            steps: Vec::new(),
+            entries: Vec::new(),
+            outstanding: Vec::new(),
+            document_title: None,
+            document_sha256: None,
+            issuer_keyid: None,
+            sealed_at: None,
+            register_sha256,
+            body: None,
+        }
+    }
+
+    /// Adds the result of a step that stops the audit when it fails;
+    /// what later steps need when it passed.
+    fn record<T>(&mut self, step: RegisterStep, found: Found<T>) -> Option<T> {
+        match found {
+            Ok((value, detail)) => {
+                self.push(step, Outcome::Passed(detail));
+                Some(value)
+            }
+            Err(why) => {
+                self.push(step, Outcome::Failed(why));
+                None
+            }
+        }
+    }
+
+    /// The register's particulars, once step 2 has read them.
+    fn describe(&mut self, body: &RegisterBody) {
+        self.document_title = Some(body.document.title.clone());
+        self.document_sha256 = Some(body.document.sha256.clone());
+        self.issuer_keyid = Some(body.issuer.keyid.clone());
+        self.sealed_at = Some(body.sealed_at.clone());
+        self.outstanding = body.outstanding.clone();
     }
 }
 
@@ -269,6 +304,22 @@ pub fn verify_register(
 
 /// [`verify_register`] with the choice of signature check and a progress
 /// listener for step 5.
+///
+/// The steps, one function each:
+/// 1) `read_envelope`: a DSSE envelope, strictly parsed, one signature;
+/// 2) `read_payload`: our payload type, a register body of exactly our
+///    fields, texts and sealing time valid, the issuer key its key id's;
+/// 3) `check_seal`: the seal verifies with the auditor's issuer key;
+/// 4) `read_keyring`: the sealed keyring, as strictly as `keyring.json`;
+/// 5) `check_acknowledgements`: every entry against the sealed keyring
+///    and the register's document;
+/// 6) `check_numbering`: numbers 1..n, order, no duplicates;
+/// 7) `check_outstanding`: every employee acknowledged or outstanding;
+/// 8) `check_document`: the auditor's PDF is the register's document.
+///
+/// Steps 1 to 4 stop the audit when they fail, and so does step 5 when the
+/// register's document hash is unreadable; otherwise every step runs and
+/// every entry gets its verdict.
 pub fn verify_register_with(
     bytes: &[u8],
     issuer: &IssuerKey,
@@ -280,44 +331,122 @@ pub fn verify_register_with(
     // core while step 1 parses.
     let (register_sha256, envelope) = rayon::join(
         || hex(&crate::document::sha256(bytes)),
-        || {
-            crate::encoding::from_json(bytes)
-                .map_err(dsse::DsseError::Json)
-                .and_then(open_register_envelope)
-        },
+        || read_envelope(bytes),
     );
-    let mut report = RegisterReport {
-        steps: Vec::new(),
-        entries: Vec::new(),
-        outstanding: Vec::new(),
-        document_title: None,
-        document_sha256: None,
-        issuer_keyid: None,
-        sealed_at: None,
-        register_sha256,
-        body: None,
+    let mut report = RegisterReport::new(register_sha256);
+    let audit = Audit {
+        issuer,
+        document_sha256,
+        check,
+        progress,
     };
+    report.body = audit.run(&mut report, envelope);
+    report
+}
 
-    // Step 1: a DSSE envelope, strictly parsed, with one signature.
-    let checked = match envelope {
-        Ok(c) => c,
-        Err(e) => return report.fail(RegisterStep::Envelope, e),
-    };
-    report.push(
-        RegisterStep::Envelope,
-        Outcome::Passed("DSSE v1 envelope with one Ed25519 signature".into()),
-    );
+/// What the auditor brings to [`verify_register_with`].
+struct Audit<'a> {
+    issuer: &'a IssuerKey,
+    document_sha256: Option<&'a [u8; 32]>,
+    check: SignatureCheck,
+    progress: &'a dyn Progress,
+}
 
-    // Step 2: the payload is a register: our payload type and `type`,
-    // exactly our fields, a valid sealing time and issuer key.
-    if checked.payload_type != PAYLOAD_TYPE {
-        return report.fail(
-            RegisterStep::Payload,
-            format!(
-                "payload type is \"{}\", expected \"{PAYLOAD_TYPE}\"",
-                printable(&checked.payload_type, 80)
-            ),
+/// What a step that can stop the audit found: what later steps need and
+/// the step's detail when it passed, or why it failed.
+type Found<T> = Result<(T, String), String>;
+
+impl Audit<'_> {
+    /// Steps 1 to 8, written into `report`; the register's body when no
+    /// step stopped the audit.
+    fn run(
+        &self,
+        report: &mut RegisterReport,
+        envelope: Result<RegisterEnvelope, dsse::DsseError>,
+    ) -> Option<RegisterBody> {
+        // 1. A DSSE envelope, strictly parsed, with one signature.
+        let envelope = report.record(
+            RegisterStep::Envelope,
+            envelope
+                .map(|e| (e, "DSSE v1 envelope with one Ed25519 signature".into()))
+                .map_err(|e| e.to_string()),
+        )?;
+        // 2. The payload is a register.
+        let payload = report.record(RegisterStep::Payload, read_payload(&envelope, self.issuer))?;
+        let Payload {
+            body,
+            register_key,
+            early_seal,
+        } = payload;
+        report.describe(&body);
+        // 3. The seal, with the auditor's key (the envelope's bytes are
+        //    dropped once it is checked).
+        report.record(
+            RegisterStep::Seal,
+            check_seal(envelope, &body, register_key, early_seal, self.issuer),
+        )?;
+        // 4. The sealed keyring.
+        let keyring = report.record(RegisterStep::Keyring, read_keyring(&body))?;
+        // 5. Every acknowledgement.
+        let mut entries = match check_acknowledgements(&body, &keyring, self.check, self.progress) {
+            Ok((entries, outcome)) => {
+                report.push(RegisterStep::Acknowledgements, outcome);
+                entries
+            }
+            Err(why) => {
+                report.push(RegisterStep::Acknowledgements, Outcome::Failed(why));
+                return None;
+            }
+        };
+        // 6. Numbering, order, duplicates.
+        let numbering = check_numbering(&body.entries, &entries);
+        report.push(RegisterStep::Numbering, numbering.outcome);
+        // 7. Every employee accounted for.
+        report.push(
+            RegisterStep::Outstanding,
+            check_outstanding(&body.outstanding, &keyring, &numbering.acknowledged),
         );
+        for (i, problems) in numbering.problems {
+            entries[i].verdict.problems.extend(problems);
+        }
+        report.entries = entries.into_iter().map(|e| e.verdict).collect();
+        // 8. The auditor's PDF.
+        report.push(
+            RegisterStep::Document,
+            check_document(&body, self.document_sha256),
+        );
+        Some(body)
+    }
+}
+
+/// Step 1: the register file is a DSSE envelope, strictly parsed, with
+/// one signature.
+fn read_envelope(bytes: &[u8]) -> Result<RegisterEnvelope, dsse::DsseError> {
+    crate::encoding::from_json(bytes)
+        .map_err(dsse::DsseError::Json)
+        .and_then(open_register_envelope)
+}
+
+/// What step 2 read.
+struct Payload {
+    /// The register.
+    body: RegisterBody,
+    /// The issuer key the register names (its key id checked).
+    register_key: VerifyingKey,
+    /// The seal, checked while the body was parsed, and the key it was
+    /// checked with.
+    early_seal: Option<(VerifyingKey, Result<(), dsse::DsseError>)>,
+}
+
+/// Step 2: the payload is a register: our payload type and `type`,
+/// exactly our fields, a valid sealing time and issuer key, every text a
+/// person reads following the text rules.
+fn read_payload(envelope: &RegisterEnvelope, issuer: &IssuerKey) -> Found<Payload> {
+    if envelope.payload_type != PAYLOAD_TYPE {
+        return Err(format!(
+            "payload type is \"{}\", expected \"{PAYLOAD_TYPE}\"",
+            printable(&envelope.payload_type, 80)
+        ));
     }
     // The seal (one SHA-512 over the whole payload) is checked on one core
     // while the other parses the payload. Its key is the auditor's own
@@ -326,33 +455,49 @@ pub fn verify_register_with(
     // the result is used in step 3 only if that key is the register's
     // issuer key; otherwise the seal is checked there.
     let (body, early_seal) = rayon::join(
-        || crate::encoding::from_json::<RegisterBody>(checked.payload()),
+        || crate::encoding::from_json::<RegisterBody>(envelope.payload()),
         || {
             let key = match issuer {
                 IssuerKey::Key(k) => Some(*k),
                 IssuerKey::KeyId(id) => {
-                    issuer_key_ahead(checked.payload()).filter(|k| KeyId::of(k) == *id)
+                    issuer_key_ahead(envelope.payload()).filter(|k| KeyId::of(k) == *id)
                 }
             };
-            key.map(|k| (k, dsse::verify_bytes(&k, &checked.pae, &checked.signature)))
+            key.map(|k| {
+                (
+                    k,
+                    dsse::verify_bytes(&k, &envelope.pae, &envelope.signature),
+                )
+            })
         },
     );
-    let body: RegisterBody = match body {
-        Ok(b) => b,
-        Err(e) => return report.fail(RegisterStep::Payload, format!("not register JSON: {e}")),
-    };
+    let body = body.map_err(|e| format!("not register JSON: {e}"))?;
+    check_body(&body)?;
+    let register_key = register_issuer_key(&body)?;
+    let detail = format!(
+        "{REGISTER_TYPE}, {} entries, sealed {}",
+        body.entries.len(),
+        body.sealed_at
+    );
+    Ok((
+        Payload {
+            body,
+            register_key,
+            early_seal,
+        },
+        detail,
+    ))
+}
+
+/// The register body's type, sealing time and texts (step 2).
+fn check_body(body: &RegisterBody) -> Result<(), String> {
     if body.kind != REGISTER_TYPE {
-        return report.fail(
-            RegisterStep::Payload,
-            format!(
-                "type is \"{}\", expected \"{REGISTER_TYPE}\"",
-                printable(&body.kind, 80)
-            ),
-        );
+        return Err(format!(
+            "type is \"{}\", expected \"{REGISTER_TYPE}\"",
+            printable(&body.kind, 80)
+        ));
     }
-    if let Err(e) = register::check_sealed_at(&body.sealed_at) {
-        return report.fail(RegisterStep::Payload, e);
-    }
+    register::check_sealed_at(&body.sealed_at).map_err(|e| e.to_string())?;
     // Every text a person reads follows the text rules (docs/FORMAT.md,
     // "Text fields"): no control, bidirectional or invisible characters.
     let texts = [
@@ -369,232 +514,224 @@ pub fn verify_register_with(
     ];
     for (field, text, max) in texts {
         if let Some(t) = text {
-            if let Err(e) = crate::text::check(t, max, false) {
-                return report.fail(RegisterStep::Payload, format!("{field} {e}"));
-            }
+            crate::text::check(t, max, false).map_err(|e| format!("{field} {e}"))?;
         }
     }
     for (i, o) in body.outstanding.iter().enumerate() {
-        if let Err(e) = crate::text::check(&o.name, crate::keyring::MAX_NAME_LEN, false)
+        crate::text::check(&o.name, crate::keyring::MAX_NAME_LEN, false)
             .and_then(|()| crate::text::check_id(&o.id))
-        {
-            return report.fail(RegisterStep::Payload, format!("outstanding[{i}] {e}"));
-        }
+            .map_err(|e| format!("outstanding[{i}] {e}"))?;
     }
-    let register_key = match b64_strict(&body.issuer.public_key)
+    Ok(())
+}
+
+/// The issuer key the register names, which its key id must name too
+/// (step 2).
+fn register_issuer_key(body: &RegisterBody) -> Result<VerifyingKey, String> {
+    let register_key = b64_strict(&body.issuer.public_key)
         .ok()
         .and_then(|v| <[u8; 32]>::try_from(v).ok())
         .and_then(|raw| crate::keys::public_key_from_bytes(&raw).ok())
-    {
-        Some(k) => k,
-        None => {
-            return report.fail(
-                RegisterStep::Payload,
-                "issuer public_key is not a base64 Ed25519 public key",
-            )
-        }
-    };
+        .ok_or("issuer public_key is not a base64 Ed25519 public key")?;
     if KeyId::of(&register_key).to_string() != body.issuer.keyid {
-        return report.fail(
-            RegisterStep::Payload,
-            "issuer keyid is not the SHA-256 of the issuer public_key",
-        );
+        return Err("issuer keyid is not the SHA-256 of the issuer public_key".into());
     }
-    report.document_title = Some(body.document.title.clone());
-    report.document_sha256 = Some(body.document.sha256.clone());
-    report.issuer_keyid = Some(body.issuer.keyid.clone());
-    report.sealed_at = Some(body.sealed_at.clone());
-    report.outstanding = body.outstanding.clone();
-    report.push(
-        RegisterStep::Payload,
-        Outcome::Passed(format!(
-            "{REGISTER_TYPE}, {} entries, sealed {}",
-            body.entries.len(),
-            body.sealed_at
-        )),
-    );
+    Ok(register_key)
+}
 
-    // Step 3: the seal. The key is the auditor's, never the register's
-    // word alone: a PEM key must be the register's issuer key; a key id
-    // must be the hash of the register's issuer key.
+/// Step 3: the seal. The key is the auditor's, never the register's word
+/// alone: a PEM key must be the register's issuer key; a key id must be
+/// the hash of the register's issuer key. The envelope is consumed: the
+/// payload is not needed any more (the body holds what follows).
+fn check_seal(
+    envelope: RegisterEnvelope,
+    body: &RegisterBody,
+    register_key: VerifyingKey,
+    early_seal: Option<(VerifyingKey, Result<(), dsse::DsseError>)>,
+    issuer: &IssuerKey,
+) -> Found<()> {
     let auditor_keyid = match issuer {
         IssuerKey::Key(k) => KeyId::of(k),
         IssuerKey::KeyId(id) => *id,
     };
     if KeyId::of(&register_key) != auditor_keyid {
-        return report.fail(
-            RegisterStep::Seal,
-            format!(
-                "the register names issuer key {}, the auditor expects {auditor_keyid}",
-                body.issuer.keyid
-            ),
-        );
+        return Err(format!(
+            "the register names issuer key {}, the auditor expects {auditor_keyid}",
+            body.issuer.keyid
+        ));
     }
-    if checked.keyid != auditor_keyid {
-        return report.fail(
-            RegisterStep::Seal,
-            format!(
-                "the seal is by key {}, the auditor expects {auditor_keyid}",
-                checked.keyid
-            ),
-        );
+    if envelope.keyid != auditor_keyid {
+        return Err(format!(
+            "the seal is by key {}, the auditor expects {auditor_keyid}",
+            envelope.keyid
+        ));
     }
     let seal = match early_seal {
         Some((key, seal)) if key == register_key => seal,
-        _ => dsse::verify_bytes(&register_key, &checked.pae, &checked.signature),
+        _ => dsse::verify_bytes(&register_key, &envelope.pae, &envelope.signature),
     };
-    // The payload is not needed any more: the body holds what follows.
     // (Loading the keyring while the seal is hashed would save a fifth of
     // a second at 100,000 entries but keep this 100 MB alive beside it,
     // above the memory budget of docs/PERFORMANCE.md.)
-    drop(checked.pae);
-    if let Err(e) = seal {
-        return report.fail(RegisterStep::Seal, format!("seal: {e}"));
-    }
-    report.push(
-        RegisterStep::Seal,
-        Outcome::Passed(format!(
-            "sealed by {}key {auditor_keyid} (Ed25519, strict)",
-            body.issuer
-                .name
-                .as_ref()
-                .map(|n| format!("{n}, "))
-                .unwrap_or_default()
-        )),
-    );
+    drop(envelope);
+    seal.map_err(|e| format!("seal: {e}"))?;
+    let by = body
+        .issuer
+        .name
+        .as_ref()
+        .map(|n| format!("{n}, "))
+        .unwrap_or_default();
+    Ok((
+        (),
+        format!("sealed by {by}key {auditor_keyid} (Ed25519, strict)"),
+    ))
+}
 
-    // Step 4: the sealed keyring, as strictly as keyring.json itself.
-    let keyring = match Keyring::from_json(body.keyring.get().as_bytes()) {
-        Ok(k) => k,
-        Err(e) => return report.fail(RegisterStep::Keyring, e),
-    };
-    report.push(
-        RegisterStep::Keyring,
-        Outcome::Passed(format!(
-            "{} employees, key ids match keys",
-            keyring.entries().len()
-        )),
-    );
+/// Step 4: the sealed keyring, as strictly as `keyring.json` itself.
+fn read_keyring(body: &RegisterBody) -> Found<Keyring> {
+    let keyring = Keyring::from_json(body.keyring.get().as_bytes()).map_err(|e| e.to_string())?;
+    let detail = format!("{} employees, key ids match keys", keyring.entries().len());
+    Ok((keyring, detail))
+}
 
-    // Step 5: every acknowledgement, with the key the sealed keyring gives
-    // for its key id, for this register's document.
-    let doc_sha = match crate::encoding::hex32(&body.document.sha256) {
-        Ok(h) => h,
-        Err(e) => {
-            return report.fail(
-                RegisterStep::Acknowledgements,
-                format!("document sha256: {e}"),
-            )
-        }
-    };
+/// What step 5 found for one entry, and what step 6 needs of it.
+struct CheckedEntry {
+    /// The entry's verdict so far.
+    verdict: EntryVerdict,
+    /// The entry's signed payload was read, so the verdict's date, name
+    /// and identifier are the signed ones (they follow the text rules, so
+    /// printing them safely changed nothing) and order it in step 6.
+    read: bool,
+    /// SHA-256 of the envelope's text, computed on the chunk's core so
+    /// that step 6 finds duplicated envelopes without hashing 100 MB on
+    /// one core.
+    envelope_sha256: [u8; 32],
+}
+
+/// Step 5: every acknowledgement, with the key the sealed keyring gives
+/// for its key id, for this register's document: every entry and the
+/// step's outcome, or why the step could not run.
+fn check_acknowledgements(
+    body: &RegisterBody,
+    keyring: &Keyring,
+    check: SignatureCheck,
+    progress: &dyn Progress,
+) -> Result<(Vec<CheckedEntry>, Outcome), String> {
+    let doc_sha = crate::encoding::hex32(&body.document.sha256)
+        .map_err(|e| format!("document sha256: {e}"))?;
     // Each chunk on its own core: steps 1-2 of every entry, one batch
     // verification of the chunk's signatures (or verify_strict one by one
     // when it fails, or in strict mode), then steps 4-6.
     progress.start(body.entries.len() as u64);
     let size = chunk_size(body.entries.len());
-    // With each chunk, the SHA-256 of every entry's envelope text, so that
-    // step 6 finds duplicated envelopes without hashing 100 MB on one core.
-    type ChunkResult = (Vec<(EntryVerdict, bool)>, Vec<[u8; 32]>);
-    let checked_chunks: Vec<ChunkResult> = body
+    let chunks: Vec<Vec<CheckedEntry>> = body
         .entries
         .par_chunks(size)
         .enumerate()
         .map(|(c, chunk)| {
-            let out = check_chunk(c * size, chunk, &keyring, &doc_sha, check);
-            let digests = chunk
-                .iter()
-                .map(|e| crate::document::sha256(e.envelope.get().as_bytes()))
-                .collect();
+            let checked = check_chunk(c * size, chunk, keyring, &doc_sha, check);
             progress.advance(chunk.len() as u64);
-            (out, digests)
+            checked
         })
         .collect();
     progress.finish();
-    // `read[i]`: entry i's signed payload was read, so its verdict's date,
-    // name and identifier are the signed ones (they follow the text rules,
-    // so printing them safely changed nothing) and order it in step 6.
     let mut entries = Vec::with_capacity(body.entries.len());
-    let mut read = Vec::with_capacity(body.entries.len());
-    let mut envelope_digests = Vec::with_capacity(body.entries.len());
-    for (verdicts, digests) in checked_chunks {
-        for (verdict, was_read) in verdicts {
-            entries.push(verdict);
-            read.push(was_read);
-        }
-        envelope_digests.extend(digests);
+    for chunk in chunks {
+        entries.extend(chunk);
     }
-    let bad = entries.iter().filter(|v| !v.is_valid()).count();
-    report.push(
-        RegisterStep::Acknowledgements,
-        if bad == 0 {
-            Outcome::Passed(format!(
-                "{} acknowledgements verify (Ed25519, {}) for document {}",
-                body.entries.len(),
-                match check {
-                    SignatureCheck::Batch => "strict, batched",
-                    SignatureCheck::Strict => "strict",
-                },
-                body.document.sha256
-            ))
-        } else {
-            Outcome::Failed(format!(
-                "{bad} of {} acknowledgements fail",
-                body.entries.len()
-            ))
-        },
-    );
+    let bad = entries.iter().filter(|e| !e.verdict.is_valid()).count();
+    let outcome = if bad == 0 {
+        Outcome::Passed(format!(
+            "{} acknowledgements verify (Ed25519, {}) for document {}",
+            body.entries.len(),
+            match check {
+                SignatureCheck::Batch => "strict, batched",
+                SignatureCheck::Strict => "strict",
+            },
+            body.document.sha256
+        ))
+    } else {
+        Outcome::Failed(format!(
+            "{bad} of {} acknowledgements fail",
+            body.entries.len()
+        ))
+    };
+    Ok((entries, outcome))
+}
 
-    // Step 6: numbering 1..n in order, order by (date, name, id), no
-    // employee or envelope twice.
-    let mut numbering_problems = 0;
-    let mut numbering: Vec<(usize, Vec<String>)> = Vec::new();
-    let mut seen_ids: HashMap<&str, u64> = HashMap::with_capacity(body.entries.len());
-    let mut seen_env: HashMap<[u8; 32], u64> = HashMap::with_capacity(body.entries.len());
-    for (i, entry) in body.entries.iter().enumerate() {
+/// What step 6 found.
+struct Numbering<'e> {
+    /// The step's outcome.
+    outcome: Outcome,
+    /// The problems of each entry that has some, by index.
+    problems: Vec<(usize, Vec<String>)>,
+    /// Every acknowledged employee's identifier, with the number of the
+    /// entry that first acknowledged.
+    acknowledged: HashMap<&'e str, u64>,
+}
+
+/// Step 6: numbering 1..n in order, order by (date, name, id), no
+/// employee or envelope twice.
+fn check_numbering<'e>(register: &[RegisterEntry], entries: &'e [CheckedEntry]) -> Numbering<'e> {
+    let mut count = 0;
+    let mut problems_by_entry = Vec::new();
+    let mut acknowledged: HashMap<&str, u64> = HashMap::with_capacity(register.len());
+    let mut seen_env: HashMap<[u8; 32], u64> = HashMap::with_capacity(register.len());
+    for (i, (entry, checked)) in register.iter().zip(entries).enumerate() {
         let mut problems = Vec::new();
         if entry.nr != i as u64 + 1 {
             problems.push(format!("numbered {}, expected {}", entry.nr, i + 1));
         }
-        if let Some(&first) = seen_env.get(&envelope_digests[i]) {
+        if let Some(&first) = seen_env.get(&checked.envelope_sha256) {
             problems.push(format!("duplicate of entry {first}"));
         }
-        seen_env.insert(envelope_digests[i], entry.nr);
-        if read[i] {
-            let a = &entries[i];
-            if let Some(&first) = seen_ids.get(a.id.as_str()) {
+        seen_env.insert(checked.envelope_sha256, entry.nr);
+        if checked.read {
+            let a = &checked.verdict;
+            if let Some(&first) = acknowledged.get(a.id.as_str()) {
                 problems.push(format!(
                     "employee {} already acknowledged in entry {first}",
                     a.id
                 ));
             }
-            seen_ids.insert(a.id.as_str(), entry.nr);
-            if i > 0 && read[i - 1] && entries[i - 1].order_key() > a.order_key() {
+            acknowledged.insert(a.id.as_str(), entry.nr);
+            let previous = i.checked_sub(1).map(|p| &entries[p]);
+            if previous.is_some_and(|p| p.read && p.verdict.order_key() > a.order_key()) {
                 problems.push("out of order: entries go by date, then name".into());
             }
         }
         if !problems.is_empty() {
-            numbering_problems += problems.len();
-            numbering.push((i, problems));
+            count += problems.len();
+            problems_by_entry.push((i, problems));
         }
     }
-    report.push(
-        RegisterStep::Numbering,
-        if numbering_problems == 0 {
-            Outcome::Passed(format!(
-                "numbered 1 to {} without gaps, by date then name, no duplicates",
-                body.entries.len()
-            ))
-        } else {
-            Outcome::Failed(format!(
-                "{numbering_problems} problems with numbering, order or duplicates"
-            ))
-        },
-    );
+    let outcome = if count == 0 {
+        Outcome::Passed(format!(
+            "numbered 1 to {} without gaps, by date then name, no duplicates",
+            register.len()
+        ))
+    } else {
+        Outcome::Failed(format!(
+            "{count} problems with numbering, order or duplicates"
+        ))
+    };
+    Numbering {
+        outcome,
+        problems: problems_by_entry,
+        acknowledged,
+    }
+}
 
-    // Step 7: every keyring employee is accounted for exactly once.
+/// Step 7: every keyring employee is accounted for exactly once, either
+/// in `acknowledged` or in the register's outstanding list.
+fn check_outstanding(
+    outstanding: &[register::Outstanding],
+    keyring: &Keyring,
+    acknowledged: &HashMap<&str, u64>,
+) -> Outcome {
     let mut problems = Vec::new();
     let mut outstanding_ids = HashSet::new();
-    for o in &body.outstanding {
+    for o in outstanding {
         match keyring.by_id(&o.id) {
             None => problems.push(format!(
                 "outstanding {} is not in the keyring",
@@ -608,7 +745,7 @@ pub fn verify_register_with(
             )),
             Some(_) => {}
         }
-        if seen_ids.contains_key(o.id.as_str()) {
+        if acknowledged.contains_key(o.id.as_str()) {
             problems.push(format!(
                 "{} is both acknowledged and outstanding",
                 printable(&o.id, 80)
@@ -619,46 +756,35 @@ pub fn verify_register_with(
         }
     }
     for e in keyring.entries() {
-        if !seen_ids.contains_key(e.id.as_str()) && !outstanding_ids.contains(e.id.as_str()) {
+        if !acknowledged.contains_key(e.id.as_str()) && !outstanding_ids.contains(e.id.as_str()) {
             problems.push(format!("{} is neither acknowledged nor outstanding", e.id));
         }
     }
-    report.push(
-        RegisterStep::Outstanding,
-        if problems.is_empty() {
-            Outcome::Passed(format!(
-                "{} acknowledged, {} outstanding, every employee accounted for",
-                seen_ids.len(),
-                body.outstanding.len()
-            ))
-        } else {
-            Outcome::Failed(problems.join("; "))
-        },
-    );
-    drop(seen_ids);
-    for (i, problems) in numbering {
-        entries[i].problems.extend(problems);
+    if problems.is_empty() {
+        Outcome::Passed(format!(
+            "{} acknowledged, {} outstanding, every employee accounted for",
+            acknowledged.len(),
+            outstanding.len()
+        ))
+    } else {
+        Outcome::Failed(problems.join("; "))
     }
-    report.entries = entries;
+}
 
-    // Step 8: the auditor's PDF is the register's document.
-    report.push(
-        RegisterStep::Document,
-        match document_sha256 {
-            None => Outcome::Skipped("no --document given".into()),
-            Some(h) if hex(h) == body.document.sha256 => Outcome::Passed(format!(
-                "the given PDF has SHA-256 {}",
-                body.document.sha256
-            )),
-            Some(h) => Outcome::Failed(format!(
-                "the register is about SHA-256 {}, the given PDF has {}",
-                body.document.sha256,
-                hex(h)
-            )),
-        },
-    );
-    report.body = Some(body);
-    report
+/// Step 8: the auditor's PDF, when given, is the register's document.
+fn check_document(body: &RegisterBody, document_sha256: Option<&[u8; 32]>) -> Outcome {
+    match document_sha256 {
+        None => Outcome::Skipped("no --document given".into()),
+        Some(h) if hex(h) == body.document.sha256 => Outcome::Passed(format!(
+            "the given PDF has SHA-256 {}",
+            body.document.sha256
+        )),
+        Some(h) => Outcome::Failed(format!(
+            "the register is about SHA-256 {}, the given PDF has {}",
+            body.document.sha256,
+            hex(h)
+        )),
+    }
 }
 
 /// The register's own envelope, checked as [`Envelope::check`] does, with
@@ -809,7 +935,7 @@ fn check_chunk(
     keyring: &Keyring,
     doc_sha: &[u8; 32],
     check: SignatureCheck,
-) -> Vec<(EntryVerdict, bool)> {
+) -> Vec<CheckedEntry> {
     let mut results: Vec<Option<Checked>> = Vec::with_capacity(chunk.len());
     let mut batch: Vec<(usize, ack::Opened)> = Vec::with_capacity(chunk.len());
     for (i, entry) in chunk.iter().enumerate() {
@@ -852,9 +978,9 @@ fn check_chunk(
         .zip(results)
         .enumerate()
         .map(|(i, (entry, r))| match r {
-            Some(Checked::Valid(signer, ack)) => valid_verdict(first + i, entry, signer, ack),
-            Some(Checked::Report(r)) => verdict(first + i, entry, *r),
-            None => verdict(first + i, entry, ack::Report::default()),
+            Some(Checked::Valid(signer, ack)) => CheckedEntry::valid(first + i, entry, signer, ack),
+            Some(Checked::Report(r)) => CheckedEntry::from_report(first + i, entry, *r),
+            None => CheckedEntry::from_report(first + i, entry, ack::Report::default()),
         })
         .collect()
 }
@@ -866,53 +992,67 @@ enum Checked<'k> {
     Report(Box<ack::Report>),
 }
 
-/// The verdict on a valid entry `index` (from 0).
-fn valid_verdict(
-    index: usize,
-    entry: &RegisterEntry,
-    signer: &crate::keyring::Entry,
-    ack: ack::Acknowledgement,
-) -> (EntryVerdict, bool) {
-    let v = EntryVerdict {
-        position: index + 1,
-        nr: entry.nr,
-        date: ack.date,
-        name: printable(&ack.employee.name, 200),
-        id: printable(&ack.employee.id, 80),
-        keyid: signer.keyid().to_string(),
-        problems: Vec::new(),
-    };
-    (v, true)
+impl CheckedEntry {
+    /// Entry `index` (from 0), valid.
+    fn valid(
+        index: usize,
+        entry: &RegisterEntry,
+        signer: &crate::keyring::Entry,
+        ack: ack::Acknowledgement,
+    ) -> Self {
+        CheckedEntry {
+            verdict: EntryVerdict {
+                position: index + 1,
+                nr: entry.nr,
+                date: ack.date,
+                name: printable(&ack.employee.name, 200),
+                id: printable(&ack.employee.id, 80),
+                keyid: signer.keyid().to_string(),
+                problems: Vec::new(),
+            },
+            read: true,
+            envelope_sha256: envelope_sha256(entry),
+        }
+    }
+
+    /// Entry `index` (from 0), from its acknowledgement report.
+    fn from_report(index: usize, entry: &RegisterEntry, r: ack::Report) -> Self {
+        let mut v = EntryVerdict {
+            position: index + 1,
+            nr: entry.nr,
+            date: String::new(),
+            name: String::new(),
+            id: String::new(),
+            keyid: r
+                .signer
+                .as_ref()
+                .map(|s| s.keyid().to_string())
+                .unwrap_or_default(),
+            problems: Vec::new(),
+        };
+        if let Some(a) = &r.acknowledgement {
+            v.date = a.date.clone();
+            v.name = printable(&a.employee.name, 200);
+            v.id = printable(&a.employee.id, 80);
+        }
+        if let Some((step, why)) = r.failure() {
+            v.problems.push(format!(
+                "acknowledgement step {} ({}): {why}",
+                step.number(),
+                step.name()
+            ));
+        }
+        CheckedEntry {
+            verdict: v,
+            read: r.acknowledgement.is_some(),
+            envelope_sha256: envelope_sha256(entry),
+        }
+    }
 }
 
-/// The verdict on entry `index` (from 0) from its acknowledgement report.
-fn verdict(index: usize, entry: &RegisterEntry, r: ack::Report) -> (EntryVerdict, bool) {
-    let mut v = EntryVerdict {
-        position: index + 1,
-        nr: entry.nr,
-        date: String::new(),
-        name: String::new(),
-        id: String::new(),
-        keyid: r
-            .signer
-            .as_ref()
-            .map(|s| s.keyid().to_string())
-            .unwrap_or_default(),
-        problems: Vec::new(),
-    };
-    if let Some(a) = &r.acknowledgement {
-        v.date = a.date.clone();
-        v.name = printable(&a.employee.name, 200);
-        v.id = printable(&a.employee.id, 80);
-    }
-    if let Some((step, why)) = r.failure() {
-        v.problems.push(format!(
-            "acknowledgement step {} ({}): {why}",
-            step.number(),
-            step.name()
-        ));
-    }
-    (v, r.acknowledgement.is_some())
+/// SHA-256 of an entry's envelope text, as the register holds it.
+fn envelope_sha256(entry: &RegisterEntry) -> [u8; 32] {
+    crate::document::sha256(entry.envelope.get().as_bytes())
 }
 
 /// The y coordinates (sign bit cleared, little-endian) of the eight

@@ -12,7 +12,7 @@ use ackreg::ack::Outcome;
 use ackreg::keys::{self, KeyId};
 use ackreg::register;
 use ackreg::render::Template;
-use ackreg::verify::{self, IssuerKey, RegisterReport, RegisterStep, SignatureCheck};
+use ackreg::verify::{self, EntryVerdict, IssuerKey, RegisterReport, RegisterStep, SignatureCheck};
 use serde::Serialize;
 
 use super::{out, CliError};
@@ -152,47 +152,14 @@ pub fn run_with(
         check,
         &Bar::new(args.json),
     );
-
-    // 9. For an annex PDF: its pages are exactly the rendering of the
-    //    sealed register it carries, so what a person reads is what is sealed.
     if pdf {
-        let outcome = match (&report.body, report.is_valid()) {
-            (Some(body), true) => {
-                let input =
-                    register::annex_input(&register_bytes, body, register::annex_rows(body));
-                match template.render(&input) {
-                    Ok(r) if r.pdf == bytes => Outcome::Passed(
-                        "the printed annex is exactly the rendering of the sealed register".into(),
-                    ),
-                    Ok(_) => Outcome::Failed(
-                        "the printed annex differs from the rendering of the sealed register \
-                         (edited, or rendered with another template: pass --template)"
-                            .into(),
-                    ),
-                    Err(e) => Outcome::Failed(format!("cannot re-render the annex: {e}")),
-                }
-            }
-            _ => Outcome::Skipped("the register itself does not verify".into()),
-        };
+        let outcome = check_annex(&report, &register_bytes, bytes, &template);
         report.push(RegisterStep::Annex, outcome);
     }
 
     let valid = report.is_valid();
     if args.json {
-        #[derive(Serialize)]
-        struct Json<'a> {
-            file: String,
-            valid: bool,
-            #[serde(flatten)]
-            report: &'a RegisterReport,
-        }
-        let text = serde_json::to_string_pretty(&Json {
-            file: path.display().to_string(),
-            valid,
-            report: &report,
-        })
-        .map_err(|e| CliError::input(format!("cannot print JSON: {e}")))?;
-        out(text);
+        print_json(path, &report, valid)?;
     } else {
         print_table(path, pdf, &report, valid);
     }
@@ -201,6 +168,53 @@ pub fn run_with(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// 9. For an annex PDF (`annex_pdf`): its pages are exactly the rendering
+///    of the sealed register it carries, so what a person reads is what is
+///    sealed.
+fn check_annex(
+    report: &RegisterReport,
+    register_bytes: &[u8],
+    annex_pdf: &[u8],
+    template: &Template,
+) -> Outcome {
+    match (&report.body, report.is_valid()) {
+        (Some(body), true) => {
+            let input = register::annex_input(register_bytes, body, register::annex_rows(body));
+            match template.render(&input) {
+                Ok(r) if r.pdf == annex_pdf => Outcome::Passed(
+                    "the printed annex is exactly the rendering of the sealed register".into(),
+                ),
+                Ok(_) => Outcome::Failed(
+                    "the printed annex differs from the rendering of the sealed register \
+                     (edited, or rendered with another template: pass --template)"
+                        .into(),
+                ),
+                Err(e) => Outcome::Failed(format!("cannot re-render the annex: {e}")),
+            }
+        }
+        _ => Outcome::Skipped("the register itself does not verify".into()),
+    }
+}
+
+/// Prints the report as JSON (`--json`).
+fn print_json(path: &Path, report: &RegisterReport, valid: bool) -> Result<(), CliError> {
+    #[derive(Serialize)]
+    struct Json<'a> {
+        file: String,
+        valid: bool,
+        #[serde(flatten)]
+        report: &'a RegisterReport,
+    }
+    let text = serde_json::to_string_pretty(&Json {
+        file: path.display().to_string(),
+        valid,
+        report,
+    })
+    .map_err(|e| CliError::input(format!("cannot print JSON: {e}")))?;
+    out(text);
+    Ok(())
 }
 
 fn pad(s: &str, width: usize) -> String {
@@ -212,6 +226,8 @@ fn pad(s: &str, width: usize) -> String {
     }
 }
 
+/// Prints the report for a person: the steps, a table of the entries,
+/// the outstanding employees and the verdict.
 fn print_table(path: &Path, pdf: bool, report: &RegisterReport, valid: bool) {
     out(format!(
         "verifying {} {} (register SHA-256 {})",
@@ -236,42 +252,52 @@ fn print_table(path: &Path, pdf: bool, report: &RegisterReport, valid: bool) {
         ));
     }
     if !report.entries.is_empty() {
-        let name_w = report
-            .entries
-            .iter()
-            .map(|e| e.name.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(4);
-        out("");
-        out(format!(
-            "  {:>5}  {:<10}  {}  {:<12}  {:<17}  verdict",
-            "Nr.",
-            "date",
-            pad("name", name_w),
-            "id",
-            "key id"
-        ));
-        for e in &report.entries {
-            let verdict = if e.is_valid() {
-                "valid".to_string()
-            } else {
-                format!("INVALID: {}", e.problems.join("; "))
-            };
-            out(format!(
-                "  {:>5}  {:<10}  {}  {}  {:<17}  {verdict}",
-                format!("{}.", e.nr),
-                e.date,
-                pad(&e.name, name_w),
-                pad(&e.id, 12),
-                register::shorten(&e.keyid, 8, 8),
-            ));
-        }
+        print_entries(&report.entries);
     }
     for o in &report.outstanding {
         out(format!("  outstanding: {} ({})", o.name, o.id));
     }
     out("");
+    print_verdict(report, valid);
+}
+
+/// The table of entries, one line each with its verdict.
+fn print_entries(entries: &[EntryVerdict]) {
+    let name_w = entries
+        .iter()
+        .map(|e| e.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    out("");
+    out(format!(
+        "  {:>5}  {:<10}  {}  {:<12}  {:<17}  verdict",
+        "Nr.",
+        "date",
+        pad("name", name_w),
+        "id",
+        "key id"
+    ));
+    for e in entries {
+        let verdict = if e.is_valid() {
+            "valid".to_string()
+        } else {
+            format!("INVALID: {}", e.problems.join("; "))
+        };
+        out(format!(
+            "  {:>5}  {:<10}  {}  {}  {:<17}  {verdict}",
+            format!("{}.", e.nr),
+            e.date,
+            pad(&e.name, name_w),
+            pad(&e.id, 12),
+            register::shorten(&e.keyid, 8, 8),
+        ));
+    }
+}
+
+/// The last line: VALID with the register's particulars, or INVALID with
+/// what failed.
+fn print_verdict(report: &RegisterReport, valid: bool) {
     let bad_entries = report.entries.iter().filter(|e| !e.is_valid()).count();
     let failed_steps = report.steps.iter().filter(|s| s.status == "failed").count();
     if valid {

@@ -100,6 +100,30 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     .map_err(CliError::lib)?;
     write_atomic(&args.output, &sealed.bytes, Overwrite::Replace, None).map_err(CliError::lib)?;
 
+    print_assembly(&assembly);
+    out(format!(
+        "sealed at {sealed_at} by key {}",
+        KeyId::of(&issuer_key.verifying_key())
+    ));
+    out(format!(
+        "wrote {} (SHA-256 {})",
+        args.output.display(),
+        hex(&ackreg::document::sha256(&sealed.bytes))
+    ));
+
+    if let Some(pdf_path) = &args.pdf {
+        write_annex(
+            pdf_path,
+            template.unwrap_or_else(Template::builtin),
+            &sealed,
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what went into the register and what did not.
+fn print_assembly(assembly: &register::Assembly) {
+    let document = &assembly.document;
     out(format!(
         "register for \"{}\" (SHA-256 {})",
         document.title,
@@ -127,32 +151,28 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         assembly.refused.len(),
         assembly.outstanding.len()
     ));
-    out(format!(
-        "sealed at {sealed_at} by key {}",
-        KeyId::of(&issuer_key.verifying_key())
-    ));
+}
+
+/// Renders the filled annex of a sealed register and writes it to
+/// `pdf_path`.
+fn write_annex(
+    pdf_path: &Path,
+    template: Template,
+    sealed: &register::Sealed,
+) -> Result<(), CliError> {
+    let input = register::annex_input(
+        &sealed.bytes,
+        &sealed.body,
+        register::annex_rows(&sealed.body),
+    );
+    let rendered = template.render(&input).map_err(CliError::lib)?;
+    write_atomic(pdf_path, &rendered.pdf, Overwrite::Replace, None).map_err(CliError::lib)?;
     out(format!(
         "wrote {} (SHA-256 {})",
-        args.output.display(),
-        hex(&ackreg::document::sha256(&sealed.bytes))
+        pdf_path.display(),
+        hex(&rendered.sha256)
     ));
-
-    if let Some(pdf_path) = &args.pdf {
-        let template = template.unwrap_or_else(Template::builtin);
-        let input = register::annex_input(
-            &sealed.bytes,
-            &sealed.body,
-            register::annex_rows(&sealed.body),
-        );
-        let rendered = template.render(&input).map_err(CliError::lib)?;
-        write_atomic(pdf_path, &rendered.pdf, Overwrite::Replace, None).map_err(CliError::lib)?;
-        out(format!(
-            "wrote {} (SHA-256 {})",
-            pdf_path.display(),
-            hex(&rendered.sha256)
-        ));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Reads every `*.json` file in `dir`, in file-name order.

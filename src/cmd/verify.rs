@@ -134,6 +134,24 @@ pub fn verify_ack_cmd(
     document: Option<&Path>,
     keyring_dir: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
+    let document = ack_document(path, bytes, document)?;
+    let pdf = ackreg::document::read_pdf(document).map_err(|e| CliError::file(document, e))?;
+    let dir = keyring_dir.unwrap_or(Path::new("keys"));
+    let ring_path = keyring::keyring_path(dir);
+    let ring = Keyring::load(dir).map_err(|e| CliError::file(&ring_path, e))?;
+
+    let report = ack::verify_ack(bytes, &ring, Some(&sha256(&pdf)));
+    print_ack_steps(path, &report);
+    ack_verdict(path, &report)
+}
+
+/// The `--document` that verifying the acknowledgement at `path` needs,
+/// once `bytes` are known to be no larger than an acknowledgement.
+fn ack_document<'a>(
+    path: &Path,
+    bytes: &[u8],
+    document: Option<&'a Path>,
+) -> Result<&'a Path, CliError> {
     let Some(document) = document else {
         return Err(CliError::input(format!(
             "{}: --document is required to verify an acknowledgement",
@@ -154,13 +172,12 @@ pub fn verify_ack_cmd(
             "an acknowledgement written by `ackreg sign` is a few kilobytes".into(),
         )));
     }
-    let pdf = ackreg::document::read_pdf(document).map_err(|e| CliError::file(document, e))?;
-    let dir = keyring_dir.unwrap_or(Path::new("keys"));
-    let ring_path = keyring::keyring_path(dir);
-    let ring = Keyring::load(dir).map_err(|e| CliError::file(&ring_path, e))?;
+    Ok(document)
+}
 
-    let report = ack::verify_ack(bytes, &ring, Some(&sha256(&pdf)));
-
+/// Prints every step of an acknowledgement's verification, those that did
+/// not run included.
+fn print_ack_steps(path: &Path, report: &ack::Report) {
     out(format!("verifying acknowledgement {}", path.display()));
     for s in &report.steps {
         let (mark, text) = match &s.outcome {
@@ -181,6 +198,11 @@ pub fn verify_ack_cmd(
             step.name()
         ));
     }
+}
+
+/// Exit code 0 after the "valid" line, or the failed step as an error with
+/// exit code 1.
+fn ack_verdict(path: &Path, report: &ack::Report) -> Result<ExitCode, CliError> {
     if let (true, Some(ack)) = (report.is_valid(), &report.acknowledgement) {
         out(format!(
             "valid: {} ({}) acknowledged \"{}\" on {}",
