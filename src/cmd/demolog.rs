@@ -120,7 +120,25 @@ pub fn run(
     write(&old, &first_audit.to_bytes())?;
     out(format!("   version 1 published; 4 employees enrolled; 4 acknowledgements (Ādolfs Žagars late); checkpoint kept for the next audit: {}", old.display()));
 
-    // 2018: a new employee, a lost key, a departure, an amendment.
+    let receipts = second_year(dir, &mut w, staff, &doc1)?;
+    let head = w.commit().map_err(lib)?;
+    drop(w);
+    out(format!("   2018: Ilze Vītola joined, Līga Ozoliņa's key replaced, Gunta Kalniņa left, version 2 amends clause 10.2 ({})", dir.join("noteikumi-2.pdf").display()));
+    out(format!("   checkpoint: {} entries", head.checkpoint.size));
+
+    outputs(dir, &log_dir, &head, &receipts)?;
+    audits(dir, &log_dir, &old, issuer)
+}
+
+/// 2018: a new employee, a lost key, a departure, an amendment and its
+/// acknowledgements; the receipts' entries.
+fn second_year(
+    dir: &Path,
+    w: &mut Writer,
+    staff: &[(&str, &str, &str, SigningKey)],
+    doc1: &DocumentRef,
+) -> Result<Vec<(&'static str, u64)>, CliError> {
+    let write = |path: &Path, bytes: &[u8]| super::demo::write_file(path, bytes);
     let ilze = keys::generate().map_err(lib)?;
     w.append(
         entry::enrol_bytes(
@@ -134,8 +152,8 @@ pub fn run(
     )
     .map_err(lib)?;
     add_ack(
-        &mut w,
-        &sign(&ilze, &doc1, "Ilze Vītola", "ivitola", "2018-02-05")?,
+        w,
+        &sign(&ilze, doc1, "Ilze Vītola", "ivitola", "2018-02-05")?,
         "2018-02-06",
     )?;
     let liga_new = keys::generate().map_err(lib)?;
@@ -164,15 +182,21 @@ pub fn run(
         ("lozolina", "Līga Ozoliņa", &liga_new, "2018-05-04"),
         ("ivitola", "Ilze Vītola", &ilze, "2018-05-10"),
     ] {
-        receipts.push((id, add_ack(&mut w, &sign(key, &doc2, name, id, day)?, day)?));
+        receipts.push((id, add_ack(w, &sign(key, &doc2, name, id, day)?, day)?));
     }
-    let head = w.commit().map_err(lib)?;
-    drop(w);
-    out(format!("   2018: Ilze Vītola joined, Līga Ozoliņa's key replaced, Gunta Kalniņa left, version 2 amends clause 10.2 ({})", dir.join("noteikumi-2.pdf").display()));
-    out(format!("   checkpoint: {} entries", head.checkpoint.size));
+    Ok(receipts)
+}
 
-    let log = LogDir::new(&log_dir);
-    for (id, index) in &receipts {
+/// The receipts, the status, and the annex of version 2.
+fn outputs(
+    dir: &Path,
+    log_dir: &Path,
+    head: &ackreg::checkpoint::SignedCheckpoint,
+    receipts: &[(&str, u64)],
+) -> Result<(), CliError> {
+    let write = |path: &Path, bytes: &[u8]| super::demo::write_file(path, bytes);
+    let log = LogDir::new(log_dir);
+    for (id, index) in receipts {
         let path = dir.join("receipts").join(format!("{id}-2.tlog-proof"));
         write(&path, &alog::receipt::make(&log, *index).map_err(lib)?)?;
         out(format!(
@@ -185,12 +209,12 @@ pub fn run(
     let (_, state) = log.committed().map_err(lib)?;
     let entries = log.entries_prefix(head.checkpoint.size).map_err(lib)?;
     let annex = Template::builtin()
-        .render(&alog::annex::input(&state, &head, &entries, "2").map_err(lib)?)
+        .render(&alog::annex::input(&state, head, &entries, "2").map_err(lib)?)
         .map_err(lib)?;
     let annex_path = dir.join("pielikums-2.pdf");
     write(&annex_path, &annex.pdf)?;
     out(format!("   annex of version 2: {}", annex_path.display()));
-    audits(dir, &log_dir, &old, issuer)
+    Ok(())
 }
 
 fn report_status(log: &LogDir) -> Result<(), CliError> {

@@ -73,26 +73,16 @@ pub fn rows(state: &State, base: usize) -> Vec<AnnexRow> {
         .collect()
 }
 
-/// What to render for version `label` at `head`, whose log is `entries`
-/// (the entries file up to the checkpoint's size) and `state`.
-pub fn input(
+/// The particulars printed under the annex table.
+fn footer(
     state: &State,
     head: &SignedCheckpoint,
-    entries: &[u8],
+    published: &super::state::Published,
     label: &str,
-) -> Result<RenderInput, AnnexError> {
-    let (v, published) = state
-        .version_by_label(label)
-        .ok_or_else(|| AnnexError::NoVersion(label.to_string()))?;
-    if !published.version.material {
-        return Err(AnnexError::Correction(label.to_string()));
-    }
-    let about = About {
-        version: label.to_string(),
-        renderer: renderer(),
-    };
+    about: &About,
+) -> Vec<(String, String)> {
     let issuer = state.issuer();
-    let footer = vec![
+    vec![
         (
             "Noteikumu versija".to_string(),
             format!(
@@ -128,7 +118,28 @@ pub fn input(
             "Pārbaude".to_string(),
             "ackreg verify pielikums.pdf --issuer IZDEVĒJA-ATSLĒGA".to_string(),
         ),
-    ];
+    ]
+}
+
+/// What to render for version `label` at `head`, whose log is `entries`
+/// (the entries file up to the checkpoint's size) and `state`.
+pub fn input(
+    state: &State,
+    head: &SignedCheckpoint,
+    entries: &[u8],
+    label: &str,
+) -> Result<RenderInput, AnnexError> {
+    let (v, published) = state
+        .version_by_label(label)
+        .ok_or_else(|| AnnexError::NoVersion(label.to_string()))?;
+    if !published.version.material {
+        return Err(AnnexError::Correction(label.to_string()));
+    }
+    let about = About {
+        version: label.to_string(),
+        renderer: renderer(),
+    };
+    let footer = footer(state, head, published, label, &about);
     let file = |name: &str, data: Vec<u8>, description: &str, mime: &str| {
         (
             Attachment {
