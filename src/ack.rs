@@ -37,12 +37,12 @@ pub enum AckError {
     #[error("date \"{0}\" is not a real calendar date written YYYY-MM-DD")]
     Date(String),
     /// A text field breaks the text rules.
-    #[error("{field} {source}")]
+    #[error("{field} {error}")]
     Text {
         /// Which field.
         field: &'static str,
         /// What is wrong with it.
-        source: TextError,
+        error: TextError,
     },
     /// The DSSE payload type is not ours.
     #[error("payload type is \"{0}\", expected \"{PAYLOAD_TYPE}\"")]
@@ -52,10 +52,10 @@ pub enum AckError {
     NotUtf8,
     /// The payload is not the JSON of an acknowledgement.
     #[error("payload is not acknowledgement JSON: {0}")]
-    Json(#[source] crate::encoding::JsonError),
+    Json(crate::encoding::JsonError),
     /// The payload could not be serialised.
     #[error("cannot serialise the payload: {0}")]
-    Serialize(#[source] serde_json::Error),
+    Serialize(serde_json::Error),
     /// The payload's `type` field is not ours.
     #[error("payload type field is \"{0}\", expected \"{ACK_TYPE}\"")]
     Type(String),
@@ -64,7 +64,7 @@ pub enum AckError {
     Statement,
     /// The document hash is not 64 lowercase hexadecimal digits.
     #[error("document sha256: {0}")]
-    Hash(#[source] crate::encoding::EncodingError),
+    Hash(crate::encoding::EncodingError),
     /// The envelope could not be made.
     #[error(transparent)]
     Dsse(#[from] dsse::DsseError),
@@ -74,7 +74,7 @@ impl crate::Hint for AckError {
     fn hint(&self) -> Option<String> {
         match self {
             AckError::Date(_) => Some("write the date as YYYY-MM-DD, e.g. 2017-12-04".into()),
-            AckError::Text { source, .. } => crate::Hint::hint(source),
+            AckError::Text { error, .. } => crate::Hint::hint(error),
             AckError::Dsse(e) => crate::Hint::hint(e),
             _ => None,
         }
@@ -156,7 +156,7 @@ impl Acknowledgement {
         date: &str,
         notes: Option<&str>,
     ) -> Result<Self, AckError> {
-        let field = |field| move |source| AckError::Text { field, source };
+        let field = |field| move |error| AckError::Text { field, error };
         let ack = Acknowledgement {
             kind: ACK_TYPE.into(),
             document: AckDocument {
@@ -181,7 +181,7 @@ impl Acknowledgement {
 
     /// Checks every field of a parsed payload.
     pub fn check(&self) -> Result<(), AckError> {
-        let field = |field| move |source| AckError::Text { field, source };
+        let field = |field| move |error| AckError::Text { field, error };
         if self.kind != ACK_TYPE {
             return Err(AckError::Type(printable(&self.kind, 80)));
         }

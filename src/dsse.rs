@@ -18,22 +18,22 @@ use crate::keys::KeyId;
 pub enum DsseError {
     /// The bytes are not the JSON of a DSSE envelope.
     #[error("not a DSSE envelope: {0}")]
-    Json(#[source] crate::encoding::JsonError),
+    Json(crate::encoding::JsonError),
     /// The envelope could not be serialised.
     #[error("cannot serialise the envelope: {0}")]
-    Serialize(#[source] serde_json::Error),
+    Serialize(serde_json::Error),
     /// The payload is not canonical standard base64.
     #[error("payload: {0}")]
-    Payload(#[source] crate::encoding::EncodingError),
+    Payload(crate::encoding::EncodingError),
     /// ackreg envelopes carry exactly one signature.
     #[error("expected exactly one signature, found {0}")]
     SignatureCount(usize),
     /// The key id is not 64 lowercase hexadecimal digits.
     #[error("key id: {0}")]
-    KeyId(#[source] crate::encoding::EncodingError),
+    KeyId(crate::encoding::EncodingError),
     /// The signature is not canonical standard base64.
     #[error("signature: {0}")]
-    SignatureEncoding(#[source] crate::encoding::EncodingError),
+    SignatureEncoding(crate::encoding::EncodingError),
     /// An Ed25519 signature is 64 bytes.
     #[error("signature is {0} bytes long, an Ed25519 signature is 64")]
     SignatureLength(usize),

@@ -27,13 +27,12 @@ impl crate::Hint for EncodingError {}
 /// JSON that does not have the shape a format requires, with the path of
 /// the field concerned (for example `signatures[0].sig`).
 #[derive(Debug, thiserror::Error)]
-#[error("{}{source}", field_prefix(path))]
+#[error("{}{error}", field_prefix(path))]
 pub struct JsonError {
     /// Where in the document the problem is (`.` for the top level).
     pub path: String,
     /// What serde_json found.
-    #[source]
-    pub source: serde_json::Error,
+    pub error: serde_json::Error,
 }
 
 fn field_prefix(path: &str) -> String {
@@ -64,11 +63,11 @@ pub fn from_json<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T,
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| JsonError {
         path: e.path().to_string(),
-        source: e.into_inner(),
+        error: e.into_inner(),
     })?;
-    de.end().map_err(|source| JsonError {
+    de.end().map_err(|error| JsonError {
         path: String::new(),
-        source,
+        error,
     })?;
     Ok(value)
 }

@@ -31,13 +31,12 @@ pub enum WriteError {
     #[error("{} already exists", .0.display())]
     Exists(PathBuf),
     /// Any I/O failure, with the path it concerned.
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {error}", path.display())]
     Io {
         /// The file that could not be written.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 }
 
@@ -65,7 +64,7 @@ pub enum ReadError {
     },
     /// The file could not be read.
     #[error("cannot read: {0}")]
-    Io(#[source] io::Error),
+    Io(io::Error),
 }
 
 impl crate::Hint for ReadError {
@@ -178,13 +177,12 @@ pub enum LockError {
         holder: String,
     },
     /// The lock file could not be created or locked.
-    #[error("cannot lock {}: {source}", path.display())]
+    #[error("cannot lock {}: {error}", path.display())]
     Io {
         /// The lock file.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 }
 
@@ -236,9 +234,9 @@ impl Lock {
         on_wait: impl FnOnce(&Path, &str),
     ) -> Result<Lock, LockError> {
         let path = Self::path_for(target);
-        let io_err = |source| LockError::Io {
+        let io_err = |error| LockError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let file = fs::OpenOptions::new()
             .read(true)
@@ -296,9 +294,9 @@ pub fn write_atomic(
     overwrite: Overwrite,
     mode: Option<u32>,
 ) -> Result<(), WriteError> {
-    let io_err = |source| WriteError::Io {
+    let io_err = |error| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     if overwrite == Overwrite::Refuse && path.symlink_metadata().is_ok() {
         return Err(WriteError::Exists(path.to_path_buf()));

@@ -38,10 +38,10 @@ pub enum KeyringError {
     Io(#[source] std::io::Error),
     /// The keyring file is not valid keyring JSON.
     #[error("not a valid keyring: {0}")]
-    Json(#[source] crate::encoding::JsonError),
+    Json(crate::encoding::JsonError),
     /// The keyring could not be serialised.
     #[error("cannot serialise the keyring: {0}")]
-    Serialize(#[source] serde_json::Error),
+    Serialize(serde_json::Error),
     /// The keyring file is larger than any keyring ackreg reads.
     #[error("the keyring is larger than {MAX_KEYRING_FILE} bytes")]
     TooLarge,
@@ -52,30 +52,30 @@ pub enum KeyringError {
     #[error("keyring version {0} is not supported (expected {KEYRING_VERSION})")]
     Version(u32),
     /// An identifier breaks the identifier rules.
-    #[error("identifier \"{id}\" {source}")]
+    #[error("identifier \"{id}\" {error}")]
     Id {
         /// The identifier, made printable.
         id: String,
         /// What is wrong with it.
-        source: TextError,
+        error: TextError,
     },
     /// A name or position breaks the text rules.
-    #[error("{field} of \"{id}\" {source}")]
+    #[error("{field} of \"{id}\" {error}")]
     Text {
         /// Which field.
         field: &'static str,
         /// The identifier of the entry.
         id: String,
         /// What is wrong with it.
-        source: TextError,
+        error: TextError,
     },
     /// The public key of an entry is unusable.
-    #[error("public key of \"{id}\": {source}")]
+    #[error("public key of \"{id}\": {error}")]
     Key {
         /// The identifier of the entry.
         id: String,
         /// What is wrong with the key.
-        source: KeyError,
+        error: KeyError,
     },
     /// The stored public key is not canonical base64 of 32 bytes.
     #[error("public key of \"{id}\" is not standard base64 of 32 bytes")]
@@ -122,7 +122,7 @@ impl crate::Hint for KeyringError {
             }
             KeyringError::Write(e) => crate::Hint::hint(e),
             KeyringError::Lock(e) => crate::Hint::hint(e),
-            KeyringError::Text { source, .. } => crate::Hint::hint(source),
+            KeyringError::Text { error, .. } => crate::Hint::hint(error),
             KeyringError::Json(_) | KeyringError::Version(_) => Some(
                 "keyring.json is written by `ackreg keygen` and `ackreg keyring add`; restore it \
                  from a backup rather than editing it by hand"
@@ -161,15 +161,15 @@ impl Entry {
         position: Option<&str>,
         public_key: VerifyingKey,
     ) -> Result<Self, KeyringError> {
-        text::check_id(id).map_err(|source| KeyringError::Id {
+        text::check_id(id).map_err(|error| KeyringError::Id {
             id: text::printable(id, 80),
-            source,
+            error,
         })?;
         let text_err = |field| {
-            move |source| KeyringError::Text {
+            move |error| KeyringError::Text {
                 field,
                 id: id.to_string(),
-                source,
+                error,
             }
         };
         let name = text::normalize(name, MAX_NAME_LEN, false).map_err(text_err("name"))?;
@@ -188,14 +188,14 @@ impl Entry {
         position: Option<String>,
         public_key: VerifyingKey,
     ) -> Result<Self, KeyringError> {
-        text::check_id(&id).map_err(|source| KeyringError::Id {
+        text::check_id(&id).map_err(|error| KeyringError::Id {
             id: text::printable(&id, 80),
-            source,
+            error,
         })?;
-        let text_err = |field, source| KeyringError::Text {
+        let text_err = |field, error| KeyringError::Text {
             field,
             id: id.clone(),
-            source,
+            error,
         };
         text::check(&name, MAX_NAME_LEN, false).map_err(|e| text_err("name", e))?;
         if let Some(p) = &position {
@@ -213,7 +213,7 @@ impl Entry {
         if public_key.is_weak() {
             return Err(KeyringError::Key {
                 id,
-                source: KeyError::WeakPublicKey,
+                error: KeyError::WeakPublicKey,
             });
         }
         Ok(Entry {
@@ -290,10 +290,10 @@ impl Keyring {
                     .ok()
                     .and_then(|v| v.try_into().ok())
                     .ok_or_else(|| KeyringError::KeyEncoding { id: id.clone() })?;
-                let key = crate::keys::public_key_from_bytes(&raw).map_err(|source| {
+                let key = crate::keys::public_key_from_bytes(&raw).map_err(|error| {
                     KeyringError::Key {
                         id: id.clone(),
-                        source,
+                        error,
                     }
                 })?;
                 let entry = Entry::stored(e.id, e.name, e.position, key)?;
@@ -434,9 +434,9 @@ pub fn write_public_key(
 ) -> Result<(), KeyringError> {
     let path = public_key_path(dir, &entry.id);
     let pem =
-        crate::keys::encode_public_key(&entry.public_key).map_err(|source| KeyringError::Key {
+        crate::keys::encode_public_key(&entry.public_key).map_err(|error| KeyringError::Key {
             id: entry.id.clone(),
-            source,
+            error,
         })?;
     if std::fs::read(&path).is_ok_and(|old| old == pem.as_bytes()) {
         return Ok(());

@@ -69,11 +69,11 @@ pub enum KeyError {
     #[error("wrong passphrase, or the encrypted key is damaged")]
     WrongPassphrase,
     /// The key is encrypted with a scheme ackreg cannot decrypt.
-    #[error("cannot decrypt this key")]
-    Decrypt(#[source] pkcs8::Error),
+    #[error("cannot decrypt this key: {0}")]
+    Decrypt(pkcs8::Error),
     /// The Ed25519 key material is malformed.
-    #[error("malformed Ed25519 key")]
-    Malformed(#[source] pkcs8::Error),
+    #[error("malformed Ed25519 key: {0}")]
+    Malformed(pkcs8::Error),
     /// The public key is not a usable Ed25519 point.
     #[error("the public key is not a valid Ed25519 public key")]
     BadPublicKey,
@@ -84,8 +84,8 @@ pub enum KeyError {
     #[error("no random numbers from the operating system: {0}")]
     Random(getrandom::Error),
     /// A key could not be encoded or encrypted.
-    #[error("cannot encode the key")]
-    Encode(#[source] pkcs8::Error),
+    #[error("cannot encode the key: {0}")]
+    Encode(pkcs8::Error),
 }
 
 impl crate::Hint for KeyError {

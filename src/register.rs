@@ -46,13 +46,13 @@ pub enum RegisterError {
     SealedAt(String),
     /// The issuer's name breaks the text rules.
     #[error("issuer name {0}")]
-    IssuerName(#[source] text::TextError),
+    IssuerName(text::TextError),
     /// The document's title breaks the text rules.
     #[error("document title {0}")]
-    Title(#[source] text::TextError),
+    Title(text::TextError),
     /// The register could not be serialised.
     #[error("cannot serialise the register: {0}")]
-    Json(#[source] serde_json::Error),
+    Json(serde_json::Error),
 }
 
 impl crate::Hint for RegisterError {

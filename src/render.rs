@@ -61,13 +61,12 @@ const CREATOR: &str = concat!("ackreg ", env!("CARGO_PKG_VERSION"));
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// The template folder or its main file is missing or unreadable.
-    #[error("cannot read template {}: {source}", path.display())]
+    #[error("cannot read template {}: {error}", path.display())]
     TemplateIo {
         /// The file or folder concerned.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Typst reported errors in the template.
     #[error("{}", format_diagnostics(.0))]
@@ -245,9 +244,9 @@ impl Template {
 
     /// A template folder holding `rules.typ` and optionally `style.typ`.
     pub fn from_dir(dir: &Path) -> Result<Template, RenderError> {
-        let io = |path: &Path, source| RenderError::TemplateIo {
+        let io = |path: &Path, error| RenderError::TemplateIo {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let root = fs::canonicalize(dir).map_err(|e| io(dir, e))?;
         if !root.is_dir() {
