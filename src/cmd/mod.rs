@@ -103,17 +103,15 @@ impl CliError {
         e
     }
 
-    /// Wraps a library error whose message already names what it concerns.
+    /// Wraps a library error whose message already names what it concerns,
+    /// followed by its causes (`message: cause: cause of the cause`).
     pub fn lib<E: std::error::Error + Hint>(err: E) -> Self {
         let mut message = err.to_string();
         let mut source = err.source();
-        while let Some(s) = source {
-            let text = s.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
-            }
-            source = s.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
         }
         CliError::input(message).with_hint(err.hint())
     }
