@@ -68,6 +68,7 @@ fn bad_inputs_give_documented_errors() {
         let ringdir = case.join("ring");
         fs::create_dir(&ringdir).unwrap();
         fs::copy(bad.join(file), ringdir.join("keyring.json")).unwrap();
+        let logs = LogCase::prepare(&case, &bad.join(file), command);
         let args: Vec<String> = command
             .split(' ')
             .map(|a| {
@@ -79,6 +80,12 @@ fn bad_inputs_give_documented_errors() {
                     .replace("{NEWDIR}", &case.join("newring").display().to_string())
                     .replace("{OUT}", &case.join("out.json").display().to_string())
                     .replace("{ISSUER}", TEST_KEYID)
+                    .replace("{LOG}", &logs.log.display().to_string())
+                    .replace("{ENTRYLOG}", &logs.entry_log.display().to_string())
+                    .replace(
+                        "{CHECKPOINTLOG}",
+                        &logs.checkpoint_log.display().to_string(),
+                    )
             })
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -100,6 +107,71 @@ fn bad_inputs_give_documented_errors() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(count >= 30, "only {count} cases");
+}
+
+/// The log folders of a bad case (issue 10, point 5), each made only when
+/// the case's command names it:
+/// - `{LOG}`: a copy of the fixture log `tests/fixtures/log`;
+/// - `{ENTRYLOG}`: the fixture log's entries with the case's file appended
+///   as one more entry, under a checkpoint that the issuer key signs, so
+///   that the entry itself is the only thing wrong;
+/// - `{CHECKPOINTLOG}`: the fixture log with the case's file as its
+///   `checkpoint`.
+struct LogCase {
+    log: PathBuf,
+    entry_log: PathBuf,
+    checkpoint_log: PathBuf,
+}
+
+impl LogCase {
+    fn prepare(case: &Path, file: &Path, command: &str) -> LogCase {
+        let fixture = repo().join("tests/fixtures/log");
+        let logs = LogCase {
+            log: case.join("log"),
+            entry_log: case.join("entry-log"),
+            checkpoint_log: case.join("checkpoint-log"),
+        };
+        if command.contains("{LOG}") {
+            copy_dir(&fixture, &logs.log);
+        }
+        if command.contains("{CHECKPOINTLOG}") {
+            copy_dir(&fixture, &logs.checkpoint_log);
+            fs::copy(file, logs.checkpoint_log.join("checkpoint")).unwrap();
+        }
+        if command.contains("{ENTRYLOG}") {
+            let mut entries = fs::read(fixture.join("entries")).unwrap();
+            entries.extend(fs::read(file).unwrap());
+            entries.push(b'\n');
+            let mut tree = ackreg::merkle::MemoryTree::new();
+            for line in entries.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                tree.push(ackreg::merkle::leaf_hash(line));
+            }
+            let checkpoint = ackreg::checkpoint::Checkpoint {
+                origin: "example.invalid/fixture".into(),
+                size: tree.size(),
+                root: ackreg::merkle::root(&tree, tree.size()).unwrap(),
+                extensions: vec![],
+            };
+            let key =
+                ackreg::keys::decode_secret_key(&fs::read(repo().join(TEST_KEY)).unwrap(), None)
+                    .unwrap();
+            let signed = ackreg::checkpoint::SignedCheckpoint::sign(checkpoint, &key).unwrap();
+            ackreg::log::store::import(&logs.entry_log, &entries, &signed.to_bytes()).unwrap();
+        }
+        logs
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
 }
 
 // ---------------------------------------------------------------------
