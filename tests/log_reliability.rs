@@ -146,3 +146,84 @@ fn kill_9_during_appends_leaves_a_log_that_verifies() {
         missing.len()
     );
 }
+
+/// Truncates `path` to `len` bytes, then appends `junk` zero bytes: what a
+/// crash of the machine can leave of an unsynced append.
+fn lose_tail(path: &Path, len: u64, junk: usize) {
+    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.set_len(len).unwrap();
+    drop(f);
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes.extend(std::iter::repeat_n(0u8, junk));
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_machine_crash_that_loses_the_unsynced_caches_is_repaired_by_the_next_writer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key_path, acks) = setup(tmp.path(), 12);
+    let log = tmp.path().join("log");
+    let synced = |dir: &Path| std::fs::read_to_string(dir.join("synced")).unwrap();
+    // The writer that made the log synced its caches when it closed.
+    assert_eq!(synced(&log), "14\n");
+    assert!(add(tmp.path(), &key_path, &acks[..6])
+        .wait()
+        .unwrap()
+        .success());
+    assert_eq!(synced(&log), "20\n");
+    // A crash of the machine before the caches were synced: `synced` still
+    // says 14, and the index and the tree lost their tail or hold zeros.
+    std::fs::write(log.join("synced"), "14\n").unwrap();
+    lose_tail(&log.join("index"), 16 * 9, 9 * 3);
+    lose_tail(&log.join("tree/0"), 15 * 32, 64);
+    lose_tail(&log.join("tree/1"), 7 * 32, 0);
+    let tree4 = log.join("tree/4");
+    if tree4.exists() {
+        std::fs::remove_file(&tree4).unwrap();
+    }
+    // The next writer rebuilds what the caches lack, checks the root and
+    // goes on; the audit then passes with every acknowledgement.
+    let out = common::ackreg()
+        .current_dir(tmp.path())
+        .args(["log", "add", "log", "--issuer-key"])
+        .arg(&key_path)
+        .args(&acks[6..])
+        .args(["--received", "2017-12-05"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(synced(&log), "26\n");
+    assert_eq!(audited(tmp.path()), (true, 12));
+}
+
+#[test]
+fn a_cache_damaged_below_synced_is_refused_before_anything_is_appended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key_path, acks) = setup(tmp.path(), 4);
+    let log = tmp.path().join("log");
+    // A hash the caches claim to hold for certain is wrong: the first
+    // subtree of four entries, which the root is made of.
+    let mut hashes = std::fs::read(log.join("tree/2")).unwrap();
+    hashes[5] ^= 1;
+    std::fs::write(log.join("tree/2"), &hashes).unwrap();
+    let entries = std::fs::read(log.join("entries")).unwrap();
+    let out = common::ackreg()
+        .current_dir(tmp.path())
+        .args(["log", "add", "log", "--issuer-key"])
+        .arg(&key_path)
+        .args(&acks)
+        .args(["--received", "2017-12-05"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the entries and the tree do not give the checkpoint's root hash"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(log.join("entries")).unwrap(), entries);
+}

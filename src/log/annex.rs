@@ -184,16 +184,16 @@ pub fn input(
 pub enum AnnexPdfError {
     /// A required attachment is missing or unreadable.
     #[error("the annex does not carry its log: {0}")]
-    Attachment(#[source] crate::pdf::PdfError),
+    Attachment(crate::pdf::PdfError),
     /// `annex.json` is malformed.
     #[error("the annex's {ABOUT_NAME} is malformed: {0}")]
-    About(#[source] crate::encoding::JsonError),
+    About(crate::encoding::JsonError),
     /// The carried log could not be laid out for the audit.
     #[error(transparent)]
     Store(#[from] super::store::StoreError),
     /// A temporary folder could not be made.
     #[error("cannot make a temporary folder: {0}")]
-    Temp(#[source] std::io::Error),
+    Temp(std::io::Error),
 }
 
 impl crate::Hint for AnnexPdfError {}

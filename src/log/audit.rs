@@ -460,12 +460,12 @@ impl Scan {
         let path = log.entries_path();
         let mut file = File::open(&path).map_err(|source| StoreError::Io {
             path: path.clone(),
-            source,
+            error: source,
         })?;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(self.offset)).map_err(
             |source| StoreError::Io {
                 path: path.clone(),
-                source,
+                error: source,
             },
         )?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -475,7 +475,7 @@ impl Scan {
                 next_lines(&mut reader, carry, size - self.next).map_err(|source| {
                     StoreError::Io {
                         path: path.clone(),
-                        source,
+                        error: source,
                     }
                 })?;
             carry = rest;

@@ -33,13 +33,13 @@ pub enum ContainerError {
     MissingDocument(String),
     /// The annex could not be rendered.
     #[error("cannot render the annex: {0}")]
-    Render(#[source] crate::render::RenderError),
+    Render(crate::render::RenderError),
     /// A required file is not in the container.
     #[error("the container holds no {0}: it was not exported by ackreg")]
     NotOurs(&'static str),
     /// A temporary folder could not be made.
     #[error("cannot make a temporary folder: {0}")]
-    Temp(#[source] std::io::Error),
+    Temp(std::io::Error),
 }
 
 impl crate::Hint for ContainerError {}
@@ -101,7 +101,7 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
         if n <= size {
             let bytes = std::fs::read(&path).map_err(|source| StoreError::Io {
                 path: path.clone(),
-                source,
+                error: source,
             })?;
             out.push(file(format!("log/checkpoints/{n}"), "text/plain", bytes));
         }

@@ -108,13 +108,12 @@ pub enum EntryError {
     #[error("entry does not start with a known {{\"kind\":...}}")]
     Kind,
     /// The JSON does not have the kind's shape.
-    #[error("{kind} entry: {source}")]
+    #[error("{kind} entry: {error}")]
     Json {
         /// The entry's kind.
         kind: &'static str,
         /// What is wrong, naming the field.
-        #[source]
-        source: crate::encoding::JsonError,
+        error: crate::encoding::JsonError,
     },
     /// Valid JSON, but not the one spelling ackreg writes.
     #[error("{0} entry is not in canonical form (compact JSON, fields in the documented order)")]
@@ -131,13 +130,13 @@ pub enum EntryError {
     },
     /// The acknowledgement envelope is malformed.
     #[error("ack entry: envelope: {0}")]
-    Envelope(#[source] crate::dsse::DsseError),
+    Envelope(crate::dsse::DsseError),
     /// The acknowledgement payload is malformed.
     #[error("ack entry: payload: {0}")]
-    Payload(#[source] crate::ack::AckError),
+    Payload(crate::ack::AckError),
     /// The entry cannot be serialised.
     #[error("cannot serialise the entry: {0}")]
-    Serialize(#[source] serde_json::Error),
+    Serialize(serde_json::Error),
 }
 
 impl crate::Hint for EntryError {}
@@ -462,7 +461,7 @@ where
 {
     let value: T = crate::encoding::from_json(bytes).map_err(|source| EntryError::Json {
         kind: kind.name(),
-        source,
+        error: source,
     })?;
     if value.kind() != kind.name() {
         return Err(EntryError::Kind);

@@ -33,7 +33,7 @@ use time::Date;
 pub enum AckFileError {
     /// Not a DSSE envelope of ours.
     #[error("not an acknowledgement envelope: {0}")]
-    Envelope(#[source] crate::dsse::DsseError),
+    Envelope(crate::dsse::DsseError),
     /// The key id is not enrolled.
     #[error("key {0} is not enrolled for anyone in the log")]
     UnknownKey(String),

@@ -25,22 +25,22 @@ pub const MAX_RECEIPT_FILE: usize = 256 * 1024;
 pub enum ReceiptError {
     /// Not a tlog-proof.
     #[error("not a receipt: {0}")]
-    Format(#[source] crate::tlogproof::TlogProofError),
+    Format(crate::tlogproof::TlogProofError),
     /// No `extra` line with the entry.
     #[error("the receipt carries no entry (no `extra` line)")]
     NoEntry,
     /// The checkpoint inside does not parse.
     #[error("the receipt's checkpoint: {0}")]
-    Checkpoint(#[source] crate::checkpoint::CheckpointError),
+    Checkpoint(crate::checkpoint::CheckpointError),
     /// The checkpoint is not the issuer's.
     #[error("the receipt's checkpoint is not signed by the issuer: {0}")]
-    NotIssuers(#[source] crate::checkpoint::CheckpointError),
+    NotIssuers(crate::checkpoint::CheckpointError),
     /// The inclusion proof fails.
     #[error("the entry is not in the log the checkpoint signs: {0}")]
-    NotIncluded(#[source] merkle::MerkleError),
+    NotIncluded(merkle::MerkleError),
     /// The entry is malformed.
     #[error("the receipt's entry: {0}")]
-    Entry(#[source] entry::EntryError),
+    Entry(entry::EntryError),
     /// The acknowledgement's signature fails.
     #[error("the acknowledgement's signature does not verify with the key the entry names")]
     Signature,

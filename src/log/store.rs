@@ -9,17 +9,27 @@
 //!                      (level 0: leaf hashes), 32 bytes each, in order
 //! DIR/checkpoint       the newest signed checkpoint: what is committed
 //! DIR/checkpoints/N    every checkpoint signed, by tree size
+//! DIR/synced           how many entries the index and the tree hold on
+//!                      disk for certain (decimal, line feed)
 //! DIR/entries.lock     held by the one writer
 //! ```
 //!
-//! The checkpoint is the commit point. A writer appends to the data files,
-//! syncs them, and only then replaces `checkpoint` atomically; anything in
-//! the data files past the checkpoint's size is an append that did not
-//! finish and the next writer cuts it off. Readers take no lock: they read
-//! the checkpoint first and never look past its size. The index and the
-//! tree are caches of what `entries` says, so that one entry or one proof
-//! is read without parsing the entries before it; the full audit checks
-//! them against the entries.
+//! The checkpoint is the commit point. A writer appends to `entries` and
+//! syncs it, writes the index and the tree, and only then replaces
+//! `checkpoint` atomically; anything in the data files past the
+//! checkpoint's size is an append that did not finish and the next writer
+//! cuts it off. Readers take no lock: they read the checkpoint first and
+//! never look past its size. The index and the tree are caches of what
+//! `entries` says, so that one entry or one proof is read without parsing
+//! the entries before it; the full audit checks them against the entries.
+//!
+//! Because they are caches, a commit does not sync them: only `entries`
+//! and the checkpoint, four syncs in all, whatever the tree's height. The
+//! writer syncs the caches every [`CACHE_SYNC_EVERY`] entries and when it
+//! closes, and then records their size in `synced`. After a crash of the
+//! machine, the next writer trusts the caches only up to `synced`, rebuilds
+//! the rest from `entries`, and checks the rebuilt tree against the
+//! checkpoint's root before it appends anything.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -38,18 +48,20 @@ use super::state::{Refusal, State};
 pub const INDEX_RECORD: u64 = 9;
 /// Largest checkpoint file read.
 pub const MAX_CHECKPOINT_FILE: usize = 64 * 1024;
+/// How many committed entries a writer lets the index and the tree hold
+/// unsynced: what a crash of the machine can make the next writer rebuild.
+pub const CACHE_SYNC_EVERY: u64 = 4096;
 
 /// An error of the log folder.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// An I/O error on a file of the log.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// What happened.
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
     /// The folder is not a log.
     #[error("{} is not an ackreg log (no checkpoint file)", .0.display())]
@@ -58,13 +70,12 @@ pub enum StoreError {
     #[error("{} already holds a log", .0.display())]
     Exists(PathBuf),
     /// The checkpoint file does not parse.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Checkpoint {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: crate::checkpoint::CheckpointError,
+        error: crate::checkpoint::CheckpointError,
     },
     /// The checkpoint is not signed by the key given.
     #[error("the checkpoint is not signed by this issuer key ({0})")]
@@ -73,22 +84,20 @@ pub enum StoreError {
     #[error("the log is damaged: {0}")]
     Damaged(String),
     /// An entry refused.
-    #[error("entry {index}: {source}")]
+    #[error("entry {index}: {error}")]
     Entry {
         /// Its index.
         index: u64,
         /// Why.
-        #[source]
-        source: entry::EntryError,
+        error: entry::EntryError,
     },
     /// An entry the log's history does not allow.
-    #[error("entry {index}: {source}")]
+    #[error("entry {index}: {error}")]
     Refused {
         /// Its index.
         index: u64,
         /// Why.
-        #[source]
-        source: Refusal,
+        error: Refusal,
     },
     /// A signature that does not verify.
     #[error("entry {0}: the acknowledgement's signature does not verify")]
@@ -101,7 +110,7 @@ pub enum StoreError {
     Write(#[from] fsutil::WriteError),
     /// A proof could not be made.
     #[error("cannot make the proof: {0}")]
-    Merkle(#[source] merkle::MerkleError),
+    Merkle(merkle::MerkleError),
     /// An index beyond the tree.
     #[error("there is no entry {index}: the log has {size}")]
     NoEntry {
@@ -132,7 +141,7 @@ impl crate::Hint for StoreError {
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }
 
@@ -183,6 +192,11 @@ impl LogDir {
     /// Path of the tree level `level`.
     pub fn level_path(&self, level: u32) -> PathBuf {
         self.dir.join("tree").join(level.to_string())
+    }
+
+    /// The file that records how many entries the caches hold for certain.
+    pub fn synced_path(&self) -> PathBuf {
+        self.dir.join("synced")
     }
 
     /// Whether the folder holds a log.
@@ -320,7 +334,7 @@ pub fn read_checkpoint(path: &Path) -> Result<SignedCheckpoint, StoreError> {
         .map_err(|e| StoreError::Damaged(format!("{}: {e}", path.display())))?;
     SignedCheckpoint::parse(&bytes).map_err(|source| StoreError::Checkpoint {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })
 }
 
@@ -368,6 +382,8 @@ pub struct Writer {
     origin: String,
     state: State,
     committed: u64,
+    /// How many entries the index and the tree hold on disk for certain.
+    synced: u64,
     staged: Vec<(Vec<u8>, Kind)>,
     leaves: Vec<Hash>,
 }
@@ -407,10 +423,15 @@ impl Writer {
             Ok(_) => {
                 return Err(StoreError::Refused {
                     index: 0,
-                    source: Refusal::LogEntryPlace,
+                    error: Refusal::LogEntryPlace,
                 })
             }
-            Err(source) => return Err(StoreError::Entry { index: 0, source }),
+            Err(source) => {
+                return Err(StoreError::Entry {
+                    index: 0,
+                    error: source,
+                })
+            }
         };
         for path in [log.entries_path(), log.index_path()] {
             File::create(&path).map_err(io_err(&path))?;
@@ -422,6 +443,7 @@ impl Writer {
             origin,
             state: State::new(),
             committed: 0,
+            synced: 0,
             staged: Vec::new(),
             leaves: Vec::new(),
         };
@@ -430,8 +452,9 @@ impl Writer {
     }
 
     /// Opens the log in `dir` for appending: takes the lock, checks the
-    /// checkpoint is this issuer's, cuts off an unfinished append and
-    /// replays the entries into the state.
+    /// checkpoint is this issuer's, cuts off an unfinished append, rebuilds
+    /// what the index and the tree may have lost in a crash, and replays
+    /// the entries into the state.
     pub fn open(
         dir: &Path,
         key: SigningKey,
@@ -447,19 +470,25 @@ impl Writer {
         head.verify(&key.verifying_key())
             .map_err(|e| StoreError::ForeignLog(e.to_string()))?;
         let size = head.checkpoint.size;
+        let synced = read_synced(&log).min(size);
+        recover(&log, synced, size)?;
+        check_root(&log, &head)?;
         let index = log.index(size)?;
-        recover(&log, size, index.last().map_or(0, |r| r.0))?;
         let state = replay(&log, &index)?;
-        let writer = Writer {
+        let mut writer = Writer {
             origin: head.checkpoint.origin.clone(),
             log,
             _lock: lock,
             key,
             state,
             committed: size,
+            synced,
             staged: Vec::new(),
             leaves: Vec::new(),
         };
+        if synced < size {
+            writer.sync_caches()?;
+        }
         writer.keep_in_history(&head)?;
         Ok(writer)
     }
@@ -484,7 +513,10 @@ impl Writer {
     /// until [`Writer::commit`]; a refused entry leaves the state as it was.
     pub fn append(&mut self, bytes: Vec<u8>) -> Result<u64, StoreError> {
         let index = self.state.size();
-        let parsed = entry::parse(&bytes).map_err(|source| StoreError::Entry { index, source })?;
+        let parsed = entry::parse(&bytes).map_err(|source| StoreError::Entry {
+            index,
+            error: source,
+        })?;
         if let Entry::Ack(record) = &parsed {
             record
                 .envelope
@@ -493,7 +525,10 @@ impl Writer {
         }
         self.state
             .append(&parsed)
-            .map_err(|source| StoreError::Refused { index, source })?;
+            .map_err(|source| StoreError::Refused {
+                index,
+                error: source,
+            })?;
         self.leaves.push(merkle::leaf_hash(&bytes));
         self.staged.push((bytes, parsed.kind()));
         Ok(index)
@@ -518,7 +553,7 @@ impl Writer {
         let signed = SignedCheckpoint::sign(checkpoint, &self.key).map_err(|source| {
             StoreError::Checkpoint {
                 path: self.log.checkpoint_path(),
-                source,
+                error: source,
             }
         })?;
         fsutil::write_atomic(
@@ -527,12 +562,40 @@ impl Writer {
             Overwrite::Replace,
             None,
         )?;
-        sync_dir(self.log.dir())?;
         self.committed = size;
         self.staged.clear();
         self.leaves.clear();
         self.keep_in_history(&signed)?;
+        if self.committed - self.synced >= CACHE_SYNC_EVERY {
+            self.sync_caches()?;
+        }
         Ok(signed)
+    }
+
+    /// Syncs the index and the tree files and records in `synced` that
+    /// they hold every committed entry. A writer does it every
+    /// [`CACHE_SYNC_EVERY`] entries and when it is dropped; call it to
+    /// see an error that dropping would swallow.
+    pub fn sync_caches(&mut self) -> Result<(), StoreError> {
+        if self.synced == self.committed && self.log.synced_path().exists() {
+            return Ok(());
+        }
+        sync_file(&self.log.index_path())?;
+        let mut level = 0;
+        while self.log.level_path(level).exists() {
+            sync_file(&self.log.level_path(level))?;
+            level += 1;
+        }
+        sync_dir(&self.log.dir().join("tree"))?;
+        let text = format!("{}\n", self.committed);
+        fsutil::write_atomic(
+            &self.log.synced_path(),
+            text.as_bytes(),
+            Overwrite::Replace,
+            None,
+        )?;
+        self.synced = self.committed;
+        Ok(())
     }
 
     /// Writes `checkpoints/N` for the checkpoint of size N unless it is there.
@@ -559,20 +622,24 @@ impl Writer {
             records.extend_from_slice(&end.to_be_bytes());
             records.push(kind.code());
         }
-        append_sync(&self.log.entries_path(), &data)?;
-        append_sync(&self.log.index_path(), &records)?;
+        append(&self.log.entries_path(), &data, true)?;
+        append(&self.log.index_path(), &records, false)?;
         let pending = new_nodes(&self.log.tree(), start, &self.leaves)?;
-        for (level, (_, hashes)) in pending.iter().enumerate() {
-            let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
-            append_sync(&self.log.level_path(level as u32), &bytes)?;
-        }
-        sync_dir(&self.log.dir().join("tree"))?;
+        append_levels(&self.log, &pending)?;
         Ok(pending)
     }
 
     fn entries_len(&self) -> Result<u64, StoreError> {
         let path = self.log.entries_path();
         Ok(fs::metadata(&path).map_err(io_err(&path))?.len())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // A failure here costs only time: the next writer rebuilds what
+        // the caches lack.
+        let _ = self.sync_caches();
     }
 }
 
@@ -606,14 +673,45 @@ fn new_nodes(
     Ok(levels)
 }
 
-fn append_sync(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// Appends `bytes` to `path`, synced to disk when `sync` is set.
+fn append(path: &Path, bytes: &[u8], sync: bool) -> Result<(), StoreError> {
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(io_err(path))?;
     file.write_all(bytes).map_err(io_err(path))?;
-    file.sync_data().map_err(io_err(path))
+    if sync {
+        file.sync_data().map_err(io_err(path))?;
+    }
+    Ok(())
+}
+
+/// Appends new complete-subtree hashes to the tree's level files (unsynced:
+/// they are a cache).
+fn append_levels(log: &LogDir, levels: &[(u64, Vec<Hash>)]) -> Result<(), StoreError> {
+    for (level, (_, hashes)) in levels.iter().enumerate() {
+        let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
+        append(&log.level_path(level as u32), &bytes, false)?;
+    }
+    Ok(())
+}
+
+fn sync_file(path: &Path) -> Result<(), StoreError> {
+    File::open(path)
+        .and_then(|f| f.sync_data())
+        .map_err(io_err(path))
+}
+
+/// The size recorded in `synced`; 0 (trust nothing) if it is missing or
+/// unreadable, since the caches can always be rebuilt.
+fn read_synced(log: &LogDir) -> u64 {
+    fs::read(log.synced_path())
+        .ok()
+        .and_then(|b| b.strip_suffix(b"\n").map(<[u8]>::to_vec))
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| crate::checkpoint::parse_decimal(&t).ok())
+        .unwrap_or(0)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
@@ -624,25 +722,125 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Cuts the data files back to what the checkpoint of `size` entries
-/// covers (an append that was interrupted before its checkpoint).
-fn recover(log: &LogDir, size: u64, entries_end: u64) -> Result<(), StoreError> {
-    cut(&log.entries_path(), entries_end, "entries")?;
-    cut(&log.index_path(), size * INDEX_RECORD, "index")?;
+/// Brings the data files to what the checkpoint of `size` entries covers:
+/// rebuilds the index records and tree hashes of the entries after the
+/// `synced` ones from `entries`, writes them over what the caches hold
+/// there, and cuts off an append that did not finish. The caches are never
+/// cut below the checkpoint, so a reader never finds them short, even if
+/// this writer is killed halfway: it rewrites bytes a crash may have lost
+/// with the bytes they must be.
+fn recover(log: &LogDir, synced: u64, size: u64) -> Result<(), StoreError> {
+    let start = log.index(synced)?.last().map_or(0, |r| r.0);
+    let tail = read_from(&log.entries_path(), start)?;
+    let (records, leaves, end) = rebuild_tail(&tail, start, synced, size)?;
+    cut(&log.entries_path(), end, "entries")?;
+    rewrite(
+        &log.index_path(),
+        synced * INDEX_RECORD,
+        &records,
+        size * INDEX_RECORD,
+    )?;
+    let levels = new_nodes(&log.tree(), synced, &leaves)?;
+    rewrite_levels(log, &levels, size)
+}
+
+/// Writes the rebuilt hashes of each tree level and cuts every level file
+/// to the hashes of a tree of `size` leaves.
+fn rewrite_levels(log: &LogDir, levels: &[(u64, Vec<Hash>)], size: u64) -> Result<(), StoreError> {
     let mut level = 0;
     loop {
         let path = log.level_path(level);
         let want = (size >> level) * 32;
-        if !path.exists() {
-            if want > 0 {
+        match levels.get(level as usize) {
+            Some((first, hashes)) => {
+                let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
+                rewrite(&path, first * 32, &bytes, want)?;
+            }
+            None if path.exists() => cut(&path, want, "tree")?,
+            None if want > 0 => {
                 return Err(StoreError::Damaged(format!(
                     "tree level {level} is missing"
-                )));
+                )))
             }
-            break;
+            None => return Ok(()),
         }
-        cut(&path, want, "tree")?;
         level += 1;
+    }
+}
+
+/// Writes `bytes` at `offset` of `path` (which must hold at least
+/// `offset` bytes) and makes `len` its length.
+fn rewrite(path: &Path, offset: u64, bytes: &[u8], len: u64) -> Result<(), StoreError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io_err(path))?;
+    let have = file.metadata().map_err(io_err(path))?.len();
+    if have < offset {
+        return Err(StoreError::Damaged(format!(
+            "{} holds {have} bytes, fewer than the {offset} recorded as synced",
+            path.display()
+        )));
+    }
+    file.seek(SeekFrom::Start(offset)).map_err(io_err(path))?;
+    file.write_all(bytes).map_err(io_err(path))?;
+    file.set_len(len).map_err(io_err(path))
+}
+
+fn read_from(path: &Path, start: u64) -> Result<Vec<u8>, StoreError> {
+    let mut file = File::open(path).map_err(io_err(path))?;
+    file.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io_err(path))?;
+    Ok(bytes)
+}
+
+/// The index records and leaf hashes of entries `from..size`, whose lines
+/// begin `tail` (which starts at offset `start` of `entries`), and the end
+/// offset of entry `size - 1`.
+fn rebuild_tail(
+    tail: &[u8],
+    start: u64,
+    from: u64,
+    size: u64,
+) -> Result<(Vec<u8>, Vec<Hash>, u64), StoreError> {
+    let mut records = Vec::new();
+    let mut leaves = Vec::new();
+    let mut end = start;
+    let mut lines = tail.split_inclusive(|&b| b == b'\n');
+    for index in from..size {
+        let line = lines
+            .next()
+            .filter(|l| l.last() == Some(&b'\n'))
+            .ok_or_else(|| {
+                StoreError::Damaged(format!(
+                    "entries holds {index} entries, the checkpoint covers {size}"
+                ))
+            })?;
+        let bytes = &line[..line.len() - 1];
+        let kind = entry::parse(bytes)
+            .map_err(|source| StoreError::Entry {
+                index,
+                error: source,
+            })?
+            .kind();
+        end += line.len() as u64;
+        records.extend_from_slice(&end.to_be_bytes());
+        records.push(kind.code());
+        leaves.push(merkle::leaf_hash(bytes));
+    }
+    Ok((records, leaves, end))
+}
+
+/// Checks that the stored tree gives the checkpoint's root.
+fn check_root(log: &LogDir, head: &SignedCheckpoint) -> Result<(), StoreError> {
+    let root = merkle::root(&log.tree(), head.checkpoint.size).map_err(StoreError::Merkle)?;
+    if root != head.checkpoint.root {
+        return Err(StoreError::Damaged(
+            "the entries and the tree do not give the checkpoint's root hash".into(),
+        ));
     }
     Ok(())
 }
@@ -682,10 +880,14 @@ fn replay(log: &LogDir, index: &[(u64, u8)]) -> Result<State, StoreError> {
         let line = bytes
             .get(start..(end as usize).saturating_sub(1))
             .ok_or_else(|| StoreError::Damaged(format!("index record {i} is wrong")))?;
-        let parsed = entry::parse(line).map_err(|source| StoreError::Entry { index: i, source })?;
-        state
-            .apply(&parsed)
-            .map_err(|source| StoreError::Refused { index: i, source })?;
+        let parsed = entry::parse(line).map_err(|source| StoreError::Entry {
+            index: i,
+            error: source,
+        })?;
+        state.apply(&parsed).map_err(|source| StoreError::Refused {
+            index: i,
+            error: source,
+        })?;
         start = end as usize;
     }
     Ok(state)
