@@ -118,14 +118,33 @@ fn new_key(path: &Path) -> Result<SigningKey, CliError> {
     Ok(key)
 }
 
+fn shown(p: &Path) -> String {
+    p.display().to_string()
+}
+
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let dir = &args.out;
     prepare(dir)?;
-    let shown = |p: &Path| p.display().to_string();
-
-    // 1. The administration renders the rules.
-    let doc_path = dir.join("noteikumi.pdf");
     let template = Template::builtin();
+    let (doc_path, pdf) = render_rules(dir, &template)?;
+    let (issuer, issuer_pub_path) = issuer_key(dir)?;
+    let (ring, signing) = employee_keys(dir)?;
+    let document = DocumentRef::from_pdf_bytes(&pdf, None).map_err(CliError::lib)?;
+    let candidates = sign_acks(dir, &document, &signing)?;
+    let (annex_path, annex_pdf) = seal(dir, &template, &document, &ring, &issuer, &candidates)?;
+    let code = verify_annex(&annex_path, &annex_pdf, &issuer_pub_path, &doc_path)?;
+    let staff: Vec<(&str, &str, &str, SigningKey)> = EMPLOYEES
+        .iter()
+        .zip(signing)
+        .map(|(e, key)| (e.id, e.name, e.position, key))
+        .collect();
+    super::demolog::run(dir, &issuer, &staff)?;
+    Ok(code)
+}
+
+/// 1. The administration renders the rules: the PDF's path and bytes.
+fn render_rules(dir: &Path, template: &Template) -> Result<(PathBuf, Vec<u8>), CliError> {
+    let doc_path = dir.join("noteikumi.pdf");
     let rendered = template
         .render(&RenderInput::default())
         .map_err(CliError::lib)?;
@@ -136,8 +155,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         rendered.pages,
         hex(&rendered.sha256)
     ));
+    Ok((doc_path, rendered.pdf))
+}
 
-    // 2. Keys: the issuer (executive director) and the employees' keyring.
+/// 2. The issuer's key (the executive director): the key and the path of
+/// its public key.
+fn issuer_key(dir: &Path) -> Result<(SigningKey, PathBuf), CliError> {
     let issuer_path = dir.join("secret").join("direktors.key");
     let issuer = new_key(&issuer_path)?;
     let issuer_pub = keys::encode_public_key(&issuer.verifying_key()).map_err(CliError::lib)?;
@@ -149,6 +172,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         shown(&issuer_path),
         shown(&issuer_pub_path)
     ));
+    Ok((issuer, issuer_pub_path))
+}
+
+/// 2. The employees' keys and the keyring of their public keys.
+fn employee_keys(dir: &Path) -> Result<(Keyring, Vec<SigningKey>), CliError> {
     let keys_dir = dir.join("keys");
     let mut ring = Keyring::default();
     let mut signing = Vec::new();
@@ -156,7 +184,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         id, name, position, ..
     } in EMPLOYEES
     {
-        let key = new_key(&dir.join("secret").join(format!("{id}.key")))?;
+        let key_path = dir.join("secret").join(format!("{id}.key"));
+        let key = new_key(&key_path)?;
         let entry =
             Entry::new(id, name, Some(position), key.verifying_key()).map_err(CliError::lib)?;
         keyring::write_public_key(&keys_dir, &entry, Overwrite::Replace).map_err(CliError::lib)?;
@@ -164,7 +193,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         signing.push(key);
         out(format!(
             "   employee {name} ({id}), key {}",
-            shown(&dir.join("secret").join(format!("{id}.key")))
+            shown(&key_path)
         ));
     }
     ring.save(&keys_dir).map_err(CliError::lib)?;
@@ -172,17 +201,23 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         "   keyring {}",
         shown(&keyring::keyring_path(&keys_dir))
     ));
+    Ok((ring, signing))
+}
 
-    // 3. Employees sign that they have read exactly this PDF.
-    let document = DocumentRef::from_pdf_bytes(&rendered.pdf, None).map_err(CliError::lib)?;
+/// 3. Employees sign that they have read exactly this PDF.
+fn sign_acks(
+    dir: &Path,
+    document: &DocumentRef,
+    signing: &[SigningKey],
+) -> Result<Vec<Candidate>, CliError> {
     let mut candidates = Vec::new();
-    for (e, key) in EMPLOYEES.iter().zip(&signing) {
+    for (e, key) in EMPLOYEES.iter().zip(signing) {
         let (id, name) = (e.id, e.name);
         let Some((date, notes)) = e.signs else {
             out(format!("3. {name} has not acknowledged yet"));
             continue;
         };
-        let ack = Acknowledgement::new(&document, name, id, date, notes).map_err(CliError::lib)?;
+        let ack = Acknowledgement::new(document, name, id, date, notes).map_err(CliError::lib)?;
         let envelope = ack.sign(key).map_err(CliError::lib)?;
         let bytes = envelope.to_json().map_err(CliError::lib)?;
         let path = dir.join("acks").join(format!("{id}.json"));
@@ -193,12 +228,23 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             bytes,
         });
     }
+    Ok(candidates)
+}
 
-    // 4. The administration seals the register and prints the annex.
-    let assembly = register::assemble(&document, &ring, &candidates);
+/// 4. The administration seals the register and prints the annex: the
+/// annex's path and bytes.
+fn seal(
+    dir: &Path,
+    template: &Template,
+    document: &DocumentRef,
+    ring: &Keyring,
+    issuer: &SigningKey,
+    candidates: &[Candidate],
+) -> Result<(PathBuf, Vec<u8>), CliError> {
+    let assembly = register::assemble(document, ring, candidates);
     let sealed = register::seal(
         &assembly,
-        &issuer,
+        issuer,
         Some("J.Gavars, izpilddirektors"),
         &super::register::now_utc(),
     )
@@ -221,34 +267,35 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         assembly.outstanding.len(),
         shown(&annex_path)
     ));
+    Ok((annex_path, annex.pdf))
+}
 
-    // 5. An auditor verifies the annex PDF alone.
+/// 5. An auditor verifies the annex PDF alone.
+fn verify_annex(
+    annex_path: &Path,
+    annex_pdf: &[u8],
+    issuer_pub_path: &Path,
+    doc_path: &Path,
+) -> Result<ExitCode, CliError> {
     out(format!(
         "5. ackreg verify {} --issuer {} --document {}",
-        shown(&annex_path),
-        shown(&issuer_pub_path),
-        shown(&doc_path)
+        shown(annex_path),
+        shown(issuer_pub_path),
+        shown(doc_path)
     ));
-    let issuer_arg = shown(&issuer_pub_path);
-    let code = audit::run(
-        &annex_path,
-        &annex.pdf,
+    let issuer_arg = shown(issuer_pub_path);
+    audit::run(
+        annex_path,
+        annex_pdf,
         true,
         &audit::AuditArgs {
             issuer: Some(&issuer_arg),
-            document: Some(&doc_path),
+            document: Some(doc_path),
             template: None,
             json: false,
             no_batch: false,
         },
-    )?;
-    let staff: Vec<(&str, &str, &str, SigningKey)> = EMPLOYEES
-        .iter()
-        .zip(signing)
-        .map(|(e, key)| (e.id, e.name, e.position, key))
-        .collect();
-    super::demolog::run(dir, &issuer, &staff)?;
-    Ok(code)
+    )
 }
 
 /// Writes a file of the demo (creating its folder), replacing it.
