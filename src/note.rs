@@ -314,6 +314,38 @@ impl SignedNote {
         Ok(())
     }
 
+    /// Adds a signature line made by other means (a signature type other
+    /// than Ed25519, such as a time stamp), after the others. The note is
+    /// left unchanged if the key name is invalid or the result would be
+    /// over [`MAX_NOTE_SIZE`] or [`MAX_SIGNATURES`].
+    pub fn push_signature(&mut self, signature: NoteSignature) -> Result<(), NoteError> {
+        check_key_name(&signature.name)?;
+        if self.signatures.len() >= MAX_SIGNATURES {
+            return Err(NoteError::TooManySignatures);
+        }
+        self.signatures.push(signature);
+        if self.to_bytes().len() > MAX_NOTE_SIZE {
+            self.signatures.pop();
+            return Err(NoteError::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// The note without the signature lines for which `drop` holds, or
+    /// `None` if no signature line would be left.
+    pub fn without(&self, drop: impl Fn(&NoteSignature) -> bool) -> Option<SignedNote> {
+        let signatures: Vec<NoteSignature> = self
+            .signatures
+            .iter()
+            .filter(|s| !drop(s))
+            .cloned()
+            .collect();
+        (!signatures.is_empty()).then(|| SignedNote {
+            text: self.text.clone(),
+            signatures,
+        })
+    }
+
     /// Checks the note's signature by the Ed25519 key `key` named `name`.
     ///
     /// 1. The signature lines with this name and this key's id are the

@@ -254,6 +254,7 @@ fn audits(dir: &Path, log_dir: &Path, old: &Path, issuer: &SigningKey) -> Result
         json: false,
         no_batch: false,
         template: None,
+        tsa_anchors: None,
     };
     out("");
     out(format!(
@@ -283,6 +284,6 @@ fn audits(dir: &Path, log_dir: &Path, old: &Path, issuer: &SigningKey) -> Result
     ));
     let bytes = std::fs::read(&receipt)
         .map_err(|e| CliError::input(format!("{}: {e}", receipt.display())))?;
-    super::logverify::receipt_file(&receipt, &bytes, &issuer_key)?;
+    super::logverify::receipt_file(&receipt, &bytes, &since)?;
     Ok(())
 }

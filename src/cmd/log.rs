@@ -50,6 +50,12 @@ enum Command {
     Annex(AnnexArgs),
     /// Who acknowledged each version, who is outstanding, overdue or late.
     Status(StatusArgs),
+    /// Get an RFC 3161 time stamp over a checkpoint from a time stamp
+    /// authority, online (--tsa) or offline (--request, then --reply).
+    ///
+    /// The imprint is the SHA-256 of the checkpoint's signed note as kept in
+    /// checkpoints/N; the token is kept as checkpoints/N.tsr.
+    Timestamp(TimestampArgs),
 }
 
 /// The log folder and the issuer key, for commands that append.
@@ -200,6 +206,26 @@ struct AnnexArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("how").required(true).args(["tsa", "request", "reply"])))]
+struct TimestampArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// The checkpoint to stamp, by its size [default: the newest].
+    #[arg(long, value_name = "N")]
+    checkpoint: Option<u64>,
+    /// Ask this time stamp authority over HTTP (http:// only) and keep its token.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Write the DER time stamp request here, to send by other means.
+    #[arg(long, value_name = "FILE.tsq", conflicts_with = "reply")]
+    request: Option<PathBuf>,
+    /// Import a reply (or bare token) obtained by other means and keep it.
+    #[arg(long, value_name = "FILE.tsr", conflicts_with = "tsa")]
+    reply: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct StatusArgs {
     /// The log's folder.
     #[arg(value_name = "DIR")]
@@ -228,6 +254,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Receipt(a) => receipt(a),
         Command::Annex(a) => annex(a),
         Command::Status(a) => status_cmd(a),
+        Command::Timestamp(a) => timestamp(a),
     }
 }
 
@@ -454,7 +481,7 @@ fn receipt(a: ReceiptArgs) -> Result<ExitCode, CliError> {
         (None, Some(path)) => find_ack(&log, path)?,
         (None, None) => return Err(CliError::input("give --index N or --ack FILE")),
     };
-    let bytes = alog::receipt::make(&log, index).map_err(|e| CliError::file(&a.log, e))?;
+    let bytes = alog::stamp::receipt(&log, index).map_err(|e| CliError::file(&a.log, e))?;
     write_atomic(&a.output, &bytes, Overwrite::Replace, None).map_err(lib)?;
     out(format!(
         "wrote the receipt of entry {index} to {}",
@@ -492,7 +519,9 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
     let log = LogDir::new(&a.log);
     let (head, state) = committed_state(&log)?;
     let entries = log.entries_prefix(head.checkpoint.size).map_err(lib)?;
-    let input = alog::annex::input(&state, &head, &entries, &a.version).map_err(lib)?;
+    let mut input = alog::annex::input(&state, &head, &entries, &a.version).map_err(lib)?;
+    let token = alog::stamp::token_for(&log, &head).map_err(|e| CliError::file(&a.log, e))?;
+    alog::annex::add_token(&mut input, token);
     let rendered = template.render(&input).map_err(lib)?;
     write_atomic(&a.output, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
     out(format!(
@@ -556,4 +585,45 @@ fn print_status(statuses: &[status::VersionStatus]) {
             ));
         }
     }
+}
+
+fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
+    let log = LogDir::new(&a.log);
+    let fail = |e| CliError::file(&a.log, e);
+    let size = alog::stamp::checkpoint_size(&log, a.checkpoint).map_err(fail)?;
+    if let Some(path) = &a.request {
+        let der = alog::stamp::request(&log, size).map_err(fail)?;
+        write_atomic(path, &der, Overwrite::Replace, None).map_err(lib)?;
+        out(format!(
+            "wrote the time stamp request for checkpoint {size} to {}",
+            path.display()
+        ));
+        out(format!(
+            "send it to the time stamp authority, then: ackreg log timestamp {} --checkpoint {size} --reply FILE.tsr",
+            a.log.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let imported = match (&a.tsa, &a.reply) {
+        (Some(url), _) => alog::stamp::fetch(&log, size, url).map_err(fail)?,
+        (None, Some(path)) => {
+            let der = read_limited(path, ackreg::tsa::MAX_RESPONSE_LEN)
+                .map_err(|e| CliError::file(path, e))?;
+            alog::stamp::import(&log, size, &der, None).map_err(|e| CliError::file(path, e))?
+        }
+        (None, None) => {
+            return Err(CliError::input(
+                "give --tsa URL, --request FILE or --reply FILE",
+            ))
+        }
+    };
+    let verb = if imported.new { "kept" } else { "already kept" };
+    out(format!(
+        "{verb} the time stamp of checkpoint {} in {}: {} by TSA {} (not yet checked against a trust anchor: audit with `ackreg verify DIR --tsa-ca PEM`)",
+        imported.size,
+        imported.path.display(),
+        imported.stamp.time_rfc3339(),
+        imported.stamp.tsa
+    ));
+    Ok(ExitCode::SUCCESS)
 }

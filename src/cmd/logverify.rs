@@ -5,10 +5,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use ackreg::ack::Outcome;
 use ackreg::fsutil::read_limited;
 use ackreg::log::audit::{self, AuditOptions, LogReport};
 use ackreg::log::entry::{format_date, Entry};
-use ackreg::log::{receipt, LogDir};
+use ackreg::log::{receipt, stamp, LogDir};
 use ackreg::render::Template;
 use ackreg::verify::{IssuerKey, NoProgress, SignatureCheck};
 
@@ -26,6 +27,8 @@ pub struct LogArgs<'a> {
     pub no_batch: bool,
     /// `--template`.
     pub template: Option<&'a Path>,
+    /// `--tsa-ca`: trust anchors for time stamp authorities.
+    pub tsa_anchors: Option<Vec<ackreg::tsa::Anchor>>,
 }
 
 fn check(no_batch: bool) -> SignatureCheck {
@@ -45,6 +48,7 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<ExitCode, CliError> {
     let options = AuditOptions {
         since,
         check: check(args.no_batch),
+        tsa_anchors: args.tsa_anchors.clone(),
     };
     let report = audit::audit(&LogDir::new(dir), &args.issuer, &options, &NoProgress)
         .map_err(|e| CliError::file(dir, e))?;
@@ -57,7 +61,12 @@ pub fn annex(path: &Path, pdf: &[u8], args: &LogArgs) -> Result<ExitCode, CliErr
         Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
         None => Template::builtin(),
     };
-    let report = ackreg::log::annex::verify_pdf(pdf, &args.issuer, &template, check(args.no_batch))
+    let options = AuditOptions {
+        since: None,
+        check: check(args.no_batch),
+        tsa_anchors: args.tsa_anchors.clone(),
+    };
+    let report = ackreg::log::annex::verify_pdf_with(pdf, &args.issuer, &template, &options)
         .map_err(|e| CliError::file(path, e))?;
     print_report(&format!("annex PDF {}", path.display()), &report, args.json)
 }
@@ -90,6 +99,11 @@ fn print_steps(what: &str, report: &LogReport) {
             s.step.name(),
             s.detail
         ));
+    }
+    if report.stamps.len() > 1 {
+        for stamp in &report.stamps {
+            out(format!("     time stamp: {}", stamp.sentence()));
+        }
     }
     for p in &report.problems {
         out(format!(
@@ -131,8 +145,8 @@ fn print_steps(what: &str, report: &LogReport) {
 }
 
 /// `ackreg verify RECEIPT`: a receipt alone, with the issuer's key.
-pub fn receipt_file(path: &Path, bytes: &[u8], issuer: &IssuerKey) -> Result<ExitCode, CliError> {
-    let IssuerKey::Key(key) = issuer else {
+pub fn receipt_file(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCode, CliError> {
+    let IssuerKey::Key(key) = &args.issuer else {
         return Err(CliError::input(
             "a receipt needs the issuer's public key itself (a PEM file), not only its key id",
         )
@@ -151,9 +165,15 @@ pub fn receipt_file(path: &Path, bytes: &[u8], issuer: &IssuerKey) -> Result<Exi
             ));
             out("  3. [ok]   inclusion: the entry is in the log the checkpoint signs (RFC 9162 proof)");
             out(format!("  4. [ok]   entry: {}", describe(&v.entry)));
+            let stamps = stamp::receipt_stamps(&v.checkpoint, args.tsa_anchors.as_deref());
+            let valid = print_receipt_stamps(&stamps, args.tsa_anchors.is_some());
             out("");
-            out("VALID");
-            Ok(ExitCode::SUCCESS)
+            out(if valid { "VALID" } else { "INVALID" });
+            Ok(if valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Err(e) => {
             out(format!("  [FAIL] {e}"));
@@ -165,6 +185,23 @@ pub fn receipt_file(path: &Path, bytes: &[u8], issuer: &IssuerKey) -> Result<Exi
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Step 5 of a receipt: the time stamps its checkpoint carries, presented
+/// as the audit's step 9 is; false when one failed.
+fn print_receipt_stamps(stamps: &[stamp::StampReport], anchored: bool) -> bool {
+    let (mark, detail, valid) = match stamp::summary(stamps, anchored) {
+        Outcome::Passed(d) => ("[ok]  ", d, true),
+        Outcome::Failed(d) => ("[FAIL]", d, false),
+        Outcome::Skipped(d) => ("[skip]", d, true),
+    };
+    out(format!("  5. {mark} timestamps: {detail}"));
+    if stamps.len() > 1 {
+        for s in stamps {
+            out(format!("     time stamp: {}", s.sentence()));
+        }
+    }
+    valid
 }
 
 fn describe(entry: &Entry) -> String {
@@ -191,6 +228,7 @@ pub fn edoc(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCode, CliEr
     let options = AuditOptions {
         since: None,
         check: check(args.no_batch),
+        tsa_anchors: args.tsa_anchors.clone(),
     };
     let report = audit::audit(&log, &args.issuer, &options, &NoProgress)
         .map_err(|e| CliError::file(path, e))?;

@@ -56,6 +56,13 @@ pub struct Args {
     #[arg(long, value_name = "CHECKPOINT")]
     since: Option<PathBuf>,
 
+    /// For a log, a receipt, an annex PDF or an eDoc: a CA certificate
+    /// (PEM, one or more) that time stamp authorities must chain to; may be
+    /// repeated. Without it, time stamps are reported as present but not
+    /// trusted.
+    #[arg(long, value_name = "PEM")]
+    tsa_ca: Vec<PathBuf>,
+
     /// Check every signature of a register with `verify_strict` alone
     /// instead of batch verification (slower; exact; see docs/PERFORMANCE.md).
     #[arg(long)]
@@ -70,7 +77,27 @@ fn log_args(args: &Args) -> Result<super::logverify::LogArgs<'_>, CliError> {
         json: args.json,
         no_batch: args.no_batch,
         template: args.template.as_deref(),
+        tsa_anchors: tsa_anchors(&args.tsa_ca)?,
     })
+}
+
+/// The trust anchors of every `--tsa-ca` file, or `None` if none was given.
+fn tsa_anchors(paths: &[PathBuf]) -> Result<Option<Vec<ackreg::tsa::Anchor>>, CliError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut anchors = Vec::new();
+    for path in paths {
+        let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
+        let found = ackreg::tsa::Anchor::from_pem(&pem).map_err(|e| {
+            CliError::file(path, e).with_hint(Some(
+                "--tsa-ca takes the PEM certificate(s) of the CA the time stamp authority chains to"
+                    .into(),
+            ))
+        })?;
+        anchors.extend(found);
+    }
+    Ok(Some(anchors))
 }
 
 /// What kind of file `verify` was given.
@@ -97,7 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         read_limited(&args.file, MAX_REGISTER_FILE).map_err(|e| CliError::file(&args.file, e))?;
     let is_pdf = bytes.starts_with(b"%PDF-");
     if ackreg::log::receipt::is_receipt(&bytes) {
-        return super::logverify::receipt_file(&args.file, &bytes, &log_args(&args)?.issuer);
+        return super::logverify::receipt_file(&args.file, &bytes, &log_args(&args)?);
     }
     if bytes.starts_with(b"PK\x03\x04") {
         return super::logverify::edoc(&args.file, &bytes, &log_args(&args)?);

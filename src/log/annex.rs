@@ -24,6 +24,9 @@ pub const CHECKPOINT_NAME: &str = "checkpoint";
 pub const ENTRIES_NAME: &str = "entries";
 /// Attachment: which version, which renderer.
 pub const ABOUT_NAME: &str = "annex.json";
+/// Attachment (when the log keeps one): the RFC 3161 time stamp token of
+/// the checkpoint.
+pub const TOKEN_NAME: &str = "checkpoint.tsr";
 
 /// What `annex.json` says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +182,21 @@ pub fn input(
     })
 }
 
+/// Adds the checkpoint's time stamp token, when there is one, to what is
+/// rendered (after the other attachments).
+pub fn add_token(input: &mut RenderInput, token: Option<Vec<u8>>) {
+    if let Some(data) = token {
+        let attachment = Attachment {
+            name: TOKEN_NAME.to_string(),
+            data,
+            description: "Kontrolpunkta laika zīmogs (RFC 3161 TimeStampToken, DER)".to_string(),
+        };
+        input
+            .more_attachments
+            .push((attachment, "application/octet-stream".to_string()));
+    }
+}
+
 /// Why an annex PDF cannot be audited at all.
 #[derive(Debug, thiserror::Error)]
 pub enum AnnexPdfError {
@@ -191,6 +209,9 @@ pub enum AnnexPdfError {
     /// The carried log could not be laid out for the audit.
     #[error(transparent)]
     Store(#[from] super::store::StoreError),
+    /// A carried time stamp could not be laid out for the audit.
+    #[error(transparent)]
+    Stamp(super::stamp::StampError),
     /// A temporary folder could not be made.
     #[error("cannot make a temporary folder: {0}")]
     Temp(std::io::Error),
@@ -207,16 +228,35 @@ pub fn verify_pdf(
     template: &crate::render::Template,
     check: crate::verify::SignatureCheck,
 ) -> Result<super::audit::LogReport, AnnexPdfError> {
+    let options = super::audit::AuditOptions {
+        check,
+        ..Default::default()
+    };
+    verify_pdf_with(pdf, issuer, template, &options)
+}
+
+/// [`verify_pdf`] with the auditor's options (time stamp trust anchors);
+/// the carried time stamp, if any, is audited as step 9.
+pub fn verify_pdf_with(
+    pdf: &[u8],
+    issuer: &crate::verify::IssuerKey,
+    template: &crate::render::Template,
+    options: &super::audit::AuditOptions,
+) -> Result<super::audit::LogReport, AnnexPdfError> {
     use super::audit::LogStep;
     use crate::ack::Outcome;
     let take = |name| crate::pdf::attachment(pdf, name).map_err(AnnexPdfError::Attachment);
     let (checkpoint, entries) = (take(CHECKPOINT_NAME)?, take(ENTRIES_NAME)?);
     let about: About =
         crate::encoding::from_json(&take(ABOUT_NAME)?).map_err(AnnexPdfError::About)?;
+    let token = crate::pdf::attachment(pdf, TOKEN_NAME).ok();
     let tmp = tempfile::tempdir().map_err(AnnexPdfError::Temp)?;
     let log = super::store::import(tmp.path(), &entries, &checkpoint)?;
-    let options = super::audit::AuditOptions { since: None, check };
-    let mut report = super::audit::audit(&log, issuer, &options, &crate::verify::NoProgress)?;
+    if let Some(t) = &token {
+        let size = SignedCheckpoint::parse(&checkpoint).map_or(0, |c| c.checkpoint.size);
+        super::stamp::lay_out(&log, size, &checkpoint, t).map_err(AnnexPdfError::Stamp)?;
+    }
+    let mut report = super::audit::audit(&log, issuer, options, &crate::verify::NoProgress)?;
     let outcome = match (&report.state, &report.head) {
         _ if !report.is_valid() => Outcome::Skipped("the log the annex carries is not valid".into()),
         _ if about.renderer != renderer() => Outcome::Skipped(format!(
@@ -224,23 +264,38 @@ pub fn verify_pdf(
             crate::text::printable(&about.renderer, 80),
             renderer()
         )),
-        (Some(state), Some(head)) => compare(state, head, &entries, &about, template, pdf),
+        (Some(state), Some(head)) => {
+            let printed = Printed { entries: &entries, about: &about, token };
+            compare(state, head, &printed, template, pdf)
+        }
         _ => Outcome::Skipped("nothing to compare".into()),
     };
     report.push(LogStep::Annex, outcome);
+    report.steps.sort_by_key(|s| s.step.number());
     Ok(report)
+}
+
+/// What an annex PDF carries besides its checkpoint.
+struct Printed<'a> {
+    entries: &'a [u8],
+    about: &'a About,
+    token: Option<Vec<u8>>,
 }
 
 fn compare(
     state: &State,
     head: &SignedCheckpoint,
-    entries: &[u8],
-    about: &About,
+    printed: &Printed,
     template: &crate::render::Template,
     pdf: &[u8],
 ) -> crate::ack::Outcome {
     use crate::ack::Outcome;
-    let rendered = input(state, head, entries, &about.version)
+    let about = printed.about;
+    let rendered = input(state, head, printed.entries, &about.version)
+        .map(|mut i| {
+            add_token(&mut i, printed.token.clone());
+            i
+        })
         .map_err(|e| e.to_string())
         .and_then(|i| template.render(&i).map_err(|e| e.to_string()));
     match rendered {

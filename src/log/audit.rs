@@ -22,6 +22,11 @@
 //!    employee acknowledged the same version twice.
 //! 7. **store**: the index and the stored interior hashes agree with the
 //!    entries, so that proofs made from them are right.
+//! 8. (an annex PDF only, see [`super::annex`]) the printed pages.
+//! 9. **timestamps**: every RFC 3161 time stamp kept beside a checkpoint is
+//!    over that checkpoint's signed note, signed by a time stamping
+//!    certificate and, with the auditor's trust anchors, chains to one;
+//!    each then bounds when the acknowledgements before it existed.
 //!
 //! With an old checkpoint, steps 3 to 7 look only at the entries after it:
 //! the state before it (versions, employees, keys) is read from the entries
@@ -73,6 +78,8 @@ pub enum LogStep {
     Store,
     /// 8. (Annex PDF only) the printed pages.
     Annex,
+    /// 9. The time stamps kept beside the checkpoints.
+    Timestamps,
 }
 
 impl LogStep {
@@ -92,6 +99,7 @@ impl LogStep {
             LogStep::Acknowledgements => "acknowledgements",
             LogStep::Store => "store",
             LogStep::Annex => "annex",
+            LogStep::Timestamps => "timestamps",
         }
     }
 }
@@ -154,6 +162,8 @@ pub struct LogReport {
     /// The verified checkpoint (not serialised).
     #[serde(skip)]
     pub head: Option<SignedCheckpoint>,
+    /// The time stamps found, each with what it proves or why it failed.
+    pub stamps: Vec<super::stamp::StampReport>,
 }
 
 impl LogReport {
@@ -169,6 +179,7 @@ impl LogReport {
             unfinished_bytes: 0,
             state: None,
             head: None,
+            stamps: Vec::new(),
         }
     }
 
@@ -206,6 +217,9 @@ pub struct AuditOptions {
     pub since: Option<Vec<u8>>,
     /// How signatures are checked.
     pub check: SignatureCheck,
+    /// The trust anchors for time stamp authorities; without them a time
+    /// stamp is reported as present but not trusted.
+    pub tsa_anchors: Option<Vec<crate::tsa::Anchor>>,
 }
 
 /// Audits the log in `log`. I/O errors that make an audit impossible are
@@ -242,7 +256,23 @@ pub fn audit(
     scan.run(log, size, progress, &mut report)?;
     progress.finish();
     scan.finish(log, &head, &mut report)?;
+    // Step 9.
+    step_timestamps(log, &key, size, options.tsa_anchors.as_deref(), &mut report);
     Ok(report)
+}
+
+/// Step 9: the time stamps kept beside the checkpoints (see
+/// [`super::stamp::step`]).
+fn step_timestamps(
+    log: &LogDir,
+    key: &VerifyingKey,
+    size: u64,
+    anchors: Option<&[crate::tsa::Anchor]>,
+    report: &mut LogReport,
+) {
+    let (outcome, stamps) = super::stamp::step(log, key, size, anchors);
+    report.push(LogStep::Timestamps, outcome);
+    report.stamps = stamps;
 }
 
 /// Step 1: the newest checkpoint and the issuer's key.

@@ -37,6 +37,9 @@ pub enum ContainerError {
     /// A required file is not in the container.
     #[error("the container holds no {0}: it was not exported by ackreg")]
     NotOurs(&'static str),
+    /// A time stamp kept in the log or carried in the container.
+    #[error(transparent)]
+    Stamp(super::stamp::StampError),
     /// A temporary folder could not be made.
     #[error("cannot make a temporary folder: {0}")]
     Temp(std::io::Error),
@@ -86,8 +89,12 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
     }
     let entries = log.entries_prefix(size)?;
     if let Some(last) = state.versions().iter().rev().find(|p| p.version.material) {
-        let input = super::annex::input(&state, &head, &entries, &last.version.label)
+        let mut input = super::annex::input(&state, &head, &entries, &last.version.label)
             .map_err(|_| ContainerError::NotOurs("material version"))?;
+        super::annex::add_token(
+            &mut input,
+            super::stamp::token_for(log, &head).ok().flatten(),
+        );
         let pdf = template.render(&input).map_err(ContainerError::Render)?.pdf;
         out.push(file(
             format!("pielikums-{}.pdf", file_label(&last.version.label)),
@@ -106,7 +113,20 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
             out.push(file(format!("log/checkpoints/{n}"), "text/plain", bytes));
         }
     }
+    out.extend(token_files(log, size).map_err(ContainerError::Stamp)?);
     Ok(out)
+}
+
+/// The time stamp tokens kept for checkpoints up to `size`, as
+/// `log/checkpoints/N.tsr`.
+fn token_files(log: &LogDir, size: u64) -> Result<Vec<ContainerFile>, super::stamp::StampError> {
+    Ok(super::stamp::kept_tokens(log, size)?
+        .into_iter()
+        .map(|(n, der)| {
+            let name = format!("log/checkpoints/{n}.{}", super::stamp::TOKEN_EXTENSION);
+            file(name, "application/octet-stream", der)
+        })
+        .collect())
 }
 
 /// The container's bytes.
@@ -130,5 +150,10 @@ pub fn open(
             .ok_or(ContainerError::NotOurs(name))
     };
     let log = super::store::import(dir, &find(ENTRIES)?, &find(CHECKPOINT)?)?;
+    for f in &container.files {
+        if let Some(name) = f.name.strip_prefix("log/checkpoints/") {
+            super::stamp::lay_out_file(&log, name, &f.bytes).map_err(ContainerError::Stamp)?;
+        }
+    }
     Ok((log, container))
 }

@@ -2,6 +2,8 @@
 //! temporary folder, and read PDFs back in Rust.
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::path::Path;
 
 use lopdf::{dictionary, Object};

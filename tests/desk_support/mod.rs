@@ -474,6 +474,7 @@ pub fn audit_passes(log: &Path, issuer: &ed25519_dalek::VerifyingKey) -> bool {
     let options = ackreg::log::audit::AuditOptions {
         since: None,
         check: ackreg::verify::SignatureCheck::Batch,
+        tsa_anchors: None,
     };
     let report = ackreg::log::audit::audit(
         &LogDir::new(log),

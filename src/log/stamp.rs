@@ -1,0 +1,594 @@
+//! Trusted time stamps (RFC 3161) over the log's checkpoints.
+//!
+//! A signed checkpoint proves what the log held, but the issuer's own clock
+//! writes every date in it. A time stamp authority (TSA) says, under its own
+//! signature, that a hash existed no later than a time. This module decides
+//! what is stamped, where the token is kept, how it travels and how it is
+//! audited:
+//!
+//! - the **imprint** is SHA-256 of the checkpoint's signed note exactly as
+//!   the issuer wrote it, signatures included: the file `checkpoints/N`;
+//! - the **token** (the DER `TimeStampToken`, not the whole response) is
+//!   kept beside it as `checkpoints/N.tsr`, written atomically, never
+//!   replaced by a different one;
+//! - in a **receipt** the checkpoint carries the token as one more
+//!   signed-note signature line under the key name [`KEY_NAME`] (signature
+//!   type 0xff with an identifier, as C2SP signed-note reserves for types it
+//!   does not assign); readers that do not know the key ignore the line, as
+//!   the specification requires, and the imprint is over the note without it;
+//! - the **audit** step ([`step`]) checks every token: imprint, CMS
+//!   signature, time stamping certificate, chain to the auditor's anchors.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::VerifyingKey;
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::entry::Kind;
+use super::store::{LogDir, StoreError, MAX_CHECKPOINT_FILE};
+use crate::ack::Outcome;
+use crate::checkpoint::SignedCheckpoint;
+use crate::fsutil::{self, Overwrite};
+use crate::note::{NoteError, NoteSignature};
+use crate::tsa::{self, Anchor, Stamp, Token, Trust, TsaError};
+
+/// The file name extension of a token kept beside its checkpoint.
+pub const TOKEN_EXTENSION: &str = "tsr";
+/// The signed-note key name of a time stamp line in a receipt's checkpoint.
+pub const KEY_NAME: &str = "rfc3161-timestamp";
+/// The signature type of that line: 0xff, then an identifier (C2SP
+/// signed-note reserves 0xff for types it does not assign).
+pub const SIGNATURE_TYPE: &[u8] = b"\xffackreg/rfc3161-timestamp-token@v1";
+
+/// Why a time stamp cannot be requested, imported or attached.
+#[derive(Debug, thiserror::Error)]
+pub enum StampError {
+    /// The log folder.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No `checkpoints/N` to stamp.
+    #[error("the log kept no checkpoint of {0} entries (checkpoints/{0})")]
+    NoCheckpoint(u64),
+    /// A file or folder could not be listed, read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// A file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: fsutil::ReadError,
+    },
+    /// The reply or token is not a time stamp over this checkpoint.
+    #[error("not a time stamp of checkpoint {size}")]
+    Refused {
+        /// The checkpoint's size.
+        size: u64,
+        /// Why.
+        #[source]
+        source: TsaError,
+    },
+    /// The TSA could not be asked.
+    #[error("cannot get a time stamp from the time stamp authority")]
+    Fetch(#[source] TsaError),
+    /// A different token is kept already.
+    #[error("{} already holds another time stamp of this checkpoint", .0.display())]
+    Exists(PathBuf),
+    /// The token could not be written.
+    #[error(transparent)]
+    Write(fsutil::WriteError),
+    /// No random nonce.
+    #[error("cannot make a random nonce: {0}")]
+    Random(getrandom::Error),
+    /// The token does not fit in the receipt's checkpoint.
+    #[error("the time stamp does not fit in the receipt's checkpoint")]
+    Note(#[source] NoteError),
+}
+
+impl crate::Hint for StampError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            StampError::Store(e) => crate::Hint::hint(e),
+            StampError::NoCheckpoint(_) => {
+                Some("stamp a checkpoint the log kept: list the folder checkpoints/".into())
+            }
+            StampError::Read { source, .. } => crate::Hint::hint(source),
+            StampError::Refused { source, .. } | StampError::Fetch(source) => {
+                crate::Hint::hint(source)
+            }
+            StampError::Exists(_) => Some(
+                "a checkpoint keeps one time stamp; move the old token away first if it \
+                 should be replaced"
+                    .into(),
+            ),
+            StampError::Write(e) => crate::Hint::hint(e),
+            _ => None,
+        }
+    }
+}
+
+/// What importing a token did.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The checkpoint's size.
+    pub size: u64,
+    /// Where the token is kept.
+    pub path: PathBuf,
+    /// What the token says (not yet tied to a trust anchor).
+    pub stamp: Stamp,
+    /// False when the same token was kept already.
+    pub new: bool,
+}
+
+/// SHA-256 of a checkpoint's signed note: what a time stamp is over.
+pub fn imprint(note: &[u8]) -> [u8; 32] {
+    Sha256::digest(note).into()
+}
+
+/// The key id of the time stamp line: SHA-256(name || 0x0A || type)[:4].
+pub fn key_id() -> u32 {
+    let mut hash = Sha256::new();
+    hash.update(KEY_NAME.as_bytes());
+    hash.update(b"\n");
+    hash.update(SIGNATURE_TYPE);
+    let d = hash.finalize();
+    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// Whether a signature line is a time stamp line.
+pub fn is_stamp_line(s: &NoteSignature) -> bool {
+    s.name == KEY_NAME && s.key_id == key_id()
+}
+
+/// Where the token of the checkpoint of `size` entries is kept.
+pub fn token_path(log: &LogDir, size: u64) -> PathBuf {
+    log.checkpoints_dir()
+        .join(format!("{size}.{TOKEN_EXTENSION}"))
+}
+
+/// The size of the checkpoint to stamp: `size`, or the newest's.
+pub fn checkpoint_size(log: &LogDir, size: Option<u64>) -> Result<u64, StampError> {
+    match size {
+        Some(n) => Ok(n),
+        None => Ok(log.checkpoint()?.checkpoint.size),
+    }
+}
+
+/// The bytes of `checkpoints/N`, exactly as kept.
+pub fn checkpoint_bytes(log: &LogDir, size: u64) -> Result<Vec<u8>, StampError> {
+    let path = log.checkpoint_of(size);
+    if !path.is_file() {
+        return Err(StampError::NoCheckpoint(size));
+    }
+    fsutil::read_limited(&path, MAX_CHECKPOINT_FILE).map_err(|source| StampError::Read {
+        path: path.clone(),
+        source,
+    })
+}
+
+/// A random nonce for a request.
+fn nonce() -> Result<u64, StampError> {
+    getrandom::u64().map_err(StampError::Random)
+}
+
+/// The DER time stamp request (`.tsq`) for the checkpoint of `size`
+/// entries, with a random nonce.
+pub fn request(log: &LogDir, size: u64) -> Result<Vec<u8>, StampError> {
+    let imprint = imprint(&checkpoint_bytes(log, size)?);
+    Ok(tsa::request(&imprint, nonce()?))
+}
+
+/// A reply (`TimeStampResp`) or a bare token, as a token: a token starts
+/// with its content type (an OBJECT IDENTIFIER), a reply with its status
+/// (a SEQUENCE).
+pub fn parse_reply(der: &[u8]) -> Result<Token, TsaError> {
+    if first_inner_tag(der) == Some(0x06) {
+        tsa::parse_token(der)
+    } else {
+        tsa::parse_response(der)
+    }
+}
+
+/// The tag of the first element inside the outer SEQUENCE, if any.
+fn first_inner_tag(der: &[u8]) -> Option<u8> {
+    let (&tag, rest) = der.split_first()?;
+    let (&len, rest) = rest.split_first()?;
+    if tag != 0x30 {
+        return None;
+    }
+    let skip = if len < 0x80 { 0 } else { (len & 0x7f) as usize };
+    rest.get(skip).copied()
+}
+
+/// Imports a reply or bare token `der` for the checkpoint of `size`
+/// entries: it must be a well-formed token over that checkpoint, signed by
+/// a time stamping certificate (and answer `nonce` when given). Nothing is
+/// written unless it is; the same token kept already is not an error.
+pub fn import(
+    log: &LogDir,
+    size: u64,
+    der: &[u8],
+    nonce: Option<u64>,
+) -> Result<Imported, StampError> {
+    let refused = |source| StampError::Refused { size, source };
+    let token = parse_reply(der).map_err(refused)?;
+    if let Some(n) = nonce {
+        token.check_nonce(n).map_err(refused)?;
+    }
+    let imprint = imprint(&checkpoint_bytes(log, size)?);
+    let stamp = tsa::verify_untrusted(&token, &imprint).map_err(refused)?;
+    let path = token_path(log, size);
+    let new = keep(&path, &token.to_der())?;
+    Ok(Imported {
+        size,
+        path,
+        stamp,
+        new,
+    })
+}
+
+/// Writes the token at `path` unless the same bytes are there; a different
+/// token there is an error.
+fn keep(path: &Path, der: &[u8]) -> Result<bool, StampError> {
+    if path.symlink_metadata().is_ok() {
+        let old = fsutil::read_limited(path, tsa::MAX_TOKEN_LEN);
+        return match old {
+            Ok(old) if old == der => Ok(false),
+            _ => Err(StampError::Exists(path.to_path_buf())),
+        };
+    }
+    match fsutil::write_atomic(path, der, Overwrite::Refuse, None) {
+        Ok(()) => Ok(true),
+        Err(fsutil::WriteError::Exists(p)) => Err(StampError::Exists(p)),
+        Err(e) => Err(StampError::Write(e)),
+    }
+}
+
+/// Asks the TSA at `url` (http://) to stamp the checkpoint of `size`
+/// entries, and keeps its token.
+pub fn fetch(log: &LogDir, size: u64, url: &str) -> Result<Imported, StampError> {
+    let imprint = imprint(&checkpoint_bytes(log, size)?);
+    let nonce = nonce()?;
+    let reply = tsa::fetch(url, &tsa::request(&imprint, nonce)).map_err(StampError::Fetch)?;
+    import(log, size, &reply, Some(nonce))
+}
+
+/// An I/O error on `path`.
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StampError + '_ {
+    move |source| StampError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The checkpoint size a file name `N.tsr` names (N in canonical decimal).
+fn token_size(name: &str) -> Option<u64> {
+    let stem = name.strip_suffix(&format!(".{TOKEN_EXTENSION}"))?;
+    let n = stem.parse::<u64>().ok()?;
+    (n.to_string() == stem).then_some(n)
+}
+
+/// Every token kept in `checkpoints/`, by checkpoint size.
+pub fn tokens(log: &LogDir) -> Result<Vec<(u64, PathBuf)>, StampError> {
+    let dir = log.checkpoints_dir();
+    let listing = match std::fs::read_dir(&dir) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(&dir)(e)),
+    };
+    let mut out = Vec::new();
+    for item in listing {
+        let item = item.map_err(io_err(&dir))?;
+        if let Some(n) = item.file_name().to_str().and_then(token_size) {
+            out.push((n, item.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The tokens kept for checkpoints of at most `size` entries, read.
+pub fn kept_tokens(log: &LogDir, size: u64) -> Result<Vec<(u64, Vec<u8>)>, StampError> {
+    let mut out = Vec::new();
+    for (n, path) in tokens(log)? {
+        if n <= size {
+            let der = fsutil::read_limited(&path, tsa::MAX_TOKEN_LEN)
+                .map_err(|source| StampError::Read { path, source })?;
+            out.push((n, der));
+        }
+    }
+    Ok(out)
+}
+
+/// The token kept for `head`, if there is one and it is over `head`'s
+/// bytes (a checkpoint signed again with other signatures is another note).
+pub fn token_for(log: &LogDir, head: &SignedCheckpoint) -> Result<Option<Vec<u8>>, StampError> {
+    let path = token_path(log, head.checkpoint.size);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let der =
+        fsutil::read_limited(&path, tsa::MAX_TOKEN_LEN).map_err(|source| StampError::Read {
+            path: path.clone(),
+            source,
+        })?;
+    let over_head =
+        tsa::parse_token(&der).is_ok_and(|t| t.imprint() == imprint(&head.to_bytes()).as_slice());
+    Ok(over_head.then_some(der))
+}
+
+/// `head` with the time stamp `token` as one more signature line (for a
+/// receipt).
+pub fn attach(head: &SignedCheckpoint, token: &[u8]) -> Result<SignedCheckpoint, StampError> {
+    let mut stamped = head.clone();
+    stamped
+        .note
+        .push_signature(NoteSignature {
+            name: KEY_NAME.to_string(),
+            key_id: key_id(),
+            signature: token.to_vec(),
+        })
+        .map_err(StampError::Note)?;
+    Ok(stamped)
+}
+
+/// The receipt of entry `index` against the newest checkpoint, carrying
+/// that checkpoint's time stamp when the log keeps one.
+pub fn receipt(log: &LogDir, index: u64) -> Result<Vec<u8>, StampError> {
+    let bytes = super::receipt::make(log, index)?;
+    let mut proof = crate::tlogproof::TlogProof::parse(&bytes)
+        .map_err(|e| StoreError::Damaged(format!("the receipt made does not read back: {e}")))?;
+    let head = SignedCheckpoint::parse(&proof.checkpoint)
+        .map_err(|e| StoreError::Damaged(format!("the newest checkpoint: {e}")))?;
+    if let Some(token) = token_for(log, &head)? {
+        proof.checkpoint = attach(&head, &token)?.to_bytes();
+    }
+    Ok(proof.to_bytes())
+}
+
+/// What the audit found about one time stamp.
+#[derive(Debug, Clone, Serialize)]
+pub struct StampReport {
+    /// The size of the checkpoint stamped.
+    pub checkpoint: u64,
+    /// Where the token was found (`checkpoints/N.tsr`, or `receipt`).
+    pub file: String,
+    /// The time stamp's time (RFC 3339, UTC): the checkpoint existed no
+    /// later than this.
+    pub time: Option<String>,
+    /// The TSA (its certificate's subject name).
+    pub tsa: Option<String>,
+    /// The trust anchor the TSA chains to; `None`: not trusted.
+    pub trusted_by: Option<String>,
+    /// How many acknowledgements the checkpoint covers (entries before N)
+    /// and so bears this upper bound.
+    pub acknowledgements: Option<u64>,
+    /// Why it failed, if it did.
+    pub problem: Option<String>,
+}
+
+impl StampReport {
+    fn new(checkpoint: u64, file: String) -> StampReport {
+        StampReport {
+            checkpoint,
+            file,
+            time: None,
+            tsa: None,
+            trusted_by: None,
+            acknowledgements: None,
+            problem: None,
+        }
+    }
+
+    fn failed(mut self, why: impl Into<String>) -> StampReport {
+        self.problem = Some(crate::text::printable(&why.into(), 400));
+        self
+    }
+
+    fn stamped(mut self, stamp: &Stamp) -> StampReport {
+        self.time = Some(stamp.time_rfc3339());
+        self.tsa = Some(stamp.tsa.clone());
+        if let Trust::Anchored(a) = &stamp.trust {
+            self.trusted_by = Some(a.clone());
+        }
+        self
+    }
+
+    /// One sentence for people.
+    pub fn sentence(&self) -> String {
+        if let Some(p) = &self.problem {
+            return format!("{}: {p}", self.file);
+        }
+        let (time, tsa) = (
+            self.time.as_deref().unwrap_or("?"),
+            self.tsa.as_deref().unwrap_or("?"),
+        );
+        let covers = match self.acknowledgements {
+            Some(k) => format!(
+                "; it covers {k} acknowledgement(s) (entries before {})",
+                self.checkpoint
+            ),
+            None => String::new(),
+        };
+        match &self.trusted_by {
+            Some(anchor) => format!(
+                "checkpoint {} existed no later than {time}, per TSA {tsa} (trusted through {anchor}){covers}",
+                self.checkpoint
+            ),
+            None => format!(
+                "checkpoint {}: a time stamp by TSA {tsa} at {time} is present but not trusted (no TSA trust anchor given){covers}",
+                self.checkpoint
+            ),
+        }
+    }
+}
+
+/// A message and its causes, `: `-joined.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Verifies `der` over `imprint`: all four steps with `anchors`, steps 1
+/// to 3 without.
+fn verify_token(
+    der: &[u8],
+    imprint: &[u8; 32],
+    anchors: Option<&[Anchor]>,
+) -> Result<Stamp, TsaError> {
+    let token = tsa::parse_token(der)?;
+    match anchors {
+        Some(a) => tsa::verify(&token, imprint, a),
+        None => tsa::verify_untrusted(&token, imprint),
+    }
+}
+
+/// The number of acknowledgements among the first `size` entries.
+fn acks_before(log: &LogDir, size: u64) -> Result<u64, StoreError> {
+    Ok(log
+        .index(size)?
+        .iter()
+        .filter(|(_, kind)| *kind == Kind::Ack.code())
+        .count() as u64)
+}
+
+/// Checks the token of checkpoint `n` kept at `path`, in a log of `size`
+/// entries signed by `key`.
+fn check_kept(
+    log: &LogDir,
+    key: &VerifyingKey,
+    size: u64,
+    (n, path): (u64, &Path),
+    anchors: Option<&[Anchor]>,
+) -> StampReport {
+    let report = StampReport::new(n, format!("checkpoints/{n}.{TOKEN_EXTENSION}"));
+    if n > size {
+        return report.failed(format!("the log has {size} entries, no checkpoint of {n}"));
+    }
+    let note = match checkpoint_bytes(log, n) {
+        Ok(b) => b,
+        Err(e) => return report.failed(chain(&e)),
+    };
+    let signed = SignedCheckpoint::parse(&note).ok();
+    if !signed.is_some_and(|s| s.checkpoint.size == n && s.verify(key).is_ok()) {
+        return report.failed(format!(
+            "checkpoints/{n} is not a checkpoint the issuer signed"
+        ));
+    }
+    let der = match fsutil::read_limited(path, tsa::MAX_TOKEN_LEN) {
+        Ok(d) => d,
+        Err(e) => return report.failed(chain(&e)),
+    };
+    let mut report = match verify_token(&der, &imprint(&note), anchors) {
+        Ok(stamp) => report.stamped(&stamp),
+        Err(e) => report.failed(chain(&e)),
+    };
+    report.acknowledgements = acks_before(log, n).ok();
+    report
+}
+
+/// Step 9, **timestamps**: every token kept in `checkpoints/` of a log of
+/// `size` entries signed by `key` is over its checkpoint, signed by a time
+/// stamping certificate, and (with `anchors`) chains to one of them.
+pub fn step(
+    log: &LogDir,
+    key: &VerifyingKey,
+    size: u64,
+    anchors: Option<&[Anchor]>,
+) -> (Outcome, Vec<StampReport>) {
+    let kept = match tokens(log) {
+        Ok(k) => k,
+        Err(e) => return (Outcome::Failed(chain(&e)), Vec::new()),
+    };
+    let reports: Vec<StampReport> = kept
+        .iter()
+        .map(|(n, path)| check_kept(log, key, size, (*n, path), anchors))
+        .collect();
+    (summary(&reports, anchors.is_some()), reports)
+}
+
+/// The step's outcome for `reports`.
+pub fn summary(reports: &[StampReport], anchored: bool) -> Outcome {
+    let failed: Vec<String> = reports
+        .iter()
+        .filter(|r| r.problem.is_some())
+        .map(StampReport::sentence)
+        .collect();
+    if reports.is_empty() {
+        Outcome::Skipped("no time stamps kept".into())
+    } else if !failed.is_empty() {
+        Outcome::Failed(failed.join("; "))
+    } else if !anchored {
+        Outcome::Skipped(format!(
+            "{} time stamp(s) present but not trusted: no trust anchor for time stamp authorities was given",
+            reports.len()
+        ))
+    } else {
+        Outcome::Passed(
+            reports
+                .iter()
+                .map(StampReport::sentence)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+}
+
+/// The time stamps a receipt's checkpoint carries, each verified over the
+/// note without its time stamp lines (the note the issuer signed).
+pub fn receipt_stamps(head: &SignedCheckpoint, anchors: Option<&[Anchor]>) -> Vec<StampReport> {
+    let Some(issuers) = head.note.without(is_stamp_line) else {
+        return Vec::new();
+    };
+    let imprint = imprint(&issuers.to_bytes());
+    head.note
+        .signatures()
+        .iter()
+        .filter(|s| is_stamp_line(s))
+        .map(|s| {
+            let report = StampReport::new(head.checkpoint.size, "receipt".into());
+            match verify_token(&s.signature, &imprint, anchors) {
+                Ok(stamp) => report.stamped(&stamp),
+                Err(e) => report.failed(chain(&e)),
+            }
+        })
+        .collect()
+}
+
+/// Lays out a token carried elsewhere (an annex) beside the checkpoint
+/// `note` of `size` entries in an imported log, for the audit.
+pub fn lay_out(log: &LogDir, size: u64, note: &[u8], token: &[u8]) -> Result<(), StampError> {
+    let cp = log.checkpoint_of(size);
+    if !cp.exists() {
+        lay_out_file(log, &size.to_string(), note)?;
+    }
+    lay_out_file(log, &format!("{size}.{TOKEN_EXTENSION}"), token)
+}
+
+/// Writes `checkpoints/NAME` of an imported log: only a checkpoint `N` or a
+/// token `N.tsr` (other names are ignored, so that no name leaves the folder).
+pub fn lay_out_file(log: &LogDir, name: &str, bytes: &[u8]) -> Result<(), StampError> {
+    let ours =
+        name.parse::<u64>().is_ok_and(|n| n.to_string() == name) || token_size(name).is_some();
+    if !ours {
+        return Ok(());
+    }
+    let dir = log.checkpoints_dir();
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(io_err(&path))
+}

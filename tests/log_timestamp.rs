@@ -1,0 +1,446 @@
+//! Time stamps over the log's checkpoints, driven through the real binary
+//! with `openssl ts` as the time stamp authority (a test CA and TSA made in
+//! each test): the offline `.tsq`/`.tsr` route, `--tsa URL` against a
+//! loopback HTTP TSA, `openssl ts -verify` on the token ackreg kept, the
+//! audit's step 9 with and without `--tsa-ca`, each refusal named, and the
+//! token travelling in a receipt (still accepted by tlog-scales and the
+//! spec-written checker), in the annex PDF and in the eDoc container.
+//!
+//! These tests need the `openssl` command and Python with `tlog-scales`
+//! and `cryptography` (CI installs them); without them they fail.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::pki::{hex, serve, Key, Pki};
+use common::{run_in, stdout};
+use sha2::{Digest, Sha256};
+
+const ORIGIN: &str = "aknistesnovads.lv/kac";
+
+/// The demo's log and a test PKI with the TSA `tsa` issued by `ca`.
+struct Setup {
+    _tmp: tempfile::TempDir,
+    d: PathBuf,
+    pki: Pki,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = run_in(tmp.path(), &["demo", "--out", "d"]);
+        assert!(o.status.success(), "demo: {}", common::stderr(&o));
+        let pki = Pki::new();
+        pki.tsa("tsa", Key::P256, "ca", "tsa");
+        let d = tmp.path().join("d");
+        Setup { _tmp: tmp, d, pki }
+    }
+
+    /// Runs ackreg in the demo folder: exit code, stdout and stderr.
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let o = run_in(&self.d, args);
+        (
+            o.status.code().unwrap_or(-1),
+            format!("{}{}", stdout(&o), common::stderr(&o)),
+        )
+    }
+
+    fn ca(&self) -> String {
+        self.pki.path("ca.pem").display().to_string()
+    }
+
+    /// `verify ARGS --issuer direktors.pub.pem`.
+    fn verify(&self, args: &[&str]) -> (i32, String) {
+        let mut all = vec!["verify"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--issuer", "direktors.pub.pem"]);
+        self.run(&all)
+    }
+
+    fn checkpoints(&self) -> PathBuf {
+        self.d.join("log/checkpoints")
+    }
+
+    /// The reply of `openssl ts -reply` (TSA `tsa`) to ackreg's request for
+    /// checkpoint `n`.
+    fn reply_for(&self, n: u64) -> Vec<u8> {
+        let n = n.to_string();
+        let (code, out) = self.run(&[
+            "log",
+            "timestamp",
+            "log",
+            "--checkpoint",
+            &n,
+            "--request",
+            "q.tsq",
+        ]);
+        assert_eq!(code, 0, "{out}");
+        let query = fs::read(self.d.join("q.tsq")).unwrap();
+        self.pki.reply("tsa", "tsa_sha256", &query)
+    }
+
+    /// Stamps checkpoint `n` offline; returns the kept token.
+    fn stamp(&self, n: u64) -> Vec<u8> {
+        fs::write(self.d.join("r.tsr"), self.reply_for(n)).unwrap();
+        let (code, out) = self.import(n, "r.tsr");
+        assert_eq!(code, 0, "{out}");
+        fs::read(self.checkpoints().join(format!("{n}.tsr"))).unwrap()
+    }
+
+    fn import(&self, n: u64, file: &str) -> (i32, String) {
+        let n = n.to_string();
+        self.run(&[
+            "log",
+            "timestamp",
+            "log",
+            "--checkpoint",
+            &n,
+            "--reply",
+            file,
+        ])
+    }
+
+    /// SHA-256 of `checkpoints/N`: the imprint.
+    fn imprint(&self, n: u64) -> [u8; 32] {
+        Sha256::digest(fs::read(self.checkpoints().join(n.to_string())).unwrap()).into()
+    }
+
+    /// The demo issuer's verifier key.
+    fn vkey(&self) -> String {
+        let pem = fs::read(self.d.join("direktors.pub.pem")).unwrap();
+        let key = ackreg::keys::decode_public_key(&pem).unwrap();
+        ackreg::note::vkey(ORIGIN, &key)
+    }
+}
+
+fn python(args: &[&str]) -> (i32, String) {
+    let o = Command::new("python3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is required for this test: {e}"));
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+fn repo_file(relative: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(relative)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn offline_request_openssl_reply_import_and_audit() {
+    let s = Setup::new();
+    let token = s.stamp(18);
+    // openssl accepts the kept token over SHA-256 of checkpoints/18.
+    let imprint = s.imprint(18);
+    assert!(s.pki.openssl_verifies(&token, &imprint, "tsa"));
+    assert_eq!(hex(&imprint).len(), 64);
+
+    let (code, out) = s.verify(&["log"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("9. [skip] timestamps"), "{out}");
+    assert!(out.contains("present but not trusted"), "{out}");
+
+    let ca = s.ca();
+    let (code, out) = s.verify(&["log", "--tsa-ca", &ca]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("9. [ok]   timestamps: checkpoint 18 existed no later than 20"),
+        "{out}"
+    );
+    assert!(out.contains("per TSA ackreg test TSA tsa"), "{out}");
+    assert!(out.contains("it covers 8 acknowledgement(s)"), "{out}");
+
+    let (code, out) = s.verify(&["log", "--tsa-ca", &ca, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let stamp = &json["stamps"][0];
+    assert_eq!(stamp["checkpoint"], 18);
+    assert_eq!(stamp["acknowledgements"], 8);
+    assert_eq!(stamp["trusted_by"], "CN=ackreg test CA");
+    assert!(stamp["time"].as_str().unwrap().ends_with('Z'));
+
+    // Importing the same reply again changes nothing.
+    let (code, out) = s.import(18, "r.tsr");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already kept"), "{out}");
+}
+
+#[test]
+fn online_tsa_url_on_loopback() {
+    let s = Setup::new();
+    let (url, server) = serve(s.pki.dir.path().to_path_buf(), 1);
+    let (code, out) = s.run(&["log", "timestamp", "log", "--tsa", &url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("checkpoints/18.tsr"), "{out}");
+    assert_eq!(server.join().unwrap().len(), 1);
+    let token = fs::read(s.checkpoints().join("18.tsr")).unwrap();
+    assert!(s.pki.openssl_verifies(&token, &s.imprint(18), "tsa"));
+    let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("existed no later than"), "{out}");
+
+    let (code, out) = s.run(&["log", "timestamp", "log", "--tsa", "https://tsa.invalid/"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("https:// time stamp authorities are not supported"),
+        "{out}"
+    );
+}
+
+/// No file under checkpoints/ but N and N.tsr written by these tests.
+fn assert_no_token(s: &Setup, n: u64) {
+    assert!(!s.checkpoints().join(format!("{n}.tsr")).exists());
+    let names: Vec<String> = fs::read_dir(s.checkpoints())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
+}
+
+#[test]
+fn imports_that_do_not_fit_are_refused_with_exit_2_and_nothing_written() {
+    let s = Setup::new();
+    // A reply over checkpoint 10 imported as 18.
+    fs::write(s.d.join("r10.tsr"), s.reply_for(10)).unwrap();
+    let (code, out) = s.import(18, "r10.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("r10.tsr: not a time stamp of checkpoint 18: the time stamp is over"),
+        "{out}"
+    );
+    assert_no_token(&s, 18);
+    // Malformed DER, and an oversized file.
+    fs::write(s.d.join("bad.tsr"), b"\x30\x82\x01\x00garbage").unwrap();
+    let (code, out) = s.import(18, "bad.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("bad.tsr: not a time stamp of checkpoint 18: malformed"),
+        "{out}"
+    );
+    let big = vec![0x30; ackreg::tsa::MAX_RESPONSE_LEN + 1];
+    fs::write(s.d.join("big.tsr"), big).unwrap();
+    let (code, out) = s.import(18, "big.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("big.tsr: is larger than"), "{out}");
+    // A checkpoint the log did not keep.
+    let (code, out) = s.import(7, "r10.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no checkpoint of 7 entries"), "{out}");
+    assert_no_token(&s, 18);
+    // A token by a certificate without the time stamping EKU.
+    s.pki.tsa("noeku", Key::P256, "ca", "tsa_no_eku");
+    let tst = s.pki.tst_info(&bare_token(&s.reply_for(18)));
+    fs::write(s.d.join("noeku.tsr"), s.pki.cms_token("noeku", &tst)).unwrap();
+    let (code, out) = s.import(18, "noeku.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("has no extended key usage"), "{out}");
+    assert_no_token(&s, 18);
+    // A second, different token for a stamped checkpoint.
+    s.stamp(18);
+    let before = fs::read(s.checkpoints().join("18.tsr")).unwrap();
+    fs::write(s.d.join("again.tsr"), s.reply_for(18)).unwrap();
+    let (code, out) = s.import(18, "again.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("already holds another time stamp"), "{out}");
+    assert_eq!(fs::read(s.checkpoints().join("18.tsr")).unwrap(), before);
+}
+
+/// The token inside an `openssl ts -reply` response.
+fn bare_token(reply: &[u8]) -> Vec<u8> {
+    ackreg::tsa::parse_response(reply).unwrap().to_der()
+}
+
+#[test]
+fn the_audit_refuses_and_names_each_bad_token() {
+    let s = Setup::new();
+    let good = s.stamp(18);
+    let ca = s.ca();
+    let kept = s.checkpoints().join("18.tsr");
+    let audit_fails = |token: &[u8], anchors: &str, why: &str| {
+        fs::write(&kept, token).unwrap();
+        let (code, out) = s.verify(&["log", "--tsa-ca", anchors]);
+        assert_eq!(code, 1, "{why}: {out}");
+        assert!(
+            out.contains("9. [FAIL] timestamps: checkpoints/18.tsr: "),
+            "{out}"
+        );
+        assert!(out.contains(why), "{why}: {out}");
+        assert!(out.contains("INVALID"), "{out}");
+    };
+    // A tampered token: its signature is the last field.
+    let mut tampered = good.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    audit_fails(
+        &tampered,
+        &ca,
+        "the time stamp authority's signature does not verify",
+    );
+    // A token over another checkpoint.
+    let other = bare_token(&s.reply_for(10));
+    audit_fails(&other, &ca, "the time stamp is over");
+    // A TSA outside the trust anchor given.
+    let elsewhere = Pki::new();
+    elsewhere.ca("other", "another test CA");
+    let other_ca = elsewhere.path("other.pem").display().to_string();
+    audit_fails(&good, &other_ca, "neither in the token nor a trust anchor");
+    // An impostor CA of the same name.
+    let impostor = elsewhere.path("ca.pem").display().to_string();
+    audit_fails(&good, &impostor, "does not verify under its issuer's key");
+    // A certificate without the time stamping EKU.
+    s.pki.tsa("noeku", Key::P256, "ca", "tsa_no_eku");
+    let tst = s.pki.tst_info(&good);
+    audit_fails(
+        &s.pki.cms_token("noeku", &tst),
+        &ca,
+        "has no extended key usage",
+    );
+    // Malformed: named too, and without anchors still a failure.
+    fs::write(&kept, b"\x30\x03\x02\x01\x01").unwrap();
+    let (code, out) = s.verify(&["log"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("9. [FAIL] timestamps: checkpoints/18.tsr: malformed"),
+        "{out}"
+    );
+    // Back to the good token: valid again.
+    fs::write(&kept, &good).unwrap();
+    assert_eq!(s.verify(&["log", "--tsa-ca", &ca]).0, 0);
+}
+
+#[test]
+fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
+    let s = Setup::new();
+    let token = s.stamp(18);
+    let (code, out) = s.run(&[
+        "log",
+        "receipt",
+        "log",
+        "--index",
+        "17",
+        "-o",
+        "r.tlog-proof",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let receipt = fs::read_to_string(s.d.join("r.tlog-proof")).unwrap();
+    assert!(
+        receipt.contains("\n\u{2014} rfc3161-timestamp "),
+        "{receipt}"
+    );
+
+    let (code, out) = s.verify(&["r.tlog-proof", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("5. [ok]   timestamps: checkpoint 18 existed no later than"),
+        "{out}"
+    );
+    let (code, out) = s.verify(&["r.tlog-proof"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("present but not trusted"), "{out}");
+
+    // Readers that do not know the time stamp line ignore it.
+    let path = s.d.join("r.tlog-proof").display().to_string();
+    let vkey = s.vkey();
+    let (code, out) = python(&[
+        &repo_file("tests/interop/c2sp_check.py"),
+        "proof",
+        "--entry-in-extra",
+        &vkey,
+        &path,
+    ]);
+    assert_eq!(
+        code, 0,
+        "the spec checker refuses the stamped receipt: {out}"
+    );
+    let checkpoint = receipt.split_once("\n\n").unwrap().1;
+    let cp_path = s.d.join("stamped.checkpoint");
+    fs::write(&cp_path, checkpoint).unwrap();
+    let (code, out) = python(&[
+        &repo_file("tests/interop/tlog_scales_check.py"),
+        &vkey,
+        &cp_path.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "tlog-scales refuses the stamped checkpoint: {out}");
+
+    // A changed token in the receipt fails step 5, naming why.
+    let b64 = ackreg::encoding::b64;
+    let mut bad = token.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    let line = |t: &[u8]| {
+        let mut raw = receipt_key_id(&receipt).to_vec();
+        raw.extend_from_slice(t);
+        b64(&raw)
+    };
+    let tampered = receipt.replace(&line(&token), &line(&bad));
+    assert_ne!(tampered, receipt);
+    fs::write(s.d.join("bad.tlog-proof"), tampered).unwrap();
+    let (code, out) = s.verify(&["bad.tlog-proof", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "5. [FAIL] timestamps: receipt: the time stamp authority's signature does not verify"
+        ),
+        "{out}"
+    );
+}
+
+/// The key id bytes of the receipt's time stamp line.
+fn receipt_key_id(receipt: &str) -> [u8; 4] {
+    let line = receipt
+        .lines()
+        .find(|l| l.starts_with("\u{2014} rfc3161-timestamp "))
+        .unwrap();
+    let b64 = line.rsplit(' ').next().unwrap();
+    let raw = ackreg::encoding::b64_strict(b64).unwrap();
+    [raw[0], raw[1], raw[2], raw[3]]
+}
+
+#[test]
+fn the_annex_pdf_and_the_edoc_carry_the_token() {
+    let s = Setup::new();
+    let token = s.stamp(18);
+    let (code, out) = s.run(&["log", "annex", "log", "--version", "2", "-o", "p.pdf"]);
+    assert_eq!(code, 0, "{out}");
+    let pdf = fs::read(s.d.join("p.pdf")).unwrap();
+    assert_eq!(
+        ackreg::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
+        token
+    );
+    let (code, out) = s.verify(&["p.pdf", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("8. [ok]   annex"), "{out}");
+    assert!(
+        out.contains("9. [ok]   timestamps: checkpoint 18 existed no later than"),
+        "{out}"
+    );
+
+    let (code, out) = s.run(&["export", "--log", "log", "--edoc", "x.edoc"]);
+    assert_eq!(code, 0, "{out}");
+    let container = ackreg::edoc::read(&fs::read(s.d.join("x.edoc")).unwrap()).unwrap();
+    let carried = container
+        .files
+        .iter()
+        .find(|f| f.name == "log/checkpoints/18.tsr")
+        .expect("the container carries the token");
+    assert_eq!(carried.bytes, token);
+    let (code, out) = s.verify(&["x.edoc", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("9. [ok]   timestamps: checkpoint 18 existed no later than"),
+        "{out}"
+    );
+    let (code, out) = s.verify(&["x.edoc"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("present but not trusted"), "{out}");
+}
