@@ -197,6 +197,10 @@ fn online_tsa_url_on_loopback() {
         out.contains("https:// time stamp authorities are not supported"),
         "{out}"
     );
+    assert!(
+        out.contains("hint: use the TSA's http:// URL, or the offline route: --request FILE.tsq"),
+        "{out}"
+    );
 }
 
 /// No file under checkpoints/ but N and N.tsr written by these tests.

@@ -605,7 +605,18 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let imported = match (&a.tsa, &a.reply) {
-        (Some(url), _) => alog::stamp::fetch(&log, size, url).map_err(fail)?,
+        (Some(url), _) => alog::stamp::fetch(&log, size, url).map_err(|e| {
+            let https = matches!(
+                e,
+                alog::stamp::StampError::Fetch(ackreg::tsa::TsaError::HttpsUnsupported)
+            );
+            let hint = https.then(|| {
+                "use the TSA's http:// URL, or the offline route: --request FILE.tsq, send it \
+                 to the TSA by other means (e.g. curl), then --reply FILE.tsr"
+                    .to_string()
+            });
+            fail(e).with_hint(hint)
+        })?,
         (None, Some(path)) => {
             let der = read_limited(path, ackreg::tsa::MAX_RESPONSE_LEN)
                 .map_err(|e| CliError::file(path, e))?;
