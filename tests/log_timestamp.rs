@@ -429,6 +429,18 @@ fn the_annex_pdf_and_the_edoc_carry_the_token() {
         "{out}"
     );
 
+    // A TSA outside the anchor given fails step 9; the pages still compare.
+    let elsewhere = Pki::new();
+    elsewhere.ca("other", "another test CA");
+    let other = elsewhere.path("other.pem").display().to_string();
+    let (code, out) = s.verify(&["p.pdf", "--tsa-ca", &other]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("8. [ok]   annex"), "{out}");
+    assert!(
+        out.contains("9. [FAIL] timestamps: checkpoints/18.tsr: the issuer"),
+        "{out}"
+    );
+
     let (code, out) = s.run(&["export", "--log", "log", "--edoc", "x.edoc"]);
     assert_eq!(code, 0, "{out}");
     let container = ackreg::edoc::read(&fs::read(s.d.join("x.edoc")).unwrap()).unwrap();
