@@ -283,6 +283,17 @@ pub enum Outcome {
     Skipped(String),
 }
 
+impl Outcome {
+    /// The status word reports use (`passed`, `failed`, `skipped`) and the text.
+    pub fn into_parts(self) -> (&'static str, String) {
+        match self {
+            Outcome::Passed(d) => ("passed", d),
+            Outcome::Failed(d) => ("failed", d),
+            Outcome::Skipped(d) => ("skipped", d),
+        }
+    }
+}
+
 /// The result of one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepReport {

@@ -174,6 +174,11 @@ impl KeyId {
         crate::encoding::hex32(text).map(KeyId)
     }
 
+    /// The key id whose 32 bytes are `bytes`.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        KeyId(bytes)
+    }
+
     /// The 32 bytes of the hash.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0

@@ -230,11 +230,7 @@ impl RegisterReport {
 
     /// Adds a step result.
     pub fn push(&mut self, step: RegisterStep, outcome: Outcome) {
-        let (status, detail) = match outcome {
-            Outcome::Passed(d) => ("passed", d),
-            Outcome::Failed(d) => ("failed", d),
-            Outcome::Skipped(d) => ("skipped", d),
-        };
+        let (status, detail) = outcome.into_parts();
         self.steps.push(StepResult {
             step,
             status,

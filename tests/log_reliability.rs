@@ -227,3 +227,76 @@ fn a_cache_damaged_below_synced_is_refused_before_anything_is_appended() {
     );
     assert_eq!(std::fs::read(log.join("entries")).unwrap(), entries);
 }
+
+/// What a state says, in a form that does not depend on hash map order.
+fn described(state: &ackreg::log::state::State) -> String {
+    let mut acks: Vec<String> = state
+        .acks()
+        .map(|(e, a)| format!("{} {a:?}", e.id))
+        .collect();
+    acks.sort();
+    format!(
+        "{} {:?} {:?} {:?} {acks:?}",
+        state.size(),
+        state.issuer(),
+        state.employees(),
+        state.versions()
+    )
+}
+
+fn audited_state(dir: &Path) -> String {
+    let log = LogDir::new(&dir.join("log"));
+    let issuer = IssuerKey::Key(key(u64::MAX).verifying_key());
+    let report = audit(&log, &issuer, &AuditOptions::default(), &NoProgress).unwrap();
+    described(report.state.as_ref().unwrap())
+}
+
+#[test]
+fn the_writers_snapshot_gives_the_state_the_audit_rebuilds_and_a_bad_one_is_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key_path, acks) = setup(tmp.path(), 10);
+    let log = tmp.path().join("log");
+    assert!(add(tmp.path(), &key_path, &acks[..4])
+        .wait()
+        .unwrap()
+        .success());
+    // The writer left a snapshot at the size it synced; read through it, the
+    // state is the one the auditor rebuilds from the entries alone.
+    assert!(log.join("state").exists());
+    let (_, state) = LogDir::new(&log).committed().unwrap();
+    assert_eq!(described(&state), audited_state(tmp.path()));
+    // A damaged snapshot, or one of another log, is not used: the writer
+    // replays the entries and goes on.
+    let mut snap = std::fs::read(log.join("state")).unwrap();
+    let last = snap.len() - 1;
+    snap[last] ^= 1;
+    std::fs::write(log.join("state"), &snap).unwrap();
+    assert!(add(tmp.path(), &key_path, &acks[4..7])
+        .wait()
+        .unwrap()
+        .success());
+    let other = tempfile::tempdir().unwrap();
+    setup(other.path(), 3);
+    std::fs::copy(other.path().join("log/state"), log.join("state")).unwrap();
+    let (_, state) = LogDir::new(&log).committed().unwrap();
+    assert_eq!(described(&state), audited_state(tmp.path()));
+    assert!(add(tmp.path(), &key_path, &acks[7..])
+        .wait()
+        .unwrap()
+        .success());
+    let (_, state) = LogDir::new(&log).committed().unwrap();
+    assert_eq!(described(&state), audited_state(tmp.path()));
+    assert_eq!(audited(tmp.path()), (true, 10));
+    // Appending the same acknowledgement again is still refused: the
+    // snapshot carries the acknowledgements, not only the people.
+    let out = common::ackreg()
+        .current_dir(tmp.path())
+        .args(["log", "add", "log", "--issuer-key"])
+        .arg(&key_path)
+        .arg(&acks[0])
+        .args(["--received", "2017-12-05"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(audited(tmp.path()), (true, 10));
+}

@@ -15,7 +15,7 @@ use ackreg::render::Template;
 use ackreg::verify::{self, EntryVerdict, IssuerKey, RegisterReport, RegisterStep, SignatureCheck};
 use serde::Serialize;
 
-use super::{out, CliError};
+use super::{out, step_line, CliError};
 
 /// What the auditor gives besides the register.
 pub struct AuditArgs<'a> {
@@ -239,16 +239,11 @@ fn print_table(path: &Path, pdf: bool, report: &RegisterReport, valid: bool) {
         out(format!("document: \"{t}\" (SHA-256 {h})"));
     }
     for s in &report.steps {
-        let mark = match s.status {
-            "passed" => "[ok]  ",
-            "failed" => "[FAIL]",
-            _ => "[skip]",
-        };
-        out(format!(
-            "  {}. {mark} {}: {}",
+        out(step_line(
             s.step.number(),
             s.step.name(),
-            s.detail
+            s.status,
+            &s.detail,
         ));
     }
     if !report.entries.is_empty() {

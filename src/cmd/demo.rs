@@ -142,7 +142,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     Ok(code)
 }
 
-/// 1. The administration renders the rules: the PDF's path and bytes.
+/// Step 1: The administration renders the rules: the PDF's path and bytes.
 fn render_rules(dir: &Path, template: &Template) -> Result<(PathBuf, Vec<u8>), CliError> {
     let doc_path = dir.join("noteikumi.pdf");
     let rendered = template
@@ -158,7 +158,7 @@ fn render_rules(dir: &Path, template: &Template) -> Result<(PathBuf, Vec<u8>), C
     Ok((doc_path, rendered.pdf))
 }
 
-/// 2. The issuer's key (the executive director): the key and the path of
+/// Step 2: The issuer's key (the executive director): the key and the path of
 /// its public key.
 fn issuer_key(dir: &Path) -> Result<(SigningKey, PathBuf), CliError> {
     let issuer_path = dir.join("secret").join("direktors.key");
@@ -175,7 +175,7 @@ fn issuer_key(dir: &Path) -> Result<(SigningKey, PathBuf), CliError> {
     Ok((issuer, issuer_pub_path))
 }
 
-/// 2. The employees' keys and the keyring of their public keys.
+/// Step 2: The employees' keys and the keyring of their public keys.
 fn employee_keys(dir: &Path) -> Result<(Keyring, Vec<SigningKey>), CliError> {
     let keys_dir = dir.join("keys");
     let mut ring = Keyring::default();
@@ -204,7 +204,7 @@ fn employee_keys(dir: &Path) -> Result<(Keyring, Vec<SigningKey>), CliError> {
     Ok((ring, signing))
 }
 
-/// 3. Employees sign that they have read exactly this PDF.
+/// Step 3: Employees sign that they have read exactly this PDF.
 fn sign_acks(
     dir: &Path,
     document: &DocumentRef,
@@ -231,7 +231,7 @@ fn sign_acks(
     Ok(candidates)
 }
 
-/// 4. The administration seals the register and prints the annex: the
+/// Step 4: The administration seals the register and prints the annex: the
 /// annex's path and bytes.
 fn seal(
     dir: &Path,
@@ -270,7 +270,7 @@ fn seal(
     Ok((annex_path, annex.pdf))
 }
 
-/// 5. An auditor verifies the annex PDF alone.
+/// Step 5: An auditor verifies the annex PDF alone.
 fn verify_annex(
     annex_path: &Path,
     annex_pdf: &[u8],

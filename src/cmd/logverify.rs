@@ -13,7 +13,7 @@ use ackreg::log::{receipt, stamp, LogDir};
 use ackreg::render::Template;
 use ackreg::verify::{IssuerKey, NoProgress, SignatureCheck};
 
-use super::{out, CliError};
+use super::{out, step_line, CliError};
 
 /// What the auditor gives.
 pub struct LogArgs<'a> {
@@ -88,16 +88,11 @@ fn print_report(what: &str, report: &LogReport, json: bool) -> Result<ExitCode, 
 fn print_steps(what: &str, report: &LogReport) {
     out(format!("verifying {what}"));
     for s in &report.steps {
-        let mark = match s.status {
-            "passed" => "[ok]  ",
-            "failed" => "[FAIL]",
-            _ => "[skip]",
-        };
-        out(format!(
-            "  {}. {mark} {}: {}",
+        out(step_line(
             s.step.number(),
             s.step.name(),
-            s.detail
+            s.status,
+            &s.detail,
         ));
     }
     if report.stamps.len() > 1 {

@@ -177,6 +177,16 @@ pub fn lock(target: &Path, no_wait: bool) -> Result<ackreg::fsutil::Lock, CliErr
     .map_err(CliError::lib)
 }
 
+/// One numbered step of a verification report as printed: `  3. [ok]   name: detail`.
+pub fn step_line(number: impl Display, name: &str, status: &str, detail: &str) -> String {
+    let mark = match status {
+        "passed" => "[ok]  ",
+        "failed" => "[FAIL]",
+        _ => "[skip]",
+    };
+    format!("  {number}. {mark} {name}: {detail}")
+}
+
 /// Writes lines to standard output; a closed pipe is not an error.
 pub fn out(text: impl Display) {
     let mut stdout = std::io::stdout().lock();

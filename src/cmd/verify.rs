@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ackreg::ack::{self, Outcome, Step};
+use ackreg::ack::{self, Step};
 use ackreg::document::sha256;
 use ackreg::fsutil::{read_limited, ReadError};
 use ackreg::keyring::{self, Keyring};
 use ackreg::register::MAX_ACK_FILE;
 use ackreg::verify::MAX_REGISTER_FILE;
 
-use super::{out, CliError};
+use super::{out, step_line, CliError};
 
 /// Verify an acknowledgement, a sealed register, or an annex PDF.
 ///
@@ -207,16 +207,8 @@ fn ack_document<'a>(
 fn print_ack_steps(path: &Path, report: &ack::Report) {
     out(format!("verifying acknowledgement {}", path.display()));
     for s in &report.steps {
-        let (mark, text) = match &s.outcome {
-            Outcome::Passed(t) => ("[ok]  ", t),
-            Outcome::Failed(t) => ("[FAIL]", t),
-            Outcome::Skipped(t) => ("[skip]", t),
-        };
-        out(format!(
-            "  {}. {mark} {}: {text}",
-            s.step.number(),
-            s.step.name()
-        ));
+        let (status, text) = s.outcome.clone().into_parts();
+        out(step_line(s.step.number(), s.step.name(), status, &text));
     }
     for step in Step::ALL.iter().skip(report.steps.len()) {
         out(format!(

@@ -319,7 +319,7 @@ pub struct AckJson {
 // ---- Checked entries ----------------------------------------------------
 
 /// A version of the rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Version {
     /// Label.
     pub label: String,
@@ -328,10 +328,12 @@ pub struct Version {
     /// SHA-256 of the PDF.
     pub sha256: [u8; 32],
     /// Effective date.
+    #[serde(with = "super::snapshot::date")]
     pub effective: Date,
     /// Needs a new acknowledgement.
     pub material: bool,
     /// Deadline (material versions only).
+    #[serde(with = "super::snapshot::opt_date")]
     pub deadline: Option<Date>,
     /// Days a new employee has.
     pub new_employee_days: u32,

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod container;
 pub mod entry;
 pub mod receipt;
+pub mod snapshot;
 pub mod stamp;
 pub mod state;
 pub mod status;

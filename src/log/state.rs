@@ -9,7 +9,10 @@
 use std::collections::HashMap;
 
 use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
 use time::Date;
+
+use super::snapshot as snap;
 
 use super::entry::{format_date, AckRecord, Entry, Kind, Version};
 use crate::keys::KeyId;
@@ -109,7 +112,7 @@ pub enum Refusal {
 }
 
 /// Why a key's period ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EndKind {
     /// A new key replaced it.
     Replaced,
@@ -131,22 +134,26 @@ impl EndKind {
 }
 
 /// One key of an employee and the period it may sign in.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeySpan {
     /// The key.
+    #[serde(with = "snap::key")]
     pub key: VerifyingKey,
     /// Its id.
+    #[serde(with = "snap::keyid")]
     pub keyid: KeyId,
     /// First valid day.
+    #[serde(with = "snap::date")]
     pub from: Date,
     /// The entry that enrolled it.
     pub entry: u64,
     /// When and why it ended, and the entry that ended it.
+    #[serde(with = "snap::end")]
     pub end: Option<(Date, EndKind, u64)>,
 }
 
 /// An employee, as the log knows them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Employee {
     /// Identifier.
     pub id: String,
@@ -155,12 +162,14 @@ pub struct Employee {
     /// Position.
     pub position: Option<String>,
     /// Enrolment date (first key's first day).
+    #[serde(with = "snap::date")]
     pub enrolled: Date,
     /// The enrolment entry.
     pub entry: u64,
     /// Keys, oldest first.
     pub keys: Vec<KeySpan>,
     /// Departure date and entry.
+    #[serde(with = "snap::left")]
     pub left: Option<(Date, u64)>,
 }
 
@@ -172,7 +181,7 @@ impl Employee {
 }
 
 /// A published version and the material version it belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Published {
     /// The version.
     pub version: Version,
@@ -184,45 +193,53 @@ pub struct Published {
 }
 
 /// An accepted acknowledgement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Acked {
     /// Its entry.
     pub entry: u64,
     /// The date signed.
+    #[serde(with = "snap::date")]
     pub date: Date,
     /// The date received.
+    #[serde(with = "snap::date")]
     pub received: Date,
     /// The version (index in [`State::versions`]) it names.
     pub version: usize,
     /// Notes.
     pub notes: Option<String>,
     /// Key id that signed.
+    #[serde(with = "snap::keyid")]
     pub keyid: KeyId,
 }
 
 /// The log's issuer, from entry 0.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Issuer {
     /// Origin (checkpoint origin and note key name).
     pub origin: String,
     /// Printed name.
     pub name: String,
     /// Key.
+    #[serde(with = "snap::key")]
     pub key: VerifyingKey,
     /// The body keeping the log.
     pub body: String,
     /// Creation date.
+    #[serde(with = "snap::date")]
     pub created: Date,
 }
 
 /// What the log says after its first [`State::size`] entries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     issuer: Option<Issuer>,
     employees: Vec<Employee>,
+    #[serde(skip)]
     by_id: HashMap<String, usize>,
+    #[serde(skip)]
     keys: HashMap<KeyId, (usize, usize)>,
     versions: Vec<Published>,
+    #[serde(skip)]
     by_sha: HashMap<[u8; 32], usize>,
     acks: HashMap<(usize, usize), Acked>,
     size: u64,
@@ -243,6 +260,23 @@ impl State {
     /// An empty log.
     pub fn new() -> State {
         State::default()
+    }
+
+    /// Makes the lookup tables again from the employees and versions (a
+    /// state read back from a snapshot has none).
+    pub(super) fn reindex(&mut self) {
+        self.by_id.clear();
+        self.keys.clear();
+        self.by_sha.clear();
+        for (e, employee) in self.employees.iter().enumerate() {
+            self.by_id.insert(employee.id.clone(), e);
+            for (k, span) in employee.keys.iter().enumerate() {
+                self.keys.insert(span.keyid, (e, k));
+            }
+        }
+        for (v, published) in self.versions.iter().enumerate() {
+            self.by_sha.insert(published.version.sha256, v);
+        }
     }
 
     /// Number of entries applied (accepted or refused).

@@ -11,6 +11,8 @@
 //! DIR/checkpoints/N    every checkpoint signed, by tree size
 //! DIR/synced           how many entries the index and the tree hold on
 //!                      disk for certain (decimal, line feed)
+//! DIR/state            the writer's snapshot of the state at `synced`
+//!                      entries (see [`super::snapshot`])
 //! DIR/entries.lock     held by the one writer
 //! ```
 //!
@@ -42,6 +44,7 @@ use crate::fsutil::{self, Lock, Overwrite, Wait};
 use crate::merkle::{self, Hash, SubtreeHashes};
 
 use super::entry::{self, Entry, Kind};
+use super::snapshot;
 use super::state::{Refusal, State};
 
 /// Bytes per index record.
@@ -197,6 +200,11 @@ impl LogDir {
     /// The file that records how many entries the caches hold for certain.
     pub fn synced_path(&self) -> PathBuf {
         self.dir.join("synced")
+    }
+
+    /// The writer's snapshot of the state (see [`super::snapshot`]).
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join("state")
     }
 
     /// Whether the folder holds a log.
@@ -474,7 +482,9 @@ impl Writer {
         recover(&log, synced, size)?;
         check_root(&log, &head)?;
         let index = log.index(size)?;
-        let state = replay(&log, &index)?;
+        let snapshot = load_snapshot(&log, synced);
+        let from = snapshot.size();
+        let state = replay(&log, &index, snapshot)?;
         let mut writer = Writer {
             origin: head.checkpoint.origin.clone(),
             log,
@@ -486,8 +496,8 @@ impl Writer {
             staged: Vec::new(),
             leaves: Vec::new(),
         };
-        if synced < size {
-            writer.sync_caches()?;
+        if synced < size || from < size {
+            writer.save_caches()?;
         }
         writer.keep_in_history(&head)?;
         Ok(writer)
@@ -580,6 +590,12 @@ impl Writer {
         if self.synced == self.committed && self.log.synced_path().exists() {
             return Ok(());
         }
+        self.save_caches()
+    }
+
+    /// Syncs the caches, writes the snapshot of the state when nothing is
+    /// staged, and records the size in `synced`.
+    fn save_caches(&mut self) -> Result<(), StoreError> {
         sync_file(&self.log.index_path())?;
         let mut level = 0;
         while self.log.level_path(level).exists() {
@@ -587,6 +603,9 @@ impl Writer {
             level += 1;
         }
         sync_dir(&self.log.dir().join("tree"))?;
+        if self.staged.is_empty() {
+            self.save_snapshot()?;
+        }
         let text = format!("{}\n", self.committed);
         fsutil::write_atomic(
             &self.log.synced_path(),
@@ -595,6 +614,15 @@ impl Writer {
             None,
         )?;
         self.synced = self.committed;
+        Ok(())
+    }
+
+    /// Writes `DIR/state`, the snapshot of the committed state.
+    fn save_snapshot(&self) -> Result<(), StoreError> {
+        let root = merkle::root(&self.log.tree(), self.committed).map_err(StoreError::Merkle)?;
+        let bytes = snapshot::encode(&self.state, &root)
+            .map_err(|e| StoreError::Damaged(format!("cannot write the state's snapshot: {e}")))?;
+        fsutil::write_atomic(&self.log.state_path(), &bytes, Overwrite::Replace, None)?;
         Ok(())
     }
 
@@ -863,22 +891,21 @@ fn cut(path: &Path, len: u64, what: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Replays the committed entries into a state (the writer trusts its own
-/// folder: signatures were verified when the entries were appended; the
-/// auditor's replay in `crate::log::audit` trusts nothing).
-fn replay(log: &LogDir, index: &[(u64, u8)]) -> Result<State, StoreError> {
-    let path = log.entries_path();
+/// Replays the committed entries after the first `state.size()` into
+/// `state` (the writer trusts its own folder: signatures were verified when
+/// the entries were appended; the auditor's replay in `crate::log::audit`
+/// trusts nothing).
+fn replay(log: &LogDir, index: &[(u64, u8)], mut state: State) -> Result<State, StoreError> {
+    let from = state.size() as usize;
+    let start = from.checked_sub(1).map_or(0, |i| index[i].0);
     let end = index.last().map_or(0, |r| r.0);
-    let mut bytes = vec![0; end as usize];
-    File::open(&path)
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(io_err(&path))?;
-    let mut state = State::new();
-    let mut start = 0usize;
-    for (i, &(end, _)) in index.iter().enumerate() {
+    let bytes = read_span(&log.entries_path(), start, end)?;
+    let mut at = 0usize;
+    for (i, &(end, _)) in index.iter().enumerate().skip(from) {
         let i = i as u64;
+        let stop = (end.saturating_sub(start) as usize).saturating_sub(1);
         let line = bytes
-            .get(start..(end as usize).saturating_sub(1))
+            .get(at..stop)
             .ok_or_else(|| StoreError::Damaged(format!("index record {i} is wrong")))?;
         let parsed = entry::parse(line).map_err(|source| StoreError::Entry {
             index: i,
@@ -888,9 +915,36 @@ fn replay(log: &LogDir, index: &[(u64, u8)]) -> Result<State, StoreError> {
             index: i,
             error: source,
         })?;
-        start = end as usize;
+        at = stop + 1;
     }
     Ok(state)
+}
+
+/// Bytes `start..end` of `path`.
+fn read_span(path: &Path, start: u64, end: u64) -> Result<Vec<u8>, StoreError> {
+    let len = end
+        .checked_sub(start)
+        .ok_or_else(|| StoreError::Damaged("the index goes backwards".into()))?;
+    let mut bytes = vec![0; len as usize];
+    let mut file = File::open(path).map_err(io_err(path))?;
+    file.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
+    file.read_exact(&mut bytes).map_err(io_err(path))?;
+    Ok(bytes)
+}
+
+/// The state of the snapshot in `DIR/state`, if it is intact, covers no
+/// more than the `limit` entries the caches hold for certain, and its root
+/// is the tree's for that many entries; else the empty state.
+fn load_snapshot(log: &LogDir, limit: u64) -> State {
+    let usable = |(state, root): (State, Hash)| {
+        let size = state.size();
+        (size <= limit && merkle::root(&log.tree(), size).ok() == Some(root)).then_some(state)
+    };
+    fs::read(log.state_path())
+        .ok()
+        .and_then(|bytes| snapshot::decode(&bytes))
+        .and_then(usable)
+        .unwrap_or_default()
 }
 
 impl LogDir {
@@ -939,12 +993,14 @@ pub fn import(dir: &Path, entries: &[u8], checkpoint: &[u8]) -> Result<LogDir, S
 
 impl LogDir {
     /// The newest checkpoint and the state its entries make, read through
-    /// the index (trusting the folder, as the writer does; an auditor uses
-    /// `crate::log::audit`).
+    /// the index and the writer's snapshot (trusting the folder, as the
+    /// writer does; an auditor uses `crate::log::audit`).
     pub fn committed(&self) -> Result<(SignedCheckpoint, State), StoreError> {
         let head = self.checkpoint()?;
-        let index = self.index(head.checkpoint.size)?;
-        Ok((head, replay(self, &index)?))
+        let size = head.checkpoint.size;
+        let index = self.index(size)?;
+        let snapshot = load_snapshot(self, read_synced(self).min(size));
+        Ok((head, replay(self, &index, snapshot)?))
     }
 }
 

@@ -1,0 +1,166 @@
+//! The writer's snapshot of the log's state (`DIR/state`), so that opening
+//! a log of 100,000 entries to append to it does not parse them all again.
+//!
+//! Like the index and the tree, it is a cache of what `entries` says, kept
+//! only for the writer; no auditor reads it. The file is
+//!
+//! ```text
+//! "ackreg-state/1\n" || SHA-256(body) || body
+//! body = bincode(size, root hash of the first `size` entries, state)
+//! ```
+//!
+//! and the writer uses it only when the hash matches, its size is at most
+//! what the caches hold for certain, and the tree gives the same root for
+//! that many entries; otherwise it replays the entries as before.
+
+use sha2::{Digest, Sha256};
+
+use super::state::State;
+use crate::merkle::Hash;
+
+/// The first bytes of the file; a new layout gets a new number.
+const MAGIC: &[u8] = b"ackreg-state/1\n";
+/// The largest snapshot read: far above what a state of a million entries
+/// takes, so that a damaged length cannot ask for all the memory.
+const MAX_SNAPSHOT: u64 = 1 << 30;
+
+fn options() -> impl bincode::Options {
+    use bincode::Options;
+    bincode::DefaultOptions::new().with_limit(MAX_SNAPSHOT)
+}
+
+/// The file's bytes for `state`, the state of the first `state.size()`
+/// entries, whose tree has root `root`.
+pub fn encode(state: &State, root: &Hash) -> Result<Vec<u8>, bincode::Error> {
+    use bincode::Options;
+    let body = options().serialize(&(state.size(), root, state))?;
+    let mut out = Vec::with_capacity(MAGIC.len() + 32 + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// The state and root a snapshot holds; `None` when the bytes are not an
+/// intact snapshot of this layout.
+pub fn decode(bytes: &[u8]) -> Option<(State, Hash)> {
+    use bincode::Options;
+    let rest = bytes.strip_prefix(MAGIC)?;
+    if rest.len() < 32 || Sha256::digest(&rest[32..])[..] != rest[..32] {
+        return None;
+    }
+    let (size, root, mut state): (u64, Hash, State) = options().deserialize(&rest[32..]).ok()?;
+    if state.size() != size {
+        return None;
+    }
+    state.reindex();
+    Some((state, root))
+}
+
+/// A date as its Julian day number.
+pub mod date {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        d.to_julian_day().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let day = i32::deserialize(d)?;
+        Date::from_julian_day(day).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An optional date.
+pub mod opt_date {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        d.map(|d| d.to_julian_day()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        Option::<i32>::deserialize(d)?
+            .map(|day| Date::from_julian_day(day).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// When and why a key's period ended, and the entry.
+pub mod end {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use time::Date;
+
+    use crate::log::state::EndKind;
+
+    pub fn serialize<S: Serializer>(
+        e: &Option<(Date, EndKind, u64)>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        e.map(|(d, k, i)| (d.to_julian_day(), k, i)).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<(Date, EndKind, u64)>, D::Error> {
+        Option::<(i32, EndKind, u64)>::deserialize(d)?
+            .map(|(day, k, i)| {
+                Date::from_julian_day(day)
+                    .map(|d| (d, k, i))
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
+}
+
+/// When an employee left, and the entry.
+pub mod left {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(e: &Option<(Date, u64)>, s: S) -> Result<S::Ok, S::Error> {
+        e.map(|(d, i)| (d.to_julian_day(), i)).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(Date, u64)>, D::Error> {
+        Option::<(i32, u64)>::deserialize(d)?
+            .map(|(day, i)| {
+                Date::from_julian_day(day)
+                    .map(|d| (d, i))
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
+}
+
+/// A public key as its 32 bytes.
+pub mod key {
+    use ed25519_dalek::VerifyingKey;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(k: &VerifyingKey, s: S) -> Result<S::Ok, S::Error> {
+        k.to_bytes().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<VerifyingKey, D::Error> {
+        let bytes = <[u8; 32]>::deserialize(d)?;
+        VerifyingKey::from_bytes(&bytes).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A key id as its 32 bytes.
+pub mod keyid {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::keys::KeyId;
+
+    pub fn serialize<S: Serializer>(k: &KeyId, s: S) -> Result<S::Ok, S::Error> {
+        k.as_bytes().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<KeyId, D::Error> {
+        Ok(KeyId::from_bytes(<[u8; 32]>::deserialize(d)?))
+    }
+}
