@@ -82,10 +82,21 @@ impl Setup {
         self.pki.reply("tsa", "tsa_sha256", &query)
     }
 
-    /// Stamps checkpoint `n` offline; returns the kept token.
+    /// Stamps checkpoint `n` offline (the reply checked against the
+    /// request's nonce); returns the kept token.
     fn stamp(&self, n: u64) -> Vec<u8> {
         fs::write(self.d.join("r.tsr"), self.reply_for(n)).unwrap();
-        let (code, out) = self.import(n, "r.tsr");
+        let (code, out) = self.run(&[
+            "log",
+            "timestamp",
+            "log",
+            "--checkpoint",
+            &n.to_string(),
+            "--reply",
+            "r.tsr",
+            "--query",
+            "q.tsq",
+        ]);
         assert_eq!(code, 0, "{out}");
         fs::read(self.checkpoints().join(format!("{n}.tsr"))).unwrap()
     }
@@ -238,6 +249,38 @@ fn imports_that_do_not_fit_are_refused_with_exit_2_and_nothing_written() {
     let (code, out) = s.import(18, "big.tsr");
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("big.tsr: is larger than"), "{out}");
+    // A reply to another request than the one given (its nonce differs).
+    let (code, out) = s.run(&["log", "timestamp", "log", "--request", "q2.tsq"]);
+    assert_eq!(code, 0, "{out}");
+    fs::write(s.d.join("r18.tsr"), s.reply_for(18)).unwrap();
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--reply",
+        "r18.tsr",
+        "--query",
+        "q2.tsq",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("r18.tsr: not a time stamp of checkpoint 18: the token's nonce is not the one sent in the request"), "{out}");
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--checkpoint",
+        "10",
+        "--reply",
+        "r18.tsr",
+        "--query",
+        "q.tsq",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("q.tsq: the time stamp request is not for checkpoint 10"),
+        "{out}"
+    );
+    assert_no_token(&s, 18);
     // A checkpoint the log did not keep.
     let (code, out) = s.import(7, "r10.tsr");
     assert_eq!(code, 2, "{out}");

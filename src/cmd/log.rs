@@ -223,6 +223,10 @@ struct TimestampArgs {
     /// Import a reply (or bare token) obtained by other means and keep it.
     #[arg(long, value_name = "FILE.tsr", conflicts_with = "tsa")]
     reply: Option<PathBuf>,
+    /// With --reply: the request it answers (written by --request); the
+    /// reply must carry its nonce.
+    #[arg(long, value_name = "FILE.tsq", requires = "reply")]
+    query: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -599,8 +603,9 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
             path.display()
         ));
         out(format!(
-            "send it to the time stamp authority, then: ackreg log timestamp {} --checkpoint {size} --reply FILE.tsr",
-            a.log.display()
+            "send it to the time stamp authority, then: ackreg log timestamp {} --checkpoint {size} --reply FILE.tsr --query {}",
+            a.log.display(),
+            path.display()
         ));
         return Ok(ExitCode::SUCCESS);
     }
@@ -617,11 +622,7 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
             });
             fail(e).with_hint(hint)
         })?,
-        (None, Some(path)) => {
-            let der = read_limited(path, ackreg::tsa::MAX_RESPONSE_LEN)
-                .map_err(|e| CliError::file(path, e))?;
-            alog::stamp::import(&log, size, &der, None).map_err(|e| CliError::file(path, e))?
-        }
+        (None, Some(path)) => import_reply(&log, size, path, a.query.as_deref())?,
         (None, None) => {
             return Err(CliError::input(
                 "give --tsa URL, --request FILE or --reply FILE",
@@ -637,4 +638,24 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
         imported.stamp.tsa
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--reply FILE [--query FILE.tsq]`: imports a reply obtained elsewhere,
+/// checking its nonce against the request when it is given.
+fn import_reply(
+    log: &LogDir,
+    size: u64,
+    path: &Path,
+    query: Option<&Path>,
+) -> Result<alog::stamp::Imported, CliError> {
+    let der =
+        read_limited(path, ackreg::tsa::MAX_RESPONSE_LEN).map_err(|e| CliError::file(path, e))?;
+    let nonce = match query {
+        Some(q) => {
+            let bytes = read_limited(q, 4096).map_err(|e| CliError::file(q, e))?;
+            Some(alog::stamp::query_nonce(log, size, &bytes).map_err(|e| CliError::file(q, e))?)
+        }
+        None => None,
+    };
+    alog::stamp::import(log, size, &der, nonce).map_err(|e| CliError::file(path, e))
 }

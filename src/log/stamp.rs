@@ -88,6 +88,12 @@ pub enum StampError {
     /// No random nonce.
     #[error("cannot make a random nonce: {0}")]
     Random(getrandom::Error),
+    /// The request file given to check a reply against is not a request.
+    #[error("not a time stamp request of ackreg: {0}")]
+    Query(&'static str),
+    /// The request file given is for another checkpoint.
+    #[error("the time stamp request is not for checkpoint {0}: its imprint is another hash")]
+    QueryOtherCheckpoint(u64),
     /// The token does not fit in the receipt's checkpoint.
     #[error("the time stamp does not fit in the receipt's checkpoint")]
     Note(#[source] NoteError),
@@ -206,6 +212,49 @@ fn first_inner_tag(der: &[u8]) -> Option<u8> {
     }
     let skip = if len < 0x80 { 0 } else { (len & 0x7f) as usize };
     rest.get(skip).copied()
+}
+
+/// The message imprint and nonce of a DER `TimeStampReq` (RFC 3161
+/// section 2.4.1) with a SHA-256 imprint and a nonce of at most 64 bits, as
+/// [`request`] writes it.
+pub fn parse_request(der: &[u8]) -> Result<([u8; 32], u64), StampError> {
+    use der::{Any, Decode as _, Tag, Tagged as _};
+    let bad = StampError::Query;
+    if der.len() > 4096 {
+        return Err(bad("larger than 4096 bytes"));
+    }
+    let fields: Vec<Any> = Vec::from_der(der).map_err(|_| bad("not a DER SEQUENCE"))?;
+    let imprint = fields
+        .get(1)
+        .filter(|f| f.tag() == Tag::Sequence)
+        .and_then(|f| Vec::<Any>::from_der(&der::Encode::to_der(f).ok()?).ok())
+        .and_then(|mi| mi.get(1).and_then(|h| <[u8; 32]>::try_from(h.value()).ok()))
+        .ok_or(bad("no SHA-256 message imprint"))?;
+    let nonce = fields
+        .iter()
+        .skip(2)
+        .find(|f| f.tag() == Tag::Integer)
+        .ok_or(bad("no nonce"))?
+        .value();
+    let digits = nonce.strip_prefix(&[0]).unwrap_or(nonce);
+    if digits.is_empty() || digits.len() > 8 || nonce.first().is_some_and(|b| b & 0x80 != 0) {
+        return Err(bad(
+            "the nonce is not a positive integer of at most 64 bits",
+        ));
+    }
+    let mut bytes = [0u8; 8];
+    bytes[8 - digits.len()..].copy_from_slice(digits);
+    Ok((imprint, u64::from_be_bytes(bytes)))
+}
+
+/// The nonce of `query` (a request file's bytes), checked to be a request
+/// for the checkpoint of `size` entries.
+pub fn query_nonce(log: &LogDir, size: u64, query: &[u8]) -> Result<u64, StampError> {
+    let (hash, nonce) = parse_request(query)?;
+    if hash != imprint(&checkpoint_bytes(log, size)?) {
+        return Err(StampError::QueryOtherCheckpoint(size));
+    }
+    Ok(nonce)
 }
 
 /// Imports a reply or bare token `der` for the checkpoint of `size`
