@@ -237,7 +237,7 @@ pub fn parse_request(der: &[u8]) -> Result<([u8; 32], u64), StampError> {
         .ok_or(bad("no nonce"))?
         .value();
     let digits = nonce.strip_prefix(&[0]).unwrap_or(nonce);
-    if digits.is_empty() || digits.len() > 8 || nonce.first().is_some_and(|b| b & 0x80 != 0) {
+    if nonce.is_empty() || digits.len() > 8 || nonce[0] & 0x80 != 0 {
         return Err(bad(
             "the nonce is not a positive integer of at most 64 bits",
         ));
@@ -640,4 +640,88 @@ pub fn lay_out_file(log: &LogDir, name: &str, bytes: &[u8]) -> Result<(), StampE
     std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
     let path = dir.join(name);
     std::fs::write(&path, bytes).map_err(io_err(&path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::Checkpoint;
+    use ed25519_dalek::SigningKey;
+
+    fn head() -> (SignedCheckpoint, SigningKey) {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let checkpoint = Checkpoint {
+            origin: "example.invalid/stamp".into(),
+            size: 5,
+            root: [3; 32],
+            extensions: vec![],
+        };
+        (SignedCheckpoint::sign(checkpoint, &key).unwrap(), key)
+    }
+
+    #[test]
+    fn the_request_reads_back_with_its_imprint_and_nonce() {
+        for nonce in [0, 1, 0x7f, 0x80, 0xffff_ffff_ffff_ffff] {
+            let req = tsa::request(&[0xab; 32], nonce);
+            assert_eq!(parse_request(&req).unwrap(), ([0xab; 32], nonce));
+        }
+        assert!(parse_request(b"").is_err());
+        assert!(parse_request(&[0x30, 0x03, 0x02, 0x01, 0x01]).is_err());
+        let mut long = tsa::request(&[0; 32], 5);
+        long.truncate(long.len() - 1);
+        assert!(parse_request(&long).is_err());
+    }
+
+    #[test]
+    fn a_reply_and_a_bare_token_are_told_apart_by_their_first_field() {
+        assert_eq!(first_inner_tag(&[0x30, 0x03, 0x06, 0x01, 0x00]), Some(0x06));
+        assert_eq!(first_inner_tag(&[0x30, 0x82, 0x01, 0x00, 0x30]), Some(0x30));
+        assert_eq!(first_inner_tag(&[0x31, 0x01, 0x06]), None);
+        assert_eq!(first_inner_tag(&[0x30]), None);
+        assert_eq!(first_inner_tag(&[]), None);
+    }
+
+    #[test]
+    fn only_canonical_token_names_count() {
+        assert_eq!(token_size("18.tsr"), Some(18));
+        assert_eq!(token_size("0.tsr"), Some(0));
+        for name in [
+            "018.tsr",
+            "18",
+            "18.tsr.tmp",
+            "x.tsr",
+            ".tsr",
+            "+1.tsr",
+            "18.TSR",
+        ] {
+            assert_eq!(token_size(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_stamp_line_leaves_the_issuers_note_and_signature_as_they_were() {
+        let (head, key) = head();
+        let stamped = attach(&head, b"\x30\x00 any bytes").unwrap();
+        let read = SignedCheckpoint::parse(&stamped.to_bytes()).unwrap();
+        read.verify(&key.verifying_key()).unwrap();
+        let line = &read.note.signatures()[1];
+        assert!(is_stamp_line(line));
+        assert_eq!(line.name, KEY_NAME);
+        let issuers = read.note.without(is_stamp_line).unwrap();
+        assert_eq!(issuers.to_bytes(), head.to_bytes());
+        // The bytes are reported as a bad token, never trusted.
+        let reports = receipt_stamps(&read, None);
+        assert_eq!(reports.len(), 1);
+        assert!(reports[0].problem.is_some() && reports[0].trusted_by.is_none());
+        // No stamp line, no report.
+        assert!(receipt_stamps(&head, None).is_empty());
+    }
+
+    #[test]
+    fn the_key_id_is_the_one_documented() {
+        let mut hash = Sha256::new();
+        hash.update(b"rfc3161-timestamp\n\xffackreg/rfc3161-timestamp-token@v1");
+        let d = hash.finalize();
+        assert_eq!(key_id().to_be_bytes(), [d[0], d[1], d[2], d[3]]);
+    }
 }
