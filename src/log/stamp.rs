@@ -51,12 +51,12 @@ pub enum StampError {
     #[error("the log kept no checkpoint of {0} entries (checkpoints/{0})")]
     NoCheckpoint(u64),
     /// A file or folder could not be listed, read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// What happened.
-        source: std::io::Error,
+        /// What happened (in the message, so not a source).
+        error: std::io::Error,
     },
     /// A file could not be read.
     #[error("cannot read {}", path.display())]
@@ -312,9 +312,9 @@ pub fn fetch(log: &LogDir, size: u64, url: &str) -> Result<Imported, StampError>
 
 /// An I/O error on `path`.
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StampError + '_ {
-    move |source| StampError::Io {
+    move |error| StampError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
