@@ -27,7 +27,7 @@ use crate::fsutil::Wait;
 use crate::keys::KeyId;
 use crate::log::entry;
 use crate::log::state::State;
-use crate::log::{LogDir, Writer};
+use crate::log::{Checked, LogDir, Writer};
 use crate::merkle::{self, MemoryTree};
 use crate::tlogproof::TlogProof;
 
@@ -49,8 +49,7 @@ type Read = Box<dyn FnOnce(&State) + Send>;
 
 enum Job {
     Ack {
-        ack: Box<request::Ack>,
-        received: Date,
+        entry: Box<Checked>,
         reply: Reply,
     },
     Enrol {
@@ -200,15 +199,16 @@ impl Handle {
             .map_err(|_| unavailable("the writer stopped"))?
     }
 
-    /// Appends an acknowledgement received on `received`.
+    /// Appends an acknowledgement received on `received`. Its entry is
+    /// made and checked (signature included) here, on the request's own
+    /// thread, so that the writer is left only the log's history rules.
     pub async fn ack(&self, ack: request::Ack, received: Date) -> Result<Accepted, RequestError> {
-        let ack = Box::new(ack);
-        self.submit(|reply| Job::Ack {
-            ack,
-            received,
-            reply,
+        let bytes = crate::log::ack_entry_with(&ack.envelope, received, |keyid| {
+            self.directory().keys.get(keyid).map(|(_, key)| *key)
         })
-        .await
+        .map_err(refused)?;
+        let entry = Box::new(Checked::new(bytes).map_err(refused)?);
+        self.submit(|reply| Job::Ack { entry, reply }).await
     }
 
     /// Enrols `key` for the employee of `link` from `date` (replacing
@@ -351,24 +351,23 @@ impl Task {
             return None;
         };
         let (made, reply) = match job {
-            Job::Ack {
-                ack,
-                received,
-                reply,
-            } => (
-                crate::log::ack_entry(writer.state(), &ack.envelope, received).map_err(refused),
+            Job::Ack { entry, reply } => (Ok(*entry), reply),
+            Job::Enrol { who, date, reply } => (
+                enrol_entry(writer.state(), &who.0, &who.1, date)
+                    .and_then(|bytes| Checked::new(bytes).map_err(refused)),
                 reply,
             ),
-            Job::Enrol { who, date, reply } => {
-                (enrol_entry(writer.state(), &who.0, &who.1, date), reply)
-            }
-            Job::Leave { id, date, reply } => {
-                (entry::leave_bytes(&id, date).map_err(refused), reply)
-            }
+            Job::Leave { id, date, reply } => (
+                entry::leave_bytes(&id, date)
+                    .map_err(refused)
+                    .and_then(|bytes| Checked::new(bytes).map_err(refused)),
+                reply,
+            ),
             Job::Read(_) | Job::Stop => return None,
         };
-        let appended = made.and_then(|bytes| {
-            let index = writer.append(bytes.clone()).map_err(refused)?;
+        let appended = made.and_then(|checked| {
+            let bytes = checked.bytes().to_vec();
+            let index = writer.append_checked(checked).map_err(refused)?;
             Ok((index, bytes))
         });
         match appended {

@@ -495,27 +495,42 @@ impl Scan {
             },
         )?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
-        let mut carry = Vec::new();
+        let (mut carry, mut lined, check) = (Vec::new(), self.next, self.check);
+        // A pipeline: the lines of one chunk are hashed, parsed and
+        // verified on all cores while the entries of the chunk before are
+        // applied in log order, so that no core waits for the sequential part.
+        let mut pending: Vec<Read1> = Vec::new();
         loop {
             let (lines, rest, eof) =
-                next_lines(&mut reader, carry, size - self.next).map_err(|source| {
-                    StoreError::Io {
-                        path: path.clone(),
-                        error: source,
-                    }
+                next_lines(&mut reader, carry, size - lined).map_err(|source| StoreError::Io {
+                    path: path.clone(),
+                    error: source,
                 })?;
             carry = rest;
-            let count = lines.len();
-            let read = read_all(&lines, self.check);
-            drop(lines);
-            for r in read {
-                self.apply(r, report);
-            }
-            progress.advance(count as u64);
-            if self.next == size || (eof && count == 0) {
+            lined += lines.len() as u64;
+            let done = lined == size || (eof && lines.is_empty());
+            let applying = std::mem::take(&mut pending);
+            let (read, ()) = rayon::join(
+                || read_all(&lines, check),
+                || self.apply_all(applying, progress, report),
+            );
+            pending = read;
+            if done {
+                self.apply_all(pending, progress, report);
                 report.unfinished_bytes = carry.len() as u64 + remaining(&mut reader);
                 return Ok(());
             }
+        }
+    }
+
+    /// Applies read entries in log order.
+    fn apply_all(&mut self, read: Vec<Read1>, progress: &dyn Progress, report: &mut LogReport) {
+        let count = read.len() as u64;
+        for r in read {
+            self.apply(r, report);
+        }
+        if count > 0 {
+            progress.advance(count);
         }
     }
 

@@ -26,7 +26,7 @@ pub mod state;
 pub mod status;
 pub mod store;
 
-pub use store::{LogDir, StoreError, Writer};
+pub use store::{CheckError, Checked, LogDir, StoreError, Writer};
 
 use time::Date;
 
@@ -55,10 +55,21 @@ pub fn ack_entry(
     envelope: &[u8],
     received: Date,
 ) -> Result<Vec<u8>, AckFileError> {
+    ack_entry_with(envelope, received, |keyid| {
+        state.by_keyid(keyid).map(|(_, span)| span.key)
+    })
+}
+
+/// As [`ack_entry`], with the key enrolled under a key id looked up by
+/// `key_of` (a server's directory of current keys, say).
+pub fn ack_entry_with(
+    envelope: &[u8],
+    received: Date,
+    key_of: impl FnOnce(&crate::keys::KeyId) -> Option<ed25519_dalek::VerifyingKey>,
+) -> Result<Vec<u8>, AckFileError> {
     let env = crate::dsse::Envelope::from_json(envelope).map_err(AckFileError::Envelope)?;
     let checked = env.check().map_err(AckFileError::Envelope)?;
-    let (_, span) = state
-        .by_keyid(&checked.keyid)
+    let key = key_of(&checked.keyid)
         .ok_or_else(|| AckFileError::UnknownKey(checked.keyid.to_string()))?;
-    Ok(entry::ack_bytes(received, &span.key, &env)?)
+    Ok(entry::ack_bytes(received, &key, &env)?)
 }

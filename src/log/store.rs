@@ -381,6 +381,52 @@ impl SubtreeHashes for TreeFiles<'_> {
     }
 }
 
+/// An entry whose bytes parse in their one spelling and, for an
+/// acknowledgement, whose signature verifies with the key the entry names:
+/// everything [`Writer::append`] checks but the log's history rules. Making
+/// one needs neither the lock nor the state, so that a server can check
+/// many at once and leave the writer only the rules.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    bytes: Vec<u8>,
+    entry: Entry,
+    leaf: Hash,
+}
+
+/// Why bytes are not a [`Checked`] entry.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The bytes are not an entry.
+    #[error(transparent)]
+    Entry(entry::EntryError),
+    /// The acknowledgement's signature does not verify.
+    #[error("the acknowledgement's signature does not verify")]
+    BadSignature,
+}
+
+impl crate::Hint for CheckError {}
+
+impl Checked {
+    /// Parses `bytes` as an entry and verifies an acknowledgement's
+    /// signature.
+    pub fn new(bytes: Vec<u8>) -> Result<Checked, CheckError> {
+        let entry = entry::parse(&bytes).map_err(CheckError::Entry)?;
+        if let Entry::Ack(record) = &entry {
+            record
+                .envelope
+                .verify(&record.key)
+                .map_err(|_| CheckError::BadSignature)?;
+        }
+        let leaf = merkle::leaf_hash(&bytes);
+        Ok(Checked { bytes, entry, leaf })
+    }
+
+    /// The entry's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
 /// The one writer of a log: holds the lock, knows the state, stages
 /// entries and commits them with one signed checkpoint.
 pub struct Writer {
@@ -523,24 +569,23 @@ impl Writer {
     /// until [`Writer::commit`]; a refused entry leaves the state as it was.
     pub fn append(&mut self, bytes: Vec<u8>) -> Result<u64, StoreError> {
         let index = self.state.size();
-        let parsed = entry::parse(&bytes).map_err(|source| StoreError::Entry {
-            index,
-            error: source,
+        let checked = Checked::new(bytes).map_err(|e| match e {
+            CheckError::Entry(error) => StoreError::Entry { index, error },
+            CheckError::BadSignature => StoreError::BadSignature(index),
         })?;
-        if let Entry::Ack(record) = &parsed {
-            record
-                .envelope
-                .verify(&record.key)
-                .map_err(|_| StoreError::BadSignature(index))?;
-        }
+        self.append_checked(checked)
+    }
+
+    /// Stages an entry checked already (see [`Checked`]) if the log's
+    /// history allows it where it stands; its index on success. A refused
+    /// entry leaves the state as it was.
+    pub fn append_checked(&mut self, checked: Checked) -> Result<u64, StoreError> {
+        let index = self.state.size();
         self.state
-            .append(&parsed)
-            .map_err(|source| StoreError::Refused {
-                index,
-                error: source,
-            })?;
-        self.leaves.push(merkle::leaf_hash(&bytes));
-        self.staged.push((bytes, parsed.kind()));
+            .append(&checked.entry)
+            .map_err(|error| StoreError::Refused { index, error })?;
+        self.leaves.push(checked.leaf);
+        self.staged.push((checked.bytes, checked.entry.kind()));
         Ok(index)
     }
 
