@@ -396,6 +396,45 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("present but not trusted"), "{out}");
 
+    // Against an older, stamped checkpoint while the newest has no stamp.
+    fs::remove_file(s.checkpoints().join("18.tsr")).unwrap();
+    s.stamp(10);
+    let (code, out) = s.run(&[
+        "log",
+        "receipt",
+        "log",
+        "--index",
+        "9",
+        "--checkpoint",
+        "10",
+        "-o",
+        "r10.tlog-proof",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = s.verify(&["r10.tlog-proof", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("2. [ok]   checkpoint: signed by aknistesnovads.lv/kac (10 entries)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("5. [ok]   timestamps: checkpoint 10 existed no later than"),
+        "{out}"
+    );
+    let (code, out) = s.run(&[
+        "log",
+        "receipt",
+        "log",
+        "--index",
+        "12",
+        "--checkpoint",
+        "10",
+        "-o",
+        "bad.tlog-proof",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("there is no entry 12"), "{out}");
+
     // Readers that do not know the time stamp line ignore it.
     let path = s.d.join("r.tlog-proof").display().to_string();
     let vkey = s.vkey();

@@ -187,6 +187,10 @@ struct ReceiptArgs {
     /// Where to write the receipt.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+    /// Prove it against the kept checkpoint of N entries (e.g. one with a
+    /// time stamp) instead of the newest.
+    #[arg(long, value_name = "N")]
+    checkpoint: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -485,7 +489,8 @@ fn receipt(a: ReceiptArgs) -> Result<ExitCode, CliError> {
         (None, Some(path)) => find_ack(&log, path)?,
         (None, None) => return Err(CliError::input("give --index N or --ack FILE")),
     };
-    let bytes = alog::stamp::receipt(&log, index).map_err(|e| CliError::file(&a.log, e))?;
+    let bytes = alog::stamp::receipt_at(&log, index, a.checkpoint)
+        .map_err(|e| CliError::file(&a.log, e))?;
     write_atomic(&a.output, &bytes, Overwrite::Replace, None).map_err(lib)?;
     out(format!(
         "wrote the receipt of entry {index} to {}",

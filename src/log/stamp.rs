@@ -403,6 +403,36 @@ pub fn receipt(log: &LogDir, index: u64) -> Result<Vec<u8>, StampError> {
     Ok(proof.to_bytes())
 }
 
+/// The receipt of entry `index` against the kept checkpoint of `size`
+/// entries (so that it can carry that checkpoint's time stamp when the
+/// newest checkpoint has none yet), or against the newest without `size`.
+pub fn receipt_at(log: &LogDir, index: u64, size: Option<u64>) -> Result<Vec<u8>, StampError> {
+    let Some(size) = size else {
+        return receipt(log, index);
+    };
+    let newest = log.checkpoint()?.checkpoint.size;
+    if index >= size || size > newest {
+        return Err(StoreError::NoEntry {
+            index,
+            size: size.min(newest),
+        }
+        .into());
+    }
+    let bytes = checkpoint_bytes(log, size)?;
+    let head = SignedCheckpoint::parse(&bytes)
+        .map_err(|e| StoreError::Damaged(format!("checkpoints/{size}: {e}")))?;
+    let proof = crate::tlogproof::TlogProof {
+        extra: Some(log.entry(index)?),
+        index,
+        proof: log.inclusion_proof(index, size)?,
+        checkpoint: match token_for(log, &head)? {
+            Some(token) => attach(&head, &token)?.to_bytes(),
+            None => bytes,
+        },
+    };
+    Ok(proof.to_bytes())
+}
+
 /// What the audit found about one time stamp.
 #[derive(Debug, Clone, Serialize)]
 pub struct StampReport {
