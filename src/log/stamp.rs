@@ -536,13 +536,25 @@ fn verify_token(
     }
 }
 
-/// The number of acknowledgements among the first `size` entries.
-fn acks_before(log: &LogDir, size: u64) -> Result<u64, StoreError> {
-    Ok(log
-        .index(size)?
-        .iter()
-        .filter(|(_, kind)| *kind == Kind::Ack.code())
-        .count() as u64)
+/// The number of acknowledgements among the first `n` entries, for each
+/// `n` of `sizes` (ascending, at most the log's size), read from the index
+/// in one pass; `None` where the index cannot be read.
+fn acks_before(log: &LogDir, sizes: &[u64]) -> Vec<Option<u64>> {
+    use std::io::Read as _;
+    let Ok(file) = std::fs::File::open(log.index_path()) else {
+        return vec![None; sizes.len()];
+    };
+    let mut index = std::io::BufReader::with_capacity(1 << 16, file);
+    let (mut read, mut acks, mut out) = (0u64, 0u64, Vec::with_capacity(sizes.len()));
+    let mut record = [0u8; super::store::INDEX_RECORD as usize];
+    for &n in sizes {
+        while read < n && index.read_exact(&mut record).is_ok() {
+            read += 1;
+            acks += u64::from(record[8] == Kind::Ack.code());
+        }
+        out.push((read == n).then_some(acks));
+    }
+    out
 }
 
 /// Checks the token of checkpoint `n` kept at `path`, in a log of `size`
@@ -572,12 +584,10 @@ fn check_kept(
         Ok(d) => d,
         Err(e) => return report.failed(chain(&e)),
     };
-    let mut report = match verify_token(&der, &imprint(&note), anchors) {
+    match verify_token(&der, &imprint(&note), anchors) {
         Ok(stamp) => report.stamped(&stamp),
         Err(e) => report.failed(chain(&e)),
-    };
-    report.acknowledgements = acks_before(log, n).ok();
-    report
+    }
 }
 
 /// Step 9, **timestamps**: every token kept in `checkpoints/` of a log of
@@ -593,10 +603,20 @@ pub fn step(
         Ok(k) => k,
         Err(e) => return (Outcome::Failed(chain(&e)), Vec::new()),
     };
-    let reports: Vec<StampReport> = kept
+    let mut reports: Vec<StampReport> = kept
         .iter()
         .map(|(n, path)| check_kept(log, key, size, (*n, path), anchors))
         .collect();
+    let sizes: Vec<u64> = kept
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|&n| n <= size)
+        .collect();
+    let counts = acks_before(log, &sizes);
+    for report in reports.iter_mut().filter(|r| r.problem.is_none()) {
+        let at = sizes.iter().position(|&n| n == report.checkpoint);
+        report.acknowledgements = at.and_then(|i| counts[i]);
+    }
     (summary(&reports, anchors.is_some()), reports)
 }
 
