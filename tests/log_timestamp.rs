@@ -294,13 +294,14 @@ fn imports_that_do_not_fit_are_refused_with_exit_2_and_nothing_written() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("has no extended key usage"), "{out}");
     assert_no_token(&s, 18);
-    // A second, different token for a stamped checkpoint.
+    // A second, different token for a stamped checkpoint is kept beside
+    // the first, which stays as it was.
     s.stamp(18);
     let before = fs::read(s.checkpoints().join("18.tsr")).unwrap();
     fs::write(s.d.join("again.tsr"), s.reply_for(18)).unwrap();
     let (code, out) = s.import(18, "again.tsr");
-    assert_eq!(code, 2, "{out}");
-    assert!(out.contains("already holds another time stamp"), "{out}");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("checkpoints/18.2.tsr"), "{out}");
     assert_eq!(fs::read(s.checkpoints().join("18.tsr")).unwrap(), before);
 }
 
@@ -541,4 +542,101 @@ fn the_annex_pdf_and_the_edoc_carry_the_token() {
     let (code, out) = s.verify(&["x.edoc"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("present but not trusted"), "{out}");
+}
+
+#[test]
+fn several_tsas_stamp_one_checkpoint_and_each_is_audited_and_carried() {
+    let s = Setup::new();
+    let first = s.stamp(18);
+    // A second TSA, under a CA of its own.
+    s.pki.ca("ca2", "second test CA");
+    s.pki.tsa("tsa2", Key::Rsa, "ca2", "tsa");
+    let (code, out) = s.run(&["log", "timestamp", "log", "--request", "q2.tsq"]);
+    assert_eq!(code, 0, "{out}");
+    let query = fs::read(s.d.join("q2.tsq")).unwrap();
+    s.pki.write("ca.pem.bak", &s.pki.read("ca.pem"));
+    // `reply` chains to ca.pem: give it the second CA for this reply.
+    s.pki.write("ca.pem", &s.pki.read("ca2.pem"));
+    let reply = s.pki.reply("tsa2", "tsa_sha256", &query);
+    s.pki.write("ca.pem", &s.pki.read("ca.pem.bak"));
+    fs::write(s.d.join("r2.tsr"), reply).unwrap();
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--reply",
+        "r2.tsr",
+        "--query",
+        "q2.tsq",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let second = fs::read(s.checkpoints().join("18.2.tsr")).unwrap();
+    assert_eq!(fs::read(s.checkpoints().join("18.tsr")).unwrap(), first);
+
+    // Both anchors: both stamps trusted, each named.
+    let ca2 = s.pki.path("ca2.pem").display().to_string();
+    let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca(), "--tsa-ca", &ca2]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("per TSA ackreg test TSA tsa (trusted through CN=ackreg test CA)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("per TSA ackreg test TSA tsa2 (trusted through CN=second test CA)"),
+        "{out}"
+    );
+    // One anchor only: the other TSA fails the step, named by its file.
+    let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("9. [FAIL] timestamps: checkpoints/18.2.tsr: the issuer"),
+        "{out}"
+    );
+
+    // The receipt carries both lines; the annex and the eDoc both tokens.
+    let (code, out) = s.run(&[
+        "log",
+        "receipt",
+        "log",
+        "--index",
+        "17",
+        "-o",
+        "r.tlog-proof",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let receipt = fs::read_to_string(s.d.join("r.tlog-proof")).unwrap();
+    assert_eq!(
+        receipt.matches("\n\u{2014} rfc3161-timestamp ").count(),
+        2,
+        "{receipt}"
+    );
+    let (code, out) = s.verify(&["r.tlog-proof", "--tsa-ca", &s.ca(), "--tsa-ca", &ca2]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("time stamp: checkpoint 18 existed no later than"),
+        "{out}"
+    );
+    let (code, out) = s.run(&["log", "annex", "log", "--version", "2", "-o", "p.pdf"]);
+    assert_eq!(code, 0, "{out}");
+    let pdf = fs::read(s.d.join("p.pdf")).unwrap();
+    assert_eq!(
+        ackreg::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
+        first
+    );
+    assert_eq!(
+        ackreg::pdf::attachment(&pdf, "checkpoint.2.tsr").unwrap(),
+        second
+    );
+    let (code, out) = s.verify(&["p.pdf", "--tsa-ca", &s.ca(), "--tsa-ca", &ca2]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("8. [ok]   annex"), "{out}");
+    let (code, out) = s.run(&["export", "--log", "log", "--edoc", "x.edoc"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("log/checkpoints/18.2.tsr"), "{out}");
+    let (code, out) = s.verify(&["x.edoc", "--tsa-ca", &s.ca(), "--tsa-ca", &ca2]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("tsa2 (trusted through CN=second test CA)"),
+        "{out}"
+    );
 }

@@ -54,7 +54,8 @@ enum Command {
     /// authority, online (--tsa) or offline (--request, then --reply).
     ///
     /// The imprint is the SHA-256 of the checkpoint's signed note as kept in
-    /// checkpoints/N; the token is kept as checkpoints/N.tsr.
+    /// checkpoints/N; the token is kept as checkpoints/N.tsr (a further
+    /// TSA's as N.2.tsr, N.3.tsr, ...); a kept token is never replaced.
     Timestamp(TimestampArgs),
 }
 
@@ -529,8 +530,8 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
     let (head, state) = committed_state(&log)?;
     let entries = log.entries_prefix(head.checkpoint.size).map_err(lib)?;
     let mut input = alog::annex::input(&state, &head, &entries, &a.version).map_err(lib)?;
-    let token = alog::stamp::token_for(&log, &head).map_err(|e| CliError::file(&a.log, e))?;
-    alog::annex::add_token(&mut input, token);
+    let tokens = alog::stamp::tokens_for(&log, &head).map_err(|e| CliError::file(&a.log, e))?;
+    alog::annex::add_tokens(&mut input, &tokens);
     let rendered = template.render(&input).map_err(lib)?;
     write_atomic(&a.output, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
     out(format!(

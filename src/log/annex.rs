@@ -25,8 +25,16 @@ pub const ENTRIES_NAME: &str = "entries";
 /// Attachment: which version, which renderer.
 pub const ABOUT_NAME: &str = "annex.json";
 /// Attachment (when the log keeps one): the RFC 3161 time stamp token of
-/// the checkpoint.
+/// the checkpoint; further ones are `checkpoint.2.tsr`, `checkpoint.3.tsr`, ...
 pub const TOKEN_NAME: &str = "checkpoint.tsr";
+
+/// The attachment name of the `k`-th time stamp token (from 1).
+pub fn token_name(k: u32) -> String {
+    match k {
+        1 => TOKEN_NAME.to_string(),
+        _ => format!("checkpoint.{k}.tsr"),
+    }
+}
 
 /// What `annex.json` says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,19 +190,27 @@ pub fn input(
     })
 }
 
-/// Adds the checkpoint's time stamp token, when there is one, to what is
-/// rendered (after the other attachments).
-pub fn add_token(input: &mut RenderInput, token: Option<Vec<u8>>) {
-    if let Some(data) = token {
+/// Adds the checkpoint's time stamp tokens, if any, to what is rendered
+/// (after the other attachments).
+pub fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
+    for (k, data) in (1..=super::stamp::MAX_TOKENS).zip(tokens) {
         let attachment = Attachment {
-            name: TOKEN_NAME.to_string(),
-            data,
+            name: token_name(k),
+            data: data.clone(),
             description: "Kontrolpunkta laika zīmogs (RFC 3161 TimeStampToken, DER)".to_string(),
         };
         input
             .more_attachments
             .push((attachment, "application/octet-stream".to_string()));
     }
+}
+
+/// The time stamp tokens an annex PDF carries, in order (up to the first
+/// missing name).
+fn carried_tokens(pdf: &[u8]) -> Vec<Vec<u8>> {
+    (1..=super::stamp::MAX_TOKENS)
+        .map_while(|k| crate::pdf::attachment(pdf, &token_name(k)).ok())
+        .collect()
 }
 
 /// Why an annex PDF cannot be audited at all.
@@ -249,12 +265,12 @@ pub fn verify_pdf_with(
     let (checkpoint, entries) = (take(CHECKPOINT_NAME)?, take(ENTRIES_NAME)?);
     let about: About =
         crate::encoding::from_json(&take(ABOUT_NAME)?).map_err(AnnexPdfError::About)?;
-    let token = crate::pdf::attachment(pdf, TOKEN_NAME).ok();
+    let tokens = carried_tokens(pdf);
     let tmp = tempfile::tempdir().map_err(AnnexPdfError::Temp)?;
     let log = super::store::import(tmp.path(), &entries, &checkpoint)?;
-    if let Some(t) = &token {
+    if !tokens.is_empty() {
         let size = SignedCheckpoint::parse(&checkpoint).map_or(0, |c| c.checkpoint.size);
-        super::stamp::lay_out(&log, size, &checkpoint, t).map_err(AnnexPdfError::Stamp)?;
+        super::stamp::lay_out(&log, size, &checkpoint, &tokens).map_err(AnnexPdfError::Stamp)?;
     }
     let mut report = super::audit::audit(&log, issuer, options, &crate::verify::NoProgress)?;
     let outcome = match (&report.state, &report.head) {
@@ -265,7 +281,7 @@ pub fn verify_pdf_with(
             renderer()
         )),
         (Some(state), Some(head)) => {
-            let printed = Printed { entries: &entries, about: &about, token };
+            let printed = Printed { entries: &entries, about: &about, tokens };
             compare(state, head, &printed, template, pdf)
         }
         _ => Outcome::Skipped("nothing to compare".into()),
@@ -291,7 +307,7 @@ fn log_valid(report: &super::audit::LogReport) -> bool {
 struct Printed<'a> {
     entries: &'a [u8],
     about: &'a About,
-    token: Option<Vec<u8>>,
+    tokens: Vec<Vec<u8>>,
 }
 
 fn compare(
@@ -305,7 +321,7 @@ fn compare(
     let about = printed.about;
     let rendered = input(state, head, printed.entries, &about.version)
         .map(|mut i| {
-            add_token(&mut i, printed.token.clone());
+            add_tokens(&mut i, &printed.tokens);
             i
         })
         .map_err(|e| e.to_string())

@@ -91,10 +91,8 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
     if let Some(last) = state.versions().iter().rev().find(|p| p.version.material) {
         let mut input = super::annex::input(&state, &head, &entries, &last.version.label)
             .map_err(|_| ContainerError::NotOurs("material version"))?;
-        super::annex::add_token(
-            &mut input,
-            super::stamp::token_for(log, &head).ok().flatten(),
-        );
+        let tokens = super::stamp::tokens_for(log, &head).unwrap_or_default();
+        super::annex::add_tokens(&mut input, &tokens);
         let pdf = template.render(&input).map_err(ContainerError::Render)?.pdf;
         out.push(file(
             format!("pielikums-{}.pdf", file_label(&last.version.label)),
@@ -118,13 +116,16 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
 }
 
 /// The time stamp tokens kept for checkpoints up to `size`, as
-/// `log/checkpoints/N.tsr`.
+/// `log/checkpoints/N.tsr` (and `N.2.tsr`, ... for further TSAs).
 fn token_files(log: &LogDir, size: u64) -> Result<Vec<ContainerFile>, super::stamp::StampError> {
     Ok(super::stamp::kept_tokens(log, size)?
         .into_iter()
-        .map(|(n, der)| {
-            let name = format!("log/checkpoints/{n}.{}", super::stamp::TOKEN_EXTENSION);
-            file(name, "application/octet-stream", der)
+        .map(|(name, der)| {
+            file(
+                format!("log/checkpoints/{name}"),
+                "application/octet-stream",
+                der,
+            )
         })
         .collect())
 }

@@ -9,8 +9,8 @@
 //! - the **imprint** is SHA-256 of the checkpoint's signed note exactly as
 //!   the issuer wrote it, signatures included: the file `checkpoints/N`;
 //! - the **token** (the DER `TimeStampToken`, not the whole response) is
-//!   kept beside it as `checkpoints/N.tsr`, written atomically, never
-//!   replaced by a different one;
+//!   kept beside it as `checkpoints/N.tsr` (further TSAs' as `N.2.tsr`,
+//!   `N.3.tsr`, ...), written atomically, never replaced;
 //! - in a **receipt** the checkpoint carries the token as one more
 //!   signed-note signature line under the key name [`KEY_NAME`] (signature
 //!   type 0xff with an identifier, as C2SP signed-note reserves for types it
@@ -35,6 +35,9 @@ use crate::tsa::{self, Anchor, Stamp, Token, Trust, TsaError};
 
 /// The file name extension of a token kept beside its checkpoint.
 pub const TOKEN_EXTENSION: &str = "tsr";
+/// The most time stamps kept per checkpoint (several TSAs): `N.tsr`, then
+/// `N.2.tsr` to `N.16.tsr`.
+pub const MAX_TOKENS: u32 = 16;
 /// The signed-note key name of a time stamp line in a receipt's checkpoint.
 pub const KEY_NAME: &str = "rfc3161-timestamp";
 /// The signature type of that line: 0xff, then an identifier (C2SP
@@ -79,9 +82,9 @@ pub enum StampError {
     /// The TSA could not be asked.
     #[error("cannot get a time stamp from the time stamp authority")]
     Fetch(#[source] TsaError),
-    /// A different token is kept already.
-    #[error("{} already holds another time stamp of this checkpoint", .0.display())]
-    Exists(PathBuf),
+    /// Every place for a token of this checkpoint is taken.
+    #[error("checkpoint {0} already has {MAX_TOKENS} time stamps")]
+    Full(u64),
     /// The token could not be written.
     #[error(transparent)]
     Write(fsutil::WriteError),
@@ -110,11 +113,9 @@ impl crate::Hint for StampError {
             StampError::Refused { source, .. } | StampError::Fetch(source) => {
                 crate::Hint::hint(source)
             }
-            StampError::Exists(_) => Some(
-                "a checkpoint keeps one time stamp; move the old token away first if it \
-                 should be replaced"
-                    .into(),
-            ),
+            StampError::Full(_) => {
+                Some("stamp a newer checkpoint instead; it covers everything before it".into())
+            }
             StampError::Write(e) => crate::Hint::hint(e),
             _ => None,
         }
@@ -154,10 +155,18 @@ pub fn is_stamp_line(s: &NoteSignature) -> bool {
     s.name == KEY_NAME && s.key_id == key_id()
 }
 
-/// Where the token of the checkpoint of `size` entries is kept.
-pub fn token_path(log: &LogDir, size: u64) -> PathBuf {
-    log.checkpoints_dir()
-        .join(format!("{size}.{TOKEN_EXTENSION}"))
+/// The file name of the `k`-th token (from 1) of the checkpoint of `size`
+/// entries: `N.tsr`, `N.2.tsr`, ...
+pub fn token_name(size: u64, k: u32) -> String {
+    match k {
+        1 => format!("{size}.{TOKEN_EXTENSION}"),
+        _ => format!("{size}.{k}.{TOKEN_EXTENSION}"),
+    }
+}
+
+/// Where the `k`-th token of the checkpoint of `size` entries is kept.
+pub fn token_path(log: &LogDir, size: u64, k: u32) -> PathBuf {
+    log.checkpoints_dir().join(token_name(size, k))
 }
 
 /// The size of the checkpoint to stamp: `size`, or the newest's.
@@ -274,8 +283,7 @@ pub fn import(
     }
     let imprint = imprint(&checkpoint_bytes(log, size)?);
     let stamp = tsa::verify_untrusted(&token, &imprint).map_err(refused)?;
-    let path = token_path(log, size);
-    let new = keep(&path, &token.to_der())?;
+    let (path, new) = keep(log, size, &token.to_der())?;
     Ok(Imported {
         size,
         path,
@@ -284,21 +292,25 @@ pub fn import(
     })
 }
 
-/// Writes the token at `path` unless the same bytes are there; a different
-/// token there is an error.
-fn keep(path: &Path, der: &[u8]) -> Result<bool, StampError> {
-    if path.symlink_metadata().is_ok() {
-        let old = fsutil::read_limited(path, tsa::MAX_TOKEN_LEN);
-        return match old {
-            Ok(old) if old == der => Ok(false),
-            _ => Err(StampError::Exists(path.to_path_buf())),
-        };
+/// Keeps the token of the checkpoint of `size` entries in the first free
+/// place (`N.tsr`, `N.2.tsr`, ...) unless the same bytes are kept already;
+/// no kept token is ever replaced. Where it is, and whether it is new.
+fn keep(log: &LogDir, size: u64, der: &[u8]) -> Result<(PathBuf, bool), StampError> {
+    for k in 1..=MAX_TOKENS {
+        let path = token_path(log, size, k);
+        if path.symlink_metadata().is_ok() {
+            if fsutil::read_limited(&path, tsa::MAX_TOKEN_LEN).is_ok_and(|old| old == der) {
+                return Ok((path, false));
+            }
+            continue;
+        }
+        match fsutil::write_atomic(&path, der, Overwrite::Refuse, None) {
+            Ok(()) => return Ok((path, true)),
+            Err(fsutil::WriteError::Exists(_)) => continue,
+            Err(e) => return Err(StampError::Write(e)),
+        }
     }
-    match fsutil::write_atomic(path, der, Overwrite::Refuse, None) {
-        Ok(()) => Ok(true),
-        Err(fsutil::WriteError::Exists(p)) => Err(StampError::Exists(p)),
-        Err(e) => Err(StampError::Write(e)),
-    }
+    Err(StampError::Full(size))
 }
 
 /// Asks the TSA at `url` (http://) to stamp the checkpoint of `size`
@@ -318,15 +330,25 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StampError + '_ {
     }
 }
 
-/// The checkpoint size a file name `N.tsr` names (N in canonical decimal).
-fn token_size(name: &str) -> Option<u64> {
+/// The checkpoint size and place a token's file name `N.tsr` or `N.K.tsr`
+/// names (numbers in canonical decimal, 2 <= K <= [`MAX_TOKENS`]).
+fn token_size(name: &str) -> Option<(u64, u32)> {
     let stem = name.strip_suffix(&format!(".{TOKEN_EXTENSION}"))?;
-    let n = stem.parse::<u64>().ok()?;
-    (n.to_string() == stem).then_some(n)
+    let (n, k) = match stem.split_once('.') {
+        Some((n, k)) => (
+            n,
+            k.parse::<u32>()
+                .ok()
+                .filter(|k| (2..=MAX_TOKENS).contains(k))?,
+        ),
+        None => (stem, 1),
+    };
+    let n = n.parse::<u64>().ok()?;
+    (token_name(n, k) == name).then_some((n, k))
 }
 
-/// Every token kept in `checkpoints/`, by checkpoint size.
-pub fn tokens(log: &LogDir) -> Result<Vec<(u64, PathBuf)>, StampError> {
+/// Every token kept in `checkpoints/`, by checkpoint size and place.
+pub fn tokens(log: &LogDir) -> Result<Vec<(u64, u32, PathBuf)>, StampError> {
     let dir = log.checkpoints_dir();
     let listing = match std::fs::read_dir(&dir) {
         Ok(l) => l,
@@ -336,42 +358,53 @@ pub fn tokens(log: &LogDir) -> Result<Vec<(u64, PathBuf)>, StampError> {
     let mut out = Vec::new();
     for item in listing {
         let item = item.map_err(io_err(&dir))?;
-        if let Some(n) = item.file_name().to_str().and_then(token_size) {
-            out.push((n, item.path()));
+        if let Some((n, k)) = item.file_name().to_str().and_then(token_size) {
+            out.push((n, k, item.path()));
         }
     }
     out.sort();
     Ok(out)
 }
 
-/// The tokens kept for checkpoints of at most `size` entries, read.
-pub fn kept_tokens(log: &LogDir, size: u64) -> Result<Vec<(u64, Vec<u8>)>, StampError> {
+/// The tokens kept for checkpoints of at most `size` entries, read, with
+/// their file names.
+pub fn kept_tokens(log: &LogDir, size: u64) -> Result<Vec<(String, Vec<u8>)>, StampError> {
     let mut out = Vec::new();
-    for (n, path) in tokens(log)? {
+    for (n, k, path) in tokens(log)? {
         if n <= size {
             let der = fsutil::read_limited(&path, tsa::MAX_TOKEN_LEN)
                 .map_err(|source| StampError::Read { path, source })?;
-            out.push((n, der));
+            out.push((token_name(n, k), der));
         }
     }
     Ok(out)
 }
 
-/// The token kept for `head`, if there is one and it is over `head`'s
-/// bytes (a checkpoint signed again with other signatures is another note).
-pub fn token_for(log: &LogDir, head: &SignedCheckpoint) -> Result<Option<Vec<u8>>, StampError> {
-    let path = token_path(log, head.checkpoint.size);
-    if !path.is_file() {
-        return Ok(None);
+/// The tokens kept for `head` that are over `head`'s bytes (a checkpoint
+/// signed again with other signatures is another note), in their order.
+pub fn tokens_for(log: &LogDir, head: &SignedCheckpoint) -> Result<Vec<Vec<u8>>, StampError> {
+    let size = head.checkpoint.size;
+    let want = imprint(&head.to_bytes());
+    let mut out = Vec::new();
+    for (name, der) in kept_tokens(log, size)? {
+        let ours = token_size(&name).is_some_and(|(n, _)| n == size);
+        if ours && tsa::parse_token(&der).is_ok_and(|t| t.imprint() == want.as_slice()) {
+            out.push(der);
+        }
     }
-    let der =
-        fsutil::read_limited(&path, tsa::MAX_TOKEN_LEN).map_err(|source| StampError::Read {
-            path: path.clone(),
-            source,
-        })?;
-    let over_head =
-        tsa::parse_token(&der).is_ok_and(|t| t.imprint() == imprint(&head.to_bytes()).as_slice());
-    Ok(over_head.then_some(der))
+    Ok(out)
+}
+
+/// `head` with every token of `tokens` as one more signature line each.
+pub fn attach_all(
+    head: &SignedCheckpoint,
+    tokens: &[Vec<u8>],
+) -> Result<SignedCheckpoint, StampError> {
+    let mut stamped = head.clone();
+    for token in tokens {
+        stamped = attach(&stamped, token)?;
+    }
+    Ok(stamped)
 }
 
 /// `head` with the time stamp `token` as one more signature line (for a
@@ -397,8 +430,9 @@ pub fn receipt(log: &LogDir, index: u64) -> Result<Vec<u8>, StampError> {
         .map_err(|e| StoreError::Damaged(format!("the receipt made does not read back: {e}")))?;
     let head = SignedCheckpoint::parse(&proof.checkpoint)
         .map_err(|e| StoreError::Damaged(format!("the newest checkpoint: {e}")))?;
-    if let Some(token) = token_for(log, &head)? {
-        proof.checkpoint = attach(&head, &token)?.to_bytes();
+    let tokens = tokens_for(log, &head)?;
+    if !tokens.is_empty() {
+        proof.checkpoint = attach_all(&head, &tokens)?.to_bytes();
     }
     Ok(proof.to_bytes())
 }
@@ -425,9 +459,9 @@ pub fn receipt_at(log: &LogDir, index: u64, size: Option<u64>) -> Result<Vec<u8>
         extra: Some(log.entry(index)?),
         index,
         proof: log.inclusion_proof(index, size)?,
-        checkpoint: match token_for(log, &head)? {
-            Some(token) => attach(&head, &token)?.to_bytes(),
-            None => bytes,
+        checkpoint: match tokens_for(log, &head)?.as_slice() {
+            [] => bytes,
+            tokens => attach_all(&head, tokens)?.to_bytes(),
         },
     };
     Ok(proof.to_bytes())
@@ -563,10 +597,10 @@ fn check_kept(
     log: &LogDir,
     key: &VerifyingKey,
     size: u64,
-    (n, path): (u64, &Path),
+    (n, k, path): (u64, u32, &Path),
     anchors: Option<&[Anchor]>,
 ) -> StampReport {
-    let report = StampReport::new(n, format!("checkpoints/{n}.{TOKEN_EXTENSION}"));
+    let report = StampReport::new(n, format!("checkpoints/{}", token_name(n, k)));
     if n > size {
         return report.failed(format!("the log has {size} entries, no checkpoint of {n}"));
     }
@@ -605,11 +639,11 @@ pub fn step(
     };
     let mut reports: Vec<StampReport> = kept
         .iter()
-        .map(|(n, path)| check_kept(log, key, size, (*n, path), anchors))
+        .map(|(n, k, path)| check_kept(log, key, size, (*n, *k, path), anchors))
         .collect();
     let sizes: Vec<u64> = kept
         .iter()
-        .map(|(n, _)| *n)
+        .map(|(n, _, _)| *n)
         .filter(|&n| n <= size)
         .collect();
     let counts = acks_before(log, &sizes);
@@ -668,14 +702,16 @@ pub fn receipt_stamps(head: &SignedCheckpoint, anchors: Option<&[Anchor]>) -> Ve
         .collect()
 }
 
-/// Lays out a token carried elsewhere (an annex) beside the checkpoint
+/// Lays out the tokens carried elsewhere (an annex) beside the checkpoint
 /// `note` of `size` entries in an imported log, for the audit.
-pub fn lay_out(log: &LogDir, size: u64, note: &[u8], token: &[u8]) -> Result<(), StampError> {
-    let cp = log.checkpoint_of(size);
-    if !cp.exists() {
+pub fn lay_out(log: &LogDir, size: u64, note: &[u8], tokens: &[Vec<u8>]) -> Result<(), StampError> {
+    if !log.checkpoint_of(size).exists() {
         lay_out_file(log, &size.to_string(), note)?;
     }
-    lay_out_file(log, &format!("{size}.{TOKEN_EXTENSION}"), token)
+    for (k, token) in (1..=MAX_TOKENS).zip(tokens) {
+        lay_out_file(log, &token_name(size, k), token)?;
+    }
+    Ok(())
 }
 
 /// Writes `checkpoints/NAME` of an imported log: only a checkpoint `N` or a
@@ -733,8 +769,19 @@ mod tests {
 
     #[test]
     fn only_canonical_token_names_count() {
-        assert_eq!(token_size("18.tsr"), Some(18));
-        assert_eq!(token_size("0.tsr"), Some(0));
+        assert_eq!(token_size("18.tsr"), Some((18, 1)));
+        assert_eq!(token_size("0.tsr"), Some((0, 1)));
+        assert_eq!(token_size("18.2.tsr"), Some((18, 2)));
+        assert_eq!(token_size("18.16.tsr"), Some((18, 16)));
+        for name in [
+            "18.1.tsr",
+            "18.17.tsr",
+            "18.02.tsr",
+            "18..tsr",
+            "18.2.3.tsr",
+        ] {
+            assert_eq!(token_size(name), None, "{name}");
+        }
         for name in [
             "018.tsr",
             "18",
