@@ -380,9 +380,13 @@ fn step_since(
     report.push(
         LogStep::Since,
         Outcome::Passed(format!(
-            "the log extends the old checkpoint of {} entries (consistency proof verified); {} new entries",
-            old.checkpoint.size,
-            head.checkpoint.size - old.checkpoint.size
+            "the log extends the old checkpoint of {} (consistency proof verified); {} added since",
+            counted(old.checkpoint.size, "entry", "entries"),
+            counted(
+                head.checkpoint.size - old.checkpoint.size,
+                "entry",
+                "entries"
+            )
         )),
     );
     Some(old)
@@ -598,15 +602,22 @@ impl Scan {
         step_count(
             report,
             LogStep::Entries,
-            format!("{} entries well formed", size - report.from),
+            format!(
+                "{} well formed",
+                counted(size - report.from, "entry", "entries")
+            ),
         );
         self.step_history(report);
         step_count(
             report,
             LogStep::Acknowledgements,
             format!(
-                "{} acknowledgements verified",
-                self.counts[Kind::Ack.code() as usize - 1]
+                "{} verified",
+                counted(
+                    self.counts[Kind::Ack.code() as usize - 1],
+                    "acknowledgement",
+                    "acknowledgements"
+                )
             ),
         );
         let store = self.store.finish(log, size);
@@ -664,8 +675,12 @@ impl Scan {
         report.push(
             LogStep::Tree,
             Outcome::Passed(format!(
-                "the entries rebuild the checkpoint's root; {} kept checkpoints agree",
-                self.kept.len()
+                "the entries rebuild the checkpoint's root; {} agree",
+                counted(
+                    self.kept.len() as u64,
+                    "kept checkpoint",
+                    "kept checkpoints"
+                )
             )),
         );
     }
@@ -698,15 +713,20 @@ impl Scan {
             report,
             LogStep::History,
             format!(
-                "{} versions, {} enrolments, {} key replacements, {} revocations, {} departures",
-                c(Kind::Version),
-                c(Kind::Enrol),
-                c(Kind::Key),
-                c(Kind::Revoke),
-                c(Kind::Leave)
+                "{}, {}, {}, {}, {}",
+                counted(c(Kind::Version), "version", "versions"),
+                counted(c(Kind::Enrol), "enrolment", "enrolments"),
+                counted(c(Kind::Key), "key replacement", "key replacements"),
+                counted(c(Kind::Revoke), "revocation", "revocations"),
+                counted(c(Kind::Leave), "departure", "departures")
             ),
         );
     }
+}
+
+/// `n` and the noun, singular for one: "1 entry", "2 entries".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Pushes `step` as passed with `detail`, or failed with its problem count.
