@@ -310,13 +310,38 @@ pub fn decode_public_key(pem: &[u8]) -> Result<VerifyingKey, KeyError> {
     public_key_from_bytes(&raw)
 }
 
+/// How many keys each thread keeps decompressed (see
+/// [`public_key_from_bytes`]); when full, it starts again.
+const KEY_CACHE: usize = 4096;
+
+thread_local! {
+    /// Keys this thread decompressed, by their 32 bytes.
+    static KEYS: std::cell::RefCell<std::collections::HashMap<[u8; 32], VerifyingKey>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// Makes a verifying key from its raw 32 bytes, refusing invalid and weak
 /// (small-order) points.
+///
+/// Decompressing a point costs about a quarter of a signature check, and a
+/// log names the same few hundred keys in every acknowledgement, so each
+/// thread remembers the keys it accepted: the result is the same, without
+/// the work.
 pub fn public_key_from_bytes(raw: &[u8; 32]) -> Result<VerifyingKey, KeyError> {
+    if let Some(key) = KEYS.with(|keys| keys.borrow().get(raw).copied()) {
+        return Ok(key);
+    }
     let key = VerifyingKey::from_bytes(raw).map_err(|_| KeyError::BadPublicKey)?;
     if key.is_weak() {
         return Err(KeyError::WeakPublicKey);
     }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if keys.len() >= KEY_CACHE {
+            keys.clear();
+        }
+        keys.insert(*raw, key);
+    });
     Ok(key)
 }
 
@@ -355,6 +380,43 @@ fn check_algorithm(oid: ObjectIdentifier) -> Result<(), KeyError> {
 mod tests {
     use super::*;
     use crate::encoding::hex;
+
+    #[test]
+    fn remembered_keys_decode_as_before_and_bad_ones_are_still_refused() {
+        let identity = {
+            let mut b = [0u8; 32];
+            b[0] = 1;
+            b
+        };
+        let not_a_point = (2u8..)
+            .map(|y| {
+                let mut b = [0u8; 32];
+                b[0] = y;
+                b
+            })
+            .find(|b| VerifyingKey::from_bytes(b).is_err())
+            .unwrap();
+        // More distinct keys than a thread keeps, twice over, each asked
+        // for twice: the remembered key is the decompressed one.
+        for i in 0..(2 * KEY_CACHE as u64 + 10) {
+            let mut seed = [9u8; 32];
+            seed[..8].copy_from_slice(&i.to_le_bytes());
+            let key = SigningKey::from_bytes(&seed).verifying_key();
+            let raw = key.to_bytes();
+            assert_eq!(public_key_from_bytes(&raw).unwrap(), key);
+            assert_eq!(public_key_from_bytes(&raw).unwrap(), key);
+            if i % 1000 == 0 {
+                assert!(matches!(
+                    public_key_from_bytes(&identity),
+                    Err(KeyError::WeakPublicKey)
+                ));
+                assert!(matches!(
+                    public_key_from_bytes(&not_a_point),
+                    Err(KeyError::BadPublicKey)
+                ));
+            }
+        }
+    }
 
     /// RFC 8032, section 7.1, test 1.
     const RFC8032_1_SECRET: &str =
