@@ -835,32 +835,51 @@ fn prior_state(
     Ok((state, range, index.last().map_or(0, |r| r.0)))
 }
 
+/// Lines read from the entries file: one buffer and where each line is in
+/// it (without its line feed), so that no line is copied again.
+struct Lines {
+    buf: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Lines {
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
 /// Reads whole lines until about [`CHUNK_BYTES`] or `max` lines; returns
-/// them, the bytes of an unfinished line, and whether the file ended.
+/// them, the bytes of an unfinished line to carry over, and whether the
+/// file ended.
 fn next_lines(
     reader: &mut impl Read,
     mut carry: Vec<u8>,
     max: u64,
-) -> std::io::Result<(Vec<Vec<u8>>, Vec<u8>, bool)> {
-    let mut buf = vec![0u8; CHUNK_BYTES];
+) -> std::io::Result<(Lines, Vec<u8>, bool)> {
+    let start_len = carry.len();
+    carry.resize(start_len + CHUNK_BYTES, 0);
     let n = if max == 0 {
         0
     } else {
-        read_full(reader, &mut buf)?
+        read_full(reader, &mut carry[start_len..])?
     };
-    carry.extend_from_slice(&buf[..n]);
-    drop(buf);
-    let mut lines = Vec::new();
+    carry.truncate(start_len + n);
+    let mut spans = Vec::new();
     let mut start = 0;
-    while (lines.len() as u64) < max {
+    while (spans.len() as u64) < max {
         let Some(pos) = carry[start..].iter().position(|&b| b == b'\n') else {
             break;
         };
-        lines.push(carry[start..start + pos].to_vec());
+        spans.push((start, start + pos));
         start += pos + 1;
     }
-    let rest = carry.split_off(start);
-    Ok((lines, rest, n == 0))
+    let rest = carry[start..].to_vec();
+    carry.truncate(start);
+    Ok((Lines { buf: carry, spans }, rest, n == 0))
 }
 
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -880,17 +899,21 @@ fn remaining(reader: &mut impl Read) -> u64 {
 
 /// Hashes, parses and verifies the signatures of a chunk of lines, on
 /// all cores.
-fn read_all(lines: &[Vec<u8>], check: SignatureCheck) -> Vec<Read1> {
+fn read_all(lines: &Lines, check: SignatureCheck) -> Vec<Read1> {
     lines
+        .spans
         .par_chunks(BATCH)
         .flat_map_iter(|batch| {
             let mut read: Vec<Read1> = batch
                 .iter()
-                .map(|l| Read1 {
-                    leaf: merkle::leaf_hash(l),
-                    len: l.len() as u64,
-                    parsed: entry::parse(l),
-                    signature_ok: false,
+                .map(|&(a, b)| {
+                    let l = &lines.buf[a..b];
+                    Read1 {
+                        leaf: merkle::leaf_hash(l),
+                        len: l.len() as u64,
+                        parsed: entry::parse(l),
+                        signature_ok: false,
+                    }
                 })
                 .collect();
             verify_signatures(&mut read, check);

@@ -468,11 +468,37 @@ where
     if value.kind() != kind.name() {
         return Err(EntryError::Kind);
     }
-    let again = serde_json::to_vec(&value).map_err(EntryError::Serialize)?;
-    if again != bytes {
+    if !serialises_to(&value, bytes)? {
         return Err(EntryError::NotCanonical(kind.name()));
     }
     Ok(value)
+}
+
+/// Whether `value` serialises to exactly `bytes`, compared piece by piece
+/// as it is written (nothing is copied).
+fn serialises_to<T: Serialize>(value: &T, bytes: &[u8]) -> Result<bool, EntryError> {
+    struct Compare<'a> {
+        rest: &'a [u8],
+        same: bool,
+    }
+    impl std::io::Write for Compare<'_> {
+        fn write(&mut self, piece: &[u8]) -> std::io::Result<usize> {
+            match self.rest.strip_prefix(piece) {
+                Some(rest) if self.same => self.rest = rest,
+                _ => self.same = false,
+            }
+            Ok(piece.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut compare = Compare {
+        rest: bytes,
+        same: true,
+    };
+    serde_json::to_writer(&mut compare, value).map_err(EntryError::Serialize)?;
+    Ok(compare.same && compare.rest.is_empty())
 }
 
 /// The `kind` field of a JSON shape.
