@@ -71,7 +71,13 @@ fuzz_target!(|data: &[u8]| {
         }
     } else {
         let honest = merkle::inclusion_proof(&tree, a, b);
-        assert_eq!(honest.is_ok(), a < b && b <= n);
+        // A proof needs an index inside the tree; one in a tree the store
+        // holds is always made. (Leaf 0 of a tree of size 1 has the empty
+        // proof, made without reading the store, so the converse fails.)
+        assert!(honest.is_err() || a < b);
+        if a < b && b <= n {
+            assert!(honest.is_ok());
+        }
         let leaf = merkle::leaf_hash(&[a as u8, head[18]]);
         let root = match &root_b {
             Ok(r) if honest_roots => *r,
