@@ -105,20 +105,22 @@ pub struct CheckedEnvelope {
 /// `"DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload`, where LEN is
 /// the byte length in ASCII decimal without leading zeros.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let type_len = payload_type.len().to_string();
-    let payload_len = payload.len().to_string();
-    let mut out = Vec::with_capacity(
-        9 + type_len.len() + payload_type.len() + payload_len.len() + payload.len(),
-    );
-    out.extend_from_slice(b"DSSEv1 ");
-    out.extend_from_slice(type_len.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload_type.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload_len.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(payload);
+    let mut out = Vec::with_capacity(32 + payload_type.len() + payload.len());
+    pae_into(&mut out, payload_type, payload);
     out
+}
+
+/// Appends `PAE(payload_type, payload)` to `out` (see [`pae`]).
+pub fn pae_into(out: &mut Vec<u8>, payload_type: &str, payload: &[u8]) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "DSSEv1 {} {payload_type} {} ",
+        payload_type.len(),
+        payload.len()
+    );
+    out.extend_from_slice(payload);
 }
 
 /// Signs `payload` of type `payload_type` and wraps it in an envelope.

@@ -545,7 +545,12 @@ impl Scan {
         self.offset += r.len + 1;
         // Cannot fail: leaves are pushed one by one from a size < 2^64.
         let _ = self.range.push(r.leaf);
-        if self.kept.iter().any(|(n, _)| *n == self.next) {
+        // `kept` is in size order (the folder's history is sorted).
+        if self
+            .kept
+            .binary_search_by_key(&self.next, |(n, _)| *n)
+            .is_ok()
+        {
             self.roots.push((self.next, self.range.root()));
         }
         let kind = r.parsed.as_ref().map(Entry::kind).ok();
@@ -954,11 +959,16 @@ fn verify_signatures(read: &mut [Read1], check: SignatureCheck) {
 
 /// Ed25519 batch verification of the acknowledgements' PAE signatures.
 fn batch_verifies(acks: &[(usize, &entry::AckRecord)]) -> bool {
-    let messages: Vec<Vec<u8>> = acks
-        .iter()
-        .map(|(_, a)| crate::dsse::pae(&a.envelope.payload_type, &a.envelope.payload))
-        .collect();
-    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    // Every message in one buffer: one allocation per batch, not per
+    // signature.
+    let mut buf = Vec::with_capacity(acks.len() * 1024);
+    let mut ends = Vec::with_capacity(acks.len());
+    for (_, a) in acks {
+        crate::dsse::pae_into(&mut buf, &a.envelope.payload_type, &a.envelope.payload);
+        ends.push(buf.len());
+    }
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    let refs: Vec<&[u8]> = starts.zip(&ends).map(|(a, &b)| &buf[a..b]).collect();
     let sigs: Vec<_> = acks.iter().map(|(_, a)| a.envelope.signature).collect();
     let keys: Vec<_> = acks.iter().map(|(_, a)| a.key).collect();
     ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok()
