@@ -733,101 +733,39 @@ mod tests {
     #[test]
     fn each_rule_refuses_and_names_why() {
         let mut s = base();
+        // An acknowledgement by jberzins: signing key, version, name, dates.
+        let jb = |k: u8, v: u8, name: &str, signed: &str, received: &str| {
+            ack(&key(k), v, name, "jberzins", signed, received)
+        };
+        let enrol = |id: &str, k: u8| {
+            let bytes = entry::enrol_bytes(id, "X", None, &key(k).verifying_key(), d("2017-12-01"));
+            parse(&bytes.unwrap()).unwrap()
+        };
+        let leave =
+            |id: &str, date: &str| parse(&entry::leave_bytes(id, d(date)).unwrap()).unwrap();
+        let name = "Jānis Bērziņš";
         let cases: Vec<(Entry, &str)> = vec![
             (
-                ack(
-                    &key(2),
-                    1,
-                    "Jānis Bērziņš",
-                    "jberzins",
-                    "2017-12-04",
-                    "2017-12-05",
-                ),
+                jb(2, 1, name, "2017-12-04", "2017-12-05"),
                 "is not enrolled",
             ),
             (
-                ack(
-                    &key(1),
-                    1,
-                    "Jānis Bērziņa",
-                    "jberzins",
-                    "2017-12-04",
-                    "2017-12-05",
-                ),
+                jb(1, 1, "Jānis Bērziņa", "2017-12-04", "2017-12-05"),
                 "names",
             ),
             (
-                ack(
-                    &key(1),
-                    7,
-                    "Jānis Bērziņš",
-                    "jberzins",
-                    "2017-12-04",
-                    "2017-12-05",
-                ),
+                jb(1, 7, name, "2017-12-04", "2017-12-05"),
                 "not a published version",
             ),
-            (
-                ack(
-                    &key(1),
-                    1,
-                    "Jānis Bērziņš",
-                    "jberzins",
-                    "2017-11-30",
-                    "2017-12-05",
-                ),
-                "before",
-            ),
-            (
-                ack(
-                    &key(1),
-                    1,
-                    "Jānis Bērziņš",
-                    "jberzins",
-                    "2017-12-06",
-                    "2017-12-05",
-                ),
-                "date received",
-            ),
+            (jb(1, 1, name, "2017-11-30", "2017-12-05"), "before"),
+            (jb(1, 1, name, "2017-12-06", "2017-12-05"), "date received"),
             (version("1", 2, "2017-12-02", true), "already published"),
             (version("2", 1, "2017-12-02", true), "already published"),
             (version("2", 2, "2017-11-01", true), "before"),
-            (
-                parse(
-                    &entry::enrol_bytes(
-                        "jberzins",
-                        "X",
-                        None,
-                        &key(3).verifying_key(),
-                        d("2017-12-01"),
-                    )
-                    .unwrap(),
-                )
-                .unwrap(),
-                "already enrolled",
-            ),
-            (
-                parse(
-                    &entry::enrol_bytes(
-                        "other",
-                        "X",
-                        None,
-                        &key(1).verifying_key(),
-                        d("2017-12-01"),
-                    )
-                    .unwrap(),
-                )
-                .unwrap(),
-                "already enrolled (for jberzins)",
-            ),
-            (
-                parse(&entry::leave_bytes("nobody", d("2018-01-01")).unwrap()).unwrap(),
-                "not enrolled",
-            ),
-            (
-                parse(&entry::leave_bytes("jberzins", d("2017-11-01")).unwrap()).unwrap(),
-                "before",
-            ),
+            (enrol("jberzins", 3), "already enrolled"),
+            (enrol("other", 1), "already enrolled (for jberzins)"),
+            (leave("nobody", "2018-01-01"), "not enrolled"),
+            (leave("jberzins", "2017-11-01"), "before"),
         ];
         for (entry, why) in cases {
             let err = s.append(&entry).unwrap_err().to_string();
