@@ -34,8 +34,8 @@ pub enum CheckpointError {
         field: String,
     },
     /// A tree size that is not a decimal `u64` without leading zeros.
-    #[error("invalid tree size")]
-    Size(#[source] DecimalError),
+    #[error("invalid tree size: {0}")]
+    Size(DecimalError),
     /// A root hash that is not canonical standard base64.
     #[error("the root hash is not canonical standard base64")]
     RootBase64,

@@ -45,8 +45,8 @@ pub enum TlogProofError {
     #[error("no `index N` line after the header")]
     IndexLine,
     /// An index that is not a decimal `u64` without leading zeros.
-    #[error("invalid index")]
-    Index(#[source] DecimalError),
+    #[error("invalid index: {0}")]
+    Index(DecimalError),
     /// A proof line that is not canonical standard base64.
     #[error("proof hash {line} is not canonical standard base64")]
     HashBase64 {
@@ -65,8 +65,8 @@ pub enum TlogProofError {
     #[error("more than {MAX_PROOF_HASHES} proof hashes")]
     TooManyHashes,
     /// The checkpoint after the blank line.
-    #[error("the proof's checkpoint")]
-    Checkpoint(#[source] CheckpointError),
+    #[error("the proof's checkpoint: {0}")]
+    Checkpoint(CheckpointError),
 }
 
 impl crate::Hint for TlogProofError {

@@ -402,6 +402,12 @@ fn inconsistency(log: &LogDir, a: &SignedCheckpoint, b: &SignedCheckpoint) -> Op
         (b, a)
     };
     let (m, n) = (small.checkpoint.size, large.checkpoint.size);
+    let held = log.checkpoint().map_or(0, |c| c.checkpoint.size);
+    if n > held {
+        return Some(format!(
+            "the issuer signed a checkpoint of {n} entries, the log holds only {held}: entries were removed"
+        ));
+    }
     if m == n {
         return (small.checkpoint.root != large.checkpoint.root)
             .then(|| format!("two checkpoints of {m} entries with different roots"));

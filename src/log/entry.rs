@@ -187,7 +187,8 @@ fn public_key(kind: Kind, field: &'static str, s: &str) -> Result<VerifyingKey, 
         .as_slice()
         .try_into()
         .map_err(|_| field_err(kind, field, format!("is {} bytes, not 32", raw.len())))?;
-    crate::keys::public_key_from_bytes(&raw).map_err(|e| field_err(kind, field, e))
+    crate::keys::public_key_from_bytes(&raw)
+        .map_err(|e| field_err(kind, field, format!("is not usable: {e}")))
 }
 
 fn text_field(kind: Kind, field: &'static str, s: &str, max: usize) -> Result<(), EntryError> {
