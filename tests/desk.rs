@@ -959,6 +959,7 @@ async fn bad_links(http: &Http, admin: &str) {
         .await
         .unwrap();
     assert_eq!(r.status, 403);
+    assert_eq!(r.json()["error"], json!("enrol_proof"), "a forged proof");
 }
 
 async fn bad_paths(http: &Http, anna: &desk_support::Employee) {

@@ -390,7 +390,7 @@ async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     ctx.may_try(&desk)?;
     let req = request::enrol(&body).map_err(|e| ctx.failed(&desk, e))?;
     if !request::verify_proof(&req.key, ENROL_TYPE, &req.token, &req.signature) {
-        return Err(ctx.failed(&desk, RequestError::Signin));
+        return Err(ctx.failed(&desk, RequestError::EnrolProof));
     }
     let Some(link) = desk.enrolments.take(&req.token).map_err(unavailable)? else {
         return Err(ctx.failed(&desk, RequestError::Link));

@@ -57,6 +57,9 @@ pub enum RequestError {
     /// The sign-in signature or challenge fails.
     #[error("sign-in failed: the key is not enrolled or the signature does not verify")]
     Signin,
+    /// The enrolment's proof of possession does not verify.
+    #[error("enrolment failed: the request is not signed by the key it enrols")]
+    EnrolProof,
     /// Too many failed attempts from this address.
     #[error("too many failed attempts: wait a minute and try again")]
     TooMany,
@@ -94,6 +97,7 @@ impl RequestError {
             | RequestError::Forbidden
             | RequestError::Link
             | RequestError::Signin
+            | RequestError::EnrolProof
             | RequestError::NotYou => 403,
             RequestError::NotFound => 404,
             RequestError::PayloadForm | RequestError::Date(_) | RequestError::Refused(_) => 422,
@@ -114,6 +118,7 @@ impl RequestError {
             RequestError::Forbidden => "forbidden",
             RequestError::Link => "link",
             RequestError::Signin => "signin",
+            RequestError::EnrolProof => "enrol_proof",
             RequestError::TooMany => "too_many",
             RequestError::NotYou => "not_you",
             RequestError::PayloadForm => "payload_form",
