@@ -207,8 +207,14 @@ impl Acknowledgement {
 
     /// Parses and checks payload bytes (after the signature has verified).
     pub fn from_payload(payload: &[u8]) -> Result<Self, AckError> {
-        std::str::from_utf8(payload).map_err(|_| AckError::NotUtf8)?;
-        let ack: Acknowledgement = crate::encoding::from_json(payload).map_err(AckError::Json)?;
+        // JSON that parses is UTF-8 (serde_json checks every string), so
+        // the bytes are checked apart only to name why they did not parse.
+        let ack: Acknowledgement = crate::encoding::from_json(payload).map_err(|e| {
+            match std::str::from_utf8(payload) {
+                Ok(_) => AckError::Json(e),
+                Err(_) => AckError::NotUtf8,
+            }
+        })?;
         ack.check()?;
         Ok(ack)
     }

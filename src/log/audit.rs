@@ -52,7 +52,7 @@ use crate::text::printable;
 use crate::verify::{IssuerKey, Progress, SignatureCheck};
 
 /// Bytes of the entries file read and checked at a time.
-const CHUNK_BYTES: usize = 4 << 20;
+const CHUNK_BYTES: usize = 8 << 20;
 /// Signatures verified in one batch.
 const BATCH: usize = 256;
 /// Most problems listed per step before the rest are only counted.
