@@ -252,3 +252,34 @@ fn a_sealed_container_cut_short_is_refused() {
         "not an eDoc container: no ZIP end record (not a ZIP file, or cut short)"
     );
 }
+
+#[test]
+fn the_cli_refuses_a_cut_container_with_exit_2_and_a_failed_export_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = edoc::write(&export()).unwrap();
+    let cut = dir.path().join("cut.edoc");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ackreg"))
+        .arg("verify")
+        .arg(&cut)
+        .args(["--issuer", &"ab".repeat(32)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cut.edoc: not an eDoc container: no ZIP end record"),
+        "{stderr}"
+    );
+    // An export from a folder that is not a log fails and leaves no file.
+    let target = dir.path().join("out.edoc");
+    let out = Command::new(env!("CARGO_BIN_EXE_ackreg"))
+        .args(["export", "--log"])
+        .arg(dir.path().join("no-log"))
+        .arg("--edoc")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!target.exists());
+}
