@@ -112,18 +112,22 @@ pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// Standard base64 that decodes only the canonical spelling: padding
+/// required, zero trailing bits. Set out here rather than taken from the
+/// crate's defaults, so that the rule cannot change with them; with it,
+/// every byte string has exactly one accepted text (tested below).
+const STRICT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_allow_trailing_bits(false)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
+);
+
 /// Decodes standard base64, accepting only the canonical spelling: padding
 /// present, no whitespace, no URL-safe alphabet, zero trailing bits.
 pub fn b64_strict(text: &str) -> Result<Vec<u8>, EncodingError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .map_err(|_| EncodingError::Base64)?;
-    // The engine already demands canonical padding and trailing bits; the
-    // round trip makes the rule independent of engine defaults.
-    if b64(&bytes) != text {
-        return Err(EncodingError::Base64);
-    }
-    Ok(bytes)
+    STRICT.decode(text).map_err(|_| EncodingError::Base64)
 }
 
 #[cfg(test)]
@@ -162,5 +166,35 @@ mod tests {
         // URL-safe alphabet.
         assert!(b64_strict("-_8=").is_err());
         assert_eq!(b64_strict("+/8=").unwrap(), [0xfb, 0xff]);
+    }
+
+    /// Every text the decoder accepts is the one encoding of its bytes:
+    /// all last quanta (three symbols or padding after a first one), and
+    /// the same behind a full quantum.
+    #[test]
+    fn base64_accepts_one_spelling_per_value() {
+        let symbols: Vec<char> =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ "
+                .chars()
+                .collect();
+        let mut accepted = 0;
+        for prefix in ["", "QUJD"] {
+            for &a in &symbols[..2] {
+                for &b in &symbols {
+                    for &c in &symbols {
+                        for &d in &symbols {
+                            let text = format!("{prefix}{a}{b}{c}{d}");
+                            if let Ok(bytes) = b64_strict(&text) {
+                                assert_eq!(b64(&bytes), text);
+                                accepted += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // 2 first symbols x (64^3 full quanta + 64 x 16 two-byte
+        // endings + 4 one-byte endings), twice.
+        assert_eq!(accepted, 2 * 2 * (64 * 64 * 64 + 64 * 16 + 4));
     }
 }

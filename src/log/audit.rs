@@ -494,47 +494,55 @@ impl Scan {
         report: &mut LogReport,
     ) -> Result<(), StoreError> {
         let path = log.entries_path();
-        let mut file = File::open(&path).map_err(|source| StoreError::Io {
+        let io = |error| StoreError::Io {
             path: path.clone(),
-            error: source,
-        })?;
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(self.offset)).map_err(
-            |source| StoreError::Io {
-                path: path.clone(),
-                error: source,
-            },
-        )?;
-        let mut reader = BufReader::with_capacity(1 << 16, file);
-        let (mut carry, mut lined, check) = (Vec::new(), self.next, self.check);
-        // A pipeline: the lines of one chunk are hashed, parsed and
-        // verified on all cores while the entries of the chunk before are
-        // applied in log order, so that no core waits for the sequential part.
-        let mut pending: Vec<Read1> = Vec::new();
+            error,
+        };
+        let mut file = File::open(&path).map_err(io)?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(self.offset)).map_err(io)?;
+        let check = self.check;
+        let mut lines =
+            next_lines(&mut file, &[], Vec::new(), size - self.next, CHUNK_BYTES).map_err(io)?;
+        let mut lined = self.next + lines.len() as u64;
+        let (mut pending, mut spare, mut applied) = (Vec::new(), Vec::new(), Vec::new());
         loop {
-            let (lines, rest, eof) =
-                next_lines(&mut reader, carry, size - lined).map_err(|source| StoreError::Io {
-                    path: path.clone(),
-                    error: source,
-                })?;
-            carry = rest;
-            lined += lines.len() as u64;
-            let done = lined == size || (eof && lines.is_empty());
+            let done = lined == size || (lines.eof && lines.is_empty());
             let applying = std::mem::take(&mut pending);
-            let (read, ()) = rayon::join(
-                || read_all(&lines, check),
-                || self.apply_all(applying, progress, report),
+            let freeing = std::mem::take(&mut applied);
+            // A pipeline: this chunk's lines are hashed, parsed and
+            // verified on all cores while, on one of them, the next chunk
+            // is read and the chunk before is applied in log order; no
+            // core waits for the sequential parts. The chunk applied before
+            // that is freed on the parallel side too.
+            let (read, (next, done_applying)) = rayon::join(
+                || {
+                    drop(freeing);
+                    read_all(&lines, check)
+                },
+                || {
+                    let next = (!done).then(|| {
+                        let spare = std::mem::take(&mut spare);
+                        next_lines(&mut file, lines.tail(), spare, size - lined, CHUNK_BYTES)
+                    });
+                    self.apply_all(&applying, progress, report);
+                    (next, applying)
+                },
             );
-            pending = read;
-            if done {
-                self.apply_all(pending, progress, report);
-                report.unfinished_bytes = carry.len() as u64 + remaining(&mut reader);
+            (pending, applied) = (read, done_applying);
+            let Some(next) = next else {
+                self.apply_all(&pending, progress, report);
+                report.unfinished_bytes = lines.tail().len() as u64 + remaining(&mut file);
                 return Ok(());
-            }
+            };
+            // The chunk just read takes the place of this one, whose
+            // buffer is kept for the chunk after.
+            spare = std::mem::replace(&mut lines, next.map_err(io)?).buf;
+            lined += lines.len() as u64;
         }
     }
 
     /// Applies read entries in log order.
-    fn apply_all(&mut self, read: Vec<Read1>, progress: &dyn Progress, report: &mut LogReport) {
+    fn apply_all(&mut self, read: &[Read1], progress: &dyn Progress, report: &mut LogReport) {
         let count = read.len() as u64;
         for r in read {
             self.apply(r, report);
@@ -545,7 +553,7 @@ impl Scan {
     }
 
     /// Applies one entry in log order: tree, store, history, acknowledgements.
-    fn apply(&mut self, r: Read1, report: &mut LogReport) {
+    fn apply(&mut self, r: &Read1, report: &mut LogReport) {
         let index = self.next;
         self.next += 1;
         self.offset += r.len + 1;
@@ -566,7 +574,7 @@ impl Scan {
             step,
             problem: printable(&problem, 400),
         };
-        let found = match r.parsed {
+        let found = match &r.parsed {
             Err(e) => {
                 self.state.skip_to(index + 1);
                 Some(problem(LogStep::Entries, e.to_string()))
@@ -585,7 +593,7 @@ impl Scan {
                 } else {
                     LogStep::History
                 };
-                match self.state.apply(&parsed) {
+                match self.state.apply(parsed) {
                     Ok(()) => {
                         self.counts[kind.code() as usize - 1] += 1;
                         None
@@ -851,6 +859,10 @@ fn prior_state(
 struct Lines {
     buf: Vec<u8>,
     spans: Vec<(usize, usize)>,
+    /// Where the bytes after the last whole line taken start in `buf`.
+    tail: usize,
+    /// The file ended.
+    eof: bool,
 }
 
 impl Lines {
@@ -861,47 +873,47 @@ impl Lines {
     fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
+
+    /// The bytes after the last whole line taken: an unfinished line, or
+    /// lines beyond the checkpoint.
+    fn tail(&self) -> &[u8] {
+        &self.buf[self.tail..]
+    }
 }
 
-/// Reads whole lines until about [`CHUNK_BYTES`] or `max` lines; returns
-/// them, the bytes of an unfinished line to carry over, and whether the
-/// file ended.
+/// Reads into `buf` (a spare buffer, reused) the `tail` of the chunk before
+/// and `chunk` bytes more ([`CHUNK_BYTES`]), and takes up to `max` whole
+/// lines.
 fn next_lines(
     reader: &mut impl Read,
-    mut carry: Vec<u8>,
+    tail: &[u8],
+    mut buf: Vec<u8>,
     max: u64,
-) -> std::io::Result<(Lines, Vec<u8>, bool)> {
-    let start_len = carry.len();
-    carry.resize(start_len + CHUNK_BYTES, 0);
+    chunk: usize,
+) -> std::io::Result<Lines> {
+    buf.clear();
+    buf.reserve(tail.len() + chunk);
+    buf.extend_from_slice(tail);
     let n = if max == 0 {
         0
     } else {
-        read_full(reader, &mut carry[start_len..])?
+        reader.take(chunk as u64).read_to_end(&mut buf)?
     };
-    carry.truncate(start_len + n);
     let mut spans = Vec::new();
     let mut start = 0;
-    while (spans.len() as u64) < max {
-        let Some(pos) = carry[start..].iter().position(|&b| b == b'\n') else {
+    for end in memchr::memchr_iter(b'\n', &buf) {
+        if spans.len() as u64 == max {
             break;
-        };
-        spans.push((start, start + pos));
-        start += pos + 1;
-    }
-    let rest = carry[start..].to_vec();
-    carry.truncate(start);
-    Ok((Lines { buf: carry, spans }, rest, n == 0))
-}
-
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
         }
+        spans.push((start, end));
+        start = end + 1;
     }
-    Ok(n)
+    Ok(Lines {
+        buf,
+        spans,
+        tail: start,
+        eof: n == 0,
+    })
 }
 
 fn remaining(reader: &mut impl Read) -> u64 {
@@ -1070,4 +1082,52 @@ fn check_level(log: &LogDir, level: u32, first: u64, end: u64) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `text` the way [`Scan::run`] does, in chunks of `chunk`
+    /// bytes, up to `max` lines: the lines, and the bytes left after them.
+    fn read_in_chunks(text: &[u8], chunk: usize, max: u64) -> (Vec<Vec<u8>>, u64) {
+        let mut reader = std::io::Cursor::new(text);
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        let mut lines = next_lines(&mut reader, &[], Vec::new(), max, chunk).unwrap();
+        loop {
+            got.extend(lines.spans.iter().map(|&(a, b)| lines.buf[a..b].to_vec()));
+            let left = max - got.len() as u64;
+            if left == 0 || (lines.eof && lines.is_empty()) {
+                return (got, lines.tail().len() as u64 + remaining(&mut reader));
+            }
+            let spare = Vec::with_capacity(3);
+            lines = next_lines(&mut reader, lines.tail(), spare, left, chunk).unwrap();
+        }
+    }
+
+    #[test]
+    fn lines_cross_chunk_ends_whole_and_stop_at_the_checkpoint() {
+        let lines: Vec<Vec<u8>> = (0..40u8)
+            .map(|i| vec![b'a' + i % 26; (i as usize * 7) % 23])
+            .collect();
+        let mut text = lines.join(&b'\n');
+        text.push(b'\n');
+        for chunk in [1, 2, 5, 16, 64, 4096] {
+            let (all, left) = read_in_chunks(&text, chunk, 40);
+            assert_eq!(
+                (all.as_slice(), left),
+                (lines.as_slice(), 0),
+                "chunk {chunk}"
+            );
+            // A checkpoint of 25 entries: the rest is counted, not read.
+            let (some, left) = read_in_chunks(&text, chunk, 25);
+            assert_eq!(some.as_slice(), &lines[..25], "chunk {chunk}");
+            let after: usize = lines[25..].iter().map(|l| l.len() + 1).sum();
+            assert_eq!(left, after as u64, "chunk {chunk}");
+        }
+        // An unfinished last line is left over, not taken.
+        text.extend_from_slice(b"half");
+        let (all, left) = read_in_chunks(&text, 3, 41);
+        assert_eq!((all.len(), left), (40, 4));
+    }
 }

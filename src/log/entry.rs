@@ -357,6 +357,14 @@ pub struct AckRecord {
     pub document: [u8; 32],
 }
 
+impl AckRecord {
+    /// The key id of [`AckRecord::key`]: the envelope's, which [`parse`]
+    /// checked is the key's (so it is not hashed again).
+    pub fn keyid(&self) -> KeyId {
+        self.envelope.keyid
+    }
+}
+
 /// An entry, checked on its own.
 #[derive(Debug, Clone)]
 pub enum Entry {

@@ -559,7 +559,7 @@ impl State {
     /// The checks of an acknowledgement against the log so far; the
     /// employee and version indices on success.
     pub fn check_ack(&self, record: &AckRecord) -> Result<(usize, usize), Refusal> {
-        let keyid = KeyId::of(&record.key);
+        let keyid = record.keyid();
         let &(e, k) = self
             .keys
             .get(&keyid)
@@ -634,7 +634,7 @@ impl State {
                 received: record.received,
                 version: v,
                 notes: record.ack.notes.clone(),
-                keyid: KeyId::of(&record.key),
+                keyid: record.keyid(),
             },
         );
         Ok(())
