@@ -8,8 +8,6 @@
 
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
 use time::Date;
 
 use crate::document::DocumentRef;
@@ -122,22 +120,32 @@ pub struct Acknowledgement {
     pub notes: Option<String>,
 }
 
-/// How dates are written: `YYYY-MM-DD`.
-const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
-
 /// Parses a real Gregorian date written `YYYY-MM-DD` (years 0001 to 9999),
-/// as acknowledgements carry it; anything else is [`AckError::Date`].
+/// as acknowledgements and log entries carry it; anything else is
+/// [`AckError::Date`]. The digits are read here; whether they make a date
+/// (month lengths, leap years) is the `time` crate's decision.
 pub fn parse_date(date: &str) -> Result<Date, AckError> {
     let err = || AckError::Date(printable(date, 40));
-    // `[year]` would also read a sign (`+2017-12-04`): a date starts with
-    // its first digit.
-    if !date.starts_with(|c: char| c.is_ascii_digit()) {
+    let b = date.as_bytes();
+    let shape_ok = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape_ok {
         return Err(err());
     }
-    match Date::parse(date, DATE_FORMAT) {
-        Ok(d) if d.year() >= 1 => Ok(d),
-        _ => Err(err()),
+    let number = |digits: &[u8]| {
+        digits
+            .iter()
+            .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'))
+    };
+    let (year, month, day) = (number(&b[..4]), number(&b[5..7]), number(&b[8..]));
+    if year == 0 {
+        return Err(err());
     }
+    let month = time::Month::try_from(month as u8).map_err(|_| err())?;
+    Date::from_calendar_date(i32::from(year), month, day as u8).map_err(|_| err())
 }
 
 /// Checks that `date` is a real Gregorian date written `YYYY-MM-DD`

@@ -87,25 +87,35 @@ pub fn hex(bytes: &[u8]) -> String {
 ///
 /// Uppercase digits are refused: key ids and hashes have one spelling.
 pub fn hex32(text: &str) -> Result<[u8; 32], EncodingError> {
-    let err = EncodingError::Hex { expected: 64 };
     let digits = text.as_bytes();
     if digits.len() != 64 {
-        return Err(err);
+        return Err(EncodingError::Hex { expected: 64 });
     }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
     let mut out = [0u8; 32];
+    // A digit's value, or 0x10 and above for anything else: one lookup
+    // per digit, and one test per pair.
+    let mut bad = 0;
     for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        match (nibble(pair[0]), nibble(pair[1])) {
-            (Some(hi), Some(lo)) => *o = (hi << 4) | lo,
-            _ => return Err(err),
-        }
+        let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+        bad |= hi | lo;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    if bad > 0x0f {
+        return Err(EncodingError::Hex { expected: 64 });
     }
     Ok(out)
 }
+
+/// The value of each lowercase hexadecimal digit; 0xff for other bytes.
+const NIBBLE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// Standard base64 with padding.
 pub fn b64(bytes: &[u8]) -> String {
@@ -150,6 +160,16 @@ mod tests {
         assert!(hex32(&"0".repeat(63)).is_err());
         assert!(hex32(&"0".repeat(66)).is_err());
         assert!(hex32(&format!("{}g0", "0".repeat(62))).is_err());
+        // Every byte but the 16 digits is refused, in either place of a pair.
+        for b in 0..=255u8 {
+            let ok = b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            for text in [[b, b'0'], [b'0', b]] {
+                let mut digits = b"00".repeat(32);
+                digits[30..32].copy_from_slice(&text);
+                let text = String::from_utf8_lossy(&digits).into_owned();
+                assert_eq!(hex32(&text).is_ok(), ok, "{b:#04x}");
+            }
+        }
     }
 
     #[test]

@@ -115,6 +115,12 @@ pub fn forbidden(c: char, multiline: bool) -> Option<Forbidden> {
     if c.is_ascii() {
         return c.is_ascii_control().then_some(Forbidden::Control);
     }
+    // And for the letters of Latvian and its neighbours (Latin-1 and
+    // Latin Extended-A and B, U+00A0 to U+024F): only the soft hyphen is
+    // refused there (a test checks this too).
+    if ('\u{a0}'..='\u{24f}').contains(&c) {
+        return (c == '\u{ad}').then_some(Forbidden::Invisible);
+    }
     by_property(c)
 }
 
@@ -437,8 +443,8 @@ mod tests {
             assert_eq!(forbidden(c, false), None, "{c:?} U+{:04X}", u32::from(c));
         }
         assert!(check(latvian, 100, false).is_ok());
-        // The ASCII fast path says what the properties say.
-        for c in '\0'..='\x7f' {
+        // The fast paths say what the properties say.
+        for c in ('\0'..='\x7f').chain('\u{a0}'..='\u{24f}') {
             assert_eq!(forbidden(c, false), by_property(c), "{c:?}");
         }
     }

@@ -149,18 +149,10 @@ fn field_err(kind: Kind, field: &'static str, why: impl ToString) -> EntryError 
     }
 }
 
-/// `YYYY-MM-DD`, a real Gregorian date of years 0001 to 9999.
+/// `YYYY-MM-DD`, a real Gregorian date of years 0001 to 9999 (see
+/// [`crate::ack::parse_date`]).
 pub fn parse_date(s: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let shape_ok = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shape_ok || s.starts_with("0000") {
-        return None;
-    }
-    Date::parse(s, &format).ok()
+    crate::ack::parse_date(s).ok()
 }
 
 /// A date as entries write it.
