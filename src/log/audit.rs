@@ -53,8 +53,10 @@ use crate::verify::{IssuerKey, Progress, SignatureCheck};
 
 /// Bytes of the entries file read and checked at a time.
 const CHUNK_BYTES: usize = 8 << 20;
-/// Signatures verified in one batch.
+/// Signatures verified in one batch, at most.
 const BATCH: usize = 256;
+/// Signatures verified in one batch, at least (unless fewer are left).
+const MIN_BATCH: usize = 32;
 /// Most problems listed per step before the rest are only counted.
 const MAX_LISTED: usize = 1000;
 
@@ -768,27 +770,34 @@ fn kept_checkpoints(
     from: u64,
     report: &mut LogReport,
 ) -> Result<Vec<(u64, SignedCheckpoint)>, StoreError> {
+    // Read and verified on all cores (a log keeps one per commit), then
+    // judged in size order.
+    let read: Vec<(u64, Result<SignedCheckpoint, String>)> = log
+        .history()?
+        .into_par_iter()
+        .map(|(n, path)| {
+            let signed = read_checkpoint(&path).map_err(|e| e.to_string());
+            let signed =
+                signed.and_then(|s| match s.checkpoint.size == n && s.verify(key).is_ok() {
+                    true => Ok(s),
+                    false => Err("not a checkpoint the issuer signed for this size".into()),
+                });
+            (n, signed)
+        })
+        .collect();
     let mut kept = Vec::new();
-    for (n, path) in log.history()? {
-        let name = format!("checkpoints/{n}");
-        let problem = |why: String| Problem {
-            index: n,
-            step: LogStep::Tree,
-            problem: format!("{name}: {why}"),
-        };
-        let signed = match read_checkpoint(&path) {
+    for (n, signed) in read {
+        let signed = match signed {
             Ok(s) => s,
-            Err(e) => {
-                report.problems.push(problem(e.to_string()));
+            Err(why) => {
+                report.problems.push(Problem {
+                    index: n,
+                    step: LogStep::Tree,
+                    problem: format!("checkpoints/{n}: {why}"),
+                });
                 continue;
             }
         };
-        if signed.checkpoint.size != n || signed.verify(key).is_err() {
-            report.problems.push(problem(
-                "not a checkpoint the issuer signed for this size".into(),
-            ));
-            continue;
-        }
         if n > head.checkpoint.size {
             report.forks.push(fork(&signed, head, format!("the issuer signed {n} entries, the newest checkpoint only {}: entries were removed", head.checkpoint.size)));
             continue;
@@ -828,18 +837,20 @@ fn prior_state(
             (i as u64, start, end)
         })
         .collect();
+    // Proved and parsed on all cores, applied in log order.
+    let proved: Vec<(u64, Option<Entry>)> = log
+        .entries_at(&spans)?
+        .into_par_iter()
+        .map(|(i, bytes)| {
+            let proved = merkle::inclusion_proof(&tree, i, m).and_then(|proof| {
+                let leaf = merkle::leaf_hash(&bytes);
+                merkle::verify_inclusion(&leaf, i, m, &proof, &old.checkpoint.root)
+            });
+            (i, proved.ok().and_then(|()| entry::parse(&bytes).ok()))
+        })
+        .collect();
     let mut state = State::new();
-    for (i, bytes) in log.entries_at(&spans)? {
-        let proved = merkle::inclusion_proof(&tree, i, m).and_then(|proof| {
-            merkle::verify_inclusion(
-                &merkle::leaf_hash(&bytes),
-                i,
-                m,
-                &proof,
-                &old.checkpoint.root,
-            )
-        });
-        let parsed = proved.ok().and_then(|()| entry::parse(&bytes).ok());
+    for (i, parsed) in proved {
         state.skip_to(i);
         if !matches!(parsed.map(|p| state.apply(&p)), Some(Ok(()))) {
             report.problems.push(Problem {
@@ -925,7 +936,7 @@ fn remaining(reader: &mut impl Read) -> u64 {
 fn read_all(lines: &Lines, check: SignatureCheck) -> Vec<Read1> {
     lines
         .spans
-        .par_chunks(BATCH)
+        .par_chunks(batch_size(lines.len(), rayon::current_num_threads()))
         .flat_map_iter(|batch| {
             let mut read: Vec<Read1> = batch
                 .iter()
@@ -943,6 +954,13 @@ fn read_all(lines: &Lines, check: SignatureCheck) -> Vec<Read1> {
             read
         })
         .collect()
+}
+
+/// Entries per batch: [`BATCH`], or fewer when there are too few entries
+/// to give each core four batches (an incremental audit), so that no
+/// core is left waiting for another's last batch.
+fn batch_size(entries: usize, cores: usize) -> usize {
+    entries.div_ceil(cores.max(1) * 4).clamp(MIN_BATCH, BATCH)
 }
 
 /// Sets `signature_ok` on every acknowledgement of `read`: a batch first
@@ -1103,6 +1121,16 @@ mod tests {
             let spare = Vec::with_capacity(3);
             lines = next_lines(&mut reader, lines.tail(), spare, left, chunk).unwrap();
         }
+    }
+
+    #[test]
+    fn batches_are_full_unless_the_cores_would_wait() {
+        // A full audit's chunk of about 6,500 entries: full batches.
+        assert_eq!(batch_size(6500, 2), BATCH);
+        // An incremental audit of 1,001 entries on 2 cores: 8 batches.
+        assert_eq!(batch_size(1001, 2), 126);
+        assert_eq!(batch_size(10, 2), MIN_BATCH);
+        assert_eq!(batch_size(0, 0), MIN_BATCH);
     }
 
     #[test]
