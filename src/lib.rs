@@ -13,6 +13,7 @@
 //! - [`dsse`]: DSSE v1 envelopes and their pre-authentication encoding.
 //! - [`edoc`]: eDoc (ASiC-E) containers to seal in DigiDoc4 or eParaksts, and their signatures listed.
 //! - [`ack`]: the acknowledgement payload and its verification steps.
+//! - [`clock`]: what day it is, in the computer's time zone.
 //! - [`encoding`], [`text`]: strict hex/base64 and rules for text fields.
 //! - [`merkle`]: RFC 9162 Merkle trees, inclusion and consistency proofs.
 //! - [`note`], [`checkpoint`], [`tlogproof`]: C2SP signed notes, checkpoints and proofs.
@@ -25,6 +26,7 @@ pub mod fsutil;
 pub mod render;
 
 pub mod ack;
+pub mod clock;
 pub mod document;
 pub mod dsse;
 pub mod edoc;

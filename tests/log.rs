@@ -271,3 +271,67 @@ fn the_log_exports_as_a_reproducible_edoc_that_verifies() {
     let (code, out) = verify(&d, &["cut.edoc"]);
     assert_eq!(code, 2, "{out}");
 }
+
+/// The dates ackreg writes by itself are days where the computer is (its
+/// time zone, `TZ`), not days in UTC: two enrolments made at one moment in
+/// the zones furthest apart (UTC+14, UTC-12) are dated on different days,
+/// each the day in its zone.
+#[test]
+fn todays_date_is_the_day_in_the_computers_time_zone() {
+    let (_tmp, d) = demo();
+    let log = d.join("fresh");
+    let init = [
+        "log",
+        "init",
+        log.to_str().unwrap(),
+        "--issuer-key",
+        "secret/direktors.key",
+        "--origin",
+        "aknistesnovads.lv/kac",
+        "--issuer-name",
+        "J.Gavars, izpilddirektors",
+        "--body",
+        "Aknīstes novada pašvaldība",
+        "--date",
+        "2017-12-01",
+    ];
+    assert!(run_in(&d, &init).status.success());
+    let day_in = |zone: &str| {
+        let tz = jiff::tz::TimeZone::get(zone).unwrap();
+        jiff::Timestamp::now().to_zoned(tz).date().to_string()
+    };
+    let mut enrolled = Vec::new();
+    for (zone, id) in [
+        ("Pacific/Kiritimati", "azagars"),
+        ("Etc/GMT+12", "gkalnina"),
+    ] {
+        let before = day_in(zone);
+        let key = format!("keys/{id}.pub.pem");
+        let o = common::ackreg()
+            .current_dir(&d)
+            .env_remove("ACKREG_PASSPHRASE")
+            .env("TZ", zone)
+            .args(["log", "enrol", log.to_str().unwrap(), "--issuer-key"])
+            .args([
+                "secret/direktors.key",
+                "--name",
+                "Vārds Uzvārds",
+                "--id",
+                id,
+            ])
+            .args(["--public-key", &key])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        let entry = lines(&log.join("entries")).pop().unwrap();
+        let json: serde_json::Value = serde_json::from_str(&entry).unwrap();
+        let from = json["valid_from"].as_str().unwrap().to_string();
+        // The day may turn while ackreg runs.
+        assert!(
+            from == before || from == day_in(zone),
+            "{zone}: {from}, not {before}"
+        );
+        enrolled.push(from);
+    }
+    assert!(enrolled[0] > enrolled[1], "{enrolled:?}");
+}

@@ -270,7 +270,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
 /// A date argument, or today.
 fn date_arg(flag: &str, value: Option<&str>) -> Result<Date, CliError> {
     match value {
-        None => Ok(time::OffsetDateTime::now_utc().date()),
+        None => Ok(ackreg::clock::today()),
         Some(v) => parse_date(v).ok_or_else(|| {
             CliError::input(format!("--{flag} {v}: not a real date written YYYY-MM-DD"))
                 .with_hint(Some("e.g. 2017-12-04".into()))
@@ -442,7 +442,7 @@ fn leave(a: PersonDateArgs) -> Result<ExitCode, CliError> {
 
 fn add(a: AddArgs) -> Result<ExitCode, CliError> {
     let received = date_arg("received", a.received.as_deref())?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = ackreg::clock::today();
     if received > today {
         return Err(CliError::input(format!(
             "--received {}: a date in the future",

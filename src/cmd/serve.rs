@@ -117,6 +117,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         "administrator sign-in (works once): {base}/admin#{}",
         started.admin_token
     ));
+    out(format!(
+        "dates are days in the time zone {} (today {}; set TZ to change it)",
+        ackreg::clock::zone_name(),
+        ackreg::log::entry::format_date(ackreg::clock::today())
+    ));
     if addr.ip().is_unspecified() {
         out("(use this computer's name from the certificate instead of the address above)");
     }

@@ -475,8 +475,7 @@ async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         .enrolments
         .issue(&req.id, &name, req.position.as_deref())
         .map_err(unavailable)?;
-    let expires = time::OffsetDateTime::from_unix_timestamp(expires)
-        .map(|t| crate::log::entry::format_date(t.date()));
+    let expires = crate::clock::day_of(expires).map(crate::log::entry::format_date);
     ok_json(json!({
         "link": format!("/enrol#{token}"), "id": req.id, "name": name,
         "replace": known.is_some(), "expires": expires.unwrap_or_default(),

@@ -208,7 +208,8 @@ pub fn desk_dir(log: &Path) -> PathBuf {
     log.join("desk")
 }
 
-/// Today's date (UTC), the date the desk writes as received.
+/// Today's date in the computer's time zone (see [`crate::clock`]): the
+/// date the desk writes as received.
 pub fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+    crate::clock::today()
 }
