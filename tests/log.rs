@@ -34,6 +34,30 @@ fn verify(dir: &Path, args: &[&str]) -> (i32, String) {
     )
 }
 
+/// Starts a new log in `dir` with the demo's issuer (run in the demo's
+/// folder `d`).
+fn init_log(d: &Path, dir: &Path) {
+    let o = run_in(
+        d,
+        &[
+            "log",
+            "init",
+            dir.to_str().unwrap(),
+            "--issuer-key",
+            "secret/direktors.key",
+            "--origin",
+            "aknistesnovads.lv/kac",
+            "--issuer-name",
+            "J.Gavars, izpilddirektors",
+            "--body",
+            "Aknīstes novada pašvaldība",
+            "--date",
+            "2017-12-01",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
 fn lines(path: &Path) -> Vec<String> {
     fs::read_to_string(path)
         .unwrap()
@@ -143,25 +167,7 @@ fn an_old_checkpoint_the_log_does_not_extend_is_proof_of_tampering() {
     // the auditor's old checkpoint is not extended by it.
     let tmp = tempfile::tempdir().unwrap();
     let rebuilt = tmp.path().join("forked");
-    let o = run_in(
-        &d,
-        &[
-            "log",
-            "init",
-            rebuilt.to_str().unwrap(),
-            "--issuer-key",
-            "secret/direktors.key",
-            "--origin",
-            "aknistesnovads.lv/kac",
-            "--issuer-name",
-            "J.Gavars, izpilddirektors",
-            "--body",
-            "Aknīstes novada pašvaldība",
-            "--date",
-            "2017-12-01",
-        ],
-    );
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    init_log(&d, &rebuilt);
     // The forked log shares nothing with the old checkpoint beyond entry 0's
     // origin: the auditor's old checkpoint is not extended.
     let (code, out) = verify(
@@ -280,22 +286,7 @@ fn the_log_exports_as_a_reproducible_edoc_that_verifies() {
 fn todays_date_is_the_day_in_the_computers_time_zone() {
     let (_tmp, d) = demo();
     let log = d.join("fresh");
-    let init = [
-        "log",
-        "init",
-        log.to_str().unwrap(),
-        "--issuer-key",
-        "secret/direktors.key",
-        "--origin",
-        "aknistesnovads.lv/kac",
-        "--issuer-name",
-        "J.Gavars, izpilddirektors",
-        "--body",
-        "Aknīstes novada pašvaldība",
-        "--date",
-        "2017-12-01",
-    ];
-    assert!(run_in(&d, &init).status.success());
+    init_log(&d, &log);
     let day_in = |zone: &str| {
         let tz = jiff::tz::TimeZone::get(zone).unwrap();
         jiff::Timestamp::now().to_zoned(tz).date().to_string()
