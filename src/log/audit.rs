@@ -777,11 +777,13 @@ fn kept_checkpoints(
         .into_par_iter()
         .map(|(n, path)| {
             let signed = read_checkpoint(&path).map_err(|e| e.to_string());
-            let signed =
-                signed.and_then(|s| match s.checkpoint.size == n && s.verify(key).is_ok() {
-                    true => Ok(s),
-                    false => Err("not a checkpoint the issuer signed for this size".into()),
-                });
+            let signed = signed.and_then(|s| {
+                if s.checkpoint.size == n && s.verify(key).is_ok() {
+                    Ok(s)
+                } else {
+                    Err("not a checkpoint the issuer signed for this size".into())
+                }
+            });
             (n, signed)
         })
         .collect();
