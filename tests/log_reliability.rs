@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use ackreg::ack::Acknowledgement;
@@ -78,16 +78,24 @@ fn setup(dir: &Path, n: u64) -> (PathBuf, Vec<PathBuf>) {
     (key_path, acks)
 }
 
-fn add(dir: &Path, key: &Path, acks: &[PathBuf]) -> Child {
+/// `ackreg log add log --issuer-key KEY ACKS... --received 2017-12-05` in `dir`.
+fn add_command(dir: &Path, key: &Path, acks: &[PathBuf]) -> Command {
     let mut cmd = common::ackreg();
     cmd.current_dir(dir)
         .args(["log", "add", "log", "--issuer-key"])
         .arg(key)
         .args(acks)
-        .args(["--received", "2017-12-05"])
+        .args(["--received", "2017-12-05"]);
+    cmd
+}
+
+/// [`add_command`] started, its output discarded.
+fn add(dir: &Path, key: &Path, acks: &[PathBuf]) -> Child {
+    add_command(dir, key, acks)
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd.spawn().unwrap()
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 fn audited(dir: &Path) -> (bool, usize) {
@@ -183,12 +191,7 @@ fn a_machine_crash_that_loses_the_unsynced_caches_is_repaired_by_the_next_writer
     }
     // The next writer rebuilds what the caches lack, checks the root and
     // goes on; the audit then passes with every acknowledgement.
-    let out = common::ackreg()
-        .current_dir(tmp.path())
-        .args(["log", "add", "log", "--issuer-key"])
-        .arg(&key_path)
-        .args(&acks[6..])
-        .args(["--received", "2017-12-05"])
+    let out = add_command(tmp.path(), &key_path, &acks[6..])
         .output()
         .unwrap();
     assert!(
@@ -289,12 +292,7 @@ fn the_writers_snapshot_gives_the_state_the_audit_rebuilds_and_a_bad_one_is_igno
     assert_eq!(audited(tmp.path()), (true, 10));
     // Appending the same acknowledgement again is still refused: the
     // snapshot carries the acknowledgements, not only the people.
-    let out = common::ackreg()
-        .current_dir(tmp.path())
-        .args(["log", "add", "log", "--issuer-key"])
-        .arg(&key_path)
-        .arg(&acks[0])
-        .args(["--received", "2017-12-05"])
+    let out = add_command(tmp.path(), &key_path, std::slice::from_ref(&acks[0]))
         .output()
         .unwrap();
     assert!(!out.status.success());

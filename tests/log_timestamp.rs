@@ -60,6 +60,14 @@ impl Setup {
         self.run(&all)
     }
 
+    /// `ackreg log receipt log --index INDEX [MORE] -o FILE`.
+    fn receipt(&self, index: &str, more: &[&str], file: &str) -> (i32, String) {
+        let mut args = vec!["log", "receipt", "log", "--index", index];
+        args.extend_from_slice(more);
+        args.extend_from_slice(&["-o", file]);
+        self.run(&args)
+    }
+
     fn checkpoints(&self) -> PathBuf {
         self.d.join("log/checkpoints")
     }
@@ -371,15 +379,7 @@ fn the_audit_refuses_and_names_each_bad_token() {
 fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
     let s = Setup::new();
     let token = s.stamp(18);
-    let (code, out) = s.run(&[
-        "log",
-        "receipt",
-        "log",
-        "--index",
-        "17",
-        "-o",
-        "r.tlog-proof",
-    ]);
+    let (code, out) = s.receipt("17", &[], "r.tlog-proof");
     assert_eq!(code, 0, "{out}");
     let receipt = fs::read_to_string(s.d.join("r.tlog-proof")).unwrap();
     assert!(
@@ -400,17 +400,7 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
     // Against an older, stamped checkpoint while the newest has no stamp.
     fs::remove_file(s.checkpoints().join("18.tsr")).unwrap();
     s.stamp(10);
-    let (code, out) = s.run(&[
-        "log",
-        "receipt",
-        "log",
-        "--index",
-        "9",
-        "--checkpoint",
-        "10",
-        "-o",
-        "r10.tlog-proof",
-    ]);
+    let (code, out) = s.receipt("9", &["--checkpoint", "10"], "r10.tlog-proof");
     assert_eq!(code, 0, "{out}");
     let (code, out) = s.verify(&["r10.tlog-proof", "--tsa-ca", &s.ca()]);
     assert_eq!(code, 0, "{out}");
@@ -422,17 +412,7 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
         out.contains("5. [ok]   timestamps: checkpoint 10 existed no later than"),
         "{out}"
     );
-    let (code, out) = s.run(&[
-        "log",
-        "receipt",
-        "log",
-        "--index",
-        "12",
-        "--checkpoint",
-        "10",
-        "-o",
-        "bad.tlog-proof",
-    ]);
+    let (code, out) = s.receipt("12", &["--checkpoint", "10"], "bad.tlog-proof");
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("there is no entry 12"), "{out}");
 
@@ -594,15 +574,7 @@ fn several_tsas_stamp_one_checkpoint_and_each_is_audited_and_carried() {
     );
 
     // The receipt carries both lines; the annex and the eDoc both tokens.
-    let (code, out) = s.run(&[
-        "log",
-        "receipt",
-        "log",
-        "--index",
-        "17",
-        "-o",
-        "r.tlog-proof",
-    ]);
+    let (code, out) = s.receipt("17", &[], "r.tlog-proof");
     assert_eq!(code, 0, "{out}");
     let receipt = fs::read_to_string(s.d.join("r.tlog-proof")).unwrap();
     assert_eq!(
