@@ -696,12 +696,8 @@ impl Scan {
         report.push(
             LogStep::Tree,
             Outcome::Passed(format!(
-                "the entries rebuild the checkpoint's root; {} agree",
-                counted(
-                    self.kept.len() as u64,
-                    "kept checkpoint",
-                    "kept checkpoints"
-                )
+                "the entries rebuild the checkpoint's root; {}",
+                kept_agree(self.kept.len() as u64)
             )),
         );
     }
@@ -745,6 +741,15 @@ impl Scan {
     }
 }
 
+/// How many kept checkpoints agree with the head, as English says it.
+fn kept_agree(n: u64) -> String {
+    match n {
+        0 => "no other checkpoint is kept".into(),
+        1 => "1 kept checkpoint agrees".into(),
+        _ => format!("{n} kept checkpoints agree"),
+    }
+}
+
 /// `n` and the noun, singular for one: "1 entry", "2 entries".
 fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -756,7 +761,10 @@ fn step_count(report: &mut LogReport, step: LogStep, detail: String) {
     let outcome = if n == 0 {
         Outcome::Passed(detail)
     } else {
-        Outcome::Failed(format!("{n} entries fail (listed below)"))
+        Outcome::Failed(format!(
+            "{} (listed below)",
+            counted(n as u64, "entry fails", "entries fail")
+        ))
     };
     report.push(step, outcome);
 }
@@ -1107,6 +1115,15 @@ fn check_level(log: &LogDir, level: u32, first: u64, end: u64) -> Result<(), Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_of_kept_checkpoints_and_failures_read_as_english() {
+        assert_eq!(kept_agree(0), "no other checkpoint is kept");
+        assert_eq!(kept_agree(1), "1 kept checkpoint agrees");
+        assert_eq!(kept_agree(2), "2 kept checkpoints agree");
+        assert_eq!(counted(1, "entry fails", "entries fail"), "1 entry fails");
+        assert_eq!(counted(3, "entry fails", "entries fail"), "3 entries fail");
+    }
 
     /// Reads `text` the way [`Scan::run`] does, in chunks of `chunk`
     /// bytes, up to `max` lines: the lines, and the bytes left after them.
