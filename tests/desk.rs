@@ -563,7 +563,7 @@ async fn admin_sees_the_status(c: &Client, server: &Server) {
     c.goto(&format!("{}/admin", server.base)).await.unwrap();
     wait_css(c, "#issue-form").await;
     let page = text_of(c, "main").await;
-    assert!(page.contains("iepazinušies: 2"), "{page}");
+    assert!(page.contains("parakstīts: 2"), "{page}");
     assert!(page.contains("Anna Ozola (aozola)"));
     screenshots(c, "6-admin-status").await;
     axe(c, "admin status").await;

@@ -84,11 +84,11 @@ const T = {
     no_webcrypto: 'Šis pārlūks neprot izveidot Ed25519 atslēgu. Izmantojiet jaunāku pārlūku.',
     admin_h: 'Reģistra pārvaldība',
     admin_none: 'Administratora sesija nav atvērta. Izmantojiet vienreizējo pieteikšanās saiti, ko izdrukāja komanda „ackreg serve”.',
-    admin_log: 'Žurnāls {origin}: {size} ieraksti. Šodien: {today}.',
+    admin_log: 'Žurnāls {origin}. Ierakstu skaits: {size}. Šodien: {today}',
     versions_h: 'Noteikumu versijas',
     no_versions: 'Žurnālā vēl nav publicētas noteikumu versijas.',
     v_caption: 'Versija {label}: {title}',
-    v_table: 'Kas iepazinies ar versiju {label}',
+    v_table: 'Iepazīšanās ar versiju {label}',
     col_employee: 'Darbinieks',
     col_status: 'Statuss',
     col_deadline: 'Termiņš',
@@ -114,7 +114,7 @@ const T = {
     leave_h: 'Reģistrēt darbinieka aiziešanu',
     f_employee: 'Darbinieks',
     f_date: 'Datums',
-    f_date_hint: 'Pirmā diena, kad darbinieks vairs nestrādā. Tukšs: šodien.',
+    f_date_hint: 'Pirmā diena, kad darbinieks vairs nestrādā, formā DD.MM.GGGG., piemēram, 31.12.2026. Tukšs: šodien.',
     leave_button: 'Reģistrēt aiziešanu',
     left_ok: 'Aiziešana reģistrēta kā ieraksts Nr. {n}.',
     nobody: 'Nav darbinieku.',
@@ -123,7 +123,7 @@ const T = {
     dl_entries: 'Žurnāla ieraksti (entries.jsonl)',
     dl_checkpoint: 'Jaunākais parakstītais kontrolpunkts',
     dl_annex: 'Aizpildīts pielikums (PDF), versija {label}',
-    counts: 'iepazinušies: {a}; ar nokavējumu: {l}; vēl nav: {o}; nokavēts: {d}; vairs nestrādā: {g}',
+    counts: 'parakstīts: {a}; ar nokavējumu: {l}; vēl nav: {o}; nokavēts: {d}; vairs nestrādā: {g}',
     st_acknowledged: 'parakstīts',
     st_late: 'parakstīts ar nokavējumu',
     st_outstanding: 'vēl nav parakstīts',
@@ -143,7 +143,7 @@ const T = {
     err_field_position: 'Amatu nevar pieņemt: tas ir pārāk garš vai satur neatļautas rakstzīmes.',
     err_field_date: 'Datums nav derīgs.',
     err_field: 'Kāda no ievadītajām vērtībām nav derīga.',
-    err_left: 'Šis darbinieks ir reģistrēts kā aizgājis: saiti viņam izsniegt nevar.',
+    err_left: 'Šim identifikatoram ir reģistrēta aiziešana no darba: saiti izsniegt nevar.',
     err_refused: 'Reģistrs šo ierakstu nepieņēma, un nekas netika ierakstīts.',
     err_date: 'Apliecinājuma datums nav šodienas datums. Pārlādējiet lapu un parakstiet vēlreiz.',
     err_not_you: 'Jūs varat parakstīt tikai savā vārdā un ar savu atslēgu.',
@@ -254,7 +254,7 @@ const T = {
     leave_h: 'Record that an employee left',
     f_employee: 'Employee',
     f_date: 'Date',
-    f_date_hint: 'The first day they no longer work here. Empty: today.',
+    f_date_hint: 'The first day they no longer work here, as YYYY-MM-DD or DD.MM.YYYY, e.g. 2026-12-31. Empty: today.',
     leave_button: 'Record the departure',
     left_ok: 'Departure recorded as entry {n}.',
     nobody: 'No employees.',
@@ -283,7 +283,7 @@ const T = {
     err_field_position: 'The position cannot be taken: it is too long or has characters that are not allowed.',
     err_field_date: 'The date is not valid.',
     err_field: 'One of the values entered is not valid.',
-    err_left: 'This employee is recorded as having left: no link can be issued for them.',
+    err_left: 'This identifier is recorded as having left: no link can be issued for it.',
     err_refused: 'The register did not accept this entry, and nothing was written.',
     err_date: 'The acknowledgement is not dated today. Reload the page and sign again.',
     err_not_you: 'You can sign only in your own name, with your own key.',
@@ -417,6 +417,18 @@ function day(iso) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!m) return iso;
   return lang === 'lv' ? m[3] + '.' + m[2] + '.' + m[1] + '.' : iso;
+}
+
+// A date typed as 31.12.2026(.) or 2026-12-31 as the server takes it
+// (YYYY-MM-DD); '' when empty, null when it is neither (whether the day
+// exists is the server's to say).
+function isoDate(text) {
+  const v = text.trim();
+  if (!v) return '';
+  let m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$/.exec(v);
+  if (m) return m[3] + '-' + pad(m[2]) + '-' + pad(m[1]);
+  m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  return m ? v : null;
 }
 
 // A moment (RFC 3339) in this computer's time: 13.12.2026. plkst. 14:05.
@@ -920,7 +932,9 @@ function issuedLink(d) {
 function leaveForm(employees, after) {
   const active = employees.filter((e) => !e.left);
   const select = el('select', { required: true }, active.map((e) => el('option', { value: e.id, text: e.name + ' (' + e.id + ')' })));
-  const date = el('input', { type: 'date' });
+  // A text field, not type=date, whose picker speaks the browser's
+  // language and order (mm/dd/yyyy) rather than the page's.
+  const date = el('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false' });
   const box = messageBox('leave-message');
   const form = el('form', { id: 'leave-form', novalidate: true },
     field('leave-id', t('f_employee'), select),
@@ -930,7 +944,14 @@ function leaveForm(employees, after) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { id: select.value };
-    if (date.value) body.date = date.value;
+    const iso = isoDate(date.value);
+    if (iso === null) {
+      const words = { text: t('err_field_date'), field: 'date' };
+      say(box, words);
+      markField({ id: select, date }, words);
+      return;
+    }
+    if (iso) body.date = iso;
     const r = await api('POST', '/api/admin/leave', body);
     if (!r.ok) {
       const words = errorWords(r);

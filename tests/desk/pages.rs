@@ -77,6 +77,43 @@ async fn issue(http: &Http, admin: &str, id: &str, name: &str) -> String {
     format!("{}{}", http.base, r.json()["link"].as_str().unwrap())
 }
 
+/// Issues a link from the administrator's page `c` and enrols a key
+/// made from `seed` with it over HTTP, as a browser would.
+async fn enrol_from_page(
+    c: &Client,
+    http: &Http,
+    id: &str,
+    name: &str,
+    seed: u8,
+) -> desk_support::Employee {
+    let link = run_js(
+        c,
+        "const r = await fetch('/api/admin/enrolments', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id: args[0], name: args[1]})});
+         return (await r.json()).link;",
+        vec![json!(id), json!(name)],
+    )
+    .await;
+    let token = link.as_str().unwrap().trim_start_matches("/enrol#").to_string();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let body = json!({
+        "token": token,
+        "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()),
+        "signature": desk_support::proof(&key, ackreg::desk::ENROL_TYPE, &token),
+        "pin": desk_support::PIN,
+    });
+    let r = http
+        .post("/api/enrol", None, body.to_string().into_bytes())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    desk_support::Employee {
+        id: id.into(),
+        name: name.into(),
+        key,
+        cookie: r.cookie.unwrap(),
+    }
+}
+
 /// Today as the page writes it in Latvian: 06.12.2026.
 fn latvian(iso: &str) -> String {
     let p: Vec<&str> = iso.split('-').collect();
@@ -270,34 +307,27 @@ fn refusals_are_in_the_pages_language_beside_the_form_used() {
     let driver = chromedriver();
     runtime().block_on(async {
         let http = Http::new(&server.base);
-        // Līga enrols and signs; Kārlis enrols and leaves (over HTTP).
-        let helper = desk_support::admin_signin(&http, &server.admin_token).await;
-        let liga = desk_support::enrol(&http, &helper, "lberzina", "Līga Bērziņa", 3).await;
+        // The administrator signs in in the browser; Līga enrols and
+        // signs, Kārlis enrols and leaves.
+        let c = browser(&driver, &fx.tmp.path().join("profile-admin")).await;
+        c.goto(&format!("{}/admin#{}", server.base, server.admin_token))
+            .await
+            .unwrap();
+        wait_css(&c, "#issue-form").await;
+        let liga = enrol_from_page(&c, &http, "lberzina", "Līga Bērziņa", 3).await;
         let (title, sha) = &fx.versions[0];
         let ack = desk_support::envelope(&liga, title, sha, &desk_support::today());
         let r = http.post("/api/ack", Some(&liga.cookie), ack).await.unwrap();
         assert_eq!(r.status, 200, "{}", r.text());
-        desk_support::enrol(&http, &helper, "kliepa", "Kārlis Liepa", 4).await;
-        let r = http
-            .post(
-                "/api/admin/leave",
-                Some(&helper),
-                json!({"id": "kliepa"}).to_string().into_bytes(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(r.status, 200, "{}", r.text());
-        // The browser's administrator: the admin link was used by the
-        // helper above, so sign the browser in with the helper's cookie.
-        let c = browser(&driver, &fx.tmp.path().join("profile-admin")).await;
-        c.goto(&format!("{}/nav", server.base)).await.unwrap();
-        let (name, value) = helper.split_once('=').unwrap();
-        c.add_cookie(fantoccini::cookies::Cookie::new(
-            name.to_string(),
-            value.to_string(),
-        ))
-        .await
-        .unwrap();
+        enrol_from_page(&c, &http, "kliepa", "Kārlis Liepa", 4).await;
+        let left = run_js(
+            &c,
+            "const r = await fetch('/api/admin/leave', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id: 'kliepa'})});
+             return r.status;",
+            vec![],
+        )
+        .await;
+        assert_eq!(left, json!(200));
         c.goto(&format!("{}/admin", server.base)).await.unwrap();
         wait_css(&c, "#issue-form").await;
         let page = text_of(&c, "main").await;
@@ -330,7 +360,7 @@ fn refusals_are_in_the_pages_language_beside_the_form_used() {
         // A link for someone who left: "refused: kliepa has left" before.
         type_into(&c, "#issue-id", "kliepa").await;
         click(&c, "#issue-form button[type=submit]").await;
-        let said = wait_text(&c, "#issue-message", "reģistrēts kā aizgājis").await;
+        let said = wait_text(&c, "#issue-message", "reģistrēta aiziešana").await;
         assert!(!said.contains("has left"), "{said}");
         // The log refuses a departure: the page's words, the server's
         // English only as a detail marked as English.
@@ -355,6 +385,23 @@ fn refusals_are_in_the_pages_language_beside_the_form_used() {
         assert!(inside && distance < 200.0, "{distance} px, inside: {inside}");
         screenshots(&c, "p6-leave-refused").await;
         axe(&c, "leave refused").await;
+        // A date the Latvian way that is no real day: the server's
+        // refusal of the field, in the page's words, the field marked.
+        c.execute("document.getElementById('leave-id').value = 'lberzina';", vec![])
+            .await
+            .unwrap();
+        type_into(&c, "#leave-date", "31.02.2026.").await;
+        click(&c, "#leave-form button[type=submit]").await;
+        wait_text(&c, "#leave-message", "Datums nav derīgs").await;
+        let invalid = c
+            .execute(
+                "return document.getElementById('leave-date').getAttribute('aria-invalid')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(invalid, json!("true"));
+        type_into(&c, "#leave-date", "").await;
         // A good link: its expiry to the minute, in Latvian.
         type_into(&c, "#issue-id", "jberzins").await;
         click(&c, "#issue-form button[type=submit]").await;
