@@ -210,11 +210,14 @@ fn a_shared_browser_needs_each_persons_pin_and_sign_out_stays_out() {
 
 /// An employee enrolled before PINs existed (over the API without one is
 /// no longer possible, so the log is given their key directly) is asked
-/// to choose a PIN at their next sign-in; from then on it is checked.
+/// to choose a PIN at their next sign-in; from then on it is checked. In
+/// the page too: Marta's key, put into the browser as the old page kept
+/// it, gets the page that asks her to choose a PIN.
 #[test]
 fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
     let fx = desk_support::fixture(1, false);
     let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let marta = ed25519_dalek::SigningKey::from_bytes(&[6; 32]);
     {
         let mut w = ackreg::log::Writer::open(
             &fx.log,
@@ -233,9 +236,19 @@ fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
         )
         .unwrap();
         w.append(bytes).unwrap();
+        let bytes = ackreg::log::entry::enrol_bytes(
+            "mvecaka",
+            "Marta Vecākā",
+            None,
+            &marta.verifying_key(),
+            date,
+        )
+        .unwrap();
+        w.append(bytes).unwrap();
         w.commit().unwrap();
     }
     let server = Server::start(&fx, true);
+    let driver = chromedriver();
     runtime().block_on(async {
         let http = Http::new(&server.base);
         let signin = |pin: &'static str, set: bool| {
@@ -274,6 +287,46 @@ fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
             (r.status, r.json()["error"].clone(), r.json()["field"].clone()),
             (400, json!("field"), json!("pin"))
         );
+        let c = browser(&driver, &fx.tmp.path().join("profile-marta")).await;
+        c.goto(&server.base).await.unwrap();
+        wait_css(&c, "#page-title").await;
+        let mut pkcs8 = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        pkcs8.extend_from_slice(marta.as_bytes());
+        let keyid = ackreg::keys::KeyId::of(&marta.verifying_key()).to_string();
+        let saved = run_js(
+            &c,
+            "const raw = Uint8Array.from(atob(args[0]), (ch) => ch.charCodeAt(0));
+             const privateKey = await crypto.subtle.importKey('pkcs8', raw, {name: 'Ed25519'}, false, ['sign']);
+             await saveKey({id: 'mvecaka', name: 'Marta Vecākā', keyid: args[1], privateKey, created: new Date().toISOString()});
+             return 'saved';",
+            vec![json!(ackreg::encoding::b64(&pkcs8)), json!(keyid)],
+        )
+        .await;
+        assert_eq!(saved, json!("saved"));
+        c.refresh().await.unwrap();
+        wait_text(&c, "#pin-who", "Marta Vecākā").await;
+        type_into(&c, "#pin", "2580").await;
+        click(&c, "#pin-form button[type=submit]").await;
+        wait_text(&c, "h1", "Izveidojiet savu PIN").await;
+        assert_eq!(me_status(&c).await, json!(401), "no session before a PIN");
+        screenshots(&c, "p4-choose-pin").await;
+        axe(&c, "choose a PIN").await;
+        type_into(&c, "#pin", "2580").await;
+        type_into(&c, "#pin-again", "2580").await;
+        click(&c, "#pin-form button[type=submit]").await;
+        wait_text(&c, ".who", "Marta Vecākā (mvecaka)").await;
+        click(&c, "#signout").await;
+        wait_text(&c, "#flash", "Jūs izgājāt").await;
+        type_into(&c, "#pin", "1111").await;
+        click(&c, "#pin-form button[type=submit]").await;
+        wait_text(&c, "#pin-message", "Nepareizs PIN").await;
+        type_into(&c, "#pin", "2580").await;
+        click(&c, "#pin-form button[type=submit]").await;
+        wait_text(&c, ".who", "Marta Vecākā (mvecaka)").await;
+        c.close().await.unwrap();
     });
 }
 
