@@ -228,7 +228,10 @@ mod tests {
         assert!(again.take(&token).unwrap().is_none(), "single use");
         assert!(Enrolments::load(dir.path()).unwrap().peek(&token).is_none());
         assert_eq!(
-            Enrolments::load(dir.path()).unwrap().used(&token).as_deref(),
+            Enrolments::load(dir.path())
+                .unwrap()
+                .used(&token)
+                .as_deref(),
             Some("jberzins"),
             "a used link is remembered as used"
         );

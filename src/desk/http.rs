@@ -418,9 +418,7 @@ async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Fail> {
     let _permit = desk.pins.permit().await;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(unavailable)
+    tokio::task::spawn_blocking(work).await.map_err(unavailable)
 }
 
 /// Checks the PIN of a sign-in whose key signature verified: counted
@@ -575,7 +573,10 @@ async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         .map_err(unavailable)?;
     let moment = time::OffsetDateTime::from_unix_timestamp(expires)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
     let expires = crate::clock::day_of(expires).map(crate::log::entry::format_date);
     ok_json(json!({
         "link": format!("/enrol#{token}"), "id": req.id, "name": name,

@@ -209,10 +209,7 @@ impl Pins {
     /// as kept, or why there is none to check.
     pub fn begin(&self, id: &str, keyid: &KeyId) -> Result<Result<Stored, Checked>, DeskError> {
         let mut pins = self.lock();
-        let Some(stored) = pins
-            .get_mut(id)
-            .filter(|s| s.keyid == keyid.to_string())
-        else {
+        let Some(stored) = pins.get_mut(id).filter(|s| s.keyid == keyid.to_string()) else {
             return Ok(Err(Checked::Unset));
         };
         if stored.failures >= MAX_PIN_FAILURES {
@@ -278,11 +275,17 @@ mod tests {
         for left in (0..MAX_PIN_FAILURES).rev() {
             let again = Pins::load(dir.path()).unwrap();
             let begun = again.begin("a", &k).unwrap().unwrap();
-            assert_eq!(again.finish("a", &begun, false).unwrap(), Checked::Wrong(left));
+            assert_eq!(
+                again.finish("a", &begun, false).unwrap(),
+                Checked::Wrong(left)
+            );
         }
         let again = Pins::load(dir.path()).unwrap();
         assert_eq!(again.begin("a", &k).unwrap(), Err(Checked::Locked));
         again.set("a", hash_new(&pin, &other).unwrap()).unwrap();
-        assert!(again.begin("a", &other).unwrap().is_ok(), "a new key, a new PIN");
+        assert!(
+            again.begin("a", &other).unwrap().is_ok(),
+            "a new key, a new PIN"
+        );
     }
 }

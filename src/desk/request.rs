@@ -511,15 +511,23 @@ mod tests {
         let keyid = "ab".repeat(32);
         let signin_with = |pin: &str| {
             signin(
-                format!(r#"{{"keyid":"{keyid}","challenge":"c","signature":"{sig}","pin":"{pin}"}}"#)
-                    .as_bytes(),
+                format!(
+                    r#"{{"keyid":"{keyid}","challenge":"c","signature":"{sig}","pin":"{pin}"}}"#
+                )
+                .as_bytes(),
             )
         };
         assert!(signin_with("1234").is_ok());
         let e = signin_with("12a4").unwrap_err();
-        assert_eq!((e.code(), e.details()), ("field", Some(("field", "pin".into()))));
+        assert_eq!(
+            (e.code(), e.details()),
+            ("field", Some(("field", "pin".into())))
+        );
         let no_pin = format!(r#"{{"keyid":"{keyid}","challenge":"c","signature":"{sig}"}}"#);
-        assert!(matches!(signin(no_pin.as_bytes()), Err(RequestError::Malformed(_))));
+        assert!(matches!(
+            signin(no_pin.as_bytes()),
+            Err(RequestError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -47,10 +47,7 @@ async fn wait_text(c: &Client, css: &str, part: &str) -> String {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!(
-        "{css} never said {part:?}:\n{}",
-        text_of(c, "main").await
-    );
+    panic!("{css} never said {part:?}:\n{}", text_of(c, "main").await);
 }
 
 /// The status of `/api/me` in the page (401 when signed out).
@@ -93,7 +90,11 @@ async fn enrol_from_page(
         vec![json!(id), json!(name)],
     )
     .await;
-    let token = link.as_str().unwrap().trim_start_matches("/enrol#").to_string();
+    let token = link
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/enrol#")
+        .to_string();
     let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
     let body = json!({
         "token": token,
@@ -143,7 +144,12 @@ fn a_shared_browser_needs_each_persons_pin_and_sign_out_stays_out() {
         type_into(&c, "#enrol-pin", "1357").await;
         type_into(&c, "#enrol-pin-again", "1358").await;
         click(&c, "#enrol-form button[type=submit]").await;
-        wait_text(&c, "#enrol-form #enrol-message", "Abi ievadītie PIN nesakrīt").await;
+        wait_text(
+            &c,
+            "#enrol-form #enrol-message",
+            "Abi ievadītie PIN nesakrīt",
+        )
+        .await;
         screenshots(&c, "p4-enrol-pin-mismatch").await;
         axe(&c, "enrolment with a PIN").await;
         enrol_with_pin(&c, "1357").await;
@@ -513,9 +519,14 @@ fn unknown_paths_and_links_say_what_they_are() {
         assert!(r.text().contains("Lapa nav atrasta"), "{}", r.text());
         assert!(r.text().starts_with("<!doctype html>"));
         let r = http.get("/api/nav-tads", None).await.unwrap();
-        assert_eq!((r.status, r.json()["error"].clone()), (404, json!("not_found")));
+        assert_eq!(
+            (r.status, r.json()["error"].clone()),
+            (404, json!("not_found"))
+        );
         let c = browser(&driver, &fx.tmp.path().join("profile-links")).await;
-        c.goto(&format!("{}/nav/tadas/lapas", server.base)).await.unwrap();
+        c.goto(&format!("{}/nav/tadas/lapas", server.base))
+            .await
+            .unwrap();
         wait_text(&c, "h1", "Lapa nav atrasta").await;
         assert_eq!(
             c.execute("return document.documentElement.lang", vec![])
@@ -540,15 +551,22 @@ fn unknown_paths_and_links_say_what_they_are() {
             .await
             .unwrap();
         wait_text(&c, "#view-message", "Saite nav derīga").await;
-        c.execute("window.sameDocument = true; location.href = arguments[0];", vec![json!(good)])
-            .await
-            .unwrap();
+        c.execute(
+            "window.sameDocument = true; location.href = arguments[0];",
+            vec![json!(good)],
+        )
+        .await
+        .unwrap();
         wait_text(&c, ".lead", "Anna Ozola").await;
         let same = c
             .execute("return window.sameDocument === true", vec![])
             .await
             .unwrap();
-        assert_eq!(same, json!(true), "the page read the new link without a reload");
+        assert_eq!(
+            same,
+            json!(true),
+            "the page read the new link without a reload"
+        );
         screenshots(&c, "p7-pasted-link").await;
         axe(&c, "pasted link").await;
         enrol_with_pin(&c, "5555").await;
@@ -557,8 +575,14 @@ fn unknown_paths_and_links_say_what_they_are() {
         let said = wait_text(&c, "h1", "jau ir izmantota").await;
         assert!(said.contains("reģistrācijas saite"), "{said}");
         let page = text_of(&c, "main").await;
-        assert!(page.contains("Šajā pārlūkā ir parakstīšanas atslēga"), "{page}");
-        assert!(!page.contains("Lūdziet administrācijai jaunu saiti"), "{page}");
+        assert!(
+            page.contains("Šajā pārlūkā ir parakstīšanas atslēga"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("Lūdziet administrācijai jaunu saiti"),
+            "{page}"
+        );
         screenshots(&c, "p7-link-reopened").await;
         axe(&c, "link reopened").await;
         click(&c, "#go-sign").await;
