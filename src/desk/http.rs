@@ -496,7 +496,12 @@ async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     let (id, name) = (link.id.clone(), link.name.clone());
     match desk.writer.enrol(link.clone(), req.key, today()).await {
         Ok(accepted) => {
-            desk.pins.set(&id, pin).map_err(unavailable)?;
+            if let Err(e) = desk.pins.set(&id, pin) {
+                // The key is enrolled: the employee chooses a PIN again at
+                // their next sign-in (`pin_unset`).
+                desk.observer
+                    .note(&format!("cannot save the PIN of {id}: {e}"));
+            }
             let role = Role::Employee {
                 id: id.clone(),
                 keyid,
