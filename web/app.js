@@ -991,11 +991,14 @@ function downloads(versions) {
 // ---- Start --------------------------------------------------------------
 
 function notFoundView() {
-  rerender = () => show(
-    heading(t('nf_h')),
-    el('p', { text: t('nf_p') }),
-    el('p', {}, el('a', { href: '/', text: t('nf_home') })),
-  );
+  rerender = () => {
+    document.title = t('nf_h') + ' – ' + t('app');
+    show(
+      heading(t('nf_h')),
+      el('p', { text: t('nf_p') }),
+      el('p', {}, el('a', { href: '/', text: t('nf_home') })),
+    );
+  };
   rerender();
 }
 

@@ -141,7 +141,11 @@ const NOT_FOUND: &str = r#"<h1 id="page-title" tabindex="-1" data-i18n="nf_h">La
 /// The page for a path that is not there: the desk's page saying so, in
 /// Latvian (the script shows it in the reader's language), status 404.
 fn not_found_page() -> Response {
-    let html = INDEX_HTML.replacen(LOADING, NOT_FOUND, 1);
+    let html = INDEX_HTML.replacen(LOADING, NOT_FOUND, 1).replacen(
+        "<title>Iepazīšanās",
+        "<title>Lapa nav atrasta – Iepazīšanās",
+        1,
+    );
     (
         StatusCode::NOT_FOUND,
         [

@@ -518,6 +518,7 @@ fn unknown_paths_and_links_say_what_they_are() {
         assert_eq!(r.status, 404);
         assert!(r.text().contains("Lapa nav atrasta"), "{}", r.text());
         assert!(r.text().starts_with("<!doctype html>"));
+        assert!(r.text().contains("<title>Lapa nav atrasta"), "{}", r.text());
         let r = http.get("/api/nav-tads", None).await.unwrap();
         assert_eq!(
             (r.status, r.json()["error"].clone()),
@@ -534,8 +535,23 @@ fn unknown_paths_and_links_say_what_they_are() {
                 .unwrap(),
             json!("lv")
         );
+        let title = c.execute("return document.title", vec![]).await.unwrap();
+        assert_eq!(
+            title,
+            json!("Lapa nav atrasta – Iepazīšanās ar noteikumiem")
+        );
         screenshots(&c, "p5-not-found").await;
         axe(&c, "not found").await;
+        // Every message of the page exists in both of its languages.
+        let unpaired = c
+            .execute(
+                "return Object.keys(T.lv).filter((k) => !(k in T.en))
+                   .concat(Object.keys(T.en).filter((k) => !(k in T.lv)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(unpaired, json!([]));
         // The administrator's link, used by someone else first.
         let someone = desk_support::admin_signin(&http, &server.admin_token).await;
         c.goto(&format!("{}/admin#{}", server.base, server.admin_token))
