@@ -404,6 +404,9 @@ function say(box, words, kind) {
   const parts = [el('p', { text: w.text })];
   if (w.detail) parts.push(el('p', { class: 'detail', lang: 'en', text: w.detail }));
   box.append(el('div', { class: 'message ' + (kind || 'error') }, parts));
+  // Where the eye is: on a small screen the field just focused may have
+  // scrolled the message out of sight.
+  if (box.scrollIntoView) box.scrollIntoView({ block: 'nearest' });
 }
 
 // ---- Dates --------------------------------------------------------------
@@ -608,7 +611,7 @@ function pinView(record, keys, flash, setting) {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const problem = pinProblem(pin.value, again ? again.value : pin.value);
-      if (problem) { say(box, t(problem)); pin.setAttribute('aria-invalid', 'true'); pin.focus(); return; }
+      if (problem) { pin.setAttribute('aria-invalid', 'true'); pin.focus(); say(box, t(problem)); return; }
       button.disabled = true;
       button.textContent = t('signing_in');
       const r = await signIn(record, pin.value, Boolean(setting));
@@ -619,8 +622,8 @@ function pinView(record, keys, flash, setting) {
       pin.value = '';
       if (again) again.value = '';
       pin.setAttribute('aria-invalid', 'true');
-      say(box, errorWords(r, 'signin'));
       pin.focus();
+      say(box, errorWords(r, 'signin'));
     });
     show(
       heading(t(setting ? 'setpin_h' : 'pin_h')),
@@ -693,7 +696,7 @@ function signCard(me, v) {
     button);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!box.checked) { say(message, t('tick_first')); box.focus(); return; }
+    if (!box.checked) { box.focus(); say(message, t('tick_first')); return; }
     say(message, null);
     button.disabled = true;
     button.textContent = t('signing');
@@ -781,7 +784,7 @@ function renderEnrol(token, info) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const problem = pinProblem(pin.value, again.value);
-    if (problem) { say(box, t(problem)); pin.setAttribute('aria-invalid', 'true'); pin.focus(); return; }
+    if (problem) { pin.setAttribute('aria-invalid', 'true'); pin.focus(); say(box, t(problem)); return; }
     pin.removeAttribute('aria-invalid');
     say(box, null);
     button.disabled = true;
@@ -899,8 +902,8 @@ function issueForm() {
     const r = await api('POST', '/api/admin/enrolments', { id: id.value.trim(), name: name.value, position: position.value });
     if (!r.ok) {
       const words = errorWords(r);
-      say(box, words);
       markField({ id, name, position }, words);
+      say(box, words);
       return;
     }
     say(box, null);
@@ -947,16 +950,16 @@ function leaveForm(employees, after) {
     const iso = isoDate(date.value);
     if (iso === null) {
       const words = { text: t('err_field_date'), field: 'date' };
-      say(box, words);
       markField({ id: select, date }, words);
+      say(box, words);
       return;
     }
     if (iso) body.date = iso;
     const r = await api('POST', '/api/admin/leave', body);
     if (!r.ok) {
       const words = errorWords(r);
-      say(box, words);
       markField({ id: select, date }, words);
+      say(box, words);
       return;
     }
     await loadAdmin(null, { left: r.data.entry });

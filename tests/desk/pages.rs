@@ -398,12 +398,23 @@ fn refusals_are_in_the_pages_language_beside_the_form_used() {
         assert!(!page.contains("iepazinies"), "no masculine status: {page}");
         assert!(page.contains("parakstīts"), "{page}");
         assert!(page.contains("vairs nestrādā"), "{page}");
-        // A bad identifier: the page's words, beside the form.
+        // A bad identifier, on a phone: the page's words, beside the
+        // form, on the screen.
+        c.set_window_size(390, 844).await.unwrap();
         type_into(&c, "#issue-id", "J B").await;
         type_into(&c, "#issue-name", "Jānis Bērziņš").await;
         click(&c, "#issue-form button[type=submit]").await;
         let said = wait_text(&c, "#issue-message", "Identifikatorā drīkst būt").await;
         assert!(!said.contains("field"), "{said}");
+        let seen = c
+            .execute(
+                "const r = document.querySelector('#issue-message .message').getBoundingClientRect();
+                 return r.top >= 0 && r.bottom <= window.innerHeight;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(seen, json!(true), "the message is on the phone's screen");
         let (distance, inside) = placement(&c, "#issue-section", "#issue-message .message").await;
         assert!(inside && distance < 200.0, "{distance} px, inside: {inside}");
         let invalid = c
