@@ -491,7 +491,7 @@ async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         return Err(bad_link(&desk, &ctx, &req.token));
     }
     let (pin, keyid) = (req.pin, crate::keys::KeyId::of(&req.key));
-    let pin = hashing(&desk, move || pin::hash_new(&pin, &keyid))
+    let stored = hashing(&desk, move || pin::hash_new(&pin, &keyid))
         .await?
         .map_err(unavailable)?;
     let Some(link) = desk.enrolments.take(&req.token).map_err(unavailable)? else {
@@ -500,7 +500,7 @@ async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     let (id, name) = (link.id.clone(), link.name.clone());
     match desk.writer.enrol(link.clone(), req.key, today()).await {
         Ok(accepted) => {
-            if let Err(e) = desk.pins.set(&id, pin) {
+            if let Err(e) = desk.pins.set(&id, stored) {
                 // The key is enrolled: the employee chooses a PIN again at
                 // their next sign-in (`pin_unset`).
                 desk.observer
