@@ -368,7 +368,8 @@ function errorWords(r, context) {
   if (code === 'field') {
     const key = 'err_field_' + r.data.field;
     if (r.data.field === 'pin') return { text: t('err_pin_form') };
-    return { text: T.lv[key] ? t(key) : t('err_field'), field: r.data.field };
+    if (T.lv[key]) return { text: t(key), field: r.data.field };
+    return { text: t('err_field'), detail: r.data.message ? t('err_detail', { message: r.data.message }) : null };
   }
   if (code === 'pin') return { text: t('err_pin', { n: r.data.attempts_left }) };
   if (code === 'link_used' && context === 'admin') return { text: t('admin_used') };
@@ -385,10 +386,6 @@ function errorWords(r, context) {
   if (code === 'refused') return { text: t('err_refused'), detail };
   if (code === 'unavailable') return { text: t('err_unavailable'), detail };
   return { text: t('err_generic', { code: code || r.status }), detail };
-}
-
-function errorText(r, context) {
-  return errorWords(r, context).text;
 }
 
 // A message box for one form: it stays beside the form, empty until a
