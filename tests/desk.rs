@@ -8,6 +8,8 @@
 
 mod common;
 mod desk_support;
+#[path = "desk/pages.rs"]
+mod pages;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -428,13 +430,7 @@ async fn employee_enrols_and_signs(c: &Client, link: &str) -> String {
     assert!(text_of(c, ".lead").await.contains("Anna Ozola"));
     screenshots(c, "3-enrol").await;
     axe(c, "enrol").await;
-    c.find(Locator::Css("#view button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_css(c, "#enrolled").await;
+    pages::enrol_with_pin(c, "1357").await;
     c.find(Locator::Css("#go-desk"))
         .await
         .unwrap()
@@ -475,12 +471,7 @@ async fn employee_enrols_and_signs(c: &Client, link: &str) -> String {
 /// tampered envelope of its own too; then it signs as itself.
 async fn second_profile_cannot_sign_as_the_first(anna: &Client, other: &Client, link: &str) {
     other.goto(link).await.unwrap();
-    wait_css(other, "#view button.primary")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_css(other, "#enrolled").await;
+    pages::enrol_with_pin(other, "8642").await;
     other
         .goto(&link[..link.find("/enrol").unwrap()])
         .await
@@ -572,7 +563,7 @@ async fn admin_sees_the_status(c: &Client, server: &Server) {
     c.goto(&format!("{}/admin", server.base)).await.unwrap();
     wait_css(c, "#issue-form").await;
     let page = text_of(c, "main").await;
-    assert!(page.contains("iepazinušies: 2"), "{page}");
+    assert!(page.contains("parakstīts: 2"), "{page}");
     assert!(page.contains("Anna Ozola (aozola)"));
     screenshots(c, "6-admin-status").await;
     axe(c, "admin status").await;
@@ -929,6 +920,7 @@ async fn bad_links(http: &Http, admin: &str) {
         "token": token,
         "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()),
         "signature": desk_support::proof(&key, ackreg::desk::ENROL_TYPE, &token),
+        "pin": desk_support::PIN,
     })
     .to_string()
     .into_bytes();
@@ -937,8 +929,8 @@ async fn bad_links(http: &Http, admin: &str) {
     let r = http.post("/api/enrol", None, body).await.unwrap();
     assert_eq!(
         (r.status, r.json()["error"].clone()),
-        (403, json!("link")),
-        "a replayed link"
+        (403, json!("link_used")),
+        "a replayed link says it was used"
     );
     // A fresh link with a key the browser does not hold (no proof).
     let issue = json!({"id": "zkalna", "name": "Zane Kalna"})
@@ -953,7 +945,7 @@ async fn bad_links(http: &Http, admin: &str) {
         .unwrap()
         .to_string();
     let token = link.trim_start_matches("/enrol#");
-    let body = json!({"token": token, "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()), "signature": ackreg::encoding::b64(&[0; 64])});
+    let body = json!({"token": token, "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()), "signature": ackreg::encoding::b64(&[0; 64]), "pin": desk_support::PIN});
     let r = http
         .post("/api/enrol", None, body.to_string().into_bytes())
         .await
@@ -1058,6 +1050,7 @@ fn kill_9_during_load_loses_no_accepted_acknowledgement() {
             "keyid": ackreg::keys::KeyId::of(&anna.key.verifying_key()).to_string(),
             "challenge": challenge,
             "signature": desk_support::proof(&anna.key, ackreg::desk::SIGNIN_TYPE, &challenge),
+            "pin": desk_support::PIN,
         });
         let r = http
             .post("/api/signin", None, body.to_string().into_bytes())

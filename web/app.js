@@ -24,9 +24,24 @@ const T = {
     nokey_h: 'Šajā pārlūkā nav jūsu parakstīšanas atslēgas',
     nokey_p: 'Lai parakstītu, atveriet reģistrācijas saiti, ko jums izsniedza administrācija. Atslēga tiek izveidota un glabāta tikai šajā pārlūkā.',
     choose_h: 'Kas jūs esat?',
-    choose_p: 'Šajā pārlūkā ir vairāku darbinieku atslēgas. Izvēlieties savu vārdu.',
+    choose_p: 'Šajā pārlūkā ir vairāku darbinieku atslēgas. Izvēlieties savu vārdu un ievadiet savu PIN.',
+    pin_h: 'Ievadiet savu PIN',
+    pin_for: 'Parakstīšanas atslēga: {name} ({id})',
+    pin_p: 'PIN zināt tikai jūs. Bez tā neviens nevar parakstīt jūsu vārdā, arī šajā datorā.',
+    f_pin: 'PIN',
+    f_pin_hint: '4 līdz 8 cipari.',
+    f_pin_again: 'PIN vēlreiz',
+    signin_button: 'Pieteikties',
+    signing_in: 'Piesakās…',
+    not_me: 'Tas neesmu es',
+    setpin_h: 'Izveidojiet savu PIN',
+    setpin_p: 'Jūs reģistrējāties, pirms sistēma sāka prasīt PIN. Izvēlieties PIN (4 līdz 8 cipari): turpmāk to prasīs katru reizi, kad piesakāties. Nestāstiet to nevienam.',
+    setpin_button: 'Saglabāt PIN un pieteikties',
+    pin_short: 'PIN jābūt no 4 līdz 8 cipariem.',
+    pin_mismatch: 'Abi ievadītie PIN nesakrīt.',
+    signed_out: 'Jūs izgājāt. Lai parakstītu vēlreiz, izvēlieties savu vārdu un ievadiet PIN.',
     desk_h: 'Mani noteikumi',
-    signed_in_as: 'Pieteicies: {name} ({id})',
+    signed_in_as: 'Sesija: {name} ({id})',
     nothing: 'Jums pašlaik nav neviena dokumenta, ar ko jāiepazīstas.',
     version: 'Versija {label}',
     effective: 'Spēkā no',
@@ -49,20 +64,31 @@ const T = {
     enrol_h: 'Reģistrācija parakstīšanai',
     enrol_for: 'Reģistrācijas saite: {name} ({id})',
     enrol_p: 'Nospiežot pogu, šis pārlūks izveidos jūsu personīgo parakstīšanas atslēgu. Tā nekad neatstāj šo datoru. Izmantojiet pārlūku, kurā parakstīsiet arī turpmāk.',
+    enrol_pin_p: 'Izvēlieties PIN (4 līdz 8 cipari). Sistēma to prasīs katru reizi, kad piesakāties, lai neviens cits, kas lieto šo datoru, nevarētu parakstīt jūsu vārdā. Nestāstiet to nevienam.',
     enrol_replace: 'Jūsu iepriekšējā atslēga tiks aizstāta ar jauno.',
     enrol_button: 'Izveidot atslēgu un reģistrēties',
     enrol_working: 'Veido atslēgu…',
     enrol_ok: 'Reģistrācija pabeigta. Tagad varat iepazīties ar noteikumiem un tos parakstīt.',
     go_desk: 'Turpināt',
     no_link: 'Saite nav derīga: tā jau izmantota, tai beidzies termiņš vai tā nekad nav pastāvējusi. Lūdziet administrācijai jaunu saiti.',
+    used_h: 'Šī reģistrācijas saite jau ir izmantota',
+    used_p: 'Ar šo saiti jau ir izveidota parakstīšanas atslēga. Ja to izdarījāt jūs, jaunu saiti nevajag: atveriet parakstīšanas lapu tajā pārlūkā, kurā reģistrējāties, un piesakieties ar savu PIN.',
+    used_here: 'Šajā pārlūkā ir parakstīšanas atslēga. Atveriet parakstīšanas lapu un piesakieties ar savu PIN.',
+    used_new: 'Jaunu saiti lūdziet tikai tad, ja šis pārlūks vai dators vairs nav pieejams, vai ja reģistrējāties nevis jūs: jauna saite aizstās jūsu atslēgu.',
+    go_sign: 'Atvērt parakstīšanas lapu',
+    admin_used: 'Šī administratora pieteikšanās saite jau ir izmantota. Ja to neizmantojāt jūs, kāds cits ar to ir pieteicies: apturiet „ackreg serve” un palaidiet to no jauna, lai iegūtu jaunu saiti un slēgtu tās sesiju.',
+    admin_bad_link: 'Šī administratora pieteikšanās saite nav derīga. Izmantojiet saiti, ko izdrukāja pēdējā „ackreg serve” palaišana.',
+    nf_h: 'Lapa nav atrasta',
+    nf_p: 'Šādas lapas šeit nav. Pārbaudiet adresi vai atveriet sākumlapu.',
+    nf_home: 'Uz sākumlapu',
     no_webcrypto: 'Šis pārlūks neprot izveidot Ed25519 atslēgu. Izmantojiet jaunāku pārlūku.',
     admin_h: 'Reģistra pārvaldība',
     admin_none: 'Administratora sesija nav atvērta. Izmantojiet vienreizējo pieteikšanās saiti, ko izdrukāja komanda „ackreg serve”.',
-    admin_log: 'Žurnāls {origin}: {size} ieraksti. Šodien: {today}.',
+    admin_log: 'Žurnāls {origin}. Ierakstu skaits: {size}. Šodien: {today}',
     versions_h: 'Noteikumu versijas',
     no_versions: 'Žurnālā vēl nav publicētas noteikumu versijas.',
     v_caption: 'Versija {label}: {title}',
-    v_table: 'Kas iepazinies ar versiju {label}',
+    v_table: 'Iepazīšanās ar versiju {label}',
     col_employee: 'Darbinieks',
     col_status: 'Statuss',
     col_deadline: 'Termiņš',
@@ -80,15 +106,15 @@ const T = {
     f_name: 'Vārds, uzvārds',
     f_position: 'Amats (nav obligāti)',
     issue_button: 'Izsniegt saiti',
-    issued: 'Saite darbiniekam {name} (derīga līdz {date}, lietojama vienu reizi):',
-    issued_replace: 'Darbinieks jau ir reģistrēts: saite aizstās viņa atslēgu.',
+    issued: 'Saite: {name}. Lietojama vienu reizi, derīga līdz {moment}.',
+    issued_replace: 'Šim identifikatoram jau ir atslēga: jaunā saite to aizstās.',
     link_label: 'Reģistrācijas saite',
     copy: 'Kopēt saiti',
     copied: 'Saite nokopēta.',
     leave_h: 'Reģistrēt darbinieka aiziešanu',
     f_employee: 'Darbinieks',
     f_date: 'Datums',
-    f_date_hint: 'Pirmā diena, kad darbinieks vairs nestrādā. Tukšs: šodien.',
+    f_date_hint: 'Pirmā diena, kad darbinieks vairs nestrādā, formā DD.MM.GGGG., piemēram, 31.12.2026. Tukšs: šodien.',
     leave_button: 'Reģistrēt aiziešanu',
     left_ok: 'Aiziešana reģistrēta kā ieraksts Nr. {n}.',
     nobody: 'Nav darbinieku.',
@@ -97,16 +123,36 @@ const T = {
     dl_entries: 'Žurnāla ieraksti (entries.jsonl)',
     dl_checkpoint: 'Jaunākais parakstītais kontrolpunkts',
     dl_annex: 'Aizpildīts pielikums (PDF), versija {label}',
-    counts: 'iepazinušies: {a}; ar nokavējumu: {l}; vēl nav: {o}; nokavēts: {d}; aizgājuši: {g}',
-    st_acknowledged: 'iepazinies',
-    st_late: 'iepazinies ar nokavējumu',
-    st_outstanding: 'vēl nav iepazinies',
+    counts: 'parakstīts: {a}; ar nokavējumu: {l}; vēl nav: {o}; nokavēts: {d}; vairs nestrādā: {g}',
+    st_acknowledged: 'parakstīts',
+    st_late: 'parakstīts ar nokavējumu',
+    st_outstanding: 'vēl nav parakstīts',
     st_overdue: 'termiņš nokavēts',
-    st_left: 'aizgājis',
-    err_generic: 'Neizdevās: {message}',
+    st_left: 'vairs nestrādā',
+    moment: '{date} plkst. {time}',
+    err_generic: 'Neizdevās (kļūdas kods: {code}).',
+    err_detail: 'Servera ziņojums (angliski): {message}',
     err_network: 'Nav savienojuma ar serveri. Mēģiniet vēlreiz.',
     err_too_many: 'Pārāk daudz neveiksmīgu mēģinājumu. Pagaidiet minūti un mēģiniet vēlreiz.',
     err_signin: 'Šī atslēga vairs nav derīga. Lūdziet administrācijai jaunu reģistrācijas saiti.',
+    err_pin: 'Nepareizs PIN. Atlikušie mēģinājumi: {n}.',
+    err_pin_locked: 'PIN ir bloķēts pēc pārāk daudziem nepareiziem mēģinājumiem. Lūdziet administrācijai jaunu reģistrācijas saiti.',
+    err_pin_form: 'PIN jābūt no 4 līdz 8 cipariem.',
+    err_field_id: 'Identifikatorā drīkst būt tikai mazie latīņu burti (a–z), cipari, punkts, pasvītra un defise, ne vairāk kā 64 zīmes.',
+    err_field_name: 'Vārdu nevar pieņemt: tas ir tukšs, pārāk garš vai satur neatļautas rakstzīmes.',
+    err_field_position: 'Amatu nevar pieņemt: tas ir pārāk garš vai satur neatļautas rakstzīmes.',
+    err_field_date: 'Datums nav derīgs.',
+    err_field: 'Kāda no ievadītajām vērtībām nav derīga.',
+    err_left: 'Šim identifikatoram ir reģistrēta aiziešana no darba: saiti izsniegt nevar.',
+    err_refused: 'Reģistrs šo ierakstu nepieņēma, un nekas netika ierakstīts.',
+    err_date: 'Apliecinājuma datums nav šodienas datums. Pārlādējiet lapu un parakstiet vēlreiz.',
+    err_not_you: 'Jūs varat parakstīt tikai savā vārdā un ar savu atslēgu.',
+    err_no_session: 'Sesija ir beigusies. Pārlādējiet lapu un piesakieties vēlreiz.',
+    err_forbidden: 'Šai sesijai tas nav atļauts.',
+    err_not_found: 'Nav atrasts.',
+    err_unavailable: 'Reģistrā pašlaik nevar ierakstīt. Nekas netika ierakstīts; mēģiniet vēlāk vai sazinieties ar administrāciju.',
+    err_link_used: 'Šī saite jau ir izmantota.',
+    err_request: 'Pieprasījumu nevarēja apstrādāt. Pārlādējiet lapu un mēģiniet vēlreiz.',
   },
   en: {
     skip: 'Skip to content',
@@ -118,9 +164,24 @@ const T = {
     nokey_h: 'This browser holds no signing key of yours',
     nokey_p: 'To sign, open the enrolment link the administration gave you. The key is made and kept in this browser only.',
     choose_h: 'Who are you?',
-    choose_p: 'This browser holds keys of several employees. Choose your name.',
+    choose_p: 'This browser holds keys of several employees. Choose your name and enter your PIN.',
+    pin_h: 'Enter your PIN',
+    pin_for: 'Signing key: {name} ({id})',
+    pin_p: 'Only you know your PIN. Without it nobody can sign in your name, on this computer either.',
+    f_pin: 'PIN',
+    f_pin_hint: '4 to 8 digits.',
+    f_pin_again: 'PIN again',
+    signin_button: 'Sign in',
+    signing_in: 'Signing in…',
+    not_me: 'This is not me',
+    setpin_h: 'Choose your PIN',
+    setpin_p: 'You enrolled before the desk asked for a PIN. Choose a PIN (4 to 8 digits): from now on it is asked every time you sign in. Tell it to nobody.',
+    setpin_button: 'Save the PIN and sign in',
+    pin_short: 'A PIN has 4 to 8 digits.',
+    pin_mismatch: 'The two PINs differ.',
+    signed_out: 'You signed out. To sign again, choose your name and enter your PIN.',
     desk_h: 'My rules',
-    signed_in_as: 'Signed in: {name} ({id})',
+    signed_in_as: 'Session: {name} ({id})',
     nothing: 'There is nothing for you to acknowledge at the moment.',
     version: 'Version {label}',
     effective: 'In force from',
@@ -143,12 +204,23 @@ const T = {
     enrol_h: 'Enrolment for signing',
     enrol_for: 'Enrolment link: {name} ({id})',
     enrol_p: 'When you press the button, this browser makes your personal signing key. It never leaves this computer. Use the browser you will sign with from now on.',
+    enrol_pin_p: 'Choose a PIN (4 to 8 digits). The desk asks for it every time you sign in, so that nobody else who uses this computer can sign in your name. Tell it to nobody.',
     enrol_replace: 'Your previous key will be replaced by the new one.',
     enrol_button: 'Make my key and enrol',
     enrol_working: 'Making the key…',
     enrol_ok: 'Enrolment complete. You can now read the rules and sign.',
     go_desk: 'Continue',
     no_link: 'This link is not valid: it was used already, has expired, or never existed. Ask the administration for a new one.',
+    used_h: 'This enrolment link was used already',
+    used_p: 'A signing key was made with this link already. If it was you, you need no new link: open the signing page in the browser you enrolled in and sign in with your PIN.',
+    used_here: 'This browser holds a signing key. Open the signing page and sign in with your PIN.',
+    used_new: 'Ask for a new link only if that browser or computer is gone, or if it was not you who enrolled: a new link replaces your key.',
+    go_sign: 'Open the signing page',
+    admin_used: 'This administrator sign-in link was used already. If it was not you, someone else signed in with it: stop "ackreg serve" and start it again for a new link, which also ends that session.',
+    admin_bad_link: 'This administrator sign-in link is not valid. Use the link printed by the latest start of "ackreg serve".',
+    nf_h: 'Page not found',
+    nf_p: 'There is no such page here. Check the address or open the home page.',
+    nf_home: 'To the home page',
     no_webcrypto: 'This browser cannot make an Ed25519 key. Use a newer browser.',
     admin_h: 'Register administration',
     admin_none: 'No administrator session. Use the one-time sign-in link printed by "ackreg serve".',
@@ -174,15 +246,15 @@ const T = {
     f_name: 'Full name',
     f_position: 'Position (optional)',
     issue_button: 'Issue the link',
-    issued: 'Link for {name} (valid until {date}, works once):',
-    issued_replace: 'This employee is enrolled already: the link will replace their key.',
+    issued: 'Link for {name}. Works once, until {moment}.',
+    issued_replace: 'This identifier has a key already: the new link will replace it.',
     link_label: 'Enrolment link',
     copy: 'Copy the link',
     copied: 'Link copied.',
     leave_h: 'Record that an employee left',
     f_employee: 'Employee',
     f_date: 'Date',
-    f_date_hint: 'The first day they no longer work here. Empty: today.',
+    f_date_hint: 'The first day they no longer work here, as YYYY-MM-DD or DD.MM.YYYY, e.g. 2026-12-31. Empty: today.',
     leave_button: 'Record the departure',
     left_ok: 'Departure recorded as entry {n}.',
     nobody: 'No employees.',
@@ -197,10 +269,30 @@ const T = {
     st_outstanding: 'outstanding',
     st_overdue: 'overdue',
     st_left: 'left',
-    err_generic: 'That failed: {message}',
+    moment: '{date} at {time}',
+    err_generic: 'That failed (error code: {code}).',
+    err_detail: 'The server said: {message}',
     err_network: 'No connection to the server. Try again.',
     err_too_many: 'Too many failed attempts. Wait a minute and try again.',
     err_signin: 'This key is no longer valid. Ask the administration for a new enrolment link.',
+    err_pin: 'Wrong PIN. Attempts left: {n}.',
+    err_pin_locked: 'The PIN is locked after too many wrong attempts. Ask the administration for a new enrolment link.',
+    err_pin_form: 'A PIN has 4 to 8 digits.',
+    err_field_id: 'An identifier may use only lowercase letters (a–z), digits, dot, underscore and hyphen, at most 64 characters.',
+    err_field_name: 'The name cannot be taken: it is empty, too long or has characters that are not allowed.',
+    err_field_position: 'The position cannot be taken: it is too long or has characters that are not allowed.',
+    err_field_date: 'The date is not valid.',
+    err_field: 'One of the values entered is not valid.',
+    err_left: 'This identifier is recorded as having left: no link can be issued for it.',
+    err_refused: 'The register did not accept this entry, and nothing was written.',
+    err_date: 'The acknowledgement is not dated today. Reload the page and sign again.',
+    err_not_you: 'You can sign only in your own name, with your own key.',
+    err_no_session: 'The session ended. Reload the page and sign in again.',
+    err_forbidden: 'This session may not do that.',
+    err_not_found: 'Not found.',
+    err_unavailable: 'The register cannot be written now. Nothing was written; try again later or contact the administration.',
+    err_link_used: 'This link was used already.',
+    err_request: 'The request could not be handled. Reload the page and try again.',
   },
 };
 
@@ -237,12 +329,6 @@ function show(...nodes) {
   view.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
 }
 
-function notice(text, kind) {
-  const box = document.getElementById('notice');
-  box.replaceChildren();
-  if (text) box.append(el('div', { class: 'message ' + (kind || '') }, el('p', { text })));
-}
-
 function applyStatic() {
   document.documentElement.lang = lang;
   for (const node of document.querySelectorAll('[data-i18n]')) {
@@ -273,11 +359,84 @@ async function api(method, path, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
-function errorText(r) {
-  if (r.status === 0) return t('err_network');
-  if (r.data.error === 'too_many') return t('err_too_many');
-  if (r.data.error === 'link') return t('no_link');
-  return t('err_generic', { message: r.data.message || r.status });
+// The page's words for a refusal: the server's code, never its English
+// message (which is shown only as a detail, for codes the page cannot
+// explain by itself).
+function errorWords(r, context) {
+  const code = r.data.error;
+  if (r.status === 0) return { text: t('err_network') };
+  if (code === 'field') {
+    const key = 'err_field_' + r.data.field;
+    if (r.data.field === 'pin') return { text: t('err_pin_form') };
+    if (T.lv[key]) return { text: t(key), field: r.data.field };
+    return { text: t('err_field'), detail: r.data.message ? t('err_detail', { message: r.data.message }) : null };
+  }
+  if (code === 'pin') return { text: t('err_pin', { n: r.data.attempts_left }) };
+  if (code === 'link_used' && context === 'admin') return { text: t('admin_used') };
+  if (code === 'link' && context === 'admin') return { text: t('admin_bad_link') };
+  if (code === 'signin' && context === 'signin') return { text: t('err_signin') };
+  const simple = {
+    too_many: 'err_too_many', link: 'no_link', link_used: 'err_link_used', signin: 'err_signin',
+    pin_locked: 'err_pin_locked', left: 'err_left', date: 'err_date', not_you: 'err_not_you',
+    no_session: 'err_no_session', forbidden: 'err_forbidden', not_found: 'err_not_found',
+    origin: 'err_request', content_type: 'err_request', too_large: 'err_request', payload_form: 'err_request',
+  };
+  if (simple[code]) return { text: t(simple[code]) };
+  const detail = r.data.message ? t('err_detail', { message: r.data.message }) : null;
+  if (code === 'refused') return { text: t('err_refused'), detail };
+  if (code === 'unavailable') return { text: t('err_unavailable'), detail };
+  return { text: t('err_generic', { code: code || r.status }), detail };
+}
+
+// A message box for one form: it stays beside the form, empty until a
+// message comes, and screen readers hear what is put in it.
+function messageBox(id) {
+  return el('div', { id, class: 'form-message', 'aria-live': 'assertive' });
+}
+
+function say(box, words, kind) {
+  box.replaceChildren();
+  if (!words) return;
+  const w = typeof words === 'string' ? { text: words } : words;
+  const parts = [el('p', { text: w.text })];
+  if (w.detail) parts.push(el('p', { class: 'detail', lang: 'en', text: w.detail }));
+  box.append(el('div', { class: 'message ' + (kind || 'error') }, parts));
+  // Where the eye is: on a small screen the field just focused may have
+  // scrolled the message out of sight.
+  if (box.scrollIntoView) box.scrollIntoView({ block: 'nearest' });
+}
+
+// ---- Dates --------------------------------------------------------------
+
+const pad = (n) => String(n).padStart(2, '0');
+
+// A date the server sends (YYYY-MM-DD) as a person reads it: 06.12.2026.
+// in Latvian, as it is in English.
+function day(iso) {
+  if (!iso) return '—';
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return iso;
+  return lang === 'lv' ? m[3] + '.' + m[2] + '.' + m[1] + '.' : iso;
+}
+
+// A date typed as 31.12.2026(.) or 2026-12-31 as the server takes it
+// (YYYY-MM-DD); '' when empty, null when it is neither (whether the day
+// exists is the server's to say).
+function isoDate(text) {
+  const v = text.trim();
+  if (!v) return '';
+  let m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$/.exec(v);
+  if (m) return m[3] + '-' + pad(m[2]) + '-' + pad(m[1]);
+  m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  return m ? v : null;
+}
+
+// A moment (RFC 3339) in this computer's time: 13.12.2026. plkst. 14:05.
+function moment(rfc3339) {
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) return rfc3339;
+  const date = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
+  return t('moment', { date: day(date), time: pad(d.getHours()) + ':' + pad(d.getMinutes()) });
 }
 
 // ---- Bytes and signatures -----------------------------------------------
@@ -381,15 +540,15 @@ async function about() {
 
 // ---- The employee's desk --------------------------------------------------
 
-async function deskView() {
-  let me = await api('GET', '/api/me');
+// Never signs in by itself: the person picks their name (when the browser
+// holds several keys) and enters their PIN, every time a session starts.
+async function deskView(flash) {
+  const me = await api('GET', '/api/me');
   if (me.status === 401) {
     const keys = await listKeys().catch(() => []);
-    if (keys.length === 0) return noKeyView();
-    if (keys.length > 1) return chooseView(keys);
-    const signed = await signIn(keys[0]);
-    if (!signed) return;
-    me = await api('GET', '/api/me');
+    if (keys.length === 0) return noKeyView(flash);
+    if (keys.length > 1) return chooseView(keys, flash);
+    return pinView(keys[0], keys, flash);
   }
   if (!me.ok) return failView(me);
   document.getElementById('signout').hidden = false;
@@ -398,42 +557,98 @@ async function deskView() {
   focusTitle();
 }
 
-function noKeyView() {
-  rerender = () => show(heading(t('nokey_h')), el('p', { class: 'lead', text: t('nokey_p') }));
+// A message at the top of a fresh view (after signing out).
+function flashNode(flash) {
+  return flash ? el('div', { class: 'message success', id: 'flash', role: 'status' }, el('p', { text: t(flash) })) : null;
+}
+
+function noKeyView(flash) {
+  rerender = () => show(heading(t('nokey_h')), flashNode(flash), el('p', { class: 'lead', text: t('nokey_p') }));
   rerender();
   focusTitle();
 }
 
-function chooseView(keys) {
+function chooseView(keys, flash) {
   rerender = () => show(
     heading(t('choose_h')),
+    flashNode(flash),
     el('p', { text: t('choose_p') }),
     el('ul', { class: 'choose-list' }, keys.map((k) => el('li', {}, el('button', {
-      type: 'button', class: 'secondary', text: k.name + ' (' + k.id + ')',
-      onclick: async () => { if (await signIn(k)) deskView(); },
+      type: 'button', class: 'secondary', text: k.name + ' (' + k.id + ')', 'data-id': k.id,
+      onclick: () => pinView(k, keys, null),
     })))),
   );
   rerender();
   focusTitle();
 }
 
-function failView(r) {
-  rerender = () => show(heading(t('app')), el('div', { class: 'message error' }, el('p', { text: errorText(r) })));
+function failView(r, context) {
+  rerender = () => {
+    const box = messageBox('view-message');
+    show(heading(t('app')), box);
+    say(box, errorWords(r, context));
+  };
   rerender();
 }
 
-async function signIn(record) {
+// The PIN form for one key; `setting` when the key has no PIN yet (it was
+// enrolled before PINs): then the PIN is asked twice and becomes its PIN.
+function pinView(record, keys, flash, setting) {
+  rerender = () => {
+    const pin = el('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '8', required: true });
+    const again = setting ? el('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '8', required: true }) : null;
+    const box = messageBox('pin-message');
+    const button = el('button', { type: 'submit', class: 'primary', text: t(setting ? 'setpin_button' : 'signin_button') });
+    const form = el('form', { id: 'pin-form', novalidate: true },
+      field('pin', t('f_pin'), pin, t('f_pin_hint')),
+      again ? field('pin-again', t('f_pin_again'), again) : null,
+      box,
+      button,
+      keys.length > 1 ? el('button', { type: 'button', class: 'secondary', id: 'not-me', text: t('not_me'), onclick: () => chooseView(keys, null) }) : null);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const problem = pinProblem(pin.value, again ? again.value : pin.value);
+      if (problem) { pin.setAttribute('aria-invalid', 'true'); pin.focus(); say(box, t(problem)); return; }
+      button.disabled = true;
+      button.textContent = t('signing_in');
+      const r = await signIn(record, pin.value, Boolean(setting));
+      button.disabled = false;
+      button.textContent = t(setting ? 'setpin_button' : 'signin_button');
+      if (r.ok) return deskView();
+      if (r.data.error === 'pin_unset') return pinView(record, keys, null, true);
+      pin.value = '';
+      if (again) again.value = '';
+      pin.setAttribute('aria-invalid', 'true');
+      pin.focus();
+      say(box, errorWords(r, 'signin'));
+    });
+    show(
+      heading(t(setting ? 'setpin_h' : 'pin_h')),
+      flashNode(flash),
+      el('p', { class: 'lead', id: 'pin-who', text: t('pin_for', { name: record.name, id: record.id }) }),
+      el('p', { text: t(setting ? 'setpin_p' : 'pin_p') }),
+      form,
+    );
+  };
+  rerender();
+  focusTitle();
+}
+
+// Why a PIN typed (and typed again) cannot be sent, or null.
+function pinProblem(pin, again) {
+  if (!/^[0-9]{4,8}$/.test(pin)) return 'pin_short';
+  if (pin !== again) return 'pin_mismatch';
+  return null;
+}
+
+// Signs in with the browser's key and the PIN; the server's answer.
+async function signIn(record, pin, setPin) {
   const c = await api('POST', '/api/challenge', {});
-  if (!c.ok) { failView(c); return false; }
+  if (!c.ok) return c;
   const sig = await signPae(record.privateKey, SIGNIN_TYPE, utf8(c.data.challenge));
-  const r = await api('POST', '/api/signin', { keyid: record.keyid, challenge: c.data.challenge, signature: b64(sig) });
-  if (!r.ok) {
-    rerender = () => show(heading(t('app')), el('div', { class: 'message error' },
-      el('p', { text: r.status === 403 ? t('err_signin') : errorText(r) })));
-    rerender();
-    return false;
-  }
-  return true;
+  const body = { keyid: record.keyid, challenge: c.data.challenge, signature: b64(sig), pin };
+  if (setPin) body.set_pin = true;
+  return api('POST', '/api/signin', body);
 }
 
 function renderDesk(me, done) {
@@ -450,10 +665,10 @@ function renderDesk(me, done) {
 function facts(v) {
   const items = [
     el('li', {}, standingTag(v.standing)),
-    el('li', { text: t('effective') + ': ' + v.effective }),
-    el('li', { text: t('deadline') + ': ' + v.deadline }),
+    el('li', { text: t('effective') + ': ' + day(v.effective) }),
+    el('li', { text: t('deadline') + ': ' + day(v.deadline) }),
   ];
-  if (v.signed) items.push(el('li', { text: t('signed_on') + ': ' + v.signed }));
+  if (v.signed) items.push(el('li', { text: t('signed_on') + ': ' + day(v.signed) }));
   return el('ul', { class: 'facts' }, items);
 }
 
@@ -469,17 +684,20 @@ function signCard(me, v) {
   const box = el('input', { type: 'checkbox', id: 'agree-' + v.sha256 });
   const notes = el('textarea', { rows: '3' });
   const button = el('button', { type: 'submit', class: 'primary', text: t('sign') });
+  const message = messageBox('sign-message-' + v.sha256);
   const form = el('form', { class: 'sign-form', novalidate: true },
     el('div', { class: 'statement' }, box, el('label', { for: box.id },
       el('span', { lang: 'lv', text: STATEMENT }), lang === 'en' ? ' ' + t('statement_en') : '')),
     field('notes-' + v.sha256, t('notes'), notes),
+    message,
     button);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!box.checked) { notice(t('tick_first'), 'error'); box.focus(); return; }
+    if (!box.checked) { box.focus(); say(message, t('tick_first')); return; }
+    say(message, null);
     button.disabled = true;
     button.textContent = t('signing');
-    await signVersion(me, v, notes.value);
+    await signVersion(me, v, notes.value, message);
     button.disabled = false;
     button.textContent = t('sign');
   });
@@ -492,9 +710,9 @@ function signCard(me, v) {
     form);
 }
 
-async function signVersion(me, v, notesText) {
+async function signVersion(me, v, notesText, message) {
   const record = await getKey(me.id).catch(() => null);
-  if (!record || record.keyid !== me.keyid) { notice(t('err_signin'), 'error'); return; }
+  if (!record || record.keyid !== me.keyid) { say(message, t('err_signin')); return; }
   const payload = {
     type: ACK_TYPE,
     document: { title: v.title, sha256: v.sha256 },
@@ -508,8 +726,7 @@ async function signVersion(me, v, notesText) {
   const sig = await signPae(record.privateKey, PAYLOAD_TYPE, bytes);
   const envelope = { payloadType: PAYLOAD_TYPE, payload: b64(bytes), signatures: [{ keyid: record.keyid, sig: b64(sig) }] };
   const r = await api('POST', '/api/ack', JSON.stringify(envelope));
-  if (!r.ok) { notice(errorText(r), 'error'); return; }
-  notice('');
+  if (!r.ok) { say(message, errorWords(r)); return; }
   const fresh = await api('GET', '/api/me');
   const data = fresh.ok ? fresh.data : me;
   const done = () => el('div', { class: 'message success', id: 'signed' },
@@ -528,18 +745,48 @@ async function enrolView() {
   const token = location.hash.slice(1);
   history.replaceState(null, '', location.pathname);
   const info = token ? await api('POST', '/api/enrol/info', { token }) : { ok: false, status: 403, data: { error: 'link' } };
+  if (info.data.error === 'link_used') return usedLinkView();
   if (!info.ok) return failView(info);
   rerender = () => renderEnrol(token, info.data);
   rerender();
   focusTitle();
 }
 
+// A link opened again after it enrolled someone: the way on is the desk
+// with the key made then, not a new link (which would replace that key).
+async function usedLinkView() {
+  const keys = await listKeys().catch(() => []);
+  rerender = () => show(
+    heading(t('used_h')),
+    el('p', { class: 'lead', text: t('used_p') }),
+    keys.length ? el('div', { class: 'message success' }, el('p', { text: t('used_here') })) : null,
+    el('p', {}, el('a', { href: '/', class: 'button', id: 'go-sign', text: t('go_sign') })),
+    el('p', { text: t('used_new') }),
+  );
+  rerender();
+  focusTitle();
+}
+
 function renderEnrol(token, info) {
-  const button = el('button', { type: 'button', class: 'primary', text: t('enrol_button') });
-  button.addEventListener('click', async () => {
+  const pin = el('input', { type: 'password', inputmode: 'numeric', autocomplete: 'new-password', maxlength: '8', required: true });
+  const again = el('input', { type: 'password', inputmode: 'numeric', autocomplete: 'new-password', maxlength: '8', required: true });
+  const box = messageBox('enrol-message');
+  const button = el('button', { type: 'submit', class: 'primary', text: t('enrol_button') });
+  const form = el('form', { id: 'enrol-form', novalidate: true },
+    el('p', { text: t('enrol_pin_p') }),
+    field('enrol-pin', t('f_pin'), pin, t('f_pin_hint')),
+    field('enrol-pin-again', t('f_pin_again'), again),
+    box,
+    button);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const problem = pinProblem(pin.value, again.value);
+    if (problem) { pin.setAttribute('aria-invalid', 'true'); pin.focus(); say(box, t(problem)); return; }
+    pin.removeAttribute('aria-invalid');
+    say(box, null);
     button.disabled = true;
     button.textContent = t('enrol_working');
-    await enrol(token, info);
+    await enrol(token, pin.value, box);
     button.disabled = false;
     button.textContent = t('enrol_button');
   });
@@ -548,18 +795,17 @@ function renderEnrol(token, info) {
     el('p', { class: 'lead', text: t('enrol_for', { name: info.name, id: info.id }) }),
     el('p', { text: t('enrol_p') }),
     info.replace ? el('p', { class: 'message', text: t('enrol_replace') }) : null,
-    button,
+    form,
   );
 }
 
-async function enrol(token, info) {
+async function enrol(token, pin, box) {
   let key;
-  try { key = await makeKey(); } catch (e) { notice(t('no_webcrypto'), 'error'); return; }
+  try { key = await makeKey(); } catch (e) { say(box, t('no_webcrypto')); return; }
   const sig = await signPae(key.privateKey, ENROL_TYPE, utf8(token));
-  const r = await api('POST', '/api/enrol', { token, public_key: b64(key.publicRaw), signature: b64(sig) });
-  if (!r.ok) { notice(errorText(r), 'error'); return; }
+  const r = await api('POST', '/api/enrol', { token, public_key: b64(key.publicRaw), signature: b64(sig), pin });
+  if (!r.ok) { say(box, errorWords(r)); return; }
   await saveKey({ id: r.data.id, name: r.data.name, keyid: key.keyid, privateKey: key.privateKey, created: new Date().toISOString() });
-  notice('');
   rerender = () => show(
     heading(t('enrol_h')),
     el('div', { class: 'message success', id: 'enrolled' }, el('p', { text: t('enrol_ok') })),
@@ -573,19 +819,27 @@ async function enrol(token, info) {
 
 async function adminView() {
   const token = location.hash.slice(1);
+  let refusal = null;
   if (token) {
     history.replaceState(null, '', location.pathname);
     const s = await api('POST', '/api/admin/signin', { token });
-    if (!s.ok && s.status !== 403) return failView(s);
+    if (!s.ok && s.status !== 403) return failView(s, 'admin');
+    if (!s.ok) refusal = s;
   }
-  await loadAdmin(null);
+  await loadAdmin(refusal);
   focusTitle();
 }
 
-async function loadAdmin(after) {
+// The administration's page, or why there is none: no session, or the
+// sign-in link just refused (`refusal`).
+async function loadAdmin(refusal, after) {
   const r = await api('GET', '/api/admin/status');
   if (r.status === 401 || r.status === 403) {
-    rerender = () => show(heading(t('admin_h')), el('p', { class: 'lead', text: t('admin_none') }));
+    rerender = () => {
+      const box = messageBox('admin-message');
+      show(heading(t('admin_h')), box, el('p', { class: 'lead', text: t('admin_none') }));
+      if (refusal) say(box, errorWords(refusal, 'admin'));
+    };
     return rerender();
   }
   if (!r.ok) return failView(r);
@@ -597,11 +851,10 @@ async function loadAdmin(after) {
 function renderAdmin(s, after) {
   show(
     heading(t('admin_h')),
-    el('p', { class: 'muted', text: t('admin_log', { origin: s.origin, size: s.size, today: s.today }) }),
-    after,
+    el('p', { class: 'muted', text: t('admin_log', { origin: s.origin, size: s.size, today: day(s.today) }) }),
     el('h2', { text: t('versions_h') }),
     s.versions.length ? s.versions.map(versionBlock) : el('p', { text: t('no_versions') }),
-    el('div', { class: 'panel-grid' }, issueForm(), leaveForm(s.employees)),
+    el('div', { class: 'panel-grid' }, issueForm(), leaveForm(s.employees, after)),
     el('h2', { text: t('employees_h') }),
     employeesTable(s.employees),
     el('h2', { text: t('downloads_h') }),
@@ -611,36 +864,51 @@ function renderAdmin(s, after) {
 
 function versionBlock(v) {
   const count = (k) => v.lines.filter((l) => l.standing === k).length;
-  const rows = v.lines.map((l) => [l.name + ' (' + l.id + ')', standingTag(l.standing), l.deadline, l.signed || '—', l.entry === null ? '—' : String(l.entry)]);
+  const rows = v.lines.map((l) => [l.name + ' (' + l.id + ')', standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
   return el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
     el('h3', { text: t('v_caption', { label: v.label, title: v.title }) }),
     el('ul', { class: 'facts' },
-      el('li', { text: t('effective') + ': ' + v.effective }),
-      el('li', { text: t('deadline') + ': ' + v.deadline })),
+      el('li', { text: t('effective') + ': ' + day(v.effective) }),
+      el('li', { text: t('deadline') + ': ' + day(v.deadline) })),
     el('p', { text: t('counts', { a: count('acknowledged'), l: count('late'), o: count('outstanding'), d: count('overdue'), g: count('left') }) }),
     rows.length ? table(t('v_table', { label: v.label }),
       [t('col_employee'), t('col_status'), t('col_deadline'), t('col_signed'), t('col_entry')], rows) : el('p', { text: t('nobody') }));
+}
+
+// Marks the input a refusal names as the one at fault, and focuses it.
+function markField(inputs, words) {
+  for (const input of Object.values(inputs)) input.removeAttribute('aria-invalid');
+  const bad = words && words.field && inputs[words.field];
+  if (bad) { bad.setAttribute('aria-invalid', 'true'); bad.focus(); }
 }
 
 function issueForm() {
   const id = el('input', { type: 'text', autocomplete: 'off', required: true, spellcheck: 'false' });
   const name = el('input', { type: 'text', autocomplete: 'off', required: true });
   const position = el('input', { type: 'text', autocomplete: 'off' });
+  const box = messageBox('issue-message');
   const out = el('div', { id: 'issued', 'aria-live': 'polite' });
   const form = el('form', { id: 'issue-form', novalidate: true },
     field('issue-id', t('f_id'), id, t('f_id_hint')),
     field('issue-name', t('f_name'), name),
     field('issue-position', t('f_position'), position),
+    box,
     el('button', { type: 'submit', class: 'primary', text: t('issue_button') }));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const r = await api('POST', '/api/admin/enrolments', { id: id.value.trim(), name: name.value, position: position.value });
-    if (!r.ok) { notice(errorText(r), 'error'); return; }
-    notice('');
+    if (!r.ok) {
+      const words = errorWords(r);
+      markField({ id, name, position }, words);
+      say(box, words);
+      return;
+    }
+    say(box, null);
+    markField({ id, name, position }, null);
     out.replaceChildren(issuedLink(r.data));
     document.getElementById('issued-link').focus();
   });
-  return el('section', { 'aria-labelledby': 'issue-h' },
+  return el('section', { 'aria-labelledby': 'issue-h', id: 'issue-section' },
     el('h2', { id: 'issue-h', text: t('issue_h') }), el('p', { text: t('issue_p') }), form, out);
 }
 
@@ -648,41 +916,64 @@ function issuedLink(d) {
   const url = location.origin + d.link;
   const input = el('input', { type: 'text', readonly: true, class: 'wide', value: url });
   const copy = el('button', { type: 'button', class: 'secondary', text: t('copy') });
+  const box = messageBox('copy-message');
   copy.addEventListener('click', async () => {
     input.select();
-    try { await navigator.clipboard.writeText(url); notice(t('copied'), 'success'); } catch (e) { /* selected for copying by hand */ }
+    try { await navigator.clipboard.writeText(url); say(box, t('copied'), 'success'); } catch (e) { /* selected for copying by hand */ }
   });
   return el('div', { class: 'message success' },
-    el('p', { text: t('issued', { name: d.name, date: d.expires }) }),
+    el('p', { id: 'issued-text', text: t('issued', { name: d.name, moment: d.expires_at ? moment(d.expires_at) : day(d.expires) }) }),
     d.replace ? el('p', { text: t('issued_replace') }) : null,
     field('issued-link', t('link_label'), input),
-    copy);
+    copy,
+    box);
 }
 
-function leaveForm(employees) {
+function leaveForm(employees, after) {
   const active = employees.filter((e) => !e.left);
   const select = el('select', { required: true }, active.map((e) => el('option', { value: e.id, text: e.name + ' (' + e.id + ')' })));
-  const date = el('input', { type: 'date' });
+  // A text field, not type=date, whose picker speaks the browser's
+  // language and order (mm/dd/yyyy) rather than the page's.
+  const date = el('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false' });
+  const box = messageBox('leave-message');
   const form = el('form', { id: 'leave-form', novalidate: true },
     field('leave-id', t('f_employee'), select),
     field('leave-date', t('f_date'), date, t('f_date_hint')),
+    box,
     el('button', { type: 'submit', class: 'secondary', text: t('leave_button'), disabled: active.length === 0 }));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { id: select.value };
-    if (date.value) body.date = date.value;
+    const iso = isoDate(date.value);
+    if (iso === null) {
+      const words = { text: t('err_field_date'), field: 'date' };
+      markField({ id: select, date }, words);
+      say(box, words);
+      return;
+    }
+    if (iso) body.date = iso;
     const r = await api('POST', '/api/admin/leave', body);
-    if (!r.ok) { notice(errorText(r), 'error'); return; }
-    notice(t('left_ok', { n: r.data.entry }), 'success');
-    loadAdmin(null);
+    if (!r.ok) {
+      const words = errorWords(r);
+      markField({ id: select, date }, words);
+      say(box, words);
+      return;
+    }
+    await loadAdmin(null, { left: r.data.entry });
+    const kept = document.getElementById('leave-message');
+    if (kept) kept.scrollIntoView({ block: 'center' });
   });
-  return el('section', { 'aria-labelledby': 'leave-h' },
-    el('h2', { id: 'leave-h', text: t('leave_h') }), active.length ? form : el('p', { text: t('nobody') }));
+  const section = el('section', { 'aria-labelledby': 'leave-h', id: 'leave-section' },
+    el('h2', { id: 'leave-h', text: t('leave_h') }),
+    active.length ? form : el('p', { text: t('nobody') }),
+    active.length ? null : box);
+  if (after && after.left !== undefined) say(box, t('left_ok', { n: after.left }), 'success');
+  return section;
 }
 
 function employeesTable(employees) {
   if (!employees.length) return el('p', { text: t('nobody') });
-  const rows = employees.map((e) => [e.id, e.name, e.position || '—', e.enrolled, e.left || '—']);
+  const rows = employees.map((e) => [e.id, e.name, e.position || '—', day(e.enrolled), e.left ? day(e.left) : '—']);
   return table(t('employees_h'), [t('col_id'), t('col_name'), t('col_position'), t('col_enrolled'), t('col_left')], rows);
 }
 
@@ -699,9 +990,33 @@ function downloads(versions) {
 
 // ---- Start --------------------------------------------------------------
 
+function notFoundView() {
+  rerender = () => {
+    document.title = t('nf_h') + ' – ' + t('app');
+    show(
+      heading(t('nf_h')),
+      el('p', { text: t('nf_p') }),
+      el('p', {}, el('a', { href: '/', text: t('nf_home') })),
+    );
+  };
+  rerender();
+}
+
+// Signing out ends the session on the server and leaves the page signed
+// out: the next sign-in needs the person's name and PIN again.
 async function signOut() {
   await api('POST', '/api/signout', {});
-  location.assign('/');
+  document.getElementById('signout').hidden = true;
+  if (location.pathname !== '/') history.pushState(null, '', '/');
+  await deskView('signed_out');
+}
+
+function route() {
+  const path = location.pathname;
+  if (path === '/admin') adminView();
+  else if (path === '/enrol') enrolView();
+  else if (path === '/') deskView();
+  else notFoundView();
 }
 
 function start() {
@@ -713,11 +1028,15 @@ function start() {
     rerender();
   });
   document.getElementById('signout').addEventListener('click', signOut);
+  // A link pasted into this tab changes only the part after '#': the page
+  // must read the new link, not keep showing what the old one said.
+  // (Only a token counts: the skip link's #main changes the hash too.)
+  window.addEventListener('hashchange', () => {
+    const linkPage = location.pathname === '/enrol' || location.pathname === '/admin';
+    if (linkPage && /^#[A-Za-z0-9_-]{43}$/.test(location.hash)) route();
+  });
   about();
-  const path = location.pathname;
-  if (path === '/admin') adminView();
-  else if (path === '/enrol') enrolView();
-  else deskView();
+  route();
 }
 
 start();

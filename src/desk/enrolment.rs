@@ -5,7 +5,9 @@
 //! whom it enrols and until when, in `DIR/desk/enrolments.json` (mode 0600,
 //! written atomically), so that links survive a restart and a copy of the
 //! folder reveals no working link. A link works once and expires; a new
-//! link for the same employee replaces the old one.
+//! link for the same employee replaces the old one. A used link's hash is
+//! kept for [`USED_TTL_SECONDS`], so that opening it again says it was
+//! used rather than that it never existed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -20,7 +22,9 @@ use crate::merkle::Hash;
 
 /// How long a link works.
 pub const LINK_TTL_SECONDS: i64 = 7 * 24 * 3600;
-/// Most links kept at once.
+/// How long a used link is remembered as used.
+pub const USED_TTL_SECONDS: i64 = 90 * 24 * 3600;
+/// Most links kept at once (and most used links remembered).
 pub const MAX_LINKS: usize = 10_000;
 /// The file in the desk's folder.
 pub const FILE_NAME: &str = "enrolments.json";
@@ -42,17 +46,31 @@ pub struct Link {
     pub expires: i64,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// A link that was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Used {
+    /// Hex SHA-256 of the token.
+    pub hash: String,
+    /// Whom it enrolled.
+    pub id: String,
+    /// Unix time it was used.
+    pub used: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Saved {
     links: Vec<Link>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    used: Vec<Used>,
 }
 
-/// The open enrolment links.
+/// The open enrolment links, and the used ones remembered.
 #[derive(Debug)]
 pub struct Enrolments {
     path: PathBuf,
-    links: Mutex<Vec<Link>>,
+    saved: Mutex<Saved>,
 }
 
 fn now() -> i64 {
@@ -78,27 +96,24 @@ impl Enrolments {
         };
         Ok(Enrolments {
             path,
-            links: Mutex::new(saved.links),
+            saved: Mutex::new(saved),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Link>> {
-        self.links
+    fn lock(&self) -> std::sync::MutexGuard<'_, Saved> {
+        self.saved
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn save(&self, links: &[Link]) -> Result<(), DeskError> {
+    fn save(&self, saved: &Saved) -> Result<(), DeskError> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|error| DeskError::Io {
                 path: dir.to_path_buf(),
                 error,
             })?;
         }
-        let saved = Saved {
-            links: links.to_vec(),
-        };
-        let mut bytes = serde_json::to_vec_pretty(&saved).unwrap_or_default();
+        let mut bytes = serde_json::to_vec_pretty(saved).unwrap_or_default();
         bytes.push(b'\n');
         fsutil::write_atomic(&self.path, &bytes, Overwrite::Replace, Some(0o600))?;
         Ok(())
@@ -114,20 +129,20 @@ impl Enrolments {
     ) -> Result<(String, i64), DeskError> {
         let (token, hash) = new_token()?;
         let expires = now() + LINK_TTL_SECONDS;
-        let mut links = self.lock();
+        let mut saved = self.lock();
         let t = now();
-        links.retain(|l| l.id != id && l.expires > t);
-        if links.len() >= MAX_LINKS {
-            links.remove(0);
+        saved.links.retain(|l| l.id != id && l.expires > t);
+        if saved.links.len() >= MAX_LINKS {
+            saved.links.remove(0);
         }
-        links.push(Link {
+        saved.links.push(Link {
             hash: hex(&hash),
             id: id.to_string(),
             name: name.to_string(),
             position: position.map(str::to_string),
             expires,
         });
-        self.save(&links)?;
+        self.save(&saved)?;
         Ok((token, expires))
     }
 
@@ -141,8 +156,20 @@ impl Enrolments {
     /// Whom a token enrols, if it is a working link (it stays usable).
     pub fn peek(&self, token: &str) -> Option<Link> {
         let hash = token_hash(token)?;
-        let links = self.lock();
-        Self::find(&links, &hash).map(|i| links[i].clone())
+        let saved = self.lock();
+        Self::find(&saved.links, &hash).map(|i| saved.links[i].clone())
+    }
+
+    /// Whom a used link enrolled, if `token` is one (used within
+    /// [`USED_TTL_SECONDS`]).
+    pub fn used(&self, token: &str) -> Option<String> {
+        let hash = hex(&token_hash(token)?);
+        let t = now();
+        self.lock()
+            .used
+            .iter()
+            .find(|u| u.hash == hash && u.used + USED_TTL_SECONDS > t)
+            .map(|u| u.id.clone())
     }
 
     /// Uses a link: removes it and returns whom it enrols; `Ok(None)` if it
@@ -151,21 +178,32 @@ impl Enrolments {
         let Some(hash) = token_hash(token) else {
             return Ok(None);
         };
-        let mut links = self.lock();
-        let Some(i) = Self::find(&links, &hash) else {
+        let mut saved = self.lock();
+        let Some(i) = Self::find(&saved.links, &hash) else {
             return Ok(None);
         };
-        let link = links.remove(i);
-        self.save(&links)?;
+        let link = saved.links.remove(i);
+        let t = now();
+        saved.used.retain(|u| u.used + USED_TTL_SECONDS > t);
+        if saved.used.len() >= MAX_LINKS {
+            saved.used.remove(0);
+        }
+        saved.used.push(Used {
+            hash: link.hash.clone(),
+            id: link.id.clone(),
+            used: t,
+        });
+        self.save(&saved)?;
         Ok(Some(link))
     }
 
     /// Puts back a link taken for an enrolment that did not happen.
     pub fn restore(&self, link: Link) -> Result<(), DeskError> {
-        let mut links = self.lock();
-        if !links.iter().any(|l| l.id == link.id) {
-            links.push(link);
-            self.save(&links)?;
+        let mut saved = self.lock();
+        if !saved.links.iter().any(|l| l.id == link.id) {
+            saved.used.retain(|u| u.hash != link.hash);
+            saved.links.push(link);
+            self.save(&saved)?;
         }
         Ok(())
     }
@@ -185,11 +223,21 @@ mod tests {
         assert!(file.contains("Jānis Bērziņš"));
         let again = Enrolments::load(dir.path()).unwrap();
         assert_eq!(again.peek(&token).unwrap().id, "jberzins");
+        assert_eq!(again.used(&token), None);
         let link = again.take(&token).unwrap().unwrap();
         assert!(again.take(&token).unwrap().is_none(), "single use");
         assert!(Enrolments::load(dir.path()).unwrap().peek(&token).is_none());
+        assert_eq!(
+            Enrolments::load(dir.path())
+                .unwrap()
+                .used(&token)
+                .as_deref(),
+            Some("jberzins"),
+            "a used link is remembered as used"
+        );
         again.restore(link).unwrap();
         assert!(again.peek(&token).is_some());
+        assert_eq!(again.used(&token), None);
     }
 
     #[test]
@@ -200,7 +248,7 @@ mod tests {
         let (new, _) = e.issue("a", "A", None).unwrap();
         assert!(e.peek(&old).is_none());
         assert!(e.peek(&new).is_some());
-        e.lock()[0].expires = now() - 1;
+        e.lock().links[0].expires = now() - 1;
         assert!(e.peek(&new).is_none());
         assert!(e.take(&new).unwrap().is_none());
         assert!(e.peek("not a token").is_none());

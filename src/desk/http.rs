@@ -26,6 +26,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::listen::Peer;
+use super::pin::{self, Checked, Pin};
 use super::request::{self, RequestError, MAX_ACK_BODY, MAX_SMALL_BODY};
 use super::secret::Role;
 use super::{today, Desk, ENROL_TYPE, SIGNIN_TYPE};
@@ -45,7 +46,10 @@ frame-ancestors 'none'";
 
 type Shared = Arc<Desk>;
 
-/// A refused request as a response: its status and `{"error", "message"}`.
+/// A refused request as a response: its status and `{"error", "message"}`,
+/// with `"field"` or `"attempts_left"` where the error has them. The page
+/// shows its own words for the code; the message is English, for a
+/// client or as a detail.
 #[derive(Debug)]
 pub struct Fail(pub RequestError);
 
@@ -58,7 +62,10 @@ impl From<RequestError> for Fail {
 impl IntoResponse for Fail {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::BAD_REQUEST);
-        let body = json!({"error": self.0.code(), "message": self.0.to_string()});
+        let mut body = json!({"error": self.0.code(), "message": self.0.to_string()});
+        if let Some((key, value)) = self.0.details() {
+            body[key] = value;
+        }
         (
             status,
             [(header::CONTENT_TYPE, "application/json")],
@@ -124,6 +131,32 @@ async fn page() -> Response {
     asset(INDEX_HTML, "text/html; charset=utf-8").await
 }
 
+/// What the page shows before its script runs, and what an unknown path
+/// shows instead.
+const LOADING: &str = r#"<p data-i18n="loading">Ielādē…</p>"#;
+const NOT_FOUND: &str = r#"<h1 id="page-title" tabindex="-1" data-i18n="nf_h">Lapa nav atrasta</h1>
+    <p data-i18n="nf_p">Šādas lapas šeit nav. Pārbaudiet adresi vai atveriet sākumlapu.</p>
+    <p><a href="/" data-i18n="nf_home">Uz sākumlapu</a></p>"#;
+
+/// The page for a path that is not there: the desk's page saying so, in
+/// Latvian (the script shows it in the reader's language), status 404.
+fn not_found_page() -> Response {
+    let html = INDEX_HTML.replacen(LOADING, NOT_FOUND, 1).replacen(
+        "<title>Iepazīšanās",
+        "<title>Lapa nav atrasta – Iepazīšanās",
+        1,
+    );
+    (
+        StatusCode::NOT_FOUND,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
 async fn asset(text: &'static str, kind: &'static str) -> Response {
     (
         [
@@ -185,6 +218,10 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
         Some(e) => Fail(e).into_response(),
         None => next.run(req).await,
     };
+    let page_path = !path.starts_with("/api/") && (method == Method::GET || method == Method::HEAD);
+    if page_path && response.status() == StatusCode::NOT_FOUND {
+        response = not_found_page();
+    }
     secure_headers(&desk, &path, response.headers_mut());
     let status = response.status().as_u16();
     desk.observer.request(
@@ -328,7 +365,12 @@ async fn admin_signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answ
     ctx.may_try(&desk)?;
     let req = request::token(&body)?;
     if !desk.secrets.use_admin_link(&req.token) {
-        return Err(ctx.failed(&desk, RequestError::Link));
+        let e = if desk.secrets.admin_link_was_used(&req.token) {
+            RequestError::LinkUsed
+        } else {
+            RequestError::Link
+        };
+        return Err(ctx.failed(&desk, e));
     }
     let token = desk
         .secrets
@@ -365,6 +407,7 @@ async fn signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     if !request::verify_proof(&key, SIGNIN_TYPE, &req.challenge, &req.signature) {
         return Err(ctx.failed(&desk, RequestError::Signin));
     }
+    check_pin(&desk, &ctx, &id, &req.keyid, req.pin, req.set_pin).await?;
     let role = Role::Employee {
         id: id.clone(),
         keyid: req.keyid,
@@ -373,11 +416,63 @@ async fn signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     with_session(&desk, &token, json!({"id": id}))
 }
 
+/// Runs a PIN's slow hashing off the request threads, a few at a time.
+async fn hashing<T: Send + 'static>(
+    desk: &Desk,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Fail> {
+    let _permit = desk.pins.permit().await;
+    tokio::task::spawn_blocking(work).await.map_err(unavailable)
+}
+
+/// Checks the PIN of a sign-in whose key signature verified: counted
+/// before it is checked, locked after too many wrong ones. A key without
+/// a PIN (enrolled before PINs) gets `pin` as its PIN when `set` is asked.
+async fn check_pin(
+    desk: &Desk,
+    ctx: &Ctx,
+    id: &str,
+    keyid: &crate::keys::KeyId,
+    pin: Pin,
+    set: bool,
+) -> Result<(), Fail> {
+    let stored = match desk.pins.begin(id, keyid).map_err(unavailable)? {
+        Ok(stored) => stored,
+        Err(Checked::Unset) if set => {
+            let keyid = *keyid;
+            let stored = hashing(desk, move || pin::hash_new(&pin, &keyid))
+                .await?
+                .map_err(unavailable)?;
+            return desk.pins.set(id, stored).map_err(unavailable);
+        }
+        Err(Checked::Unset) => return Err(Fail(RequestError::PinUnset)),
+        Err(_) => return Err(Fail(RequestError::PinLocked)),
+    };
+    let kept = stored.clone();
+    let right = hashing(desk, move || pin::matches(&kept, &pin)).await?;
+    match desk.pins.finish(id, &stored, right).map_err(unavailable)? {
+        Checked::Right => Ok(()),
+        Checked::Wrong(0) | Checked::Locked => Err(ctx.failed(desk, RequestError::PinLocked)),
+        Checked::Wrong(left) => Err(ctx.failed(desk, RequestError::Pin(left))),
+        Checked::Unset => Err(Fail(RequestError::PinUnset)),
+    }
+}
+
+/// The refusal for an enrolment token that is not a working link.
+fn bad_link(desk: &Desk, ctx: &Ctx, token: &str) -> Fail {
+    let e = if desk.enrolments.used(token).is_some() {
+        RequestError::LinkUsed
+    } else {
+        RequestError::Link
+    };
+    ctx.failed(desk, e)
+}
+
 async fn enrol_info(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     ctx.may_try(&desk)?;
     let req = request::token(&body)?;
     let Some(link) = desk.enrolments.peek(&req.token) else {
-        return Err(ctx.failed(&desk, RequestError::Link));
+        return Err(bad_link(&desk, &ctx, &req.token));
     };
     let d = desk.writer.directory();
     ok_json(json!({
@@ -392,13 +487,25 @@ async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     if !request::verify_proof(&req.key, ENROL_TYPE, &req.token, &req.signature) {
         return Err(ctx.failed(&desk, RequestError::EnrolProof));
     }
+    if desk.enrolments.peek(&req.token).is_none() {
+        return Err(bad_link(&desk, &ctx, &req.token));
+    }
+    let (pin, keyid) = (req.pin, crate::keys::KeyId::of(&req.key));
+    let stored = hashing(&desk, move || pin::hash_new(&pin, &keyid))
+        .await?
+        .map_err(unavailable)?;
     let Some(link) = desk.enrolments.take(&req.token).map_err(unavailable)? else {
-        return Err(ctx.failed(&desk, RequestError::Link));
+        return Err(bad_link(&desk, &ctx, &req.token));
     };
     let (id, name) = (link.id.clone(), link.name.clone());
     match desk.writer.enrol(link.clone(), req.key, today()).await {
         Ok(accepted) => {
-            let keyid = crate::keys::KeyId::of(&req.key);
+            if let Err(e) = desk.pins.set(&id, stored) {
+                // The key is enrolled: the employee chooses a PIN again at
+                // their next sign-in (`pin_unset`).
+                desk.observer
+                    .note(&format!("cannot save the PIN of {id}: {e}"));
+            }
             let role = Role::Employee {
                 id: id.clone(),
                 keyid,
@@ -465,9 +572,7 @@ async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     let req = request::issue(&body)?;
     let known = desk.writer.directory().people.get(&req.id).cloned();
     let name = match &known {
-        Some(p) if p.left => {
-            return Err(Fail(RequestError::Refused(format!("{} has left", req.id))))
-        }
+        Some(p) if p.left => return Err(Fail(RequestError::HasLeft(req.id.clone()))),
         Some(p) => p.name.clone(),
         None => req.name.clone(),
     };
@@ -475,10 +580,17 @@ async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         .enrolments
         .issue(&req.id, &name, req.position.as_deref())
         .map_err(unavailable)?;
+    let moment = time::OffsetDateTime::from_unix_timestamp(expires)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
     let expires = crate::clock::day_of(expires).map(crate::log::entry::format_date);
     ok_json(json!({
         "link": format!("/enrol#{token}"), "id": req.id, "name": name,
         "replace": known.is_some(), "expires": expires.unwrap_or_default(),
+        "expires_at": moment.unwrap_or_default(),
     }))
 }
 

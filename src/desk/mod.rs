@@ -12,6 +12,7 @@
 //! - [`secret`]: random tokens kept only as hashes, sessions, sign-in
 //!   challenges and the rate limit on failed attempts;
 //! - [`enrolment`]: single-use, expiring enrolment links;
+//! - [`pin`]: employees' PINs, hashed, with their own attempt limit;
 //! - [`request`]: the strict parsers of every request body;
 //! - [`writer`]: the one task that appends, grouping what arrives together
 //!   into one commit (one checkpoint, one round of fsyncs);
@@ -22,6 +23,7 @@
 pub mod enrolment;
 pub mod http;
 pub mod listen;
+pub mod pin;
 pub mod request;
 pub mod secret;
 pub mod view;
@@ -147,6 +149,7 @@ pub struct Desk {
     writer: writer::Handle,
     secrets: secret::Secrets,
     enrolments: enrolment::Enrolments,
+    pins: pin::Pins,
     observer: Arc<dyn Observer>,
 }
 
@@ -175,6 +178,7 @@ impl Desk {
     pub fn start(config: Config) -> Result<Started, DeskError> {
         let writer = writer::Handle::start(&config.log, config.issuer, config.observer.clone())?;
         let enrolments = enrolment::Enrolments::load(&desk_dir(&config.log))?;
+        let pins = pin::Pins::load(&desk_dir(&config.log))?;
         let secrets = secret::Secrets::new();
         let admin_token = secrets.new_admin_link()?;
         let desk = Desk {
@@ -184,6 +188,7 @@ impl Desk {
             writer,
             secrets,
             enrolments,
+            pins,
             observer: config.observer,
         };
         Ok(Started {
@@ -203,7 +208,8 @@ impl Desk {
     }
 }
 
-/// The desk's own folder inside the log's: the saved enrolment links.
+/// The desk's own folder inside the log's: the saved enrolment links and
+/// the employees' PINs.
 pub fn desk_dir(log: &Path) -> PathBuf {
     log.join("desk")
 }

@@ -17,6 +17,8 @@ use crate::keys::KeyId;
 use crate::log::entry::parse_date;
 use crate::text;
 
+use super::pin::Pin;
+
 /// Largest acknowledgement body (an envelope file's limit).
 pub const MAX_ACK_BODY: usize = crate::register::MAX_ACK_FILE;
 /// Largest body of any other request.
@@ -54,6 +56,21 @@ pub enum RequestError {
     /// The enrolment or sign-in link is unknown, used or expired.
     #[error("this link is not valid: it was used already, has expired, or never existed")]
     Link,
+    /// The enrolment or administrator's link was used already.
+    #[error("this link was used already")]
+    LinkUsed,
+    /// The PIN is wrong.
+    #[error("wrong PIN: {0} attempts left")]
+    Pin(u32),
+    /// Too many wrong PINs in a row.
+    #[error("the PIN is locked after too many wrong attempts: a new enrolment link is needed")]
+    PinLocked,
+    /// The employee's key has no PIN yet.
+    #[error("this key has no PIN yet: set one with `set_pin`")]
+    PinUnset,
+    /// An enrolment link for someone who left.
+    #[error("{0} has left")]
+    HasLeft(String),
     /// The sign-in signature or challenge fails.
     #[error("sign-in failed: the key is not enrolled or the signature does not verify")]
     Signin,
@@ -96,11 +113,18 @@ impl RequestError {
             RequestError::Origin
             | RequestError::Forbidden
             | RequestError::Link
+            | RequestError::LinkUsed
+            | RequestError::Pin(_)
+            | RequestError::PinLocked
+            | RequestError::PinUnset
             | RequestError::Signin
             | RequestError::EnrolProof
             | RequestError::NotYou => 403,
             RequestError::NotFound => 404,
-            RequestError::PayloadForm | RequestError::Date(_) | RequestError::Refused(_) => 422,
+            RequestError::PayloadForm
+            | RequestError::Date(_)
+            | RequestError::Refused(_)
+            | RequestError::HasLeft(_) => 422,
             RequestError::TooMany => 429,
             RequestError::Unavailable(_) => 503,
         }
@@ -117,6 +141,11 @@ impl RequestError {
             RequestError::NoSession => "no_session",
             RequestError::Forbidden => "forbidden",
             RequestError::Link => "link",
+            RequestError::LinkUsed => "link_used",
+            RequestError::Pin(_) => "pin",
+            RequestError::PinLocked => "pin_locked",
+            RequestError::PinUnset => "pin_unset",
+            RequestError::HasLeft(_) => "left",
             RequestError::Signin => "signin",
             RequestError::EnrolProof => "enrol_proof",
             RequestError::TooMany => "too_many",
@@ -126,6 +155,16 @@ impl RequestError {
             RequestError::Refused(_) => "refused",
             RequestError::NotFound => "not_found",
             RequestError::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// What the page needs beside the code to say it in its own words:
+    /// the field at fault, the PIN attempts left.
+    pub fn details(&self) -> Option<(&'static str, serde_json::Value)> {
+        match self {
+            RequestError::Field { field, .. } => Some(("field", (*field).into())),
+            RequestError::Pin(left) => Some(("attempts_left", (*left).into())),
+            _ => None,
         }
     }
 }
@@ -274,10 +313,11 @@ struct EnrolJson {
     token: String,
     public_key: String,
     signature: String,
+    pin: String,
 }
 
 /// An employee's browser enrols its new key.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Enrol {
     /// The enrolment link's token.
     pub token: String,
@@ -285,14 +325,22 @@ pub struct Enrol {
     pub key: VerifyingKey,
     /// The key's signature over PAE([`super::ENROL_TYPE`], token).
     pub signature: Signature,
+    /// The PIN the employee chose.
+    pub pin: Pin,
 }
 
-/// Parses `{"token", "public_key" (base64 raw), "signature" (base64)}`.
+fn pin(text: &str) -> Result<Pin, RequestError> {
+    Pin::parse(text).map_err(|e| field("pin", e))
+}
+
+/// Parses `{"token", "public_key" (base64 raw), "signature" (base64),
+/// "pin"}`.
 pub fn enrol(body: &[u8]) -> Result<Enrol, RequestError> {
     let j: EnrolJson = json(body, MAX_SMALL_BODY)?;
     Ok(Enrol {
         key: raw_key(&j.public_key)?,
         signature: signature(&j.signature)?,
+        pin: pin(&j.pin)?,
         token: j.token,
     })
 }
@@ -303,10 +351,13 @@ struct SigninJson {
     keyid: String,
     challenge: String,
     signature: String,
+    pin: String,
+    #[serde(default)]
+    set_pin: bool,
 }
 
 /// An employee's browser signs in with its key.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Signin {
     /// The key's id.
     pub keyid: KeyId,
@@ -314,14 +365,20 @@ pub struct Signin {
     pub challenge: String,
     /// The signature over PAE([`super::SIGNIN_TYPE`], challenge).
     pub signature: Signature,
+    /// The employee's PIN.
+    pub pin: Pin,
+    /// Whether `pin` is to become the PIN of a key that has none yet.
+    pub set_pin: bool,
 }
 
-/// Parses `{"keyid", "challenge", "signature"}`.
+/// Parses `{"keyid", "challenge", "signature", "pin", "set_pin"?}`.
 pub fn signin(body: &[u8]) -> Result<Signin, RequestError> {
     let j: SigninJson = json(body, MAX_SMALL_BODY)?;
     Ok(Signin {
         keyid: KeyId::from_hex(&j.keyid).map_err(|e| field("keyid", e))?,
         signature: signature(&j.signature)?,
+        pin: pin(&j.pin)?,
+        set_pin: j.set_pin,
         challenge: j.challenge,
     })
 }
@@ -450,6 +507,27 @@ mod tests {
         assert_eq!(leave(br#"{"id":"jb"}"#).unwrap().date, None);
         assert!(enrol(br#"{"token":"t","public_key":"AAAA","signature":"AAAA"}"#).is_err());
         assert!(signin(br#"{"keyid":"00","challenge":"c","signature":"AAAA"}"#).is_err());
+        let sig = crate::encoding::b64(&[0; 64]);
+        let keyid = "ab".repeat(32);
+        let signin_with = |pin: &str| {
+            signin(
+                format!(
+                    r#"{{"keyid":"{keyid}","challenge":"c","signature":"{sig}","pin":"{pin}"}}"#
+                )
+                .as_bytes(),
+            )
+        };
+        assert!(signin_with("1234").is_ok());
+        let e = signin_with("12a4").unwrap_err();
+        assert_eq!(
+            (e.code(), e.details()),
+            ("field", Some(("field", "pin".into())))
+        );
+        let no_pin = format!(r#"{{"keyid":"{keyid}","challenge":"c","signature":"{sig}"}}"#);
+        assert!(matches!(
+            signin(no_pin.as_bytes()),
+            Err(RequestError::Malformed(_))
+        ));
     }
 
     #[test]

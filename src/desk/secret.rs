@@ -121,6 +121,7 @@ pub struct Secrets {
     sessions: Mutex<Table<Role>>,
     challenges: Mutex<Table<()>>,
     admin_link: Mutex<Option<Hash>>,
+    used_admin_links: Mutex<Vec<Hash>>,
     failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
@@ -147,6 +148,7 @@ impl Secrets {
             sessions: Mutex::new(Table::new()),
             challenges: Mutex::new(Table::new()),
             admin_link: Mutex::new(None),
+            used_admin_links: Mutex::new(Vec::new()),
             failures: Mutex::new(HashMap::new()),
         }
     }
@@ -167,9 +169,16 @@ impl Secrets {
         let mut link = lock(&self.admin_link);
         if *link == Some(hash) {
             *link = None;
+            lock(&self.used_admin_links).push(hash);
             return true;
         }
         false
+    }
+
+    /// Whether `token` is an administrator's link of this run that was
+    /// used already (someone signed in with it).
+    pub fn admin_link_was_used(&self, token: &str) -> bool {
+        token_hash(token).is_some_and(|h| lock(&self.used_admin_links).contains(&h))
     }
 
     /// Opens a session; returns the cookie's secret.
@@ -268,8 +277,10 @@ mod tests {
         let token = s.new_admin_link().unwrap();
         assert!(!s.use_admin_link("x"));
         assert!(!s.use_admin_link(&new_token().unwrap().0));
+        assert!(!s.admin_link_was_used(&token));
         assert!(s.use_admin_link(&token));
         assert!(!s.use_admin_link(&token));
+        assert!(s.admin_link_was_used(&token));
     }
 
     #[test]

@@ -251,6 +251,9 @@ pub async fn admin_signin(http: &Http, token: &str) -> String {
     r.cookie.expect("a session cookie")
 }
 
+/// The PIN every simulated employee chooses at enrolment.
+pub const PIN: &str = "2468";
+
 /// A simulated employee: their key and session.
 #[derive(Clone)]
 pub struct Employee {
@@ -289,6 +292,7 @@ pub async fn enrol(http: &Http, admin: &str, id: &str, name: &str, seed: u64) ->
         "token": token,
         "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()),
         "signature": proof(&key, ackreg::desk::ENROL_TYPE, &token),
+        "pin": PIN,
     });
     let r = http
         .post("/api/enrol", None, body.to_string().into_bytes())
