@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use ackreg::ack::Outcome;
+use ackreg::edoc::seals::SealCheck;
 use ackreg::fsutil::read_limited;
 use ackreg::log::audit::{self, AuditOptions, LogReport};
-use ackreg::log::entry::{format_date, Entry};
-use ackreg::edoc::seals::SealCheck;
 use ackreg::log::container::{self, ContainerReport};
+use ackreg::log::entry::{format_date, Entry};
 use ackreg::log::{receipt, stamp, LogDir};
 use ackreg::render::Template;
 use ackreg::verify::{IssuerKey, NoProgress, SignatureCheck};
@@ -259,7 +259,12 @@ pub fn edoc(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCode, CliEr
 fn print_container(path: &Path, report: &ContainerReport) {
     print_log_steps(&format!("eDoc container {}", path.display()), &report.log);
     for f in &report.file_problems {
-        out(format!("  file {}: {} ({})", f.file, f.problem, f.step.name()));
+        out(format!(
+            "  file {}: {} ({})",
+            f.file,
+            f.problem,
+            f.step.name()
+        ));
     }
     for name in &report.unread {
         out(format!(
@@ -271,8 +276,13 @@ fn print_container(path: &Path, report: &ContainerReport) {
     } else {
         out("");
         out(format!(
-            "INVALID: {} step(s) failed, {} entries and {} file(s) with problems",
-            report.log.steps.iter().filter(|s| s.status == "failed").count(),
+            "INVALID: {} step(s) failed, {} entries with problems, {} problem(s) with files",
+            report
+                .log
+                .steps
+                .iter()
+                .filter(|s| s.status == "failed")
+                .count(),
             report.log.problems.len(),
             report.file_problems.len()
         ));

@@ -273,9 +273,15 @@ pub fn verify_pdf_with(
     }
     let mut report = super::audit::audit(&log, issuer, options, &crate::verify::NoProgress)?;
     let outcome = match (&report.state, &report.head) {
-        _ if !log_valid(&report) => Outcome::Skipped("the log the annex carries is not valid".into()),
+        _ if !log_valid(&report) => {
+            Outcome::Skipped("the log the annex carries is not valid".into())
+        }
         (Some(state), Some(head)) => {
-            let printed = Printed { entries: &entries, about: &about, tokens };
+            let printed = Printed {
+                entries: &entries,
+                about: &about,
+                tokens,
+            };
             check_pages(state, head, &printed, template, pdf)
         }
         _ => Outcome::Skipped("nothing to compare".into()),

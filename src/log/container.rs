@@ -109,11 +109,7 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
             .join(format!("{}.pdf", crate::encoding::hex(&p.version.sha256)));
         let pdf = std::fs::read(&path)
             .map_err(|_| ContainerError::MissingDocument(p.version.label.clone()))?;
-        out.push(file(
-            version_file(&p.version.label),
-            "application/pdf",
-            pdf,
-        ));
+        out.push(file(version_file(&p.version.label), "application/pdf", pdf));
     }
     let entries = log.entries_prefix(size)?;
     if let Some(label) = newest_material(&state) {
@@ -288,7 +284,10 @@ pub fn audit(
                 head,
                 entries,
             };
-            report.push(LogStep::Annex, step_annex(&container, &carried, valid, template));
+            report.push(
+                LogStep::Annex,
+                step_annex(&container, &carried, valid, template),
+            );
             report.push(LogStep::Documents, step_documents(&container, state));
             report.push(LogStep::Files, step_files(&container, &carried)?);
         }
@@ -335,7 +334,11 @@ fn judged(problems: Vec<FileProblem>, of: usize, passed: String) -> (Outcome, Ve
     if problems.is_empty() {
         return (Outcome::Passed(passed), problems);
     }
-    let why = format!("{} of {of} file(s) fail: {}", problems.len(), seals::named(&problems));
+    let why = format!(
+        "{} of {of} file(s) fail: {}",
+        problems.len(),
+        seals::named(&problems)
+    );
     (Outcome::Failed(why), problems)
 }
 
@@ -355,7 +358,10 @@ fn step_annex(
     let name = annex_file(label);
     let shown = crate::text::printable(label, 80);
     let Some(file) = find(container, &name) else {
-        return failed_on(&name, format!("the annex of version {shown} is not in the container"));
+        return failed_on(
+            &name,
+            format!("the annex of version {shown} is not in the container"),
+        );
     };
     if !log_valid {
         let why = "the log the container carries is not valid";
@@ -370,7 +376,10 @@ fn step_annex(
     };
     if about.version != label {
         let other = crate::text::printable(&about.version, 80);
-        return failed_on(&name, format!("it is the annex of version {other}, not of version {shown}"));
+        return failed_on(
+            &name,
+            format!("it is the annex of version {other}, not of version {shown}"),
+        );
     }
     let tokens = super::stamp::tokens_for(carried.log, carried.head).unwrap_or_default();
     let printed = super::annex::Printed {
@@ -379,7 +388,10 @@ fn step_annex(
         tokens,
     };
     match super::annex::check_pages(carried.state, carried.head, &printed, template, &file.bytes) {
-        Outcome::Failed(why) => failed_on(&name, why),
+        Outcome::Failed(why) => failed_on(
+            &name,
+            format!("{why} (or it was rendered with another template than the one given)"),
+        ),
         Outcome::Passed(what) => (Outcome::Passed(format!("{name}: {what}")), Vec::new()),
         Outcome::Skipped(why) => (Outcome::Skipped(format!("{name}: {why}")), Vec::new()),
     }
@@ -422,7 +434,10 @@ fn step_documents(container: &Container, state: &State) -> (Outcome, Vec<FilePro
                 )
             }
         };
-        problems.push(FileProblem { file: name, problem });
+        problems.push(FileProblem {
+            file: name,
+            problem,
+        });
     }
     let passed = match versions.len() {
         0 => "the log publishes no version, so the container has no rules PDF".to_string(),
@@ -468,8 +483,16 @@ fn step_files(
 fn log_files_exact(container: &Container, carried: &Carried) -> Vec<FileProblem> {
     let size = carried.head.checkpoint.size;
     let wanted = [
-        (ENTRIES, carried.entries.clone(), format!("the {size} entries the checkpoint covers")),
-        (CHECKPOINT, carried.head.to_bytes(), "the signed checkpoint".to_string()),
+        (
+            ENTRIES,
+            carried.entries.clone(),
+            format!("the {size} entries the checkpoint covers"),
+        ),
+        (
+            CHECKPOINT,
+            carried.head.to_bytes(),
+            "the signed checkpoint".to_string(),
+        ),
     ];
     let mut out = Vec::new();
     for (name, bytes, what) in wanted {
