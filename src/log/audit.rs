@@ -28,7 +28,7 @@
 //!    certificate and, with the auditor's trust anchors, chains to one;
 //!    each then bounds when the acknowledgements before it existed.
 //! 10. to 12. (an eDoc container only, see [`super::container`]) the
-//!    rules PDFs, the files the log accounts for, and the XAdES references.
+//!     rules PDFs, the files the log accounts for, and the XAdES references.
 //!
 //! With an old checkpoint, steps 3 to 7 look only at the entries after it:
 //! the state before it (versions, employees, keys) is read from the entries

@@ -269,40 +269,64 @@ pub fn audit(
         files: container.files.iter().map(|f| f.name.clone()).collect(),
         seals,
     };
-    let valid = super::annex::log_valid(&report.log);
-    let (state, head) = (report.log.state.take(), report.log.head.take());
-    // The entries the checkpoint covers; none when the file holds fewer
-    // (the log's audit has said so).
-    let entries = head
-        .as_ref()
-        .and_then(|h| log.entries_prefix(h.checkpoint.size).ok());
-    match (&state, &head, entries) {
-        (Some(state), Some(head), Some(entries)) => {
-            let carried = Carried {
-                log: &log,
-                state,
-                head,
-                entries,
-            };
-            report.push(
-                LogStep::Annex,
-                step_annex(&container, &carried, valid, template),
-            );
-            report.push(LogStep::Documents, step_documents(&container, state));
-            report.push(LogStep::Files, step_files(&container, &carried)?);
-        }
-        _ => {
-            let why = "the log the container carries could not be read";
-            for step in [LogStep::Annex, LogStep::Documents, LogStep::Files] {
-                report.push(step, (Outcome::Skipped(why.into()), Vec::new()));
-            }
-        }
-    }
-    (report.log.state, report.log.head) = (state, head);
+    file_steps(&mut report, &container, &log, template)?;
     let seals = seals::step(&report.seals);
     report.push(LogStep::Seals, seals);
     report.log.steps.sort_by_key(|s| s.step.number());
     Ok(report)
+}
+
+/// Steps 8, 10 and 11, against the carried log; skipped when it could not
+/// be audited.
+fn file_steps(
+    report: &mut ContainerReport,
+    container: &Container,
+    log: &LogDir,
+    template: &Template,
+) -> Result<(), ContainerError> {
+    let valid = super::annex::log_valid(&report.log);
+    let (state, head) = (report.log.state.take(), report.log.head.take());
+    let carried = match (&state, &head) {
+        // The entries the checkpoint covers; none when the file holds
+        // fewer (the log's audit has said so).
+        (Some(state), Some(head)) => log
+            .entries_prefix(head.checkpoint.size)
+            .ok()
+            .map(|entries| Carried {
+                log,
+                state,
+                head,
+                entries,
+            }),
+        _ => None,
+    };
+    let result = match &carried {
+        Some(carried) => carried_steps(report, container, carried, valid, template),
+        None => {
+            let why = "the log the container carries could not be audited";
+            for step in [LogStep::Annex, LogStep::Documents, LogStep::Files] {
+                report.push(step, (Outcome::Skipped(why.into()), Vec::new()));
+            }
+            Ok(())
+        }
+    };
+    (report.log.state, report.log.head) = (state, head);
+    result
+}
+
+/// Steps 8, 10 and 11 over the carried log.
+fn carried_steps(
+    report: &mut ContainerReport,
+    container: &Container,
+    carried: &Carried,
+    log_valid: bool,
+    template: &Template,
+) -> Result<(), ContainerError> {
+    let annex = step_annex(container, carried, log_valid, template);
+    report.push(LogStep::Annex, annex);
+    report.push(LogStep::Documents, step_documents(container, carried.state));
+    report.push(LogStep::Files, step_files(container, carried)?);
+    Ok(())
 }
 
 /// The log a container carries, once audited.
@@ -482,31 +506,28 @@ fn step_files(
 /// `log/checkpoint` exactly the signed checkpoint: nothing after them.
 fn log_files_exact(container: &Container, carried: &Carried) -> Vec<FileProblem> {
     let size = carried.head.checkpoint.size;
-    let wanted = [
+    let head = carried.head.to_bytes();
+    let wanted: [(&str, &[u8], String); 2] = [
         (
             ENTRIES,
-            carried.entries.clone(),
+            &carried.entries,
             format!("the {size} entries the checkpoint covers"),
         ),
-        (
-            CHECKPOINT,
-            carried.head.to_bytes(),
-            "the signed checkpoint".to_string(),
-        ),
+        (CHECKPOINT, &head, "the signed checkpoint".to_string()),
     ];
     let mut out = Vec::new();
     for (name, bytes, what) in wanted {
-        match find(container, name) {
-            Some(f) if f.bytes != bytes => out.push(FileProblem {
-                file: name.to_string(),
-                problem: format!(
-                    "it holds {} bytes, not exactly {what} ({} bytes)",
-                    f.bytes.len(),
-                    bytes.len()
-                ),
-            }),
-            _ => {}
-        }
+        let Some(file) = find(container, name).filter(|f| f.bytes != bytes) else {
+            continue;
+        };
+        out.push(FileProblem {
+            file: name.to_string(),
+            problem: format!(
+                "it holds {} bytes, not exactly {what} ({} bytes)",
+                file.bytes.len(),
+                bytes.len()
+            ),
+        });
     }
     out
 }
