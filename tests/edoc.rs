@@ -7,6 +7,9 @@
 //! - `tests/interop/edoc_sign.py`: the PyPI package `pyasice` opens the
 //!   container, checks it its own way, and seals it with a XAdES signature
 //!   made with a throw-away test key (Python `cryptography`).
+//! - `tests/interop/edoc_tamper.py`: Python's `zipfile` changes, removes,
+//!   adds or renames a file of an exported (or sealed) container, and
+//!   `ackreg verify` must name that file with exit 1 (issue 17, point 1).
 //!
 //! python3 and pyasice are required: when they are missing these tests fail,
 //! they do not skip (CI installs them, see `.ci/run`).
