@@ -10,13 +10,15 @@
 //! digest is over its bytes as they are (ASiC-E data file references carry
 //! no transforms), so no XML canonicalisation is needed.
 
+use std::collections::HashMap;
+
 use sha2::{Digest as _, Sha224, Sha256, Sha384, Sha512};
 
 use super::{shown, Container, ContainerFile, Reference, SignatureInfo};
 use crate::ack::Outcome;
 
 /// A digest algorithm of XML Signature that ackreg computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DigestAlgorithm {
     /// `http://www.w3.org/2001/04/xmldsig-more#sha224`
     Sha224,
@@ -168,47 +170,76 @@ pub struct FileProblem {
 
 /// The files of `problems`, each once, in their order, between commas.
 pub fn named(problems: &[FileProblem]) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for p in problems {
-        if !names.contains(&p.file.as_str()) {
-            names.push(&p.file);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<&str> = problems
+        .iter()
+        .map(|p| p.file.as_str())
+        .filter(|name| seen.insert(*name))
+        .collect();
     names.join(", ")
 }
 
 /// Checks one reference against the container's data files.
 pub fn check_reference(files: &[ContainerFile], reference: &Reference) -> ReferenceCheck {
-    let Some(file) = files.iter().find(|f| f.name == reference.file) else {
-        return ReferenceCheck::Missing;
-    };
-    if reference.transforms {
-        return ReferenceCheck::Transforms;
-    }
-    let method = reference.method.as_deref();
-    let Some(algorithm) = method.and_then(DigestAlgorithm::from_uri) else {
-        return ReferenceCheck::UnknownMethod(method.map(str::to_string));
-    };
-    match &reference.digest {
-        None => ReferenceCheck::NoDigest,
-        Some(digest) if *digest == algorithm.digest(&file.bytes) => {
-            ReferenceCheck::Matches(algorithm)
+    Digests::new(files).check(reference)
+}
+
+/// The container's data files by name, each digest computed once however
+/// many references name the file (a hostile signature may name one large
+/// file a million times).
+struct Digests<'c> {
+    files: HashMap<&'c str, &'c ContainerFile>,
+    computed: HashMap<(&'c str, DigestAlgorithm), Vec<u8>>,
+}
+
+impl<'c> Digests<'c> {
+    fn new(files: &'c [ContainerFile]) -> Self {
+        Digests {
+            files: files.iter().map(|f| (f.name.as_str(), f)).collect(),
+            computed: HashMap::new(),
         }
-        Some(_) => ReferenceCheck::Differs(algorithm),
+    }
+
+    fn check(&mut self, reference: &Reference) -> ReferenceCheck {
+        let Some(file) = self.files.get(reference.file.as_str()).copied() else {
+            return ReferenceCheck::Missing;
+        };
+        if reference.transforms {
+            return ReferenceCheck::Transforms;
+        }
+        let method = reference.method.as_deref();
+        let Some(algorithm) = method.and_then(DigestAlgorithm::from_uri) else {
+            return ReferenceCheck::UnknownMethod(method.map(str::to_string));
+        };
+        let Some(recorded) = &reference.digest else {
+            return ReferenceCheck::NoDigest;
+        };
+        let digest = self
+            .computed
+            .entry((file.name.as_str(), algorithm))
+            .or_insert_with(|| algorithm.digest(&file.bytes));
+        if recorded == digest {
+            ReferenceCheck::Matches(algorithm)
+        } else {
+            ReferenceCheck::Differs(algorithm)
+        }
     }
 }
 
 /// Every signature of the container with its references checked, in order.
 pub fn check(container: &Container) -> Vec<SealCheck> {
-    let mut out: Vec<SealCheck> = Vec::with_capacity(container.signatures.len());
+    let mut digests = Digests::new(&container.files);
+    let mut numbers: HashMap<&str, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(container.signatures.len());
     for signature in &container.signatures {
-        let number = 1 + out.iter().filter(|s| s.file == signature.file).count();
-        out.push(check_signature(&container.files, signature, number));
+        let number = numbers.entry(signature.file.as_str()).or_insert(0);
+        *number += 1;
+        out.push(check_signature(&mut digests, signature, *number));
     }
     out
 }
 
-fn check_signature(files: &[ContainerFile], signature: &SignatureInfo, number: usize) -> SealCheck {
+fn check_signature(digests: &mut Digests, signature: &SignatureInfo, number: usize) -> SealCheck {
     SealCheck {
         file: signature.file.clone(),
         number,
@@ -219,7 +250,7 @@ fn check_signature(files: &[ContainerFile], signature: &SignatureInfo, number: u
             .iter()
             .map(|r| CheckedReference {
                 file: r.file.clone(),
-                check: check_reference(files, r),
+                check: digests.check(r),
             })
             .collect(),
     }

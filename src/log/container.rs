@@ -11,7 +11,7 @@
 //! the XAdES signatures name are there with the digests they record, without
 //! judging the signatures' legal validity.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -297,6 +297,11 @@ fn file_steps(
                 state,
                 head,
                 entries,
+                files: container
+                    .files
+                    .iter()
+                    .map(|f| (f.name.as_str(), f))
+                    .collect(),
             }),
         _ => None,
     };
@@ -322,9 +327,9 @@ fn carried_steps(
     log_valid: bool,
     template: &Template,
 ) -> Result<(), ContainerError> {
-    let annex = step_annex(container, carried, log_valid, template);
+    let annex = step_annex(carried, log_valid, template);
     report.push(LogStep::Annex, annex);
-    report.push(LogStep::Documents, step_documents(container, carried.state));
+    report.push(LogStep::Documents, step_documents(carried));
     report.push(LogStep::Files, step_files(container, carried)?);
     Ok(())
 }
@@ -336,11 +341,15 @@ struct Carried<'a> {
     head: &'a SignedCheckpoint,
     /// The entries up to the checkpoint.
     entries: Vec<u8>,
+    /// The container's data files by name.
+    files: HashMap<&'a str, &'a ContainerFile>,
 }
 
-/// The data file `name`, if the container holds it.
-fn find<'c>(container: &'c Container, name: &str) -> Option<&'c ContainerFile> {
-    container.files.iter().find(|f| f.name == name)
+impl<'a> Carried<'a> {
+    /// The data file `name`, if the container holds it.
+    fn find(&self, name: &str) -> Option<&'a ContainerFile> {
+        self.files.get(name).copied()
+    }
 }
 
 /// A step that failed on one file.
@@ -370,7 +379,6 @@ fn judged(problems: Vec<FileProblem>, of: usize, passed: String) -> (Outcome, Ve
 /// `template` renders from the carried log (the check of an annex PDF,
 /// [`super::annex::check_pages`], with the container's log).
 fn step_annex(
-    container: &Container,
     carried: &Carried,
     log_valid: bool,
     template: &Template,
@@ -381,7 +389,7 @@ fn step_annex(
     };
     let name = annex_file(label);
     let shown = crate::text::printable(label, 80);
-    let Some(file) = find(container, &name) else {
+    let Some(file) = carried.find(&name) else {
         return failed_on(
             &name,
             format!("the annex of version {shown} is not in the container"),
@@ -438,13 +446,13 @@ fn other_log(pdf: &[u8], carried: &Carried) -> Option<String> {
 
 /// Step 10: every version's rules PDF is in the container with the SHA-256
 /// the log records for it.
-fn step_documents(container: &Container, state: &State) -> (Outcome, Vec<FileProblem>) {
-    let versions = state.versions();
+fn step_documents(carried: &Carried) -> (Outcome, Vec<FileProblem>) {
+    let versions = carried.state.versions();
     let mut problems = Vec::new();
     for p in versions {
         let name = version_file(&p.version.label);
         let label = crate::text::printable(&p.version.label, 80);
-        let problem = match find(container, &name) {
+        let problem = match carried.find(&name) {
             None => format!("the rules PDF of version {label} is not in the container"),
             Some(f) => {
                 let sha256 = crate::document::sha256(&f.bytes);
@@ -496,7 +504,7 @@ fn step_files(
                 .into(),
         })
         .collect();
-    problems.extend(log_files_exact(container, carried));
+    problems.extend(log_files_exact(carried));
     let n = container.files.len();
     let passed = format!("each of the {n} file(s) is one the log accounts for");
     Ok(judged(problems, n, passed))
@@ -504,7 +512,7 @@ fn step_files(
 
 /// `log/entries` must be exactly the entries the checkpoint covers, and
 /// `log/checkpoint` exactly the signed checkpoint: nothing after them.
-fn log_files_exact(container: &Container, carried: &Carried) -> Vec<FileProblem> {
+fn log_files_exact(carried: &Carried) -> Vec<FileProblem> {
     let size = carried.head.checkpoint.size;
     let head = carried.head.to_bytes();
     let wanted: [(&str, &[u8], String); 2] = [
@@ -517,7 +525,7 @@ fn log_files_exact(container: &Container, carried: &Carried) -> Vec<FileProblem>
     ];
     let mut out = Vec::new();
     for (name, bytes, what) in wanted {
-        let Some(file) = find(container, name).filter(|f| f.bytes != bytes) else {
+        let Some(file) = carried.find(name).filter(|f| f.bytes != bytes) else {
             continue;
         };
         out.push(FileProblem {
