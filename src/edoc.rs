@@ -10,7 +10,9 @@
 //! ackreg does not validate these signatures. It neither checks the
 //! cryptography nor the certificates, their revocation or their
 //! qualification: whether a seal has legal standing is decided by DigiDoc4 or
-//! eParaksts, and what [`read`] lists is only what the container says.
+//! eParaksts, and what [`read`] lists is only what the container says. What
+//! it does check, in [`seals`], is that every file a signature names is in
+//! the container with the digest the signature records for it.
 //!
 //! The writer is reproducible: the same files give the same bytes (entries in
 //! the given order, the ZIP time 1980-01-01 00:00, fixed permissions, no extra
@@ -26,6 +28,8 @@ use base64::Engine as _;
 use flate2::{Compression, Crc, Decompress, FlushDecompress, Status};
 use roxmltree::{Document, Node, ParsingOptions};
 use x509_cert::der::Decode as _;
+
+pub mod seals;
 
 /// The media type of an ASiC-E container, and the exact content of its
 /// `mimetype` entry.
@@ -68,6 +72,10 @@ pub struct Container {
     pub files: Vec<ContainerFile>,
     /// Every `ds:Signature` of every signature file, in the order of the ZIP.
     pub signatures: Vec<SignatureInfo>,
+    /// The other files in `META-INF/` (neither the manifest nor XAdES
+    /// signatures), which ackreg does not read: DigiDoc4, for one, may add
+    /// `META-INF/ASiCArchiveManifest.xml`.
+    pub unread: Vec<String>,
 }
 
 /// What a XAdES signature says about itself. Nothing here is verified:
@@ -82,9 +90,30 @@ pub struct SignatureInfo {
     pub signer: Option<String>,
     /// `xades:SigningTime` as written (`2026-11-27T10:00:00Z`), if present.
     pub signing_time: Option<String>,
-    /// The files the signature's `ds:Reference`s name, percent-decoded, in
-    /// their order; the reference to the signed properties is left out.
-    pub covers: Vec<String>,
+    /// The signature's `ds:Reference`s to files, in their order; the
+    /// reference to the signed properties is left out.
+    pub references: Vec<Reference>,
+}
+
+impl SignatureInfo {
+    /// The files the signature's references name (not checked: see
+    /// [`seals::check`]).
+    pub fn covers(&self) -> Vec<&str> {
+        self.references.iter().map(|r| r.file.as_str()).collect()
+    }
+}
+
+/// What one `ds:Reference` to a file says, as untrusted as the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The file it names: its `URI`, percent-decoded.
+    pub file: String,
+    /// The `Algorithm` of its `ds:DigestMethod`, if it has one.
+    pub method: Option<String>,
+    /// Its `ds:DigestValue`, base64-decoded, if it has one that decodes.
+    pub digest: Option<Vec<u8>>,
+    /// Whether it has `ds:Transforms` (for a data file, ackreg applies none).
+    pub transforms: bool,
 }
 
 /// Size limits of [`read`] (and of [`write`], so that ackreg reads back
@@ -222,9 +251,6 @@ pub enum EdocError {
     /// The manifest and the data files differ.
     #[error("the manifest does not list exactly the data files: {0}")]
     ManifestMismatch(String),
-    /// A `META-INF/` entry that is neither the manifest nor XAdES signatures.
-    #[error("entry \"{0}\" is not one ackreg reads (META-INF/ may hold manifest.xml and XAdES *signatures*.xml)")]
-    UnexpectedMetaInf(String),
     /// An XML file that is not UTF-8.
     #[error("{0} is not UTF-8 text")]
     NotUtf8(String),
@@ -1046,8 +1072,8 @@ pub fn read(bytes: &[u8]) -> Result<Container, EdocError> {
 /// 3. the first entry is `mimetype`, stored, without extra field, holding
 ///    exactly [`MIMETYPE`];
 /// 4. no entry name could escape the folder it is extracted to, none appears
-///    twice, and `META-INF/` holds only `manifest.xml` and XAdES
-///    `*signatures*.xml` files;
+///    twice; in `META-INF/`, `manifest.xml` and the XAdES `*signatures*.xml`
+///    files are read, any other file is listed in [`Container::unread`];
 /// 5. every entry inflates to its declared size and CRC;
 /// 6. `META-INF/manifest.xml` lists exactly the data files, with the `/`
 ///    entry of the container's media type;
@@ -1077,7 +1103,11 @@ pub fn read_with(bytes: &[u8], limits: &Limits) -> Result<Container, EdocError> 
     for entry in parts.signatures {
         signatures.extend(parse_signatures(&entry.name, &contents(entry)?)?);
     }
-    Ok(Container { files, signatures })
+    Ok(Container {
+        files,
+        signatures,
+        unread: parts.unread,
+    })
 }
 
 /// Step 3: the first entry, in the central directory and in the file, is
@@ -1116,15 +1146,18 @@ struct Parts<'e, 'a> {
     data: Vec<&'e Entry<'a>>,
     manifest: Option<&'e Entry<'a>>,
     signatures: Vec<&'e Entry<'a>>,
+    unread: Vec<String>,
 }
 
 /// Step 4: checks every name and sorts the entries into data files, the
-/// manifest and signature files; folder entries are skipped.
+/// manifest, signature files and other `META-INF/` files (not read); folder
+/// entries are skipped.
 fn classify<'e, 'a>(entries: &'e [Entry<'a>], limits: &Limits) -> Result<Parts<'e, 'a>, EdocError> {
     let mut parts = Parts {
         data: Vec::new(),
         manifest: None,
         signatures: Vec::new(),
+        unread: Vec::new(),
     };
     let mut seen = HashSet::from([MIMETYPE_ENTRY]);
     for entry in entries {
@@ -1157,7 +1190,7 @@ fn classify<'e, 'a>(entries: &'e [Entry<'a>], limits: &Limits) -> Result<Parts<'
         } else if !meta.contains('/') && meta.contains("signatures") && meta.ends_with(".xml") {
             parts.signatures.push(entry);
         } else {
-            return Err(EdocError::UnexpectedMetaInf(shown(name)));
+            parts.unread.push(name.to_string());
         }
     }
     Ok(parts)
@@ -1389,15 +1422,15 @@ fn parse_signatures(file: &str, bytes: &[u8]) -> Result<Vec<SignatureInfo>, Edoc
             file: file.into(),
             signer: signer(file, index, node)?,
             signing_time: signing_time(node).map_err(refuse)?,
-            covers: references(signed_info).map_err(|d| refuse(&d))?,
+            references: references(signed_info).map_err(|d| refuse(&d))?,
         });
     }
     Ok(infos)
 }
 
-/// The files that `ds:Reference`s name, percent-decoded; references within
-/// the signature (to its signed properties) are left out.
-fn references(signed_info: Node) -> Result<Vec<String>, String> {
+/// The `ds:Reference`s to files, their names percent-decoded; references
+/// within the signature (to its signed properties) are left out.
+fn references(signed_info: Node) -> Result<Vec<Reference>, String> {
     let mut covers = Vec::new();
     for reference in children(signed_info, DS_NS, "Reference") {
         let Some(uri) = reference.attribute("URI") else {
@@ -1413,9 +1446,35 @@ fn references(signed_info: Node) -> Result<Vec<String>, String> {
             .decode_utf8()
             .map_err(|_| format!("reference \"{}\" is not UTF-8 once decoded", shown(uri)))?;
         check_text(&decoded).map_err(|what| format!("reference \"{}\" {what}", shown(&decoded)))?;
-        covers.push(decoded.into_owned());
+        covers.push(Reference {
+            file: decoded.into_owned(),
+            method: digest_method(reference),
+            digest: digest_value(reference),
+            transforms: children(reference, DS_NS, "Transforms").next().is_some(),
+        });
     }
     Ok(covers)
+}
+
+/// The `Algorithm` of a reference's first `ds:DigestMethod`.
+fn digest_method(reference: Node) -> Option<String> {
+    children(reference, DS_NS, "DigestMethod")
+        .next()
+        .and_then(|n| n.attribute("Algorithm"))
+        .map(str::to_string)
+}
+
+/// A reference's first `ds:DigestValue`, if it is base64 (white space
+/// between the characters allowed, as in XML Signature).
+fn digest_value(reference: Node) -> Option<Vec<u8>> {
+    let node = children(reference, DS_NS, "DigestValue").next()?;
+    let text: String = node
+        .text()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 /// The subject of the first certificate in `ds:KeyInfo/ds:X509Data`: its
@@ -2102,7 +2161,8 @@ mod tests {
             (MANIFEST_ENTRY, m, true),
             ("META-INF/signature.p7s", b"", true),
         ]);
-        assert!(err(&other).starts_with("entry \"META-INF/signature.p7s\" is not one ackreg reads"));
+        // Another file in META-INF/ is listed, not read and not refused.
+        assert_eq!(read(&other).unwrap().unread, ["META-INF/signature.p7s"]);
         // Folder entries are fine.
         let folders = zip_of(&[
             ("mimetype", mime, false),
@@ -2268,30 +2328,60 @@ mod tests {
             signature(&["a.txt"], None, Some(" 2026-11-28T09:30:00+02:00 ")),
         ]);
         let container = read(&signed(&xml)).unwrap();
-        let file = "META-INF/signatures0.xml".to_string();
+        let file = "META-INF/signatures0.xml";
+        let listed: Vec<_> = container
+            .signatures
+            .iter()
+            .map(|s| {
+                let covers = s.covers();
+                (
+                    s.file.as_str(),
+                    s.signer.as_deref(),
+                    s.signing_time.as_deref(),
+                    covers,
+                )
+            })
+            .collect();
         assert_eq!(
-            container.signatures,
+            listed,
             [
-                SignatureInfo {
-                    file: file.clone(),
-                    signer: Some("Aknīstes novada pašvaldība TEST".into()),
-                    signing_time: Some("2026-11-27T10:00:00Z".into()),
-                    covers: vec!["a.txt".into(), "Līgums 1.pdf".into()],
-                },
-                SignatureInfo {
-                    file: file.clone(),
-                    signer: Some("O=No Common Name,C=LV".into()),
-                    signing_time: None,
-                    covers: vec!["a.txt".into()],
-                },
-                SignatureInfo {
+                (
                     file,
-                    signer: None,
-                    signing_time: Some("2026-11-28T09:30:00+02:00".into()),
-                    covers: vec!["a.txt".into()],
-                },
+                    Some("Aknīstes novada pašvaldība TEST"),
+                    Some("2026-11-27T10:00:00Z"),
+                    vec!["a.txt", "Līgums 1.pdf"]
+                ),
+                (file, Some("O=No Common Name,C=LV"), None, vec!["a.txt"]),
+                (file, None, Some("2026-11-28T09:30:00+02:00"), vec!["a.txt"]),
             ]
         );
+    }
+
+    #[test]
+    fn a_references_digest_is_read_as_it_is_written() {
+        let sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+        let reference = format!(
+            "<ds:Reference URI=\"a.txt\"><ds:DigestMethod Algorithm=\"{sha256}\"/>\
+             <ds:DigestValue>\n AAEC\n /w==</ds:DigestValue></ds:Reference>"
+        );
+        let with = |r: &str| {
+            let xml = xades(&[signature(&[], None, None)
+                .replace("<ds:SignedInfo>", &format!("<ds:SignedInfo>{r}"))]);
+            read(&signed(&xml)).unwrap().signatures[0].references[0].clone()
+        };
+        assert_eq!(
+            with(&reference),
+            Reference {
+                file: "a.txt".into(),
+                method: Some(sha256.into()),
+                digest: Some(vec![0, 1, 2, 255]),
+                transforms: false,
+            }
+        );
+        let transformed = reference.replace("<ds:DigestMethod", "<ds:Transforms/><ds:DigestMethod");
+        assert!(with(&transformed).transforms);
+        let bare = with("<ds:Reference URI=\"a.txt\"><ds:DigestValue>not base64</ds:DigestValue></ds:Reference>");
+        assert_eq!((bare.method, bare.digest), (None, None));
     }
 
     #[test]
@@ -2301,7 +2391,7 @@ mod tests {
             &format!("<ds:Signature xmlns:ds=\"{DS_NS}\" xmlns:xades=\"{XADES_NS}\" "),
         );
         let container = read(&signed(&xml)).unwrap();
-        assert_eq!(container.signatures[0].covers, ["a.txt"]);
+        assert_eq!(container.signatures[0].covers(), ["a.txt"]);
     }
 
     #[test]
@@ -2356,7 +2446,9 @@ mod tests {
                 (MANIFEST_ENTRY, manifest.as_bytes(), true),
                 (name, xml.as_bytes(), true),
             ]);
-            assert!(err(&bytes).contains("is not one ackreg reads"), "{name}");
+            let container = read(&bytes).unwrap();
+            assert_eq!(container.unread, [name]);
+            assert!(container.signatures.is_empty(), "{name}");
         }
     }
 
@@ -2406,7 +2498,9 @@ mod tests {
             for flip in [0x01, 0x80, 0xFF] {
                 let mut changed = bytes.clone();
                 changed[i] ^= flip;
-                let _ = read(&changed);
+                if let Ok(container) = read(&changed) {
+                    let _ = seals::step(&seals::check(&container));
+                }
             }
             let _ = read(&bytes[..i]);
         }

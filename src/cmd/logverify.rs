@@ -6,8 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use ackreg::ack::Outcome;
+use ackreg::edoc::seals::SealCheck;
 use ackreg::fsutil::read_limited;
 use ackreg::log::audit::{self, AuditOptions, LogReport};
+use ackreg::log::container::{self, ContainerReport};
 use ackreg::log::entry::{format_date, Entry};
 use ackreg::log::{receipt, stamp, LogDir};
 use ackreg::render::Template;
@@ -55,12 +57,17 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<ExitCode, CliError> {
     print_report(&format!("log {}", dir.display()), &report, args.json)
 }
 
+/// The template of `--template`, or the built-in one.
+fn template(args: &LogArgs) -> Result<Template, CliError> {
+    match args.template {
+        Some(dir) => Template::from_dir(dir).map_err(CliError::lib),
+        None => Ok(Template::builtin()),
+    }
+}
+
 /// `ackreg verify ANNEX.pdf` for an annex printed from a log.
 pub fn annex(path: &Path, pdf: &[u8], args: &LogArgs) -> Result<ExitCode, CliError> {
-    let template = match args.template {
-        Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
-        None => Template::builtin(),
-    };
+    let template = template(args)?;
     let options = AuditOptions {
         since: None,
         check: check(args.no_batch),
@@ -86,6 +93,12 @@ fn print_report(what: &str, report: &LogReport, json: bool) -> Result<ExitCode, 
 }
 
 fn print_steps(what: &str, report: &LogReport) {
+    print_log_steps(what, report);
+    print_verdict(report);
+}
+
+/// The steps and what they found, up to the verdict.
+fn print_log_steps(what: &str, report: &LogReport) {
     out(format!("verifying {what}"));
     for s in &report.steps {
         out(step_line(
@@ -117,6 +130,10 @@ fn print_steps(what: &str, report: &LogReport) {
     if report.unfinished_bytes > 0 {
         out(format!("  note: {} bytes after the last committed entry (an append that did not finish; ignored)", report.unfinished_bytes));
     }
+}
+
+/// The verdict line, and the checkpoint to keep when valid.
+fn print_verdict(report: &LogReport) {
     out("");
     if report.is_valid() {
         out(format!(
@@ -213,42 +230,93 @@ fn describe(entry: &Entry) -> String {
     }
 }
 
-/// `ackreg verify FILE.edoc`: audits the log inside the container and lists
-/// the XAdES signatures it carries, without judging them.
+/// `ackreg verify FILE.edoc`: audits the log inside the container and every
+/// file it holds, and lists the XAdES signatures it carries, with the files
+/// whose digests they record, without judging the signatures themselves.
 pub fn edoc(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCode, CliError> {
+    let template = template(args)?;
     let tmp = tempfile::tempdir()
         .map_err(|e| CliError::input(format!("cannot make a temporary folder: {e}")))?;
-    let (log, container) =
-        ackreg::log::container::open(bytes, tmp.path()).map_err(|e| CliError::file(path, e))?;
     let options = AuditOptions {
         since: None,
         check: check(args.no_batch),
         tsa_anchors: args.tsa_anchors.clone(),
     };
-    let report = audit::audit(&log, &args.issuer, &options, &NoProgress)
+    let report = container::audit(bytes, tmp.path(), &args.issuer, &options, &template)
         .map_err(|e| CliError::file(path, e))?;
-    let code = print_report(
-        &format!("eDoc container {}", path.display()),
-        &report,
-        args.json,
-    )?;
-    if !args.json {
+    if args.json {
+        out(serde_json::to_string_pretty(&report).map_err(|e| CliError::input(e.to_string()))?);
+    } else {
+        print_container(path, &report);
+    }
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_container(path: &Path, report: &ContainerReport) {
+    print_log_steps(&format!("eDoc container {}", path.display()), &report.log);
+    for f in &report.file_problems {
+        out(format!(
+            "  file {}: {} ({})",
+            f.file,
+            f.problem,
+            f.step.name()
+        ));
+    }
+    for name in &report.unread {
+        out(format!(
+            "  note: {name} is not read by ackreg (nor checked): a file in META-INF/ that is neither the manifest nor XAdES signatures"
+        ));
+    }
+    if report.is_valid() {
+        print_verdict(&report.log);
+    } else {
         out("");
         out(format!(
-            "{} file(s) in the container; {} signature file(s):",
-            container.files.len(),
-            container.signatures.len()
+            "INVALID: {} step(s) failed, {} entries with problems, {} problem(s) with files",
+            report
+                .log
+                .steps
+                .iter()
+                .filter(|s| s.status == "failed")
+                .count(),
+            report.log.problems.len(),
+            report.file_problems.len()
         ));
-        for s in &container.signatures {
-            out(format!(
-                "  {}: signed by {} at {}, covering {}",
-                s.file,
-                s.signer.as_deref().unwrap_or("(no certificate)"),
-                s.signing_time.as_deref().unwrap_or("(no signing time)"),
-                s.covers.join(", ")
-            ));
-        }
-        out("ackreg does not judge the legal validity of these signatures: check them in DigiDoc4 or eParaksts.");
     }
-    Ok(code)
+    out("");
+    out(format!(
+        "{} file(s) in the container; {} signature(s):",
+        report.files.len(),
+        report.seals.len()
+    ));
+    for s in &report.seals {
+        print_seal(s);
+    }
+    out("ackreg does not judge the legal validity of these signatures: check them in DigiDoc4 or eParaksts.");
+}
+
+/// One signature: who, when, the files whose digests it records, and
+/// those it names that do not match.
+fn print_seal(seal: &SealCheck) {
+    let covers = seal.covers();
+    let mut line = format!(
+        "  {}: signed by {} at {}, covering {}",
+        seal.file,
+        seal.signer.as_deref().unwrap_or("(no certificate)"),
+        seal.signing_time.as_deref().unwrap_or("(no signing time)"),
+        if covers.is_empty() {
+            "no file of the container".to_string()
+        } else {
+            covers.join(", ")
+        }
+    );
+    let fails = seal.fails();
+    if !fails.is_empty() {
+        line.push_str(&format!("; NOT covering {} (step 12)", fails.join(", ")));
+    }
+    out(line);
 }

@@ -263,8 +263,7 @@ pub fn verify_pdf_with(
     use crate::ack::Outcome;
     let take = |name| crate::pdf::attachment(pdf, name).map_err(AnnexPdfError::Attachment);
     let (checkpoint, entries) = (take(CHECKPOINT_NAME)?, take(ENTRIES_NAME)?);
-    let about: About =
-        crate::encoding::from_json(&take(ABOUT_NAME)?).map_err(AnnexPdfError::About)?;
+    let about = read_about(pdf)?;
     let tokens = carried_tokens(pdf);
     let tmp = tempfile::tempdir().map_err(AnnexPdfError::Temp)?;
     let log = super::store::import(tmp.path(), &entries, &checkpoint)?;
@@ -274,15 +273,16 @@ pub fn verify_pdf_with(
     }
     let mut report = super::audit::audit(&log, issuer, options, &crate::verify::NoProgress)?;
     let outcome = match (&report.state, &report.head) {
-        _ if !log_valid(&report) => Outcome::Skipped("the log the annex carries is not valid".into()),
-        _ if about.renderer != renderer() => Outcome::Skipped(format!(
-            "pages not compared: the annex was rendered by {}, this is {}; only the same renderer makes the same bytes (the log itself is verified above)",
-            crate::text::printable(&about.renderer, 80),
-            renderer()
-        )),
+        _ if !log_valid(&report) => {
+            Outcome::Skipped("the log the annex carries is not valid".into())
+        }
         (Some(state), Some(head)) => {
-            let printed = Printed { entries: &entries, about: &about, tokens };
-            compare(state, head, &printed, template, pdf)
+            let printed = Printed {
+                entries: &entries,
+                about: &about,
+                tokens,
+            };
+            check_pages(state, head, &printed, template, pdf)
         }
         _ => Outcome::Skipped("nothing to compare".into()),
     };
@@ -291,9 +291,15 @@ pub fn verify_pdf_with(
     Ok(report)
 }
 
+/// The `annex.json` an annex PDF carries.
+pub fn read_about(pdf: &[u8]) -> Result<About, AnnexPdfError> {
+    let json = crate::pdf::attachment(pdf, ABOUT_NAME).map_err(AnnexPdfError::Attachment)?;
+    crate::encoding::from_json(&json).map_err(AnnexPdfError::About)
+}
+
 /// Whether steps 1 to 7 held: the pages can be compared even when a time
 /// stamp (step 9) failed.
-fn log_valid(report: &super::audit::LogReport) -> bool {
+pub fn log_valid(report: &super::audit::LogReport) -> bool {
     use super::audit::LogStep;
     report.problems.is_empty()
         && report.forks.is_empty()
@@ -304,10 +310,35 @@ fn log_valid(report: &super::audit::LogReport) -> bool {
 }
 
 /// What an annex PDF carries besides its checkpoint.
-struct Printed<'a> {
-    entries: &'a [u8],
-    about: &'a About,
-    tokens: Vec<Vec<u8>>,
+pub struct Printed<'a> {
+    /// The entries up to the checkpoint.
+    pub entries: &'a [u8],
+    /// Which version, which renderer.
+    pub about: &'a About,
+    /// The checkpoint's time stamp tokens, in order.
+    pub tokens: Vec<Vec<u8>>,
+}
+
+/// Step 8's comparison: `pdf` must be exactly the annex of
+/// `printed.about.version` that `template` renders from the log at `head`
+/// (`state`, `printed.entries`, `printed.tokens`). Skipped when another
+/// renderer made it: only the same renderer makes the same bytes.
+pub fn check_pages(
+    state: &State,
+    head: &SignedCheckpoint,
+    printed: &Printed,
+    template: &crate::render::Template,
+    pdf: &[u8],
+) -> crate::ack::Outcome {
+    let about = printed.about;
+    if about.renderer != renderer() {
+        return crate::ack::Outcome::Skipped(format!(
+            "pages not compared: the annex was rendered by {}, this is {}; only the same renderer makes the same bytes (the log itself is verified above)",
+            crate::text::printable(&about.renderer, 80),
+            renderer()
+        ));
+    }
+    compare(state, head, printed, template, pdf)
 }
 
 fn compare(

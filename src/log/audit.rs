@@ -27,6 +27,8 @@
 //!    over that checkpoint's signed note, signed by a time stamping
 //!    certificate and, with the auditor's trust anchors, chains to one;
 //!    each then bounds when the acknowledgements before it existed.
+//! 10. to 12. (an eDoc container only, see [`super::container`]) the
+//!     rules PDFs, the files the log accounts for, and the XAdES references.
 //!
 //! With an old checkpoint, steps 3 to 7 look only at the entries after it:
 //! the state before it (versions, employees, keys) is read from the entries
@@ -82,6 +84,12 @@ pub enum LogStep {
     Annex,
     /// 9. The time stamps kept beside the checkpoints.
     Timestamps,
+    /// 10. (eDoc container only) every version's rules PDF.
+    Documents,
+    /// 11. (eDoc container only) every file is one the log accounts for.
+    Files,
+    /// 12. (eDoc container only) every XAdES reference's digest.
+    Seals,
 }
 
 impl LogStep {
@@ -102,6 +110,9 @@ impl LogStep {
             LogStep::Store => "store",
             LogStep::Annex => "annex",
             LogStep::Timestamps => "timestamps",
+            LogStep::Documents => "documents",
+            LogStep::Files => "files",
+            LogStep::Seals => "seals",
         }
     }
 }
