@@ -8,6 +8,8 @@
 
 mod common;
 mod desk_support;
+#[path = "desk/edges.rs"]
+mod edges;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

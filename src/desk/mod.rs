@@ -10,8 +10,10 @@
 //! covers it is on disk.
 //!
 //! - [`secret`]: random tokens kept only as hashes, sessions, sign-in
-//!   challenges and the rate limit on failed attempts;
+//!   challenges and the count of failed attempts;
+//! - [`admin`]: a new administrator link made on the desk's computer;
 //! - [`enrolment`]: single-use, expiring enrolment links;
+//! - [`departure`]: departures recorded ahead, written on their day;
 //! - [`request`]: the strict parsers of every request body;
 //! - [`writer`]: the one task that appends, grouping what arrives together
 //!   into one commit (one checkpoint, one round of fsyncs);
@@ -19,6 +21,8 @@
 //! - [`view`]: what the pages show, from the log's state;
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
+pub mod admin;
+pub mod departure;
 pub mod enrolment;
 pub mod http;
 pub mod listen;
@@ -101,10 +105,25 @@ impl crate::Hint for DeskError {
     }
 }
 
+/// One request answered, as the desk reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Served<'a> {
+    /// The client's address (the TCP peer).
+    pub client: std::net::IpAddr,
+    /// The method.
+    pub method: &'a str,
+    /// The path, never the query (no token is ever in a path).
+    pub path: &'a str,
+    /// The status answered.
+    pub status: u16,
+    /// How long it took, in microseconds.
+    pub micros: u128,
+}
+
 /// What the binary reports while the desk runs (the library never prints).
 pub trait Observer: Send + Sync {
-    /// One request answered: method, path (never the query), status, time.
-    fn request(&self, _method: &str, _path: &str, _status: u16, _micros: u128) {}
+    /// One request answered.
+    fn request(&self, _served: &Served<'_>) {}
     /// Something the operator should know (the writer failed, a reopen).
     fn note(&self, _text: &str) {}
 }
@@ -147,6 +166,7 @@ pub struct Desk {
     writer: writer::Handle,
     secrets: secret::Secrets,
     enrolments: enrolment::Enrolments,
+    departures: departure::Departures,
     observer: Arc<dyn Observer>,
 }
 
@@ -175,6 +195,7 @@ impl Desk {
     pub fn start(config: Config) -> Result<Started, DeskError> {
         let writer = writer::Handle::start(&config.log, config.issuer, config.observer.clone())?;
         let enrolments = enrolment::Enrolments::load(&desk_dir(&config.log))?;
+        let departures = departure::Departures::load(&desk_dir(&config.log))?;
         let secrets = secret::Secrets::new();
         let admin_token = secrets.new_admin_link()?;
         let desk = Desk {
@@ -184,6 +205,7 @@ impl Desk {
             writer,
             secrets,
             enrolments,
+            departures,
             observer: config.observer,
         };
         Ok(Started {
@@ -197,13 +219,51 @@ impl Desk {
         &self.log
     }
 
+    /// Writes the `leave` entries of the planned departures whose day has
+    /// come (see [`departure`]) and ends those employees' sessions. A
+    /// departure the log refuses is dropped and reported; one that could
+    /// not be written now stays planned.
+    pub async fn write_due_departures(&self) {
+        for planned in self.departures.take_due(today()) {
+            let id = planned.id.clone();
+            match self.writer.leave(id.clone(), planned.date).await {
+                Ok(_) => {}
+                Err(request::RequestError::Refused(why)) => self.observer.note(&format!(
+                    "the departure of {id} planned for {} is refused: {why}",
+                    crate::log::entry::format_date(planned.date)
+                )),
+                Err(e) => {
+                    self.observer.note(&format!(
+                        "the departure of {id} cannot be written now: {e}"
+                    ));
+                    self.departures.restore(planned);
+                    continue;
+                }
+            }
+            if let Err(e) = self.departures.written(&id) {
+                self.observer.note(&format!("{e}"));
+            }
+            self.secrets.close_employee(&id);
+        }
+    }
+
     /// Asks the writer task to finish its batch and stop; returns once it has.
     pub fn stop(&self) {
         self.writer.stop();
     }
 }
 
-/// The desk's own folder inside the log's: the saved enrolment links.
+/// Writes the planned departures when their day comes, checking every
+/// minute, for as long as the desk runs (requests also check first).
+pub async fn keep_time(desk: Arc<Desk>) {
+    loop {
+        desk.write_due_departures().await;
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
+}
+
+/// The desk's own folder inside the log's: the saved enrolment links and
+/// planned departures.
 pub fn desk_dir(log: &Path) -> PathBuf {
     log.join("desk")
 }
