@@ -151,6 +151,11 @@ impl Departures {
         self.lock().clone()
     }
 
+    /// Whether a departure is due on `today` (dated today or before).
+    pub fn any_due(&self, today: Date) -> bool {
+        self.lock().iter().any(|p| p.date <= today)
+    }
+
     /// Takes the departures due on `today` (dated today or before) out of
     /// the plan in memory, for their entries to be written; the file keeps
     /// them until [`Departures::cancel`]. Put one back with

@@ -167,6 +167,9 @@ pub struct Desk {
     secrets: secret::Secrets,
     enrolments: enrolment::Enrolments,
     departures: departure::Departures,
+    /// Held while planned departures are written, so that no request is
+    /// answered as if a due departure had not happened.
+    departing: tokio::sync::Mutex<()>,
     observer: Arc<dyn Observer>,
 }
 
@@ -206,6 +209,7 @@ impl Desk {
             secrets,
             enrolments,
             departures,
+            departing: tokio::sync::Mutex::new(()),
             observer: config.observer,
         };
         Ok(Started {
@@ -224,6 +228,13 @@ impl Desk {
     /// departure the log refuses is dropped and reported; one that could
     /// not be written now stays planned.
     pub async fn write_due_departures(&self) {
+        // Quick when nothing is due; when another task is writing them,
+        // wait for it to finish.
+        let _turn = match self.departing.try_lock() {
+            Ok(turn) if self.departures.any_due(today()) => turn,
+            Ok(_) => return,
+            Err(_) => self.departing.lock().await,
+        };
         for planned in self.departures.take_due(today()) {
             let id = planned.id.clone();
             match self.writer.leave(id.clone(), planned.date).await {
