@@ -85,11 +85,10 @@ pub fn take(log: &Path, token: &str) -> Result<bool, DeskError> {
         Err(_) if !path.exists() => return Ok(false),
         Err(e) => return Err(io(&path, std::io::Error::other(e.to_string()))),
     };
-    let saved: Saved =
-        crate::encoding::from_json(&bytes).map_err(|error| DeskError::Saved {
-            path: path.clone(),
-            error,
-        })?;
+    let saved: Saved = crate::encoding::from_json(&bytes).map_err(|error| DeskError::Saved {
+        path: path.clone(),
+        error,
+    })?;
     let expired = saved.expires <= now();
     let matches = hex32(&saved.hash).ok() == Some(hash);
     if expired || matches {
@@ -136,7 +135,9 @@ mod tests {
         let (token, hash) = new_token().unwrap();
         let saved = format!("{{\"hash\":\"{}\",\"expires\":{}}}", hex(&hash), now() + 60);
         std::fs::write(link_path(log), saved).unwrap();
-        assert!(!std::fs::read_to_string(link_path(log)).unwrap().contains(&token));
+        assert!(!std::fs::read_to_string(link_path(log))
+            .unwrap()
+            .contains(&token));
         assert!(!take(log, &old).unwrap());
         assert!(!take(log, "short").unwrap());
         assert!(take(log, &token).unwrap());

@@ -181,7 +181,13 @@ impl Departures {
     /// the memory already).
     pub fn written(&self, id: &str) -> Result<(), DeskError> {
         let planned = self.lock();
-        self.save(&planned.iter().filter(|p| p.id != id).cloned().collect::<Vec<_>>())
+        self.save(
+            &planned
+                .iter()
+                .filter(|p| p.id != id)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
     }
 }
 
@@ -206,7 +212,10 @@ mod tests {
         let due = again.take_due(d("2030-01-15"));
         assert_eq!(due.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["a"]);
         assert_eq!(again.of("a"), None);
-        assert_eq!(Departures::load(dir.path()).unwrap().of("a"), Some(d("2030-01-15")));
+        assert_eq!(
+            Departures::load(dir.path()).unwrap().of("a"),
+            Some(d("2030-01-15"))
+        );
         again.written("a").unwrap();
         assert_eq!(Departures::load(dir.path()).unwrap().of("a"), None);
         again.restore(due[0].clone());

@@ -461,9 +461,7 @@ async fn ack(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     }
     let sha = crate::encoding::hex32(&parsed.ack.document.sha256).ok();
     if let Some(sha) = sha {
-        desk.writer
-            .directory()
-            .check_in_force(&sha, parsed.date)?;
+        desk.writer.directory().check_in_force(&sha, parsed.date)?;
     }
     let accepted = desk.writer.ack(parsed, today).await?;
     let receipt = String::from_utf8_lossy(&accepted.receipt).into_owned();

@@ -244,9 +244,8 @@ impl Desk {
                     crate::log::entry::format_date(planned.date)
                 )),
                 Err(e) => {
-                    self.observer.note(&format!(
-                        "the departure of {id} cannot be written now: {e}"
-                    ));
+                    self.observer
+                        .note(&format!("the departure of {id} cannot be written now: {e}"));
                     self.departures.restore(planned);
                     continue;
                 }

@@ -363,14 +363,21 @@ mod tests {
         let key = SigningKey::from_bytes(&[9; 32]);
         let mut s = State::new();
         let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
-        add(entry::log_bytes("o.invalid/l", "J", &key.verifying_key(), "P", d("2017-12-01")).unwrap());
+        add(entry::log_bytes(
+            "o.invalid/l",
+            "J",
+            &key.verifying_key(),
+            "P",
+            d("2017-12-01"),
+        )
+        .unwrap());
         let v = |label: &str, sha: u8, effective: &str, material: bool| Version {
             label: label.into(),
             title: "Noteikumi".into(),
             sha256: [sha; 32],
             effective: d(effective),
             material,
-            deadline: None,
+            deadline: material.then(|| d(effective)),
             new_employee_days: 10,
         };
         add(entry::version_bytes(&v("1", 1, "2017-12-01", true)).unwrap());
@@ -379,7 +386,11 @@ mod tests {
         let at = |v: usize, day: &str| phase(&s, v, d(day)).unwrap();
         assert_eq!(at(0, "2017-11-30"), Phase::Coming);
         assert_eq!(at(0, "2018-02-28"), Phase::InForce);
-        assert_eq!(at(1, "2018-02-28"), Phase::InForce, "a correction: its version's");
+        assert_eq!(
+            at(1, "2018-02-28"),
+            Phase::InForce,
+            "a correction: its version's"
+        );
         assert_eq!(at(2, "2018-02-28"), Phase::Coming);
         assert_eq!(at(0, "2018-03-01"), Phase::Superseded);
         assert_eq!(at(2, "2018-03-01"), Phase::InForce);

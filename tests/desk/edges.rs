@@ -241,10 +241,7 @@ async fn stalled(port: u16, source: std::net::IpAddr) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt as _;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind((source, 0).into()).unwrap();
-    let mut s = socket
-        .connect(([127, 0, 0, 1], port).into())
-        .await
-        .unwrap();
+    let mut s = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
     let head = format!(
         "POST /api/admin/signin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
          Origin: http://127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
@@ -301,7 +298,10 @@ fn stalled_bodies_are_cut_off_and_one_address_holds_its_share() {
         let r = http.get("/api/about", None).await.unwrap();
         assert_eq!(r.status, 200, "another address is answered");
         let bound = ackreg::desk::listen::BODY_TIMEOUT + Duration::from_secs(10);
-        let fates: Vec<_> = conns.into_iter().map(|s| tokio::spawn(fate(s, bound))).collect();
+        let fates: Vec<_> = conns
+            .into_iter()
+            .map(|s| tokio::spawn(fate(s, bound)))
+            .collect();
         let mut fates_seen = Vec::new();
         for f in fates {
             fates_seen.push(f.await.unwrap());
@@ -324,7 +324,11 @@ fn guesses_from_one_address_lock_out_no_one_with_a_working_token() {
     let server = Server::start(&fx, true);
     runtime().block_on(async {
         let http = Http::new(&server.base);
-        let guess = |n: usize| json!({"token": format!("{n:A>43}")}).to_string().into_bytes();
+        let guess = |n: usize| {
+            json!({"token": format!("{n:A>43}")})
+                .to_string()
+                .into_bytes()
+        };
         let guesses = ackreg::desk::secret::MAX_FAILURES as usize + 2;
         let mut last = 0;
         for n in 0..guesses {
@@ -361,7 +365,9 @@ fn a_new_administrator_link_from_the_command_line() {
             .await
             .unwrap();
         assert_eq!(r.status, 200);
-        let again = json!({"token": server.admin_token}).to_string().into_bytes();
+        let again = json!({"token": server.admin_token})
+            .to_string()
+            .into_bytes();
         let r = http.post("/api/admin/signin", None, again).await.unwrap();
         assert_eq!(error_of(&r), (403, json!("link")));
         let o = common::ackreg()
@@ -443,7 +449,11 @@ fn an_acknowledgement_sent_again_gets_its_receipt() {
         assert_eq!(first.json()["again"], json!(false));
         assert_eq!(again.json()["again"], json!(true));
         assert_eq!(checkpoint_size(&fx.log), size, "nothing written twice");
-        let receipt = again.json()["receipt"].as_str().unwrap().as_bytes().to_vec();
+        let receipt = again.json()["receipt"]
+            .as_str()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
         let index = again.json()["entry"].as_u64().unwrap();
         desk_support::check_receipts(&fx.log, &fx.issuer.verifying_key(), &[(index, receipt)]);
         // Another acknowledgement of the same version is still refused.
@@ -454,7 +464,10 @@ fn an_acknowledgement_sent_again_gets_its_receipt() {
         let a = ackreg::ack::Acknowledgement::new(&doc, &anna.name, &anna.id, &day(0), Some("x"))
             .unwrap();
         let noted = a.sign(&anna.key).unwrap().to_json().unwrap();
-        let r = http.post("/api/ack", Some(&anna.cookie), noted).await.unwrap();
+        let r = http
+            .post("/api/ack", Some(&anna.cookie), noted)
+            .await
+            .unwrap();
         assert_eq!(error_of(&r), (422, json!("refused")), "{}", r.text());
     });
 }
@@ -490,6 +503,10 @@ fn request_lines_have_the_time_and_the_client() {
         when.len() == 25 && when.starts_with(&day(0)[..4]) && when.as_bytes()[10] == b'T',
         "{line}"
     );
-    assert_eq!(&words[1..5], ["127.0.0.1", "GET", "/api/about", "200"], "{line}");
+    assert_eq!(
+        &words[1..5],
+        ["127.0.0.1", "GET", "/api/about", "200"],
+        "{line}"
+    );
     assert_eq!(words[6], "ms", "{line}");
 }
