@@ -252,9 +252,9 @@ async fn stalled(port: u16, source: std::net::IpAddr) -> tokio::net::TcpStream {
 }
 
 /// What a stalled connection gets before it closes: the status of the
-/// answer, or 0 if it was closed without one; `None` if it is still open
-/// after `bound`.
-async fn fate(mut s: tokio::net::TcpStream, bound: Duration) -> Option<u16> {
+/// answer, or 0 if it was closed without one, and the answer's text;
+/// `None` if it is still open after `bound`.
+async fn fate(mut s: tokio::net::TcpStream, bound: Duration) -> Option<(u16, String)> {
     use tokio::io::AsyncReadExt as _;
     let read_all = async {
         let mut all = Vec::new();
@@ -269,12 +269,12 @@ async fn fate(mut s: tokio::net::TcpStream, bound: Duration) -> Option<u16> {
     };
     let all = tokio::time::timeout(bound, read_all).await.ok()?;
     let text = String::from_utf8_lossy(&all).into_owned();
-    Some(
-        text.split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0),
-    )
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Some((status, text))
 }
 
 /// Point 2: connections that send headers and one byte of body. One
@@ -307,10 +307,18 @@ fn stalled_bodies_are_cut_off_and_one_address_holds_its_share() {
             fates_seen.push(f.await.unwrap());
         }
         let still_open = fates_seen.iter().filter(|f| f.is_none()).count();
-        let cut_off = fates_seen.iter().filter(|f| **f == Some(400)).count();
-        let refused = fates_seen.iter().filter(|f| **f == Some(0)).count();
         assert_eq!(still_open, 0, "every stalled connection is closed in time");
-        assert_eq!((cut_off, refused), (share, extra), "{fates_seen:?}");
+        let statuses: Vec<u16> = fates_seen.iter().flatten().map(|f| f.0).collect();
+        let cut_off = statuses.iter().filter(|s| **s == 400).count();
+        let refused = statuses.iter().filter(|s| **s == 0).count();
+        assert_eq!((cut_off, refused), (share, extra), "{statuses:?}");
+        let answer = &fates_seen.iter().flatten().find(|f| f.0 == 400).unwrap().1;
+        assert!(
+            answer.contains(
+                "Failed to buffer the request body: the request's body did not arrive within 10 s"
+            ),
+            "{answer}"
+        );
         let r = http.get("/api/about", None).await.unwrap();
         assert_eq!(r.status, 200);
     });
