@@ -8,6 +8,8 @@
 
 mod common;
 mod desk_support;
+#[path = "desk/edges.rs"]
+mod edges;
 #[path = "desk/pages.rs"]
 mod pages;
 

@@ -6,7 +6,7 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,8 +29,15 @@ pub struct Args {
 
     /// The issuer's private key (PKCS#8 PEM); the passphrase comes from
     /// ACKREG_PASSPHRASE or the terminal.
-    #[arg(long, value_name = "KEY")]
-    issuer_key: PathBuf,
+    #[arg(long, value_name = "KEY", required_unless_present = "admin_link")]
+    issuer_key: Option<PathBuf>,
+
+    /// Serve nothing: make a new administrator sign-in link (works once,
+    /// for an hour) for the desk serving --log, running or started later,
+    /// print it and exit. Run it on the desk's computer, as someone who
+    /// may write the log's folder.
+    #[arg(long, conflicts_with_all = ["issuer_key", "listen", "tls_cert", "tls_key", "quiet"])]
+    admin_link: bool,
 
     /// Address and port to listen on (port 0: any free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -49,20 +56,27 @@ pub struct Args {
     quiet: bool,
 }
 
-/// Prints one line per request to standard error: method, path, status,
-/// time. Paths never carry a token (links keep theirs after `#`).
+/// Prints one line per request to standard error: the time (in the
+/// computer's time zone, with its offset), the client's address, method,
+/// path, status, duration. Paths never carry a token (links keep theirs
+/// after `#`).
 struct Lines {
     quiet: bool,
 }
 
 impl Observer for Lines {
-    fn request(&self, method: &str, path: &str, status: u16, micros: u128) {
+    fn request(&self, s: &desk::Served<'_>) {
         if !self.quiet {
+            let now = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S%:z");
             let mut e = std::io::stderr().lock();
             let _ = writeln!(
                 e,
-                "{method} {path} {status} {:.1} ms",
-                micros as f64 / 1000.0
+                "{now} {} {} {} {} {:.1} ms",
+                s.client,
+                s.method,
+                s.path,
+                s.status,
+                s.micros as f64 / 1000.0
             );
         }
     }
@@ -73,7 +87,36 @@ impl Observer for Lines {
     }
 }
 
+/// `--admin-link`: a new administrator link for the desk of `log`.
+fn admin_link(log: &Path) -> Result<ExitCode, CliError> {
+    let (token, expires) = desk::admin::issue(log).map_err(|e| CliError::file(log, e))?;
+    let until = ackreg::clock::day_of(expires)
+        .map(ackreg::log::entry::format_date)
+        .unwrap_or_default();
+    let time = jiff::Timestamp::from_second(expires)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let base = desk::admin::address(log).unwrap_or_else(|| "BASE".into());
+    out(format!(
+        "administrator sign-in (works once, until {until} {time}): {base}/admin#{token}"
+    ));
+    if desk::admin::address(log).is_none() {
+        out("(BASE: the address the desk prints at start)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    if args.admin_link {
+        return admin_link(&args.log);
+    }
+    let Some(issuer_key) = args.issuer_key.as_ref() else {
+        return Err(CliError::input("--issuer-key KEY is needed to serve"));
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.clone(),
@@ -89,7 +132,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .map(TlsFiles::acceptor)
         .transpose()
         .map_err(CliError::lib)?;
-    let key = passphrase::read_secret_key(&args.issuer_key)?;
+    let key = passphrase::read_secret_key(issuer_key)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,6 +152,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     })
     .map_err(|e| CliError::file(&args.log, e))?;
     let base = base_url(addr, acceptor.is_some());
+    if let Err(e) = desk::admin::record_address(&args.log, &base) {
+        eprintln!("desk: {e}");
+    }
     out(format!(
         "signing desk for {} at {base}/",
         args.log.display()
@@ -126,9 +172,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         out("(use this computer's name from the certificate instead of the address above)");
     }
     let app = desk::http::router(started.desk.clone());
+    let clock = runtime.spawn(desk::keep_time(started.desk.clone()));
     runtime.block_on(desk::serve(listener, app, acceptor, async {
         let _ = tokio::signal::ctrl_c().await;
     }));
+    clock.abort();
     started.desk.stop();
     out("stopped");
     Ok(ExitCode::SUCCESS)

@@ -194,6 +194,7 @@ fn origin_ok(desk: &Desk, headers: &HeaderMap, host: &str) -> bool {
 async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let client = peer_ip(req.extensions());
     let host = req
         .headers()
         .get(header::HOST)
@@ -216,21 +217,32 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
         };
     let mut response = match refusal {
         Some(e) => Fail(e).into_response(),
-        None => next.run(req).await,
+        None => {
+            desk.write_due_departures().await;
+            next.run(req).await
+        }
     };
     let page_path = !path.starts_with("/api/") && (method == Method::GET || method == Method::HEAD);
     if page_path && response.status() == StatusCode::NOT_FOUND {
         response = not_found_page();
     }
     secure_headers(&desk, &path, response.headers_mut());
-    let status = response.status().as_u16();
-    desk.observer.request(
-        method.as_str(),
-        &path,
-        status,
-        started.elapsed().as_micros(),
-    );
+    desk.observer.request(&super::Served {
+        client,
+        method: method.as_str(),
+        path: &path,
+        status: response.status().as_u16(),
+        micros: started.elapsed().as_micros(),
+    });
     response
+}
+
+/// The TCP peer's address of a request (loopback if the accept loop gave
+/// none, as in a test that calls the router directly).
+fn peer_ip(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<Peer>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0.ip())
 }
 
 fn secure_headers(desk: &Desk, path: &str, h: &mut HeaderMap) {
@@ -270,10 +282,7 @@ impl FromRequestParts<Shared> for Ctx {
         parts: &mut axum::http::request::Parts,
         desk: &Shared,
     ) -> Result<Self, Fail> {
-        let ip = parts
-            .extensions
-            .get::<Peer>()
-            .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0.ip());
+        let ip = peer_ip(&parts.extensions);
         let cookie = session_cookie(&parts.headers, cookie_name(desk));
         let role = cookie.as_deref().and_then(|c| desk.secrets.session(c));
         Ok(Ctx { ip, cookie, role })
@@ -340,19 +349,39 @@ impl Ctx {
         }
     }
 
-    /// Refuses at once when this address failed too often.
-    fn may_try(&self, desk: &Desk) -> Result<(), Fail> {
-        if desk.secrets.may_try(self.ip) {
-            Ok(())
-        } else {
-            Err(Fail(RequestError::TooMany))
+    /// The session's role while it is still good: an employee's only
+    /// while the key they signed in with is still their current key (a
+    /// session of a replaced key, or of someone who left, ends).
+    fn current(&self, desk: &Desk) -> Result<&Role, Fail> {
+        match &self.role {
+            None => Err(Fail(RequestError::NoSession)),
+            Some(role @ Role::Employee { id, keyid }) => {
+                let current = desk
+                    .writer
+                    .directory()
+                    .keys
+                    .get(keyid)
+                    .is_some_and(|(who, _)| who == id);
+                if current {
+                    Ok(role)
+                } else {
+                    Err(Fail(RequestError::NoSession))
+                }
+            }
+            Some(role) => Ok(role),
         }
     }
 
-    /// Counts a failed attempt and returns its refusal.
+    /// Counts a failed attempt and returns its refusal: its own error, or
+    /// `too_many` once this address failed too often. A working token is
+    /// never refused for its address's failures (see [`super::secret`]).
     fn failed(&self, desk: &Desk, e: RequestError) -> Fail {
         desk.secrets.failed(self.ip);
-        Fail(e)
+        if desk.secrets.may_try(self.ip) {
+            Fail(e)
+        } else {
+            Fail(RequestError::TooMany)
+        }
     }
 }
 
@@ -362,9 +391,10 @@ async fn about(State(desk): State<Shared>) -> Answer {
 }
 
 async fn admin_signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
-    ctx.may_try(&desk)?;
-    let req = request::token(&body)?;
-    if !desk.secrets.use_admin_link(&req.token) {
+    let req = request::token(&body).map_err(|e| ctx.failed(&desk, e))?;
+    let valid = desk.secrets.use_admin_link(&req.token)
+        || super::admin::take(desk.log.dir(), &req.token).map_err(unavailable)?;
+    if !valid {
         let e = if desk.secrets.admin_link_was_used(&req.token) {
             RequestError::LinkUsed
         } else {
@@ -397,7 +427,6 @@ async fn challenge(State(desk): State<Shared>, body: Bytes) -> Answer {
 }
 
 async fn signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
-    ctx.may_try(&desk)?;
     let req = request::signin(&body).map_err(|e| ctx.failed(&desk, e))?;
     let fresh = desk.secrets.use_challenge(&req.challenge);
     let holder = desk.writer.directory().keys.get(&req.keyid).cloned();
@@ -469,8 +498,7 @@ fn bad_link(desk: &Desk, ctx: &Ctx, token: &str) -> Fail {
 }
 
 async fn enrol_info(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
-    ctx.may_try(&desk)?;
-    let req = request::token(&body)?;
+    let req = request::token(&body).map_err(|e| ctx.failed(&desk, e))?;
     let Some(link) = desk.enrolments.peek(&req.token) else {
         return Err(bad_link(&desk, &ctx, &req.token));
     };
@@ -482,13 +510,12 @@ async fn enrol_info(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer
 }
 
 async fn enrol(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
-    ctx.may_try(&desk)?;
     let req = request::enrol(&body).map_err(|e| ctx.failed(&desk, e))?;
-    if !request::verify_proof(&req.key, ENROL_TYPE, &req.token, &req.signature) {
-        return Err(ctx.failed(&desk, RequestError::EnrolProof));
-    }
     if desk.enrolments.peek(&req.token).is_none() {
         return Err(bad_link(&desk, &ctx, &req.token));
+    }
+    if !request::verify_proof(&req.key, ENROL_TYPE, &req.token, &req.signature) {
+        return Err(ctx.failed(&desk, RequestError::EnrolProof));
     }
     let (pin, keyid) = (req.pin, crate::keys::KeyId::of(&req.key));
     let stored = hashing(&desk, move || pin::hash_new(&pin, &keyid))
@@ -536,9 +563,13 @@ async fn ack(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     if parsed.date != today && parsed.date != yesterday {
         return Err(Fail(RequestError::Date(parsed.ack.date.clone())));
     }
+    let sha = crate::encoding::hex32(&parsed.ack.document.sha256).ok();
+    if let Some(sha) = sha {
+        desk.writer.directory().check_in_force(&sha, parsed.date)?;
+    }
     let accepted = desk.writer.ack(parsed, today).await?;
     let receipt = String::from_utf8_lossy(&accepted.receipt).into_owned();
-    ok_json(json!({"entry": accepted.index, "receipt": receipt}))
+    ok_json(json!({"entry": accepted.index, "receipt": receipt, "again": accepted.again}))
 }
 
 async fn me(State(desk): State<Shared>, ctx: Ctx) -> Answer {
@@ -550,6 +581,11 @@ async fn me(State(desk): State<Shared>, ctx: Ctx) -> Answer {
         .await?;
     let mut view = view.ok_or(Fail(RequestError::NoSession))?;
     view["body"] = Value::String(body);
+    let leaving = view["id"]
+        .as_str()
+        .and_then(|id| desk.departures.of(id))
+        .map(crate::log::entry::format_date);
+    view["leaving"] = json!(leaving);
     ok_json(view)
 }
 
@@ -560,9 +596,10 @@ async fn admin_status(State(desk): State<Shared>, ctx: Ctx) -> Answer {
         .checkpoint()
         .map(|c| c.checkpoint.size)
         .unwrap_or(0);
+    let planned = desk.departures.all();
     let view = desk
         .writer
-        .read(move |state| super::view::admin(state, today(), size))
+        .read(move |state| super::view::admin(state, today(), size, &planned))
         .await?;
     ok_json(view)
 }
@@ -597,12 +634,30 @@ async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
 async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     ctx.admin()?;
     let req = request::leave(&body)?;
-    let accepted = desk
-        .writer
-        .leave(req.id.clone(), req.date.unwrap_or_else(today))
-        .await?;
+    let date = req.date.unwrap_or_else(today);
+    if date > today() {
+        return plan_departure(&desk, &req.id, date);
+    }
+    let accepted = desk.writer.leave(req.id.clone(), date).await?;
+    desk.departures.cancel(&req.id).map_err(unavailable)?;
     desk.secrets.close_employee(&req.id);
-    ok_json(json!({"entry": accepted.index}))
+    ok_json(json!({"entry": accepted.index, "planned": null}))
+}
+
+/// A departure dated after today: kept as planned and written on its day
+/// (see [`super::departure`]); the employee works and signs until then.
+fn plan_departure(desk: &Desk, id: &str, date: time::Date) -> Answer {
+    let known = desk.writer.directory().people.get(id).cloned();
+    match known {
+        None => {
+            let why = crate::log::state::Refusal::UnknownEmployee(id.to_string());
+            return Err(Fail(RequestError::Refused(why.to_string())));
+        }
+        Some(p) if p.left => return Err(Fail(RequestError::Refused(format!("{id} has left")))),
+        Some(_) => {}
+    }
+    desk.departures.plan(id, date).map_err(unavailable)?;
+    ok_json(json!({"entry": null, "planned": crate::log::entry::format_date(date)}))
 }
 
 fn download(bytes: Vec<u8>, kind: &'static str, file: &str) -> Answer {
@@ -644,9 +699,7 @@ async fn download_annex(State(desk): State<Shared>, ctx: Ctx, Path(n): Path<Stri
 }
 
 async fn document(State(desk): State<Shared>, ctx: Ctx, Path(name): Path<String>) -> Answer {
-    if ctx.role.is_none() {
-        return Err(Fail(RequestError::NoSession));
-    }
+    ctx.current(&desk)?;
     let sha = request::doc_name(&name).ok_or(Fail(RequestError::NotFound))?;
     if !desk.writer.directory().documents.contains_key(&sha) {
         return Err(Fail(RequestError::NotFound));
@@ -681,10 +734,9 @@ async fn document(State(desk): State<Shared>, ctx: Ctx, Path(name): Path<String>
 
 async fn receipt(State(desk): State<Shared>, ctx: Ctx, Path(index): Path<String>) -> Answer {
     let index = request::entry_index(&index).ok_or(Fail(RequestError::NotFound))?;
-    let own = match &ctx.role {
-        Some(Role::Admin) => None,
-        Some(Role::Employee { id, .. }) => Some(id.clone()),
-        None => return Err(Fail(RequestError::NoSession)),
+    let own = match ctx.current(&desk)? {
+        Role::Admin => None,
+        Role::Employee { id, .. } => Some(id.clone()),
     };
     let log = desk.log.clone();
     let bytes =

@@ -10,9 +10,11 @@
 //! covers it is on disk.
 //!
 //! - [`secret`]: random tokens kept only as hashes, sessions, sign-in
-//!   challenges and the rate limit on failed attempts;
+//!   challenges and the count of failed attempts;
+//! - [`admin`]: a new administrator link made on the desk's computer;
 //! - [`enrolment`]: single-use, expiring enrolment links;
 //! - [`pin`]: employees' PINs, hashed, with their own attempt limit;
+//! - [`departure`]: departures recorded ahead, written on their day;
 //! - [`request`]: the strict parsers of every request body;
 //! - [`writer`]: the one task that appends, grouping what arrives together
 //!   into one commit (one checkpoint, one round of fsyncs);
@@ -20,6 +22,8 @@
 //! - [`view`]: what the pages show, from the log's state;
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
+pub mod admin;
+pub mod departure;
 pub mod enrolment;
 pub mod http;
 pub mod listen;
@@ -103,10 +107,25 @@ impl crate::Hint for DeskError {
     }
 }
 
+/// One request answered, as the desk reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Served<'a> {
+    /// The client's address (the TCP peer).
+    pub client: std::net::IpAddr,
+    /// The method.
+    pub method: &'a str,
+    /// The path, never the query (no token is ever in a path).
+    pub path: &'a str,
+    /// The status answered.
+    pub status: u16,
+    /// How long it took, in microseconds.
+    pub micros: u128,
+}
+
 /// What the binary reports while the desk runs (the library never prints).
 pub trait Observer: Send + Sync {
-    /// One request answered: method, path (never the query), status, time.
-    fn request(&self, _method: &str, _path: &str, _status: u16, _micros: u128) {}
+    /// One request answered.
+    fn request(&self, _served: &Served<'_>) {}
     /// Something the operator should know (the writer failed, a reopen).
     fn note(&self, _text: &str) {}
 }
@@ -150,6 +169,10 @@ pub struct Desk {
     secrets: secret::Secrets,
     enrolments: enrolment::Enrolments,
     pins: pin::Pins,
+    departures: departure::Departures,
+    /// Held while planned departures are written, so that no request is
+    /// answered as if a due departure had not happened.
+    departing: tokio::sync::Mutex<()>,
     observer: Arc<dyn Observer>,
 }
 
@@ -179,6 +202,7 @@ impl Desk {
         let writer = writer::Handle::start(&config.log, config.issuer, config.observer.clone())?;
         let enrolments = enrolment::Enrolments::load(&desk_dir(&config.log))?;
         let pins = pin::Pins::load(&desk_dir(&config.log))?;
+        let departures = departure::Departures::load(&desk_dir(&config.log))?;
         let secrets = secret::Secrets::new();
         let admin_token = secrets.new_admin_link()?;
         let desk = Desk {
@@ -189,6 +213,8 @@ impl Desk {
             secrets,
             enrolments,
             pins,
+            departures,
+            departing: tokio::sync::Mutex::new(()),
             observer: config.observer,
         };
         Ok(Started {
@@ -202,14 +228,57 @@ impl Desk {
         &self.log
     }
 
+    /// Writes the `leave` entries of the planned departures whose day has
+    /// come (see [`departure`]) and ends those employees' sessions. A
+    /// departure the log refuses is dropped and reported; one that could
+    /// not be written now stays planned.
+    pub async fn write_due_departures(&self) {
+        // Quick when nothing is due; when another task is writing them,
+        // wait for it to finish.
+        let _turn = match self.departing.try_lock() {
+            Ok(turn) if self.departures.any_due(today()) => turn,
+            Ok(_) => return,
+            Err(_) => self.departing.lock().await,
+        };
+        for planned in self.departures.take_due(today()) {
+            let id = planned.id.clone();
+            match self.writer.leave(id.clone(), planned.date).await {
+                Ok(_) => {}
+                Err(request::RequestError::Refused(why)) => self.observer.note(&format!(
+                    "the departure of {id} planned for {} is refused: {why}",
+                    crate::log::entry::format_date(planned.date)
+                )),
+                Err(e) => {
+                    self.observer
+                        .note(&format!("the departure of {id} cannot be written now: {e}"));
+                    self.departures.restore(planned);
+                    continue;
+                }
+            }
+            if let Err(e) = self.departures.written(&id) {
+                self.observer.note(&format!("{e}"));
+            }
+            self.secrets.close_employee(&id);
+        }
+    }
+
     /// Asks the writer task to finish its batch and stop; returns once it has.
     pub fn stop(&self) {
         self.writer.stop();
     }
 }
 
-/// The desk's own folder inside the log's: the saved enrolment links and
-/// the employees' PINs.
+/// Writes the planned departures when their day comes, checking every
+/// minute, for as long as the desk runs (requests also check first).
+pub async fn keep_time(desk: Arc<Desk>) {
+    loop {
+        desk.write_due_departures().await;
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
+}
+
+/// The desk's own folder inside the log's: the saved enrolment links, the
+/// employees' PINs and planned departures.
 pub fn desk_dir(log: &Path) -> PathBuf {
     log.join("desk")
 }

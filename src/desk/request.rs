@@ -89,6 +89,26 @@ pub enum RequestError {
     /// The acknowledgement's date is not today.
     #[error("the acknowledgement is dated {0}, not today")]
     Date(String),
+    /// The acknowledged version does not take effect until a later day.
+    #[error(
+        "version {label} takes effect on {effective}: it can be read now and signed from that day"
+    )]
+    Coming {
+        /// The version.
+        label: String,
+        /// Its effective date.
+        effective: String,
+    },
+    /// The acknowledged version is no longer in force.
+    #[error("version {label} is no longer in force: version {by} took effect on {date}")]
+    Superseded {
+        /// The version.
+        label: String,
+        /// The version in force.
+        by: String,
+        /// When that took effect.
+        date: String,
+    },
     /// The log refuses the entry.
     #[error("refused: {0}")]
     Refused(String),
@@ -123,6 +143,8 @@ impl RequestError {
             RequestError::NotFound => 404,
             RequestError::PayloadForm
             | RequestError::Date(_)
+            | RequestError::Coming { .. }
+            | RequestError::Superseded { .. }
             | RequestError::Refused(_)
             | RequestError::HasLeft(_) => 422,
             RequestError::TooMany => 429,
@@ -152,6 +174,8 @@ impl RequestError {
             RequestError::NotYou => "not_you",
             RequestError::PayloadForm => "payload_form",
             RequestError::Date(_) => "date",
+            RequestError::Coming { .. } => "coming",
+            RequestError::Superseded { .. } => "superseded",
             RequestError::Refused(_) => "refused",
             RequestError::NotFound => "not_found",
             RequestError::Unavailable(_) => "unavailable",

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 use time::Date;
 
+use super::departure::Planned;
 use super::request::RequestError;
 use crate::encoding::hex;
 use crate::keys::KeyId;
@@ -43,7 +44,7 @@ pub fn employee(state: &State, id: &str, keyid: &KeyId, today: Date) -> Option<V
                 "pdf": pdf_path(&hex(&v.sha256)), "effective": s.effective,
                 "deadline": line.deadline, "standing": line.standing,
                 "signed": line.signed, "entry": line.entry,
-                "can_sign": open && s.superseded.is_none(),
+                "phase": s.phase, "can_sign": open && s.phase.signable(),
             }))
         })
         .collect();
@@ -53,8 +54,9 @@ pub fn employee(state: &State, id: &str, keyid: &KeyId, today: Date) -> Option<V
     }))
 }
 
-/// The administration's page: every version's status, every employee.
-pub fn admin(state: &State, today: Date, size: u64) -> Value {
+/// The administration's page: every version's status, every employee,
+/// with the departures `planned` ahead.
+pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Value {
     let versions: Vec<Value> = status::status(state, today)
         .into_iter()
         .map(|s| {
@@ -72,6 +74,7 @@ pub fn admin(state: &State, today: Date, size: u64) -> Value {
                 "id": e.id, "name": e.name, "position": e.position,
                 "enrolled": format_date(e.enrolled),
                 "left": e.left.map(|(d, _)| format_date(d)),
+                "leaving": planned.iter().find(|p| p.id == e.id).map(|p| format_date(p.date)),
                 "keyid": e.current().map(|k| k.keyid.to_string()),
             })
         })

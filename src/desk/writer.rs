@@ -26,7 +26,9 @@ use crate::checkpoint::SignedCheckpoint;
 use crate::fsutil::Wait;
 use crate::keys::KeyId;
 use crate::log::entry;
-use crate::log::state::State;
+use crate::log::entry::Entry;
+use crate::log::state::{Published, Refusal, State};
+use crate::log::status::{self, Phase};
 use crate::log::{Checked, LogDir, Writer};
 use crate::merkle::{self, MemoryTree};
 use crate::tlogproof::TlogProof;
@@ -42,6 +44,9 @@ pub struct Accepted {
     /// Its receipt (a C2SP tlog-proof) against the checkpoint that
     /// committed it.
     pub receipt: Vec<u8>,
+    /// Whether it was in the log already: an identical acknowledgement
+    /// sent again (the receipt is then against the newest checkpoint).
+    pub again: bool,
 }
 
 type Reply = oneshot::Sender<Result<Accepted, RequestError>>;
@@ -87,8 +92,15 @@ pub struct Directory {
     pub people: HashMap<String, Person>,
     /// Employee identifiers and keys by their current key's id.
     pub keys: HashMap<KeyId, (String, VerifyingKey)>,
-    /// Published documents (SHA-256) and their labels.
-    pub documents: HashMap<[u8; 32], String>,
+    /// Every key ever enrolled, current or not, by its id: an
+    /// acknowledgement by a replaced key reaches the log's own refusal
+    /// ("replaced on D") rather than "not enrolled for anyone".
+    pub all_keys: HashMap<KeyId, VerifyingKey>,
+    /// Published documents (SHA-256) and their index in `versions`.
+    pub documents: HashMap<[u8; 32], usize>,
+    /// Every published version, in log order (the desk writes none, so
+    /// they stay as they were when the desk started).
+    pub versions: Vec<Published>,
     /// The body that keeps the log.
     pub body: String,
     /// The log's origin.
@@ -103,6 +115,9 @@ impl Directory {
             if let Some(k) = e.current() {
                 d.keys.insert(k.keyid, (e.id.clone(), k.key));
             }
+            for k in &e.keys {
+                d.all_keys.insert(k.keyid, k.key);
+            }
             let person = Person {
                 id: e.id.clone(),
                 name: e.name.clone(),
@@ -111,15 +126,49 @@ impl Directory {
             };
             d.people.insert(e.id.clone(), person);
         }
-        for v in state.versions() {
-            d.documents
-                .insert(v.version.sha256, v.version.label.clone());
+        for (i, v) in state.versions().iter().enumerate() {
+            d.documents.insert(v.version.sha256, i);
         }
+        d.versions = state.versions().to_vec();
         if let Some(i) = state.issuer() {
             d.body = i.body.clone();
             d.origin = i.origin.clone();
         }
         d
+    }
+}
+
+impl Directory {
+    /// Whether an acknowledgement dated `date` may name the document
+    /// `sha`: only a version in force that day (or one of its
+    /// corrections) is signed at the desk, as the page offers it. A coming
+    /// version is refused (the log would refuse it too: its date is before
+    /// the version takes effect), and so is a superseded one, which the
+    /// log's rules would accept but no page shows. An unknown document is
+    /// left to the log's refusal.
+    pub fn check_in_force(&self, sha: &[u8; 32], date: Date) -> Result<(), RequestError> {
+        let Some(&v) = self.documents.get(sha) else {
+            return Ok(());
+        };
+        let label = self.versions[v].version.label.clone();
+        match status::phase_in(&self.versions, v, date) {
+            Some(Phase::Coming) => {
+                let base = self.versions[v].base;
+                let effective = entry::format_date(self.versions[base].version.effective);
+                Err(RequestError::Coming { label, effective })
+            }
+            Some(Phase::Superseded) => {
+                let next = status::successor(&self.versions, v);
+                Err(RequestError::Superseded {
+                    label,
+                    by: next.map(|p| p.version.label.clone()).unwrap_or_default(),
+                    date: next
+                        .map(|p| entry::format_date(p.version.effective))
+                        .unwrap_or_default(),
+                })
+            }
+            Some(Phase::InForce) | None => Ok(()),
+        }
     }
 }
 
@@ -141,6 +190,8 @@ struct Task {
     key: SigningKey,
     writer: Option<Writer>,
     tree: MemoryTree,
+    /// The newest checkpoint signed (or found at start).
+    head: Option<SignedCheckpoint>,
     directory: Arc<RwLock<Directory>>,
     observer: Arc<dyn Observer>,
 }
@@ -162,6 +213,7 @@ impl Handle {
             key,
             writer: None,
             tree: MemoryTree::new(),
+            head: None,
             directory: Arc::new(RwLock::new(Directory::default())),
             observer,
         };
@@ -204,7 +256,7 @@ impl Handle {
     /// thread, so that the writer is left only the log's history rules.
     pub async fn ack(&self, ack: request::Ack, received: Date) -> Result<Accepted, RequestError> {
         let bytes = crate::log::ack_entry_with(&ack.envelope, received, |keyid| {
-            self.directory().keys.get(keyid).map(|(_, key)| *key)
+            self.directory().all_keys.get(keyid).copied()
         })
         .map_err(refused)?;
         let entry = Box::new(Checked::new(bytes).map_err(refused)?);
@@ -263,6 +315,10 @@ struct Staged {
     index: u64,
     bytes: Vec<u8>,
     reply: Reply,
+    /// An acknowledgement sent again, identical to the one at `index`
+    /// (written earlier, or staged in this batch): answered with that
+    /// entry's receipt, nothing new written.
+    again: bool,
 }
 
 impl Task {
@@ -287,6 +343,7 @@ impl Task {
             return Err(DeskError::TreeMismatch(head.checkpoint.size));
         }
         self.tree = tree;
+        self.head = Some(head);
         self.publish_directory(writer.state());
         self.writer = Some(writer);
         Ok(())
@@ -324,7 +381,7 @@ impl Task {
                 Job::Stop => stop = true,
                 job => {
                     people |= !matches!(job, Job::Ack { .. });
-                    if let Some(s) = self.stage(job) {
+                    if let Some(s) = self.stage(job, &staged) {
                         staged.push(s);
                     }
                 }
@@ -343,7 +400,11 @@ impl Task {
 
     /// Makes and appends one job's entry; `None` when it was answered
     /// (refused) already.
-    fn stage(&mut self, job: Job) -> Option<Staged> {
+    fn stage(&mut self, job: Job, batch: &[Staged]) -> Option<Staged> {
+        let job = match self.again(job, batch) {
+            Ok(done) => return Some(done),
+            Err(job) => job,
+        };
         let Some(writer) = self.writer.as_mut() else {
             if let Some(r) = reply_of(job) {
                 let _ = r.send(Err(unavailable("the log could not be reopened")));
@@ -375,6 +436,7 @@ impl Task {
                 index,
                 bytes,
                 reply,
+                again: false,
             }),
             Err(e) => {
                 let _ = reply.send(Err(e));
@@ -383,14 +445,64 @@ impl Task {
         }
     }
 
+    /// An acknowledgement identical to one the log holds already (the
+    /// same key, payload and signature: a retry after an answer that was
+    /// lost, say in a crash just after the commit) is answered with that
+    /// entry's receipt, idempotently: `Ok` with it staged as `again`.
+    /// Any other job comes back as `Err`.
+    fn again(&self, job: Job, batch: &[Staged]) -> Result<Staged, Job> {
+        let Job::Ack { entry, reply } = job else {
+            return Err(job);
+        };
+        let earlier = match (&self.writer, entry.entry()) {
+            (Some(w), Entry::Ack(record)) => match w.state().check_ack(record) {
+                Err(Refusal::Duplicate { entry: earlier, .. }) => Some(earlier),
+                _ => None,
+            },
+            _ => None,
+        };
+        let found = earlier.and_then(|index| {
+            let bytes = self.entry_bytes(index, batch)?;
+            same_ack(&bytes, entry.entry()).then_some((index, bytes))
+        });
+        match found {
+            Some((index, bytes)) => Ok(Staged {
+                index,
+                bytes,
+                reply,
+                again: true,
+            }),
+            None => Err(Job::Ack { entry, reply }),
+        }
+    }
+
+    /// The bytes of entry `index`: staged in this batch, or on disk.
+    fn entry_bytes(&self, index: u64, batch: &[Staged]) -> Option<Vec<u8>> {
+        if let Some(s) = batch.iter().find(|s| s.index == index && !s.again) {
+            return Some(s.bytes.clone());
+        }
+        LogDir::new(&self.dir).entry(index).ok()
+    }
+
     /// Commits the staged entries and answers each with its receipt; on a
-    /// failure answers them all with it and reopens the log.
+    /// failure answers them all with it and reopens the log. A batch of
+    /// acknowledgements sent again only is answered against the newest
+    /// checkpoint, with no commit.
     fn commit(&mut self, staged: Vec<Staged>, people: bool) {
+        if staged.iter().all(|s| s.again) {
+            if let Some(head) = self.head.clone() {
+                for s in staged {
+                    let receipt = self.receipt(&head, s.index, s.bytes, true);
+                    let _ = s.reply.send(receipt);
+                }
+            }
+            return;
+        }
         let Some(writer) = self.writer.as_mut() else {
             return;
         };
         let committed = writer.commit().map_err(DeskError::from).and_then(|head| {
-            for s in &staged {
+            for s in staged.iter().filter(|s| !s.again) {
                 debug_assert_eq!(s.index, self.tree.size());
                 self.tree.push(merkle::leaf_hash(&s.bytes));
             }
@@ -407,13 +519,14 @@ impl Task {
             Ok(head) => head,
             Err(e) => return self.fail(staged, e),
         };
+        self.head = Some(head.clone());
         if people {
             if let Some(w) = &self.writer {
                 self.publish_directory(w.state());
             }
         }
         for s in staged {
-            let receipt = self.receipt(&head, s.index, s.bytes);
+            let receipt = self.receipt(&head, s.index, s.bytes, s.again);
             let _ = s.reply.send(receipt);
         }
     }
@@ -423,6 +536,7 @@ impl Task {
         head: &SignedCheckpoint,
         index: u64,
         bytes: Vec<u8>,
+        again: bool,
     ) -> Result<Accepted, RequestError> {
         let proof = merkle::inclusion_proof(&self.tree, index, head.checkpoint.size)
             .map_err(unavailable)?;
@@ -433,7 +547,11 @@ impl Task {
             checkpoint: head.to_bytes(),
         }
         .to_bytes();
-        Ok(Accepted { index, receipt })
+        Ok(Accepted {
+            index,
+            receipt,
+            again,
+        })
     }
 
     fn fail(&mut self, staged: Vec<Staged>, error: DeskError) {
@@ -445,6 +563,19 @@ impl Task {
         if let Err(e) = self.open() {
             self.observer.note(&format!("cannot reopen the log: {e}"));
         }
+    }
+}
+
+/// Whether the entry `bytes` is an acknowledgement with the same key,
+/// payload and signature as `entry`.
+fn same_ack(bytes: &[u8], other: &Entry) -> bool {
+    match (entry::parse(bytes), other) {
+        (Ok(Entry::Ack(old)), Entry::Ack(new)) => {
+            old.key == new.key
+                && old.envelope.payload == new.envelope.payload
+                && old.envelope.signature == new.envelope.signature
+        }
+        _ => false,
     }
 }
 

@@ -8,12 +8,18 @@
 //! days for new employees, whichever is later. An acknowledgement of a
 //! correction counts for the material version it corrects. People who left
 //! without acknowledging are listed as having left, not as outstanding.
+//!
+//! A version takes over on its effective date, not when it is published:
+//! until then the version before it stays in force and is the one to sign,
+//! and the new one is *coming* (see [`Phase`]). The log's rules refuse an
+//! acknowledgement dated before the version takes effect, so a coming
+//! version can be read but not acknowledged ahead.
 
 use serde::Serialize;
 use time::{Date, Duration};
 
 use super::entry::format_date;
-use super::state::{Employee, State};
+use super::state::{Employee, Published, State};
 
 /// Where one employee stands for one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,6 +61,67 @@ impl Standing {
     }
 }
 
+/// Where a material version stands on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Published, but its effective date is after the day: it can be read,
+    /// not yet acknowledged (the log refuses an acknowledgement dated
+    /// before the version takes effect).
+    Coming,
+    /// In force: it took effect and no later material version has.
+    InForce,
+    /// A later material version took effect on or before the day.
+    Superseded,
+}
+
+impl Phase {
+    /// Whether an acknowledgement dated that day may name the version (or
+    /// one of its corrections): only the version in force is signed.
+    pub fn signable(self) -> bool {
+        self == Phase::InForce
+    }
+}
+
+/// The phase on `day` of the version at index `v` of [`State::versions`]
+/// (a correction has its material version's phase); `None` if there is
+/// no such version.
+pub fn phase(state: &State, v: usize, day: Date) -> Option<Phase> {
+    phase_in(state.versions(), v, day)
+}
+
+/// [`phase`] over a list of versions as [`State::versions`] gives it.
+pub fn phase_in(versions: &[Published], v: usize, day: Date) -> Option<Phase> {
+    let base = versions.get(v)?.base;
+    let own = &versions.get(base)?.version;
+    if own.effective > day {
+        return Some(Phase::Coming);
+    }
+    let taken_over = versions[base + 1..]
+        .iter()
+        .any(|p| p.version.material && p.version.effective <= day);
+    Some(if taken_over {
+        Phase::Superseded
+    } else {
+        Phase::InForce
+    })
+}
+
+/// The material version that takes over from the version at index `v`
+/// (the next material one), if one is published.
+pub fn successor(versions: &[Published], v: usize) -> Option<&Published> {
+    let base = versions.get(v)?.base;
+    versions[base + 1..].iter().find(|p| p.version.material)
+}
+
+/// The index in [`State::versions`] of the material version in force on
+/// `day`, if any has taken effect.
+pub fn in_force(state: &State, day: Date) -> Option<usize> {
+    (0..state.versions().len())
+        .filter(|&v| state.versions()[v].version.material)
+        .find(|&v| phase(state, v, day) == Some(Phase::InForce))
+}
+
 /// One employee's line for one version.
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {
@@ -91,6 +158,8 @@ pub struct VersionStatus {
     pub corrections: Vec<String>,
     /// The date the next material version takes effect, if any.
     pub superseded: Option<String>,
+    /// Where the version stands on the day of the status.
+    pub phase: Phase,
     /// One line per employee concerned.
     pub lines: Vec<Line>,
 }
@@ -141,6 +210,7 @@ fn version_status(state: &State, v: usize, end: Option<Date>, today: Date) -> Ve
             .map(|c| c.version.label.clone())
             .collect(),
         superseded: end.map(format_date),
+        phase: phase(state, v, today).unwrap_or(Phase::Superseded),
         lines,
     }
 }
@@ -284,6 +354,53 @@ mod tests {
             standing("2017-12-05", "c"),
             Some((Standing::Outstanding, "2017-12-15".into()))
         );
+    }
+
+    /// Issue 17, section 3, point 1: a version takes over on its
+    /// effective date, not when it is published.
+    #[test]
+    fn a_version_takes_over_on_its_effective_date() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let mut s = State::new();
+        let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
+        add(entry::log_bytes(
+            "o.invalid/l",
+            "J",
+            &key.verifying_key(),
+            "P",
+            d("2017-12-01"),
+        )
+        .unwrap());
+        let v = |label: &str, sha: u8, effective: &str, material: bool| Version {
+            label: label.into(),
+            title: "Noteikumi".into(),
+            sha256: [sha; 32],
+            effective: d(effective),
+            material,
+            deadline: material.then(|| d(effective)),
+            new_employee_days: 10,
+        };
+        add(entry::version_bytes(&v("1", 1, "2017-12-01", true)).unwrap());
+        add(entry::version_bytes(&v("1.1", 2, "2018-01-01", false)).unwrap());
+        add(entry::version_bytes(&v("2", 3, "2018-03-01", true)).unwrap());
+        let at = |v: usize, day: &str| phase(&s, v, d(day)).unwrap();
+        assert_eq!(at(0, "2017-11-30"), Phase::Coming);
+        assert_eq!(at(0, "2018-02-28"), Phase::InForce);
+        assert_eq!(
+            at(1, "2018-02-28"),
+            Phase::InForce,
+            "a correction: its version's"
+        );
+        assert_eq!(at(2, "2018-02-28"), Phase::Coming);
+        assert_eq!(at(0, "2018-03-01"), Phase::Superseded);
+        assert_eq!(at(2, "2018-03-01"), Phase::InForce);
+        assert_eq!(in_force(&s, d("2018-02-28")), Some(0));
+        assert_eq!(in_force(&s, d("2018-03-01")), Some(2));
+        assert_eq!(in_force(&s, d("2017-11-30")), None);
+        assert_eq!(phase(&s, 9, d("2018-03-01")), None);
+        let statuses = status(&s, d("2018-02-28"));
+        let phases: Vec<Phase> = statuses.iter().map(|v| v.phase).collect();
+        assert_eq!(phases, [Phase::InForce, Phase::Coming]);
     }
 
     #[test]

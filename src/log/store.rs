@@ -425,6 +425,11 @@ impl Checked {
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
+
+    /// The entry, parsed.
+    pub fn entry(&self) -> &Entry {
+        &self.entry
+    }
 }
 
 /// The one writer of a log: holds the lock, knows the state, stages

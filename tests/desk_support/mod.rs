@@ -39,9 +39,12 @@ pub fn today() -> String {
     entry::format_date(time::OffsetDateTime::now_utc().date())
 }
 
-/// A log with `count` material versions (effective 2020-01-01, deadline
-/// 2099-12-31). With `rules`, the first is the built-in rules PDF, stored
-/// in `documents/` for the pages to show; the others are made-up bytes.
+/// A log with one material version (effective 2020-01-01, deadline
+/// 2099-12-31) and `count - 1` corrections of it, all in force, so that
+/// an employee may sign each (the desk signs only versions in force: two
+/// material versions effective the same day would leave only the second
+/// in force). With `rules`, the first is the built-in rules PDF, stored in
+/// `documents/` for the pages to show; the others are made-up bytes.
 pub fn fixture(count: usize, rules: bool) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("log");
@@ -88,8 +91,12 @@ pub fn fixture(count: usize, rules: bool) -> Fixture {
             title: title.clone(),
             sha256: sha,
             effective: created,
-            material: true,
-            deadline: parse_date("2099-12-31"),
+            material: i == 0,
+            deadline: if i == 0 {
+                parse_date("2099-12-31")
+            } else {
+                None
+            },
             new_employee_days: 14,
         };
         writer.append(entry::version_bytes(&v).unwrap()).unwrap();
