@@ -278,14 +278,24 @@ pub fn step(seals: &[SealCheck]) -> (Outcome, Vec<FileProblem>) {
         }
     }
     let outcome = if problems.is_empty() {
+        let references = if count == 1 {
+            "its one file reference names".to_string()
+        } else {
+            format!("every one of their {count} file references names")
+        };
         Outcome::Passed(format!(
-            "{} signature(s): every one of their {count} file reference(s) names a file in the container with the digest it records (the signatures themselves are not validated)",
-            seals.len()
+            "{}: {references} a file in the container with the digest it records (the signatures themselves are not validated)",
+            plural(seals.len(), "1 signature", "signatures"),
         ))
     } else {
         Outcome::Failed(format!(
-            "{} of {count} file reference(s) do not hold: {}",
+            "{} of {count} file references {}: {}",
             problems.len(),
+            if problems.len() == 1 {
+                "does not hold"
+            } else {
+                "do not hold"
+            },
             named(&problems)
         ))
     };
@@ -397,5 +407,14 @@ mod tests {
         assert_eq!(problems[1].file, "gone.pdf");
         let (outcome, problems) = step(&[]);
         assert!(matches!(outcome, Outcome::Skipped(_)) && problems.is_empty());
+    }
+}
+
+/// "1 signature" for one, else `n` and the plural noun.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_string()
+    } else {
+        format!("{n} {many}")
     }
 }

@@ -367,11 +367,11 @@ fn judged(problems: Vec<FileProblem>, of: usize, passed: String) -> (Outcome, Ve
     if problems.is_empty() {
         return (Outcome::Passed(passed), problems);
     }
-    let why = format!(
-        "{} of {of} file(s) fail: {}",
-        problems.len(),
-        seals::named(&problems)
-    );
+    let why = match (problems.len(), of) {
+        (1, 1) => format!("the file fails: {}", seals::named(&problems)),
+        (1, _) => format!("1 of {of} files fails: {}", seals::named(&problems)),
+        (n, _) => format!("{n} of {of} files fail: {}", seals::named(&problems)),
+    };
     (Outcome::Failed(why), problems)
 }
 
@@ -473,7 +473,8 @@ fn step_documents(carried: &Carried) -> (Outcome, Vec<FileProblem>) {
     }
     let passed = match versions.len() {
         0 => "the log publishes no version, so the container has no rules PDF".to_string(),
-        n => format!("the rules PDF of each of the {n} version(s) has the SHA-256 the log records"),
+        1 => "the rules PDF of the one version has the SHA-256 the log records".to_string(),
+        n => format!("the rules PDF of each of the {n} versions has the SHA-256 the log records"),
     };
     judged(problems, versions.len(), passed)
 }
@@ -506,7 +507,10 @@ fn step_files(
         .collect();
     problems.extend(log_files_exact(carried));
     let n = container.files.len();
-    let passed = format!("each of the {n} file(s) is one the log accounts for");
+    let passed = match n {
+        1 => "the one file is one the log accounts for".to_string(),
+        n => format!("each of the {n} files is one the log accounts for"),
+    };
     Ok(judged(problems, n, passed))
 }
 
