@@ -365,8 +365,11 @@ fn fetch_gets_a_verifiable_reply_from_a_loopback_tsa() {
         "{}",
         heads[0]
     );
+    // Header names are case-insensitive (RFC 9110 section 5.1).
     assert!(
-        heads[0].contains("Content-Type: application/timestamp-query\r\n"),
+        heads[0]
+            .to_ascii_lowercase()
+            .contains("content-type: application/timestamp-query\r\n"),
         "{}",
         heads[0]
     );

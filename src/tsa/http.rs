@@ -253,6 +253,10 @@ fn network_error(error: ureq::Error, target: &Target, timeout: Duration) -> TsaE
             problem: "not a proxy URL".into(),
         },
         E::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => TsaError::Timeout(timeout),
+        E::Io(e) if is_tls(&e) => TsaError::Tls {
+            host,
+            problem: printable(&e.to_string()),
+        },
         E::Io(e) => TsaError::Network {
             host,
             problem: printable(&e.to_string()),
@@ -270,6 +274,13 @@ fn network_error(error: ureq::Error, target: &Target, timeout: Duration) -> TsaE
             problem: printable(&other.to_string()),
         },
     }
+}
+
+/// Whether an I/O error is rustls's (a handshake or alert, as the TLS
+/// stream reports it).
+fn is_tls(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
 }
 
 #[cfg(test)]

@@ -205,6 +205,7 @@ impl Pki {
     /// A self-signed CA certificate `name.pem` with a `key` key.
     pub fn ca_with(&self, name: &str, subject: &str, key: Key) {
         self.key(name, key);
+        let digest = key.digest();
         let subj = format!("/CN={subject}");
         let (key, pem) = (format!("{name}.key"), format!("{name}.pem"));
         self.openssl(&[
@@ -221,7 +222,7 @@ impl Pki {
             "ext.cnf",
             "-extensions",
             "ca",
-            key.digest(),
+            digest,
             "-out",
             &pem,
         ]);
