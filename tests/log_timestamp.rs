@@ -340,6 +340,7 @@ fn https_needs_the_tsas_tls_ca_or_a_public_one() {
     assert!(out.contains("the TLS client key is not a PEM private key"), "{out}");
     let (code, out) = s.run(&["log", "timestamp", "log", "--request", "q.tsq", "--tsa-tls-ca", &cert]);
     assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--tsa-tls-ca and --tsa-timeout go with --tsa URL"), "{out}");
 }
 
 #[test]

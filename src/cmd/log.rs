@@ -226,7 +226,7 @@ struct TimestampArgs {
     tsa: Option<String>,
     /// With --tsa: the TLS client certificate (PEM, the client's first,
     /// then any chain) for a TSA that asks for one.
-    #[arg(long, value_name = "PEM", requires_all = ["tsa", "tsa_client_key"])]
+    #[arg(long, value_name = "PEM", requires = "tsa_client_key")]
     tsa_client_cert: Option<PathBuf>,
     /// With --tsa-client-cert: its private key (PEM: PKCS#8, PKCS#1 or SEC1,
     /// unencrypted).
@@ -235,12 +235,13 @@ struct TimestampArgs {
     /// With --tsa: the CA certificate(s) (PEM) the TSA's TLS server
     /// certificate must chain to, instead of the built-in Mozilla roots;
     /// may be repeated.
-    #[arg(long, value_name = "PEM", requires = "tsa")]
+    #[arg(long, value_name = "PEM")]
     tsa_tls_ca: Vec<PathBuf>,
-    /// With --tsa: the deadline of the whole exchange, in seconds (1 to 3600).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..=3600), requires = "tsa")]
-    tsa_timeout: u64,
+    /// With --tsa: the deadline of the whole exchange, in seconds (1 to
+    /// 3600) [default: 30].
+    #[arg(long, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    tsa_timeout: Option<u64>,
     /// Write the DER time stamp request here, to send by other means.
     #[arg(long, value_name = "FILE.tsq", conflicts_with = "reply")]
     request: Option<PathBuf>,
@@ -617,6 +618,15 @@ fn print_status(statuses: &[status::VersionStatus]) {
 }
 
 fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
+    let online_only = a.tsa_client_cert.is_some() || !a.tsa_tls_ca.is_empty();
+    if a.tsa.is_none() && (online_only || a.tsa_timeout.is_some()) {
+        return Err(CliError::input(
+            "--tsa-client-cert, --tsa-client-key, --tsa-tls-ca and --tsa-timeout go with --tsa URL",
+        )
+        .with_hint(Some(
+            "the offline route (--request, --reply) does not reach the TSA itself".into(),
+        )));
+    }
     let log = LogDir::new(&a.log);
     let fail = |e| CliError::file(&a.log, e);
     let size = alog::stamp::checkpoint_size(&log, a.checkpoint).map_err(fail)?;
@@ -661,7 +671,9 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
 /// `--tsa-client-key`, `--tsa-tls-ca`.
 fn connection(a: &TimestampArgs) -> Result<ackreg::tsa::Connection, CliError> {
     let mut conn = ackreg::tsa::Connection {
-        timeout: std::time::Duration::from_secs(a.tsa_timeout),
+        timeout: a
+            .tsa_timeout
+            .map_or(ackreg::tsa::FETCH_TIMEOUT, std::time::Duration::from_secs),
         ..Default::default()
     };
     if let (Some(cert), Some(key)) = (&a.tsa_client_cert, &a.tsa_client_key) {
