@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused_without_panic() {
-        let cases: [&[u8]; 10] = [
+        let cases: [&[u8]; 11] = [
             &[],
             &[0x30],
             &[0x30, 0x02, 0x05],
