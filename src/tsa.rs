@@ -745,7 +745,11 @@ pub fn parse_token(der: &[u8]) -> Result<Token, TsaError> {
     let info = Ber::whole(der).map_err(ber_error(what))?;
     let items = info.children_of(0x30).map_err(ber_error(what))?;
     let [content_type, content] = items.as_slice() else {
-        return Err(malformed(what));
+        return Err(if items.len() < 2 {
+            incomplete(what, info.raw.len())
+        } else {
+            malformed(what)
+        });
     };
     if ber_decode::<ObjectIdentifier>(content_type, what)? != oid::SIGNED_DATA {
         return Err(TsaError::NotATimeStampToken(
@@ -885,7 +889,7 @@ struct SignedParts {
 fn parse_signed_data(signed: &Ber<'_>) -> Result<SignedParts, TsaError> {
     let what = "signed data";
     let mut items = signed.children_of(0x30).map_err(ber_error(what))?.into_iter();
-    let mut next = || items.next().ok_or_else(|| malformed(what));
+    let mut next = || items.next().ok_or_else(|| incomplete(what, 0));
     ber_decode::<u8>(&next()?, what)?; // version: 3 for a TSTInfo, not checked further
     let digests = next()?;
     digests.children_of(0x31).map_err(ber_error(what))?; // the SignerInfo names its own
@@ -977,7 +981,7 @@ impl Cert {
 fn parse_signer_info(info: &Ber<'_>) -> Result<SignerInfo, TsaError> {
     let what = "signer info";
     let mut items = info.children_of(0x30).map_err(ber_error(what))?.into_iter();
-    let mut next = || items.next().ok_or_else(|| malformed(what));
+    let mut next = || items.next().ok_or_else(|| incomplete(what, 0));
     ber_decode::<u8>(&next()?, what)?; // version 1 or 3, as the sid says
     let sid = parse_signer_id(&ber_tlv(&next()?, what)?)?;
     let digest_alg: AlgorithmIdentifierOwned = ber_decode(&next()?, what)?;
@@ -1212,6 +1216,20 @@ impl<'a> Tlv<'a> {
     /// Decodes the element as `T`.
     fn decode<T: Decode<'a, Error = der::Error>>(&self, what: &'static str) -> Result<T, TsaError> {
         T::from_der(self.raw).map_err(|source| TsaError::Malformed { what, source })
+    }
+}
+
+/// A [`TsaError::Malformed`] for a SEQUENCE of `len` bytes that ends
+/// before its last required field, as the DER decoder words it.
+fn incomplete(what: &'static str, len: usize) -> TsaError {
+    let len = der::Length::try_from(len).unwrap_or(der::Length::ZERO);
+    TsaError::Malformed {
+        what,
+        source: der::ErrorKind::Incomplete {
+            expected_len: (len + der::Length::ONE).unwrap_or(len),
+            actual_len: len,
+        }
+        .into(),
     }
 }
 
