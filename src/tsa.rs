@@ -520,13 +520,18 @@ impl ClientIdentity {
 }
 
 /// The DER of every certificate of a PEM file, parsed.
-fn pem_certificates(pem: &[u8], what: &'static str) -> Result<Vec<(Certificate, Vec<u8>)>, TsaError> {
+fn pem_certificates(
+    pem: &[u8],
+    what: &'static str,
+) -> Result<Vec<(Certificate, Vec<u8>)>, TsaError> {
     let certs =
         Certificate::load_pem_chain(pem).map_err(|source| TsaError::Malformed { what, source })?;
     certs
         .into_iter()
         .map(|c| {
-            let der = c.to_der().map_err(|source| TsaError::Malformed { what, source })?;
+            let der = c
+                .to_der()
+                .map_err(|source| TsaError::Malformed { what, source })?;
             Ok((c, der))
         })
         .collect()
@@ -888,7 +893,10 @@ struct SignedParts {
 /// bytes of the certificates and signed attributes.
 fn parse_signed_data(signed: &Ber<'_>) -> Result<SignedParts, TsaError> {
     let what = "signed data";
-    let mut items = signed.children_of(0x30).map_err(ber_error(what))?.into_iter();
+    let mut items = signed
+        .children_of(0x30)
+        .map_err(ber_error(what))?
+        .into_iter();
     let mut next = || items.next().ok_or_else(|| incomplete(what, 0));
     ber_decode::<u8>(&next()?, what)?; // version: 3 for a TSTInfo, not checked further
     let digests = next()?;
@@ -1259,7 +1267,11 @@ pub fn verify(token: &Token, imprint: &[u8; 32], anchors: &[Anchor]) -> Result<S
 
 /// [`verify`] with a [`TrustStore`]: its anchors, and its untrusted
 /// intermediates besides the token's certificates for the chain.
-pub fn verify_with(token: &Token, imprint: &[u8; 32], store: &TrustStore) -> Result<Stamp, TsaError> {
+pub fn verify_with(
+    token: &Token,
+    imprint: &[u8; 32],
+    store: &TrustStore,
+) -> Result<Stamp, TsaError> {
     if store.anchors.is_empty() {
         return Err(TsaError::NoAnchors);
     }
@@ -1648,7 +1660,11 @@ impl SigAlg {
         let params = PssParams::from_der(&alg.parameters.as_ref()?.to_der().ok()?).ok()?;
         let hash = HashAlg::from_alg(params.hash.as_ref()?)?;
         let mgf = params.mask_gen.as_ref()?;
-        let mgf_hash = mgf.parameters.as_ref()?.decode_as::<AlgorithmIdentifierOwned>().ok()?;
+        let mgf_hash = mgf
+            .parameters
+            .as_ref()?
+            .decode_as::<AlgorithmIdentifierOwned>()
+            .ok()?;
         if mgf.oid != oid::MGF1 || HashAlg::from_alg(&mgf_hash) != Some(hash) {
             return None;
         }

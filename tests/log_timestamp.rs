@@ -64,7 +64,11 @@ impl Setup {
     /// (the client certificate if `client`), and `env`.
     fn stamp_https(&self, url: &str, client: bool, env: &[(&str, &str)]) -> (i32, String) {
         let path = |name: &str| self.pki.path(name).display().to_string();
-        let (ca, cert, key) = (path("tls-ca.pem"), path("tls-client.pem"), path("tls-client.key"));
+        let (ca, cert, key) = (
+            path("tls-ca.pem"),
+            path("tls-client.pem"),
+            path("tls-client.key"),
+        );
         let mut args = vec!["log", "timestamp", "log", "--tsa", url, "--tsa-tls-ca", &ca];
         if client {
             args.extend(["--tsa-client-cert", &cert, "--tsa-client-key", &key]);
@@ -268,12 +272,20 @@ fn https_tsa_asking_for_a_client_certificate_through_a_connect_proxy() {
 
     let (code, out) = s.stamp_https(&url, true, &env);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("kept the time stamp of checkpoint 18"), "{out}");
+    assert!(
+        out.contains("kept the time stamp of checkpoint 18"),
+        "{out}"
+    );
     let served = server.join().unwrap();
     assert!(served[0].is_err(), "{served:?}");
-    assert!(served[1].as_ref().unwrap().starts_with("POST /tsa HTTP/1.1"));
+    assert!(served[1]
+        .as_ref()
+        .unwrap()
+        .starts_with("POST /tsa HTTP/1.1"));
     // Both went through the proxy, to the TSA's port.
-    let port = url.trim_start_matches("https://127.0.0.1:").trim_end_matches("/tsa");
+    let port = url
+        .trim_start_matches("https://127.0.0.1:")
+        .trim_end_matches("/tsa");
     let lines = tunnels.join().unwrap();
     assert_eq!(lines.len(), 2, "{lines:?}");
     for line in lines {
@@ -308,10 +320,16 @@ fn no_proxy_bypasses_the_proxy_and_without_it_the_proxy_is_used() {
     let (code, out) = s.stamp_https(&url, true, &[("HTTPS_PROXY", &dead)]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("cannot"), "{out}");
-    assert!(out.contains("hint: check the network, the URL and any proxy"), "{out}");
+    assert!(
+        out.contains("hint: check the network, the URL and any proxy"),
+        "{out}"
+    );
     assert_no_token(&s, 18);
 
-    let env = [("HTTPS_PROXY", dead.as_str()), ("NO_PROXY", "localhost,127.0.0.1")];
+    let env = [
+        ("HTTPS_PROXY", dead.as_str()),
+        ("NO_PROXY", "localhost,127.0.0.1"),
+    ];
     let (code, out) = s.stamp_https(&url, true, &env);
     assert_eq!(code, 0, "{out}");
     assert_eq!(server.join().unwrap().len(), 1);
@@ -326,21 +344,48 @@ fn https_needs_the_tsas_tls_ca_or_a_public_one() {
     // Without --tsa-tls-ca, the built-in Mozilla roots do not know the test CA.
     let (code, out) = s.run_env(&["log", "timestamp", "log", "--tsa", &url], &[]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("the TLS connection to the time stamp authority 127.0.0.1 failed"), "{out}");
-    assert!(out.contains("hint: check the TSA's TLS certificate (give its CA with --tsa-tls-ca PEM)"), "{out}");
+    assert!(
+        out.contains("the TLS connection to the time stamp authority 127.0.0.1 failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("hint: check the TSA's TLS certificate (give its CA with --tsa-tls-ca PEM)"),
+        "{out}"
+    );
     assert_eq!(server.join().unwrap().len(), 1);
     assert_no_token(&s, 18);
     // A client key that is not a key, and options without --tsa.
     let cert = s.pki.path("tls-client.pem").display().to_string();
     let (code, out) = s.run(&[
-        "log", "timestamp", "log", "--tsa", &url, "--tsa-client-cert", &cert,
-        "--tsa-client-key", &cert,
+        "log",
+        "timestamp",
+        "log",
+        "--tsa",
+        &url,
+        "--tsa-client-cert",
+        &cert,
+        "--tsa-client-key",
+        &cert,
     ]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("the TLS client key is not a PEM private key"), "{out}");
-    let (code, out) = s.run(&["log", "timestamp", "log", "--request", "q.tsq", "--tsa-tls-ca", &cert]);
+    assert!(
+        out.contains("the TLS client key is not a PEM private key"),
+        "{out}"
+    );
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--request",
+        "q.tsq",
+        "--tsa-tls-ca",
+        &cert,
+    ]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("--tsa-tls-ca and --tsa-timeout go with --tsa URL"), "{out}");
+    assert!(
+        out.contains("--tsa-tls-ca and --tsa-timeout go with --tsa URL"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -356,9 +401,20 @@ fn a_silent_tsa_is_given_up_at_the_deadline() {
             while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
         }
     });
-    let (code, out) = s.run(&["log", "timestamp", "log", "--tsa", &url, "--tsa-timeout", "1"]);
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--tsa",
+        &url,
+        "--tsa-timeout",
+        "1",
+    ]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("no complete reply from the time stamp authority within 1s"), "{out}");
+    assert!(
+        out.contains("no complete reply from the time stamp authority within 1s"),
+        "{out}"
+    );
     assert_no_token(&s, 18);
 }
 
@@ -393,26 +449,42 @@ fn a_token_without_the_ess_attribute_is_not_kept() {
     fs::write(s.d.join("noess.tsr"), &token).unwrap();
     let (code, out) = s.import(18, "noess.tsr");
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("the token has no ESS signing-certificate attribute"), "{out}");
+    assert!(
+        out.contains("the token has no ESS signing-certificate attribute"),
+        "{out}"
+    );
     assert_no_token(&s, 18);
     // Kept by hand all the same, the audit refuses it.
     fs::write(s.checkpoints().join("18.tsr"), &token).unwrap();
     let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("no ESS signing-certificate attribute"), "{out}");
+    assert!(
+        out.contains("no ESS signing-certificate attribute"),
+        "{out}"
+    );
 }
 
 #[test]
 fn tsa_chain_gives_the_intermediate_the_token_lacks() {
     let s = Setup::new();
-    s.pki.intermediate("ica", "ackreg test ICA", Key::P521, "ca", Key::P256);
-    s.pki.tsa_signed("itsa", Key::P256, "ica", "tsa", &["-sha512"]);
+    s.pki
+        .intermediate("ica", "ackreg test ICA", Key::P521, "ca", Key::P256);
+    s.pki
+        .tsa_signed("itsa", Key::P256, "ica", "tsa", &["-sha512"]);
     let (code, out) = s.run(&["log", "timestamp", "log", "--request", "q.tsq"]);
     assert_eq!(code, 0, "{out}");
     let query = fs::read(s.d.join("q.tsq")).unwrap();
     let reply = s.pki.reply_chain("itsa", "tsa_sha256", &query, None);
     fs::write(s.d.join("i.tsr"), reply).unwrap();
-    let (code, out) = s.run(&["log", "timestamp", "log", "--reply", "i.tsr", "--query", "q.tsq"]);
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--reply",
+        "i.tsr",
+        "--query",
+        "q.tsq",
+    ]);
     assert_eq!(code, 0, "{out}");
 
     let (ca, ica) = (s.ca(), s.pki.path("ica.pem").display().to_string());

@@ -545,8 +545,13 @@ fn an_rsa_pss_tsa_verifies_and_openssl_agrees() {
             "rsa_pss_saltlen:32",
         ],
     );
-    let rsassa_pss = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
-    assert!(signed.windows(11).any(|w| w == rsassa_pss), "a PSS signature");
+    let rsassa_pss = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,
+    ];
+    assert!(
+        signed.windows(11).any(|w| w == rsassa_pss),
+        "a PSS signature"
+    );
     assert!(pki.openssl_cms_verifies(&signed, "ca.pem"));
     let pss_token = tsa::parse_token(&signed).unwrap();
     let stamp = tsa::verify(&pss_token, &imprint, &anchors).expect("the PSS token verifies");
@@ -572,9 +577,18 @@ fn a_p521_tsa_under_a_p521_ca_verifies_both_ways() {
     let reply = pki.reply("tsa", "tsa_sha512", &tsa::request(&imprint, 5));
     let token = tsa::parse_response(&reply).unwrap();
     let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("P-521 verifies");
-    assert_eq!(stamp.trust, Trust::Anchored("CN=ackreg test P-521 CA".into()));
+    assert_eq!(
+        stamp.trust,
+        Trust::Anchored("CN=ackreg test P-521 CA".into())
+    );
     let stored = token.to_der();
     assert!(pki.openssl_verifies(&stored, &imprint, "tsa"));
+
+    // The same key signing a SHA-256 digest.
+    let reply = pki.reply("tsa", "tsa_sha256", &tsa::request(&imprint, 6));
+    let token = tsa::parse_response(&reply).unwrap();
+    tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("P-521 over SHA-256 verifies");
+    assert!(pki.openssl_verifies(&token.to_der(), &imprint, "tsa"));
 
     let mut flipped = stored.clone();
     let last = flipped.len() - 1;
@@ -635,8 +649,7 @@ fn fetch_over_https_from_a_tsa_that_asks_for_a_client_certificate() {
     let (url, server) = serve_tls(pki.dir.path().to_path_buf(), 3, Some("tls-ca.pem"));
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let client =
-        ClientIdentity::from_pem(&pki.read("tls-client.pem"), &pki.read("tls-client.key"))
-            .unwrap();
+        ClientIdentity::from_pem(&pki.read("tls-client.pem"), &pki.read("tls-client.key")).unwrap();
     let tls_ca = vec![der_of(&pki, "tls-ca.pem")];
     let imprint = checkpoint_imprint(99);
 
@@ -666,11 +679,17 @@ fn fetch_over_https_from_a_tsa_that_asks_for_a_client_certificate() {
         ..Connection::default()
     };
     let err = tsa::fetch_with(&url, &tsa::request(&imprint, 79), &unknown).unwrap_err();
-    assert!(matches!(&err, TsaError::Tls { problem, .. } if problem.contains("UnknownIssuer")), "{err}");
+    assert!(
+        matches!(&err, TsaError::Tls { problem, .. } if problem.contains("UnknownIssuer")),
+        "{err}"
+    );
 
     let served = server.join().unwrap();
     assert_eq!(served.len(), 3, "{served:?}");
-    assert!(served[0].as_ref().unwrap().starts_with("POST /tsa HTTP/1.1\r\n"));
+    assert!(served[0]
+        .as_ref()
+        .unwrap()
+        .starts_with("POST /tsa HTTP/1.1\r\n"));
     assert!(served[1].is_err() && served[2].is_err(), "{served:?}");
 }
 

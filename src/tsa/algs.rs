@@ -12,8 +12,8 @@
 //! is verified here too: [`verify_ecdsa`], [`verify_rsa_pkcs1`] and
 //! [`verify_rsa_pss`].
 
-use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature};
 use rustls_pki_types::SignatureVerificationAlgorithm;
+use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature};
 
 use super::{HashAlg, KeyFailure};
 
@@ -133,10 +133,20 @@ pub(super) fn verify_ecdsa(
                 .map_err(|_| KeyFailure::Unusable("not a P-521 point"))?;
             let sig =
                 p521::ecdsa::Signature::from_der(signature).map_err(|_| KeyFailure::Invalid)?;
-            key.verify_prehash(&digest, &sig)
+            key.verify_prehash(&widened(&digest), &sig)
         }
     }
     .map_err(|_| KeyFailure::Invalid)
+}
+
+/// A digest shorter than SHA-512 left-padded with zeros to 64 bytes: the
+/// same integer (SEC 1 section 4.1.4 takes a hash shorter than the order
+/// whole), in a length the `ecdsa` crate accepts for P-521 (at least half
+/// the field).
+fn widened(digest: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; 64usize.saturating_sub(digest.len())];
+    out.extend_from_slice(digest);
+    out
 }
 
 /// The trait the three curves' verifying keys share.

@@ -167,7 +167,9 @@ fn explain(
     let subject_of = |c: &Certificate| display_name(c.tbs_certificate().subject());
     match error {
         W::UnknownIssuer => {
-            let last = path.last().map_or_else(|| signer.subject(), |c| subject_of(c));
+            let last = path
+                .last()
+                .map_or_else(|| signer.subject(), |c| subject_of(c));
             TsaError::IssuerNotFound {
                 subject: last,
                 issuer: missing.unwrap_or_else(|| "(no matching CA)".into()),

@@ -376,7 +376,10 @@ mod tests {
         assert_eq!(proxy_host("https://127.0.0.1:9/", except), None);
         assert!(proxy_host("https://notexample.lv/", except).is_some());
         assert_eq!(
-            proxy_host("https://a.b/", &[("HTTPS_PROXY", "http://p:1"), ("no_proxy", "*")]),
+            proxy_host(
+                "https://a.b/",
+                &[("HTTPS_PROXY", "http://p:1"), ("no_proxy", "*")]
+            ),
             None
         );
     }
@@ -386,7 +389,13 @@ mod tests {
         let target = Target::parse("https://tsa.example/").unwrap();
         let err = proxy_for(&target, &env(&[("HTTPS_PROXY", "ftp://x:1")])).unwrap_err();
         assert!(
-            matches!(err, TsaError::Proxy { variable: "HTTPS_PROXY", .. }),
+            matches!(
+                err,
+                TsaError::Proxy {
+                    variable: "HTTPS_PROXY",
+                    ..
+                }
+            ),
             "{err}"
         );
     }
@@ -443,9 +452,8 @@ mod tests {
             b"abc"
         );
         assert_eq!(get(&format!("{OK}\r\nto the end")).unwrap(), b"to the end");
-        let chunked = format!(
-            "{OK}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"
-        );
+        let chunked =
+            format!("{OK}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n");
         assert_eq!(get(&chunked).unwrap(), b"abcde");
         let params = "HTTP/1.1 200 OK\r\ncontent-type: Application/Timestamp-Reply; x=1\r\nContent-Length: 1\r\n\r\nz";
         assert_eq!(get(params).unwrap(), b"z");
@@ -455,8 +463,8 @@ mod tests {
     fn replies_that_are_not_time_stamp_replies_are_refused() {
         let err = get("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").unwrap_err();
         assert!(matches!(err, TsaError::HttpStatus(404)), "{err}");
-        let err = get("HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n")
-            .unwrap_err();
+        let err =
+            get("HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n").unwrap_err();
         assert!(matches!(err, TsaError::HttpStatus(302)), "{err}");
         let err = get("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>").unwrap_err();
         assert!(

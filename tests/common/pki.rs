@@ -282,24 +282,26 @@ impl Pki {
             "req", "-new", "-key", &key, "-subj", &subj, "-config", "ext.cnf", "-out", &csr,
         ]);
         let (ca, ca_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
-        self.openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-set_serial",
-            "7",
-            "-days",
-            "30",
-        ]
-        .into_iter()
-        .chain(sign.iter().copied())
-        .chain(["-extfile", "ext.cnf", "-extensions", section, "-out", &pem])
-        .collect::<Vec<_>>());
+        self.openssl(
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &ca,
+                "-CAkey",
+                &ca_key,
+                "-set_serial",
+                "7",
+                "-days",
+                "30",
+            ]
+            .into_iter()
+            .chain(sign.iter().copied())
+            .chain(["-extfile", "ext.cnf", "-extensions", section, "-out", &pem])
+            .collect::<Vec<_>>(),
+        );
     }
 
     /// A TSA certificate `name.pem` issued by ca with good extensions, valid
@@ -352,27 +354,35 @@ impl Pki {
 
     /// [`Pki::reply`] with `chain` (a PEM file) as the certificates the
     /// token carries besides the signer's, or none.
-    pub fn reply_chain(&self, name: &str, section: &str, query: &[u8], chain: Option<&str>) -> Vec<u8> {
+    pub fn reply_chain(
+        &self,
+        name: &str,
+        section: &str,
+        query: &[u8],
+        chain: Option<&str>,
+    ) -> Vec<u8> {
         self.write("query.tsq", query);
         let (pem, key) = (format!("{name}.pem"), format!("{name}.key"));
-        self.openssl(&[
-            "ts",
-            "-reply",
-            "-config",
-            "ts.cnf",
-            "-section",
-            section,
-            "-queryfile",
-            "query.tsq",
-            "-signer",
-            &pem,
-            "-inkey",
-            &key,
-        ]
-        .into_iter()
-        .chain(chain.map(|c| ["-chain", c]).into_iter().flatten())
-        .chain(["-out", "reply.tsr"])
-        .collect::<Vec<_>>());
+        self.openssl(
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                "ts.cnf",
+                "-section",
+                section,
+                "-queryfile",
+                "query.tsq",
+                "-signer",
+                &pem,
+                "-inkey",
+                &key,
+            ]
+            .into_iter()
+            .chain(chain.map(|c| ["-chain", c]).into_iter().flatten())
+            .chain(["-out", "reply.tsr"])
+            .collect::<Vec<_>>(),
+        );
         self.read("reply.tsr")
     }
 
@@ -388,32 +398,34 @@ impl Pki {
     pub fn cms_token_with(&self, name: &str, tst: &[u8], options: &[&str]) -> Vec<u8> {
         self.write("tst.der", tst);
         let (pem, key) = (format!("{name}.pem"), format!("{name}.key"));
-        self.openssl(&[
-            "cms",
-            "-sign",
-            "-binary",
-            "-nodetach",
-            "-in",
-            "tst.der",
-            "-outform",
-            "DER",
-            "-signer",
-            &pem,
-            "-inkey",
-            &key,
-            "-md",
-            "sha256",
-            "-econtent_type",
-            ID_CT_TST_INFO,
-            "-nosmimecap",
-            "-certfile",
-            "ca.pem",
-            "-out",
-            "cms.der",
-        ]
-        .into_iter()
-        .chain(options.iter().copied())
-        .collect::<Vec<_>>());
+        self.openssl(
+            &[
+                "cms",
+                "-sign",
+                "-binary",
+                "-nodetach",
+                "-in",
+                "tst.der",
+                "-outform",
+                "DER",
+                "-signer",
+                &pem,
+                "-inkey",
+                &key,
+                "-md",
+                "sha256",
+                "-econtent_type",
+                ID_CT_TST_INFO,
+                "-nosmimecap",
+                "-certfile",
+                "ca.pem",
+                "-out",
+                "cms.der",
+            ]
+            .into_iter()
+            .chain(options.iter().copied())
+            .collect::<Vec<_>>(),
+        );
         self.read("cms.der")
     }
 
@@ -517,9 +529,25 @@ impl Pki {
                 "req", "-new", "-key", &key, "-subj", &subj, "-config", "ext.cnf", "-out", &csr,
             ]);
             self.openssl(&[
-                "x509", "-req", "-in", &csr, "-CA", "tls-ca.pem", "-CAkey", "tls-ca.key",
-                "-set_serial", "9", "-days", "30", "-sha256", "-extfile", "ext.cnf",
-                "-extensions", section, "-out", &pem,
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "tls-ca.pem",
+                "-CAkey",
+                "tls-ca.key",
+                "-set_serial",
+                "9",
+                "-days",
+                "30",
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                section,
+                "-out",
+                &pem,
             ]);
         }
     }
@@ -587,26 +615,26 @@ pub fn serve(dir: PathBuf, count: usize) -> (String, std::thread::JoinHandle<Vec
 pub fn ts_reply(dir: &Path, body: &[u8]) -> Vec<u8> {
     std::fs::write(dir.join("served.tsq"), body).unwrap();
     openssl(
-                &dir,
-                &[
-                    "ts",
-                    "-reply",
-                    "-config",
-                    "ts.cnf",
-                    "-section",
-                    "tsa_sha256",
-                    "-queryfile",
-                    "served.tsq",
-                    "-signer",
-                    "tsa.pem",
-                    "-inkey",
-                    "tsa.key",
-                    "-chain",
-                    "ca.pem",
-                    "-out",
-                    "served.tsr",
-                ],
-            );
+        dir,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-section",
+            "tsa_sha256",
+            "-queryfile",
+            "served.tsq",
+            "-signer",
+            "tsa.pem",
+            "-inkey",
+            "tsa.key",
+            "-chain",
+            "ca.pem",
+            "-out",
+            "served.tsr",
+        ],
+    );
     std::fs::read(dir.join("served.tsr")).unwrap()
 }
 
@@ -677,10 +705,12 @@ fn tls_config(dir: &Path, client_ca: Option<&str>) -> Arc<rustls::ServerConfig> 
             roots
                 .add(CertificateDer::from_pem_file(dir.join(ca)).unwrap())
                 .unwrap();
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                    .build()
-                    .unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
@@ -760,7 +790,9 @@ pub fn connect_proxy(count: usize) -> (String, std::thread::JoinHandle<Vec<Strin
                 }
             };
             client.set_nonblocking(false).unwrap();
-            client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            client
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
             let mut head = Vec::new();
             let mut byte = [0u8; 1];
             while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
@@ -784,7 +816,9 @@ pub fn connect_proxy(count: usize) -> (String, std::thread::JoinHandle<Vec<Strin
                 let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
                 continue;
             };
-            upstream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            upstream
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
             client
                 .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 .unwrap();
