@@ -346,10 +346,12 @@ impl crate::Hint for TsaError {
             E::Url(_) => {
                 "give the time stamp authority's URL as https://host[:port]/path or http://..."
             }
-            E::Network { .. } | E::Timeout(_) => {
+            E::Network { .. } => {
                 "check the network, the URL and any proxy (HTTPS_PROXY, NO_PROXY), or try \
-                 again later; a slow TSA may need a longer --tsa-timeout"
+                 again later; an https:// TSA that drops the connection (broken pipe, reset) \
+                 may want a client certificate (--tsa-client-cert, --tsa-client-key)"
             }
+            E::Timeout(_) => "try again later, or give a longer --tsa-timeout SECONDS",
             E::Tls { .. } => {
                 "check the TSA's TLS certificate (give its CA with --tsa-tls-ca PEM) and, if it \
                  asks for one, the client certificate (--tsa-client-cert, --tsa-client-key)"

@@ -268,6 +268,10 @@ fn https_tsa_asking_for_a_client_certificate_through_a_connect_proxy() {
     let (code, out) = s.stamp_https(&url, false, &env);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("time stamp authority 127.0.0.1"), "{out}");
+    assert!(
+        out.contains("--tsa-client-cert"),
+        "the hint names it: {out}"
+    );
     assert_no_token(&s, 18);
 
     let (code, out) = s.stamp_https(&url, true, &env);
