@@ -2010,6 +2010,93 @@ mod tests {
         assert!(matches!(err, TsaError::NotATimeStampToken(_)), "{err}");
     }
 
+    /// A signer whose only signed attribute is `attr` (with `values`).
+    fn signer_with(attrs: Vec<Attribute>) -> SignerInfo {
+        SignerInfo {
+            sid: SignerId::KeyId(Vec::new()),
+            digest_alg: AlgorithmIdentifierOwned {
+                oid: oid::SHA256,
+                parameters: None,
+            },
+            attrs_der: Vec::new(),
+            attrs,
+            sig_alg: AlgorithmIdentifierOwned {
+                oid: oid::ECDSA_SHA256,
+                parameters: None,
+            },
+            signature: Vec::new(),
+        }
+    }
+
+    /// The seed CA certificate, as a token's certificate.
+    fn seed_cert() -> Cert {
+        let anchor = &Anchor::from_pem(include_bytes!("../fuzz/seeds/tsa/ca.pem")).unwrap()[0];
+        Cert {
+            der: anchor.der.clone(),
+            cert: anchor.cert.clone(),
+        }
+    }
+
+    /// A signing-certificate-v2 attribute naming the certificate of SHA-256 `hash`.
+    fn ess_v2(hash: Vec<u8>, issuer_serial: Option<IssuerSerial>) -> Attribute {
+        let value = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm: None,
+                cert_hash: OctetString::new(hash).unwrap(),
+                issuer_serial,
+            }],
+            policies: None,
+        };
+        Attribute {
+            oid: oid::ATTR_SIGNING_CERT_V2,
+            values: vec![value.to_der().unwrap()],
+        }
+    }
+
+    #[test]
+    fn the_ess_attribute_must_be_there_and_name_the_signer() {
+        let cert = seed_cert();
+        let ours = sha2::Sha256::digest(&cert.der).to_vec();
+        let ok = signer_with(vec![ess_v2(ours.clone(), None)]);
+        assert!(check_signing_certificate(&ok, &cert).is_ok());
+        let tbs = cert.cert.tbs_certificate();
+        let serial = der::asn1::Int::new(tbs.serial_number().as_bytes()).unwrap();
+        let right = IssuerSerial {
+            issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+            serial_number: serial,
+        };
+        let ok = signer_with(vec![ess_v2(ours.clone(), Some(right))]);
+        assert!(check_signing_certificate(&ok, &cert).is_ok());
+
+        let absent = signer_with(Vec::new());
+        assert!(matches!(
+            check_signing_certificate(&absent, &cert),
+            Err(TsaError::SigningCertificateAbsent)
+        ));
+        let other = signer_with(vec![ess_v2(
+            sha2::Sha256::digest(b"another").to_vec(),
+            None,
+        )]);
+        assert!(matches!(
+            check_signing_certificate(&other, &cert),
+            Err(TsaError::SigningCertificateMismatch)
+        ));
+        let wrong = IssuerSerial {
+            issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+            serial_number: der::asn1::Int::new(&[0x7f]).unwrap(),
+        };
+        let wrong_serial = signer_with(vec![ess_v2(ours.clone(), Some(wrong))]);
+        assert!(matches!(
+            check_signing_certificate(&wrong_serial, &cert),
+            Err(TsaError::SigningCertificateMismatch)
+        ));
+        let twice = signer_with(vec![ess_v2(ours.clone(), None), ess_v2(ours, None)]);
+        assert!(matches!(
+            check_signing_certificate(&twice, &cert),
+            Err(TsaError::SigningCertificateMismatch)
+        ));
+    }
+
     #[test]
     fn every_error_has_a_lowercase_message_and_a_hint() {
         use crate::Hint;

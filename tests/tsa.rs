@@ -703,3 +703,28 @@ fn a_client_key_that_is_not_a_key_is_refused() {
     let err = ClientIdentity::from_pem(b"nothing", &pki.read("tls-client.key")).unwrap_err();
     assert!(matches!(err, TsaError::Malformed { .. }), "{err}");
 }
+
+#[test]
+fn tokens_kept_before_this_version_still_verify() {
+    // The fuzzing seeds: `openssl ts -reply` answers (EC and RSA TSAs) and
+    // a bare token, over 32 bytes 0xab, kept since the first version.
+    let anchors = tsa::Anchor::from_pem(include_bytes!("../fuzz/seeds/tsa/ca.pem")).unwrap();
+    let replies: [&[u8]; 2] = [
+        include_bytes!("../fuzz/seeds/tsa/reply-ec.tsr"),
+        include_bytes!("../fuzz/seeds/tsa/reply-rsa.tsr"),
+    ];
+    let mut tokens: Vec<tsa::Token> = replies
+        .iter()
+        .map(|r| tsa::parse_response(r).expect("a kept reply"))
+        .collect();
+    let bare = include_bytes!("../fuzz/seeds/tsa/token-ec.der");
+    tokens.push(tsa::parse_token(bare).expect("a kept token"));
+    for token in tokens {
+        let stamp = tsa::verify(&token, &[0xab; 32], &anchors).expect("still verifies");
+        assert!(matches!(stamp.trust, Trust::Anchored(_)));
+        assert_eq!(
+            tsa::parse_token(&token.to_der()).unwrap().to_der(),
+            token.to_der()
+        );
+    }
+}
