@@ -9,23 +9,26 @@
 //! with ackreg or with `openssl ts -verify`.
 //!
 //! Untrusted bytes become a [`Token`] first ([`parse_response`],
-//! [`parse_token`]: size limit, strict DER, the token's shape); the
-//! cryptography runs second, in numbered steps, each its own function with
-//! its own errors:
+//! [`parse_token`]: size limit, DER, or the BER that CMS allows in the
+//! outer structure (module `ber`), the token's shape); the cryptography runs
+//! second, in numbered steps, each its own function with its own errors:
 //!
 //! 1. the `TSTInfo` message imprint is SHA-256 and equals the expected hash;
 //! 2. the CMS signature: content-type and message-digest signed attributes,
 //!    the signature over the signed attributes with the signer certificate
-//!    found in the token, and the ESS signing-certificate attribute;
+//!    found in the token, and the ESS signing-certificate attribute, which
+//!    must be present (RFC 3161 section 2.4.1) and name that certificate;
 //! 3. the signer certificate's extended key usage is critical and is time
 //!    stamping alone (RFC 3161 section 2.3);
-//! 4. the chain from the signer certificate through the token's certificates
-//!    to a trust anchor, every certificate valid at the time stamp's time.
+//! 4. the chain from the signer certificate through the token's
+//!    certificates and the auditor's untrusted intermediates to a trust
+//!    anchor, built and checked by `rustls-webpki` (module `chain`).
 //!
 //! [`verify_untrusted`] runs steps 1 to 3 and says so in [`Stamp::trust`];
-//! [`verify`] runs all four. Revocation is not checked (there is no network
-//! at verification time). [`fetch`] posts a request to a TSA over plain
-//! HTTP; the token is self-authenticating, so TLS adds no integrity.
+//! [`verify`] and [`verify_with`] run all four. Revocation is not checked
+//! (there is no network at verification time). [`fetch`] posts a request to
+//! a TSA over HTTPS or HTTP (module `http`); the token is self-authenticating,
+//! so TLS keeps the request private and lets the TSA know its client.
 
 use std::time::Duration;
 
@@ -34,7 +37,7 @@ use der::{Decode, Encode, Reader, Sequence, SliceReader, Tag, TagNumber, Tagged}
 use sha2::Digest as _;
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectKeyIdentifier};
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -49,10 +52,12 @@ pub const MAX_TOKEN_LEN: usize = 64 * 1024;
 pub const MAX_RESPONSE_LEN: usize = MAX_TOKEN_LEN + 4096;
 /// How long [`fetch`] waits for a TSA, in all.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest certificate chain followed, the signer certificate included.
-const MAX_CHAIN: usize = 8;
-
+mod algs;
+mod ber;
+mod chain;
 mod http;
+
+use ber::{Ber, BerError};
 
 /// Object identifiers used here.
 mod oid {
@@ -76,19 +81,11 @@ mod oid {
     pub const ECDSA_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
     pub const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
     pub const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
+    pub const P521: Oid = Oid::new_unwrap("1.3.132.0.35");
+    pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+    pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
     pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
     pub const KP_TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
-    /// Extensions whose meaning this module applies (or that carry no
-    /// constraint), so that they may be critical.
-    pub const KNOWN_EXTENSIONS: [Oid; 7] = [
-        Oid::new_unwrap("2.5.29.19"), // basic constraints
-        Oid::new_unwrap("2.5.29.15"), // key usage
-        Oid::new_unwrap("2.5.29.37"), // extended key usage
-        Oid::new_unwrap("2.5.29.17"), // subject alternative name
-        Oid::new_unwrap("2.5.29.14"), // subject key identifier
-        Oid::new_unwrap("2.5.29.35"), // authority key identifier
-        Oid::new_unwrap("2.5.29.32"), // certificate policies (any policy accepted)
-    ];
 }
 
 /// An error in a time stamp request, response, token or its verification.
@@ -178,6 +175,11 @@ pub enum TsaError {
     /// Step 2: the ESS signing-certificate attribute names another certificate.
     #[error("the signing-certificate attribute names another certificate than the signer's")]
     SigningCertificateMismatch,
+    /// Step 2: no ESS signing-certificate attribute (v1 or v2).
+    #[error(
+        "the token has no ESS signing-certificate attribute, which RFC 3161 section 2.4.1 requires"
+    )]
+    SigningCertificateAbsent,
     /// Step 3: no extended key usage.
     #[error("the signer certificate {subject} has no extended key usage")]
     EkuMissing {
@@ -227,46 +229,53 @@ pub enum TsaError {
         /// The certificate's subject.
         subject: String,
     },
-    /// Step 4: an issuing certificate whose key usage excludes certificate signing.
-    #[error("the key usage of the CA certificate {subject} does not allow signing certificates")]
-    CaKeyUsage {
-        /// The certificate's subject.
-        subject: String,
-    },
     /// Step 4: more intermediate CAs than a path length constraint allows.
-    #[error("the chain is longer than the path length constraint of {subject} allows")]
+    #[error("the chain is longer than the path length constraint of a CA above {subject} allows")]
     PathLength {
-        /// The constraining certificate's subject.
+        /// The signer certificate's subject.
         subject: String,
     },
-    /// Step 4: a chain over [`MAX_CHAIN`] certificates.
+    /// Step 4: a chain longer than path building follows.
     #[error("the certificate chain is longer than {0} certificates")]
     ChainTooLong(usize),
-    /// Step 4: a critical extension this module does not apply.
-    #[error("the certificate {subject} has an unknown critical extension {oid}")]
-    UnknownCriticalExtension {
-        /// The certificate's subject.
+    /// Step 4: another reason the path builder gives.
+    #[error("the certificate chain of {subject} is not valid: {problem}")]
+    ChainInvalid {
+        /// The signer certificate's subject.
         subject: String,
-        /// The extension's object identifier.
-        oid: String,
+        /// What is wrong.
+        problem: String,
     },
-    /// The TSA's URL is not an `http://` URL ackreg can use.
-    #[error("not a usable http:// URL: {0}")]
+    /// The TSA's URL is not an `http://` or `https://` URL ackreg can use.
+    #[error("not a usable http:// or https:// URL: {0}")]
     Url(String),
-    /// An `https://` URL.
-    #[error("https:// time stamp authorities are not supported")]
-    HttpsUnsupported,
     /// The connection failed.
-    #[error("cannot {what} {host}")]
+    #[error("cannot reach the time stamp authority {host}: {problem}")]
     Network {
-        /// Connect to, send to, read from.
-        what: &'static str,
         /// The TSA's host.
         host: String,
-        /// The system's error.
-        #[source]
-        source: std::io::Error,
+        /// What the system or the HTTP client said.
+        problem: String,
     },
+    /// The TLS handshake failed: the server's certificate, or ours.
+    #[error("the TLS connection to the time stamp authority {host} failed: {problem}")]
+    Tls {
+        /// The TSA's host.
+        host: String,
+        /// What rustls said.
+        problem: String,
+    },
+    /// A proxy variable that is not a proxy URL, or a proxy that refused.
+    #[error("cannot use {variable}: {problem}")]
+    Proxy {
+        /// The environment variable, or "the proxy".
+        variable: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The client certificate or key cannot be used.
+    #[error("the TLS client key is not a PEM private key (PKCS#8, PKCS#1 or SEC1)")]
+    ClientKey,
     /// No complete reply within the time allowed.
     #[error("no complete reply from the time stamp authority within {0:?}")]
     Timeout(Duration),
@@ -276,9 +285,6 @@ pub enum TsaError {
     /// A reply that is not `application/timestamp-reply`.
     #[error("the time stamp authority answered with content type {0:?}, not application/timestamp-reply")]
     ContentType(String),
-    /// A reply that is not HTTP/1.x as ackreg reads it.
-    #[error("malformed HTTP reply: {0}")]
-    HttpReply(&'static str),
 }
 
 impl crate::Hint for TsaError {
@@ -298,12 +304,17 @@ impl crate::Hint for TsaError {
             E::ImprintAlgorithm(_) | E::ImprintMismatch { .. } => {
                 "this time stamp belongs to another checkpoint, or the checkpoint was changed"
             }
+            E::SigningCertificateAbsent => {
+                "the time stamp authority does not bind its certificate to the token as RFC 3161 \
+                 requires (openssl ts -verify refuses it too); use a conforming TSA"
+            }
             E::SignerCertificateMissing => {
                 "ask for the time stamp with the certificate requested (certReq), as ackreg does"
             }
             E::UnsupportedAlgorithm { .. } | E::BadPublicKey { .. } => {
-                "ackreg verifies RSA (PKCS#1 v1.5, 2048 bits or more), ECDSA P-256/P-384 and \
-                 Ed25519 with SHA-256/384/512; use a time stamp authority that signs with these"
+                "ackreg verifies RSA (PKCS#1 v1.5 or PSS, 2048 bits or more), ECDSA \
+                 P-256/P-384/P-521 and Ed25519 with SHA-256/384/512; use a time stamp \
+                 authority that signs with these"
             }
             E::ContentTypeAttribute
             | E::MessageDigestMismatch
@@ -323,22 +334,36 @@ impl crate::Hint for TsaError {
                 "the time stamp was made outside a certificate's validity: do not trust it"
             }
             E::IssuerNotFound { .. } => {
-                "give the CA certificate the time stamp authority chains to as a trust anchor"
+                "give the CA certificate the time stamp authority chains to as a trust anchor \
+                 (--tsa-ca), and any intermediate CA certificate the token lacks with --tsa-chain"
             }
-            E::NotACa { .. } | E::CaKeyUsage { .. } | E::PathLength { .. } => {
+            E::NotACa { .. } | E::PathLength { .. } => {
                 "a certificate in the chain may not issue certificates; the chain is not valid"
             }
-            E::ChainTooLong(_) | E::UnknownCriticalExtension { .. } => {
+            E::ChainTooLong(_) | E::ChainInvalid { .. } => {
                 "the time stamp authority's certificates are not ones ackreg can validate"
             }
-            E::Url(_) => "give the time stamp authority's URL as http://host[:port]/path",
-            E::HttpsUnsupported => {
-                "use the TSA's http:// URL: the token is signed, so TLS adds no integrity to it"
+            E::Url(_) => {
+                "give the time stamp authority's URL as https://host[:port]/path or http://..."
             }
-            E::Network { .. } | E::Timeout(_) => {
-                "check the network and the URL, or try again later"
+            E::Network { .. } => {
+                "check the network, the URL and any proxy (HTTPS_PROXY, NO_PROXY), or try \
+                 again later; an https:// TSA that drops the connection (broken pipe, reset) \
+                 may want a client certificate (--tsa-client-cert, --tsa-client-key)"
             }
-            E::HttpStatus(_) | E::ContentType(_) | E::HttpReply(_) => {
+            E::Timeout(_) => "try again later, or give a longer --tsa-timeout SECONDS",
+            E::Tls { .. } => {
+                "check the TSA's TLS certificate (give its CA with --tsa-tls-ca PEM) and, if it \
+                 asks for one, the client certificate (--tsa-client-cert, --tsa-client-key)"
+            }
+            E::Proxy { .. } => {
+                "set HTTPS_PROXY (or HTTP_PROXY for http://) to http://host:port, or list the \
+                 TSA's host in NO_PROXY"
+            }
+            E::ClientKey => {
+                "give --tsa-client-key the PEM private key of the --tsa-client-cert certificate"
+            }
+            E::HttpStatus(_) | E::ContentType(_) => {
                 "check that the URL is the time stamp authority's RFC 3161 endpoint"
             }
         };
@@ -387,16 +412,137 @@ pub enum Trust {
     Anchored(String),
 }
 
-/// A CA certificate trusted to vouch for time stamp authorities.
+/// A CA certificate trusted to vouch for time stamp authorities
+/// (`--tsa-ca`); a TSA's own certificate may be one too (pinned).
 #[derive(Clone, Debug)]
-pub struct Anchor(Certificate);
+pub struct Anchor {
+    cert: Certificate,
+    der: Vec<u8>,
+}
+
+/// An intermediate CA certificate offered for path building but not
+/// trusted (`--tsa-chain`): one a token does not carry.
+#[derive(Clone, Debug)]
+pub struct Intermediate {
+    cert: Certificate,
+    der: Vec<u8>,
+}
+
+/// What an auditor trusts for time stamps: the anchors, and an untrusted
+/// pool of intermediate certificates for the chains.
+#[derive(Clone, Debug, Default)]
+pub struct TrustStore {
+    anchors: Vec<Anchor>,
+    chain: Vec<Intermediate>,
+}
+
+impl TrustStore {
+    /// A store of `anchors`, with no intermediates.
+    pub fn new(anchors: Vec<Anchor>) -> TrustStore {
+        TrustStore {
+            anchors,
+            chain: Vec::new(),
+        }
+    }
+
+    /// The store with `chain` added to its untrusted intermediates.
+    pub fn with_chain(mut self, chain: Vec<Intermediate>) -> TrustStore {
+        self.chain.extend(chain);
+        self
+    }
+
+    /// The anchors.
+    pub fn anchors(&self) -> &[Anchor] {
+        &self.anchors
+    }
+}
+
+/// How [`fetch_with`] reaches a TSA.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// The deadline of the whole exchange (at most an hour).
+    pub timeout: Duration,
+    /// The certificate and key to show a TSA that asks for one.
+    pub client: Option<ClientIdentity>,
+    /// The CA certificates (DER) that the TSA's TLS server certificate must
+    /// chain to, instead of the Mozilla roots of `webpki-roots`.
+    pub tls_ca: Vec<Vec<u8>>,
+}
+
+impl Default for Connection {
+    fn default() -> Connection {
+        Connection {
+            timeout: FETCH_TIMEOUT,
+            client: None,
+            tls_ca: Vec::new(),
+        }
+    }
+}
+
+/// A TLS client certificate (with any chain after it) and its private key.
+#[derive(Clone)]
+pub struct ClientIdentity {
+    certs: Vec<Vec<u8>>,
+    key_pem: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("certs", &self.certs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientIdentity {
+    /// The certificates of the PEM `cert` (the client's first) and the PEM
+    /// private key `key` (PKCS#8, PKCS#1 or SEC1, unencrypted).
+    pub fn from_pem(cert: &[u8], key: &[u8]) -> Result<ClientIdentity, TsaError> {
+        let certs = Certificate::load_pem_chain(cert).map_err(|source| TsaError::Malformed {
+            what: "TLS client certificate PEM file",
+            source,
+        })?;
+        let certs = certs
+            .iter()
+            .map(|c| c.to_der())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| TsaError::Malformed {
+                what: "TLS client certificate PEM file",
+                source,
+            })?;
+        if certs.is_empty() {
+            return Err(malformed("TLS client certificate PEM file"));
+        }
+        ureq::tls::PrivateKey::from_pem(key).map_err(|_| TsaError::ClientKey)?;
+        Ok(ClientIdentity {
+            certs,
+            key_pem: zeroize::Zeroizing::new(key.to_vec()),
+        })
+    }
+}
+
+/// The DER of every certificate of a PEM file, parsed.
+fn pem_certificates(
+    pem: &[u8],
+    what: &'static str,
+) -> Result<Vec<(Certificate, Vec<u8>)>, TsaError> {
+    let certs =
+        Certificate::load_pem_chain(pem).map_err(|source| TsaError::Malformed { what, source })?;
+    certs
+        .into_iter()
+        .map(|c| {
+            let der = c
+                .to_der()
+                .map_err(|source| TsaError::Malformed { what, source })?;
+            Ok((c, der))
+        })
+        .collect()
+}
 
 /// A certificate as carried in the token: its exact DER and parsed form.
 #[derive(Clone, Debug)]
 struct Cert {
     der: Vec<u8>,
-    /// The exact DER of its TBSCertificate: what its issuer signed.
-    tbs: Vec<u8>,
     cert: Certificate,
 }
 
@@ -592,7 +738,8 @@ fn failure_names(item: &Tlv<'_>) -> Result<String, TsaError> {
 }
 
 /// Reads a stored token: a CMS ContentInfo holding a SignedData over a
-/// TSTInfo, with exactly one signer and signed attributes.
+/// TSTInfo, with exactly one signer and signed attributes. The outer CMS
+/// structure may be BER (RFC 5652 section 1.2); what is signed stays DER.
 pub fn parse_token(der: &[u8]) -> Result<Token, TsaError> {
     if der.len() > MAX_TOKEN_LEN {
         return Err(TsaError::TooLarge {
@@ -602,16 +749,25 @@ pub fn parse_token(der: &[u8]) -> Result<Token, TsaError> {
         });
     }
     let what = "time stamp token";
-    let info = ContentInfo::from_der(der).map_err(|source| TsaError::Malformed { what, source })?;
-    if info.content_type != oid::SIGNED_DATA {
+    let info = Ber::whole(der).map_err(ber_error(what))?;
+    let items = info.children_of(0x30).map_err(ber_error(what))?;
+    let [content_type, content] = items.as_slice() else {
+        return Err(if items.len() < 2 {
+            incomplete(what, info.raw.len())
+        } else {
+            malformed(what)
+        });
+    };
+    if ber_decode::<ObjectIdentifier>(content_type, what)? != oid::SIGNED_DATA {
         return Err(TsaError::NotATimeStampToken(
             "the content is not signed data",
         ));
     }
-    if info.content.tag() != Tag::Sequence {
-        return Err(malformed("signed data"));
-    }
-    let signed = parse_signed_data(info.content.value())?;
+    let inner = content.children_of(0xa0).map_err(ber_error(what))?;
+    let [signed_data] = inner.as_slice() else {
+        return Err(malformed(what));
+    };
+    let signed = parse_signed_data(signed_data)?;
     let tst = parse_tst_info(&signed.tst_der)?;
     Ok(Token {
         der: der.to_vec(),
@@ -652,43 +808,80 @@ impl Token {
 impl Anchor {
     /// A trust anchor from a DER certificate.
     pub fn from_der(der: &[u8]) -> Result<Anchor, TsaError> {
-        Certificate::from_der(der)
-            .map(Anchor)
-            .map_err(|source| TsaError::Malformed {
-                what: "trust anchor certificate",
-                source,
-            })
+        let cert = Certificate::from_der(der).map_err(|source| TsaError::Malformed {
+            what: "trust anchor certificate",
+            source,
+        })?;
+        Ok(Anchor {
+            cert,
+            der: der.to_vec(),
+        })
     }
 
     /// Every certificate of a PEM file (one or more `CERTIFICATE` blocks).
     pub fn from_pem(pem: &[u8]) -> Result<Vec<Anchor>, TsaError> {
-        let certs = Certificate::load_pem_chain(pem).map_err(|source| TsaError::Malformed {
-            what: "trust anchor PEM file",
-            source,
-        })?;
-        Ok(certs.into_iter().map(Anchor).collect())
+        let certs = pem_certificates(pem, "trust anchor PEM file")?;
+        Ok(certs
+            .into_iter()
+            .map(|(cert, der)| Anchor { cert, der })
+            .collect())
+    }
+
+    /// The certificate's DER.
+    pub fn to_der(&self) -> Vec<u8> {
+        self.der.clone()
     }
 
     /// The anchor's subject, printable.
     pub fn subject(&self) -> String {
-        display_name(self.0.tbs_certificate().subject())
+        display_name(self.cert.tbs_certificate().subject())
     }
 }
 
-/// `ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT ANY }`.
-#[derive(Sequence)]
-struct ContentInfo<'a> {
-    content_type: ObjectIdentifier,
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
-    content: AnyRef<'a>,
+impl Intermediate {
+    /// Every certificate of a PEM file (one or more `CERTIFICATE` blocks).
+    pub fn from_pem(pem: &[u8]) -> Result<Vec<Intermediate>, TsaError> {
+        let certs = pem_certificates(pem, "intermediate certificate PEM file")?;
+        Ok(certs
+            .into_iter()
+            .map(|(cert, der)| Intermediate { cert, der })
+            .collect())
+    }
 }
 
-/// `EncapsulatedContentInfo` with the content an OCTET STRING.
-#[derive(Sequence)]
-struct EncapsulatedContentInfo<'a> {
-    econtent_type: ObjectIdentifier,
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    econtent: Option<&'a OctetStringRef>,
+/// A BER error as a [`TsaError::Malformed`] of `what`.
+fn ber_error(what: &'static str) -> impl Fn(BerError) -> TsaError {
+    move |e| TsaError::Malformed {
+        what,
+        source: match e {
+            BerError::Malformed => der::ErrorKind::Failed.into(),
+            BerError::TooDeep => der::ErrorKind::Overlength.into(),
+            BerError::Incomplete { expected, actual } => der::ErrorKind::Incomplete {
+                expected_len: der::Length::try_from(expected).unwrap_or(der::Length::MAX),
+                actual_len: der::Length::try_from(actual).unwrap_or(der::Length::MAX),
+            }
+            .into(),
+        },
+    }
+}
+
+/// Decodes a definite-length BER element as `T` with the strict DER decoder.
+fn ber_decode<'a, T: Decode<'a, Error = der::Error>>(
+    item: &Ber<'a>,
+    what: &'static str,
+) -> Result<T, TsaError> {
+    if !item.definite() {
+        return Err(malformed(what));
+    }
+    T::from_der(item.raw).map_err(|source| TsaError::Malformed { what, source })
+}
+
+/// The element of a definite-length BER element, as DER.
+fn ber_tlv<'a>(item: &Ber<'a>, what: &'static str) -> Result<Tlv<'a>, TsaError> {
+    if !item.definite() {
+        return Err(malformed(what));
+    }
+    Tlv::whole(item.raw, what)
 }
 
 /// What [`parse_signed_data`] finds.
@@ -698,36 +891,31 @@ struct SignedParts {
     certs: Vec<Cert>,
 }
 
-/// Reads the content of a SignedData SEQUENCE (RFC 5652 section 5.1) by
-/// position, keeping the exact bytes of the certificates and signed attributes.
-fn parse_signed_data(content: &[u8]) -> Result<SignedParts, TsaError> {
+/// Reads a SignedData (RFC 5652 section 5.1) by position, keeping the exact
+/// bytes of the certificates and signed attributes.
+fn parse_signed_data(signed: &Ber<'_>) -> Result<SignedParts, TsaError> {
     let what = "signed data";
-    let mut items = Tlv::all(content, what)?.into_iter();
-    let mut next = || items.next().ok_or_else(|| malformed(what));
-    next()?.decode::<u8>(what)?; // version: 3 for a TSTInfo, not checked further
-    next()?.expect(Tag::Set, what)?; // digestAlgorithms: the SignerInfo names its own
-    let encap: EncapsulatedContentInfo<'_> = next()?.decode(what)?;
-    if encap.econtent_type != oid::CT_TST_INFO {
-        return Err(TsaError::NotATimeStampToken(
-            "the signed content is not a TSTInfo",
-        ));
-    }
-    let tst_der = match encap.econtent {
-        Some(content) => content.as_bytes().to_vec(),
-        None => return Err(TsaError::NotATimeStampToken("the TSTInfo is not included")),
-    };
+    let mut items = signed
+        .children_of(0x30)
+        .map_err(ber_error(what))?
+        .into_iter();
+    let mut next = || items.next().ok_or_else(|| incomplete(what, 0));
+    ber_decode::<u8>(&next()?, what)?; // version: 3 for a TSTInfo, not checked further
+    let digests = next()?;
+    digests.children_of(0x31).map_err(ber_error(what))?; // the SignerInfo names its own
+    let tst_der = parse_encapsulated(&next()?)?;
     let mut item = next()?;
-    let certs = if item.tag == context(0) {
+    let certs = if item.tag == 0xa0 {
         let certs = parse_certs(&item)?;
         item = next()?;
         certs
     } else {
         Vec::new()
     };
-    if item.tag == context(1) {
+    if item.tag == 0xa1 {
         item = next()?; // CRLs: revocation is not checked
     }
-    let signers = item.children(Tag::Set, "signer infos")?;
+    let signers = item.children_of(0x31).map_err(ber_error("signer infos"))?;
     if items.next().is_some() {
         return Err(malformed(what));
     }
@@ -743,37 +931,52 @@ fn parse_signed_data(content: &[u8]) -> Result<SignedParts, TsaError> {
     })
 }
 
-/// A constructed context-specific tag `[n]`.
-fn context(n: u32) -> Tag {
-    Tag::ContextSpecific {
-        constructed: true,
-        number: TagNumber(n),
+/// `EncapsulatedContentInfo ::= SEQUENCE { eContentType, eContent [0]
+/// EXPLICIT OCTET STRING OPTIONAL }`: the TSTInfo bytes, joined if the
+/// OCTET STRING is cut into chunks.
+fn parse_encapsulated(encap: &Ber<'_>) -> Result<Vec<u8>, TsaError> {
+    let what = "encapsulated content";
+    let items = encap.children_of(0x30).map_err(ber_error(what))?;
+    let (content_type, content) = match items.as_slice() {
+        [t] => (t, None),
+        [t, c] => (t, Some(c)),
+        _ => return Err(malformed(what)),
+    };
+    if ber_decode::<ObjectIdentifier>(content_type, what)? != oid::CT_TST_INFO {
+        return Err(TsaError::NotATimeStampToken(
+            "the signed content is not a TSTInfo",
+        ));
     }
+    let Some(content) = content else {
+        return Err(TsaError::NotATimeStampToken("the TSTInfo is not included"));
+    };
+    let inner = content.children_of(0xa0).map_err(ber_error(what))?;
+    let [octets] = inner.as_slice() else {
+        return Err(malformed(what));
+    };
+    octets.octets(MAX_TOKEN_LEN).map_err(ber_error(what))
 }
 
 /// The X.509 certificates of a `[0] CertificateSet` (other choices skipped).
-fn parse_certs(set: &Tlv<'_>) -> Result<Vec<Cert>, TsaError> {
+fn parse_certs(set: &Ber<'_>) -> Result<Vec<Cert>, TsaError> {
     let what = "certificate in the token";
     let mut certs = Vec::new();
-    for item in set.children(context(0), what)? {
-        if item.tag != Tag::Sequence {
+    for item in set.children_of(0xa0).map_err(ber_error(what))? {
+        if item.tag != 0x30 {
             continue; // attribute certificates and other formats
         }
-        certs.push(Cert::from_tlv(&item, what)?);
+        certs.push(Cert::from_tlv(&ber_tlv(&item, what)?, what)?);
     }
     Ok(certs)
 }
 
 impl Cert {
-    /// Parses one certificate, keeping its exact DER and that of its TBSCertificate.
+    /// Parses one certificate, keeping its exact DER.
     fn from_tlv(item: &Tlv<'_>, what: &'static str) -> Result<Cert, TsaError> {
         let cert = Certificate::from_der(item.raw)
             .map_err(|source| TsaError::Malformed { what, source })?;
-        let parts = item.children(Tag::Sequence, what)?;
-        let tbs = parts.first().ok_or_else(|| malformed(what))?.raw.to_vec();
         Ok(Cert {
             der: item.raw.to_vec(),
-            tbs,
             cert,
         })
     }
@@ -783,24 +986,26 @@ impl Cert {
     }
 }
 
-/// Reads a SignerInfo (RFC 5652 section 5.3) by position.
-fn parse_signer_info(info: &Tlv<'_>) -> Result<SignerInfo, TsaError> {
+/// Reads a SignerInfo (RFC 5652 section 5.3) by position. The signed
+/// attributes must be DER: their bytes are what was signed.
+fn parse_signer_info(info: &Ber<'_>) -> Result<SignerInfo, TsaError> {
     let what = "signer info";
-    let mut items = info.children(Tag::Sequence, what)?.into_iter();
-    let mut next = || items.next().ok_or_else(|| malformed(what));
-    next()?.decode::<u8>(what)?; // version 1 or 3, as the sid says
-    let sid = parse_signer_id(&next()?)?;
-    let digest_alg: AlgorithmIdentifierOwned = next()?.decode(what)?;
-    let attrs_tlv = next()?;
-    if attrs_tlv.tag != context(0) {
+    let mut items = info.children_of(0x30).map_err(ber_error(what))?.into_iter();
+    let mut next = || items.next().ok_or_else(|| incomplete(what, 0));
+    ber_decode::<u8>(&next()?, what)?; // version 1 or 3, as the sid says
+    let sid = parse_signer_id(&ber_tlv(&next()?, what)?)?;
+    let digest_alg: AlgorithmIdentifierOwned = ber_decode(&next()?, what)?;
+    let attrs = next()?;
+    if attrs.tag != 0xa0 {
         return Err(TsaError::NotATimeStampToken(
             "the signer info has no signed attributes",
         ));
     }
-    let sig_alg: AlgorithmIdentifierOwned = next()?.decode(what)?;
-    let signature = next()?.decode::<&OctetStringRef>(what)?.as_bytes().to_vec();
+    let attrs_tlv = ber_tlv(&attrs, "signed attributes")?;
+    let sig_alg: AlgorithmIdentifierOwned = ber_decode(&next()?, what)?;
+    let signature = next()?.octets(64 * 1024).map_err(ber_error(what))?;
     match items.next() {
-        Some(unsigned) if unsigned.tag == context(1) => {}
+        Some(unsigned) if unsigned.tag == 0xa1 => {}
         Some(_) => return Err(malformed(what)),
         None => {}
     }
@@ -816,6 +1021,14 @@ fn parse_signer_info(info: &Tlv<'_>) -> Result<SignerInfo, TsaError> {
         sig_alg,
         signature,
     })
+}
+
+/// A constructed context-specific tag `[n]`.
+fn context(n: u32) -> Tag {
+    Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(n),
+    }
 }
 
 /// `SignerIdentifier ::= CHOICE { IssuerAndSerialNumber, [0] SubjectKeyIdentifier }`.
@@ -1016,6 +1229,20 @@ impl<'a> Tlv<'a> {
     }
 }
 
+/// A [`TsaError::Malformed`] for a SEQUENCE of `len` bytes that ends
+/// before its last required field, as the DER decoder words it.
+fn incomplete(what: &'static str, len: usize) -> TsaError {
+    let len = der::Length::try_from(len).unwrap_or(der::Length::ZERO);
+    TsaError::Malformed {
+        what,
+        source: der::ErrorKind::Incomplete {
+            expected_len: (len + der::Length::ONE).unwrap_or(len),
+            actual_len: len,
+        }
+        .into(),
+    }
+}
+
 /// A [`TsaError::Malformed`] for a structure that decodes but has the wrong shape.
 fn malformed(what: &'static str) -> TsaError {
     TsaError::Malformed {
@@ -1037,12 +1264,22 @@ pub fn verify_untrusted(token: &Token, imprint: &[u8; 32]) -> Result<Stamp, TsaE
 /// signer certificate through the token's certificates to one of `anchors`,
 /// every certificate valid at the time stamp's time.
 pub fn verify(token: &Token, imprint: &[u8; 32], anchors: &[Anchor]) -> Result<Stamp, TsaError> {
-    if anchors.is_empty() {
+    verify_with(token, imprint, &TrustStore::new(anchors.to_vec()))
+}
+
+/// [`verify`] with a [`TrustStore`]: its anchors, and its untrusted
+/// intermediates besides the token's certificates for the chain.
+pub fn verify_with(
+    token: &Token,
+    imprint: &[u8; 32],
+    store: &TrustStore,
+) -> Result<Stamp, TsaError> {
+    if store.anchors.is_empty() {
         return Err(TsaError::NoAnchors);
     }
     let signer = check_signed(token, imprint)?;
     // 4. The chain to a trust anchor.
-    let anchor = check_chain(token, signer, anchors)?;
+    let anchor = chain::check_chain(signer, &token.certs, store, token.tst.gen_time)?;
     Ok(stamp(token, signer, Trust::Anchored(anchor)))
 }
 
@@ -1208,34 +1445,52 @@ struct SigningCertificateV2 {
     policies: Option<der::asn1::Any>,
 }
 
-/// Step 2e: the first ESSCertID(v2) of the signing-certificate attribute,
-/// if present, is the signer certificate's hash (and issuer and serial).
+/// Step 2e: the ESS signing-certificate attribute, v1 or v2, is present
+/// (RFC 3161 section 2.4.1: it MUST be; RFC 5816 allows v2) and its first
+/// ESSCertID(v2) names the signer certificate: its hash, and its issuer and
+/// serial number where given. Both are checked when both are present.
 fn check_signing_certificate(signer: &SignerInfo, cert: &Cert) -> Result<(), TsaError> {
-    let mismatch = |_: der::Error| TsaError::SigningCertificateMismatch;
     let repeated = |()| TsaError::SigningCertificateMismatch;
-    if let Some(value) = optional_attribute(signer, oid::ATTR_SIGNING_CERT_V2).map_err(repeated)? {
-        let attr = SigningCertificateV2::from_der(value).map_err(mismatch)?;
-        let id = attr
-            .certs
-            .first()
-            .ok_or(TsaError::SigningCertificateMismatch)?;
-        let hash = match &id.hash_algorithm {
-            None => HashAlg::Sha256,
-            Some(alg) => HashAlg::from_alg(alg).ok_or(TsaError::SigningCertificateMismatch)?,
-        };
-        let ours = hash.digest(&cert.der);
-        check_cert_id(cert, &ours, &id.cert_hash, id.issuer_serial.as_ref())?;
+    let v2 = optional_attribute(signer, oid::ATTR_SIGNING_CERT_V2).map_err(repeated)?;
+    let v1 = optional_attribute(signer, oid::ATTR_SIGNING_CERT).map_err(repeated)?;
+    if v1.is_none() && v2.is_none() {
+        return Err(TsaError::SigningCertificateAbsent);
     }
-    if let Some(value) = optional_attribute(signer, oid::ATTR_SIGNING_CERT).map_err(repeated)? {
-        let attr = SigningCertificate::from_der(value).map_err(mismatch)?;
-        let id = attr
-            .certs
-            .first()
-            .ok_or(TsaError::SigningCertificateMismatch)?;
-        let ours = sha1::Sha1::digest(&cert.der).to_vec();
-        check_cert_id(cert, &ours, &id.cert_hash, id.issuer_serial.as_ref())?;
+    if let Some(value) = v2 {
+        check_ess_v2(value, cert)?;
+    }
+    if let Some(value) = v1 {
+        check_ess_v1(value, cert)?;
     }
     Ok(())
+}
+
+/// Step 2e for `SigningCertificateV2` (RFC 5035).
+fn check_ess_v2(value: &[u8], cert: &Cert) -> Result<(), TsaError> {
+    let attr =
+        SigningCertificateV2::from_der(value).map_err(|_| TsaError::SigningCertificateMismatch)?;
+    let id = attr
+        .certs
+        .first()
+        .ok_or(TsaError::SigningCertificateMismatch)?;
+    let hash = match &id.hash_algorithm {
+        None => HashAlg::Sha256,
+        Some(alg) => HashAlg::from_alg(alg).ok_or(TsaError::SigningCertificateMismatch)?,
+    };
+    let ours = hash.digest(&cert.der);
+    check_cert_id(cert, &ours, &id.cert_hash, id.issuer_serial.as_ref())
+}
+
+/// Step 2e for `SigningCertificate` (RFC 2634): a SHA-1 hash.
+fn check_ess_v1(value: &[u8], cert: &Cert) -> Result<(), TsaError> {
+    let attr =
+        SigningCertificate::from_der(value).map_err(|_| TsaError::SigningCertificateMismatch)?;
+    let id = attr
+        .certs
+        .first()
+        .ok_or(TsaError::SigningCertificateMismatch)?;
+    let ours = sha1::Sha1::digest(&cert.der).to_vec();
+    check_cert_id(cert, &ours, &id.cert_hash, id.issuer_serial.as_ref())
 }
 
 /// Compares one ESSCertID(v2) with the certificate whose hash is `ours`.
@@ -1285,133 +1540,6 @@ fn check_eku(cert: &Certificate) -> Result<(), TsaError> {
     Ok(())
 }
 
-/// Step 4: builds the chain from the signer certificate through the token's
-/// certificates to an anchor, checking each link. Returns the anchor's subject.
-fn check_chain(token: &Token, signer: &Cert, anchors: &[Anchor]) -> Result<String, TsaError> {
-    let at = token.tst.gen_time;
-    // 4a. The signer certificate is valid at the time stamp's time.
-    check_valid_at(&signer.cert, at)?;
-    check_critical_extensions(&signer.cert)?;
-    let mut used: Vec<bool> = token
-        .certs
-        .iter()
-        .map(|c| std::ptr::eq(c, signer))
-        .collect();
-    let mut current = signer;
-    for depth in 0..MAX_CHAIN {
-        // 4b. Each link up: its signature, and the issuer a CA valid at that time.
-        match next_link(current, token, &used, anchors)? {
-            Link::Pinned(anchor) => return Ok(anchor.subject()),
-            Link::Anchor(anchor) => {
-                check_issuer(&anchor.0, depth, at)?;
-                return Ok(anchor.subject());
-            }
-            Link::Token(i, issuer) => {
-                check_issuer(&issuer.cert, depth, at)?;
-                used[i] = true;
-                current = issuer;
-            }
-        }
-    }
-    Err(TsaError::ChainTooLong(MAX_CHAIN))
-}
-
-/// The next link of a chain, up from a certificate.
-enum Link<'t> {
-    /// The certificate is itself an anchor (a pinned TSA or intermediate certificate).
-    Pinned(&'t Anchor),
-    /// An anchor issued it.
-    Anchor(&'t Anchor),
-    /// The token's certificate at this index issued it.
-    Token(usize, &'t Cert),
-}
-
-/// Finds what issued `cert`: an anchor first, else a certificate of the
-/// token not `used` yet, whose key verifies `cert`'s signature.
-fn next_link<'t>(
-    cert: &Cert,
-    token: &'t Token,
-    used: &[bool],
-    anchors: &'t [Anchor],
-) -> Result<Link<'t>, TsaError> {
-    if let Some(anchor) = anchors.iter().find(|a| a.0 == cert.cert) {
-        return Ok(Link::Pinned(anchor));
-    }
-    let mut failure = None;
-    for anchor in anchors.iter().filter(|a| issued_by(&cert.cert, &a.0)) {
-        match verify_issued(cert, &anchor.0) {
-            Ok(()) => return Ok(Link::Anchor(anchor)),
-            Err(e) => failure = Some(e),
-        }
-    }
-    let candidates = token.certs.iter().enumerate();
-    for (i, issuer) in candidates.filter(|(i, c)| !used[*i] && issued_by(&cert.cert, &c.cert)) {
-        match verify_issued(cert, &issuer.cert) {
-            Ok(()) => return Ok(Link::Token(i, issuer)),
-            Err(e) => failure = Some(e),
-        }
-    }
-    Err(failure.unwrap_or_else(|| TsaError::IssuerNotFound {
-        subject: cert.subject(),
-        issuer: display_name(cert.cert.tbs_certificate().issuer()),
-    }))
-}
-
-/// Whether `issuer`'s subject is `cert`'s issuer name.
-fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
-    cert.tbs_certificate().issuer() == issuer.tbs_certificate().subject()
-}
-
-/// Verifies `cert`'s signature with `issuer`'s public key.
-fn verify_issued(cert: &Cert, issuer: &Certificate) -> Result<(), TsaError> {
-    let alg = SigAlg::for_certificate(cert.cert.signature_algorithm())?;
-    let spki = issuer.tbs_certificate().subject_public_key_info();
-    let signature =
-        cert.cert
-            .signature()
-            .as_bytes()
-            .ok_or(TsaError::CertificateSignatureInvalid {
-                subject: cert.subject(),
-            })?;
-    verify_signature(spki, alg, &cert.tbs, signature).map_err(|e| match e {
-        KeyFailure::Invalid => TsaError::CertificateSignatureInvalid {
-            subject: cert.subject(),
-        },
-        other => other.into_error_named(display_name(issuer.tbs_certificate().subject())),
-    })
-}
-
-/// An issuing certificate at `depth` (0 = it issued the signer certificate):
-/// valid at `at`, a CA allowed to sign certificates, its path length
-/// constraint respected, no unknown critical extension.
-fn check_issuer(cert: &Certificate, depth: usize, at: OffsetDateTime) -> Result<(), TsaError> {
-    let subject = || display_name(cert.tbs_certificate().subject());
-    let malformed = |source| TsaError::Malformed {
-        what: "CA certificate extension",
-        source,
-    };
-    check_valid_at(cert, at)?;
-    check_critical_extensions(cert)?;
-    let tbs = cert.tbs_certificate();
-    let Some((_, bc)) = tbs.get_extension::<BasicConstraints>().map_err(malformed)? else {
-        return Err(TsaError::NotACa { subject: subject() });
-    };
-    if !bc.ca {
-        return Err(TsaError::NotACa { subject: subject() });
-    }
-    if let Some(max) = bc.path_len_constraint {
-        if depth > usize::from(max) {
-            return Err(TsaError::PathLength { subject: subject() });
-        }
-    }
-    if let Some((_, ku)) = tbs.get_extension::<KeyUsage>().map_err(malformed)? {
-        if !ku.key_cert_sign() {
-            return Err(TsaError::CaKeyUsage { subject: subject() });
-        }
-    }
-    Ok(())
-}
-
 /// The certificate's validity period contains `at`.
 fn check_valid_at(cert: &Certificate, at: OffsetDateTime) -> Result<(), TsaError> {
     let validity = cert.tbs_certificate().validity();
@@ -1426,25 +1554,6 @@ fn check_valid_at(cert: &Certificate, at: OffsetDateTime) -> Result<(), TsaError
             subject: display_name(cert.tbs_certificate().subject()),
             time: rfc3339(at),
         })
-    }
-}
-
-/// Refuses a critical extension whose meaning this module does not apply.
-fn check_critical_extensions(cert: &Certificate) -> Result<(), TsaError> {
-    let extensions = cert
-        .tbs_certificate()
-        .extensions()
-        .map(|e| e.as_slice())
-        .unwrap_or(&[]);
-    match extensions
-        .iter()
-        .find(|e| e.critical && !oid::KNOWN_EXTENSIONS.contains(&e.extn_id))
-    {
-        Some(e) => Err(TsaError::UnknownCriticalExtension {
-            subject: display_name(cert.tbs_certificate().subject()),
-            oid: e.extn_id.to_string(),
-        }),
-        None => Ok(()),
     }
 }
 
@@ -1501,18 +1610,41 @@ impl HashAlg {
     }
 }
 
-/// The signature schemes this module verifies.
+/// The signature schemes this module verifies for the SignerInfo.
 #[derive(Clone, Copy, Debug)]
 enum SigAlg {
     RsaPkcs1(HashAlg),
+    /// RSASSA-PSS with this hash for the message and MGF1, and this salt length.
+    RsaPss(HashAlg, usize),
     Ecdsa(HashAlg),
     Ed25519,
 }
 
+/// `RSASSA-PSS-params` (RFC 8017 appendix A.2.3); absent fields take the
+/// defaults (SHA-1, MGF1 with SHA-1, 20, 1), which are refused but SHA-1.
+#[derive(Sequence)]
+struct PssParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mask_gen: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_length: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    trailer_field: Option<u8>,
+}
+
 impl SigAlg {
-    /// A certificate's signatureAlgorithm.
-    fn for_certificate(alg: &AlgorithmIdentifierOwned) -> Result<SigAlg, TsaError> {
+    /// A SignerInfo's signatureAlgorithm: CMS also names just the key type
+    /// (rsaEncryption, id-ecPublicKey), the hash being the digestAlgorithm.
+    fn for_signer(alg: &AlgorithmIdentifierOwned, digest: HashAlg) -> Result<SigAlg, TsaError> {
+        let unsupported = || TsaError::UnsupportedAlgorithm {
+            what: "signature",
+            oid: alg.oid.to_string(),
+        };
         match alg.oid {
+            oid::RSA => Ok(SigAlg::RsaPkcs1(digest)),
+            oid::EC_PUBLIC_KEY => Ok(SigAlg::Ecdsa(digest)),
             oid::RSA_SHA256 => Ok(SigAlg::RsaPkcs1(HashAlg::Sha256)),
             oid::RSA_SHA384 => Ok(SigAlg::RsaPkcs1(HashAlg::Sha384)),
             oid::RSA_SHA512 => Ok(SigAlg::RsaPkcs1(HashAlg::Sha512)),
@@ -1520,21 +1652,29 @@ impl SigAlg {
             oid::ECDSA_SHA384 => Ok(SigAlg::Ecdsa(HashAlg::Sha384)),
             oid::ECDSA_SHA512 => Ok(SigAlg::Ecdsa(HashAlg::Sha512)),
             oid::ED25519 => Ok(SigAlg::Ed25519),
-            other => Err(TsaError::UnsupportedAlgorithm {
-                what: "signature",
-                oid: other.to_string(),
-            }),
+            oid::RSASSA_PSS => SigAlg::pss(alg).ok_or_else(unsupported),
+            _ => Err(unsupported()),
         }
     }
 
-    /// A SignerInfo's signatureAlgorithm: CMS also names just the key type
-    /// (rsaEncryption, id-ecPublicKey), the hash being the digestAlgorithm.
-    fn for_signer(alg: &AlgorithmIdentifierOwned, digest: HashAlg) -> Result<SigAlg, TsaError> {
-        match alg.oid {
-            oid::RSA => Ok(SigAlg::RsaPkcs1(digest)),
-            oid::EC_PUBLIC_KEY => Ok(SigAlg::Ecdsa(digest)),
-            _ => SigAlg::for_certificate(alg),
+    /// RSASSA-PSS with SHA-2, MGF1 over the same hash and trailer 1.
+    fn pss(alg: &AlgorithmIdentifierOwned) -> Option<SigAlg> {
+        let params = PssParams::from_der(&alg.parameters.as_ref()?.to_der().ok()?).ok()?;
+        let hash = HashAlg::from_alg(params.hash.as_ref()?)?;
+        let mgf = params.mask_gen.as_ref()?;
+        let mgf_hash = mgf
+            .parameters
+            .as_ref()?
+            .decode_as::<AlgorithmIdentifierOwned>()
+            .ok()?;
+        if mgf.oid != oid::MGF1 || HashAlg::from_alg(&mgf_hash) != Some(hash) {
+            return None;
         }
+        if params.trailer_field.unwrap_or(1) != 1 {
+            return None;
+        }
+        let salt = usize::try_from(params.salt_length.unwrap_or(20)).ok()?;
+        Some(SigAlg::RsaPss(hash, salt))
     }
 }
 
@@ -1551,17 +1691,16 @@ enum KeyFailure {
 impl KeyFailure {
     /// The error for a failure other than [`KeyFailure::Invalid`] with `cert`'s key.
     fn into_error(self, cert: &Cert) -> TsaError {
-        self.into_error_named(cert.subject())
-    }
-
-    fn into_error_named(self, subject: String) -> TsaError {
         match self {
             KeyFailure::Unsupported(oid) => TsaError::UnsupportedAlgorithm {
                 what: "public key",
                 oid,
             },
-            KeyFailure::Unusable(problem) => TsaError::BadPublicKey { subject, problem },
-            KeyFailure::Invalid => TsaError::CertificateSignatureInvalid { subject },
+            KeyFailure::Unusable(problem) => TsaError::BadPublicKey {
+                subject: cert.subject(),
+                problem,
+            },
+            KeyFailure::Invalid => TsaError::SignatureInvalid,
         }
     }
 }
@@ -1583,28 +1722,24 @@ fn verify_signature(
         .as_ref()
         .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
     match (alg, spki.algorithm.oid, curve) {
-        (SigAlg::RsaPkcs1(hash), oid::RSA, _) => verify_rsa(spki, hash, message, signature),
-        (SigAlg::Ecdsa(hash), oid::EC_PUBLIC_KEY, Some(oid::P256)) => {
-            use p256::ecdsa::signature::hazmat::PrehashVerifier;
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                .map_err(|_| KeyFailure::Unusable("not a P-256 point"))?;
-            let sig =
-                p256::ecdsa::Signature::from_der(signature).map_err(|_| KeyFailure::Invalid)?;
-            key.verify_prehash(&hash.digest(message), &sig)
-                .map_err(|_| KeyFailure::Invalid)
+        (SigAlg::RsaPkcs1(hash), oid::RSA, _) => {
+            algs::verify_rsa_pkcs1(key, hash, message, signature)
         }
-        (SigAlg::Ecdsa(hash), oid::EC_PUBLIC_KEY, Some(oid::P384)) => {
-            use p384::ecdsa::signature::hazmat::PrehashVerifier;
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                .map_err(|_| KeyFailure::Unusable("not a P-384 point"))?;
-            let sig =
-                p384::ecdsa::Signature::from_der(signature).map_err(|_| KeyFailure::Invalid)?;
-            key.verify_prehash(&hash.digest(message), &sig)
-                .map_err(|_| KeyFailure::Invalid)
+        (SigAlg::RsaPss(hash, salt), oid::RSA | oid::RSASSA_PSS, _) => {
+            algs::verify_rsa_pss(key, hash, salt, message, signature)
         }
-        (SigAlg::Ecdsa(_), oid::EC_PUBLIC_KEY, curve) => Err(KeyFailure::Unsupported(
-            curve.map_or_else(|| "(no named curve)".into(), |c| c.to_string()),
-        )),
+        (SigAlg::Ecdsa(hash), oid::EC_PUBLIC_KEY, Some(curve)) => {
+            let curve = match curve {
+                oid::P256 => algs::Curve::P256,
+                oid::P384 => algs::Curve::P384,
+                oid::P521 => algs::Curve::P521,
+                other => return Err(KeyFailure::Unsupported(other.to_string())),
+            };
+            algs::verify_ecdsa(curve, hash, key, message, signature)
+        }
+        (SigAlg::Ecdsa(_), oid::EC_PUBLIC_KEY, None) => {
+            Err(KeyFailure::Unsupported("(no named curve)".into()))
+        }
         (SigAlg::Ed25519, oid::ED25519, _) => {
             let key =
                 <[u8; 32]>::try_from(key).map_err(|_| KeyFailure::Unusable("not 32 bytes"))?;
@@ -1615,33 +1750,11 @@ fn verify_signature(
             key.verify_strict(message, &sig)
                 .map_err(|_| KeyFailure::Invalid)
         }
-        (_, oid::RSA | oid::EC_PUBLIC_KEY | oid::ED25519, _) => Err(KeyFailure::Unusable(
-            "its type does not match the signature algorithm",
-        )),
+        (_, oid::RSA | oid::RSASSA_PSS | oid::EC_PUBLIC_KEY | oid::ED25519, _) => Err(
+            KeyFailure::Unusable("its type does not match the signature algorithm"),
+        ),
         (_, other, _) => Err(KeyFailure::Unsupported(other.to_string())),
     }
-}
-
-/// RSA PKCS#1 v1.5 with a key of at least 2048 bits.
-fn verify_rsa(
-    spki: &SubjectPublicKeyInfoOwned,
-    hash: HashAlg,
-    message: &[u8],
-    signature: &[u8],
-) -> Result<(), KeyFailure> {
-    use rsa::traits::PublicKeyParts;
-    let der = spki.to_der().map_err(|_| KeyFailure::Unusable("not DER"))?;
-    let key = <rsa::PublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(&der)
-        .map_err(|_| KeyFailure::Unusable("not an RSA public key of at most 4096 bits"))?;
-    if key.size() < 256 {
-        return Err(KeyFailure::Unusable("an RSA key shorter than 2048 bits"));
-    }
-    let scheme = rsa::Pkcs1v15Sign {
-        hash_len: Some(hash.digest(&[]).len()),
-        prefix: hash.pkcs1_prefix().into(),
-    };
-    key.verify(scheme, &hash.digest(message), signature)
-        .map_err(|_| KeyFailure::Invalid)
 }
 
 /// A name as people read it: its common name, else its organisation, else
@@ -1694,17 +1807,25 @@ fn printable(text: &str) -> String {
     out
 }
 
-/// Posts the DER `request` to the TSA at the `http://` `url` and returns the
-/// reply body (a TimeStampResp for [`parse_response`]), within
-/// [`FETCH_TIMEOUT`]. `https://` is refused with [`TsaError::HttpsUnsupported`].
+/// Posts the DER `request` to the TSA at the `http://` or `https://` `url`
+/// and returns the reply body (a TimeStampResp for [`parse_response`]),
+/// within [`FETCH_TIMEOUT`], through the proxy the environment names.
 pub fn fetch(url: &str, request: &[u8]) -> Result<Vec<u8>, TsaError> {
-    fetch_within(url, request, FETCH_TIMEOUT)
+    fetch_with(url, request, &Connection::default())
 }
 
-/// [`fetch`] with another overall time limit (at most an hour). The host
-/// name is resolved by the system before the clock starts.
+/// [`fetch`] with another overall time limit (at most an hour).
 pub fn fetch_within(url: &str, request: &[u8], timeout: Duration) -> Result<Vec<u8>, TsaError> {
-    http::post(url, request, timeout)
+    let conn = Connection {
+        timeout,
+        ..Connection::default()
+    };
+    fetch_with(url, request, &conn)
+}
+
+/// [`fetch`] as `conn` says: deadline, TLS client certificate, TLS roots.
+pub fn fetch_with(url: &str, request: &[u8], conn: &Connection) -> Result<Vec<u8>, TsaError> {
+    http::post(url, request, conn)
 }
 
 #[cfg(test)]
@@ -1889,6 +2010,93 @@ mod tests {
         assert!(matches!(err, TsaError::NotATimeStampToken(_)), "{err}");
     }
 
+    /// A signer whose only signed attribute is `attr` (with `values`).
+    fn signer_with(attrs: Vec<Attribute>) -> SignerInfo {
+        SignerInfo {
+            sid: SignerId::KeyId(Vec::new()),
+            digest_alg: AlgorithmIdentifierOwned {
+                oid: oid::SHA256,
+                parameters: None,
+            },
+            attrs_der: Vec::new(),
+            attrs,
+            sig_alg: AlgorithmIdentifierOwned {
+                oid: oid::ECDSA_SHA256,
+                parameters: None,
+            },
+            signature: Vec::new(),
+        }
+    }
+
+    /// The seed CA certificate, as a token's certificate.
+    fn seed_cert() -> Cert {
+        let anchor = &Anchor::from_pem(include_bytes!("../fuzz/seeds/tsa/ca.pem")).unwrap()[0];
+        Cert {
+            der: anchor.der.clone(),
+            cert: anchor.cert.clone(),
+        }
+    }
+
+    /// A signing-certificate-v2 attribute naming the certificate of SHA-256 `hash`.
+    fn ess_v2(hash: Vec<u8>, issuer_serial: Option<IssuerSerial>) -> Attribute {
+        let value = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm: None,
+                cert_hash: OctetString::new(hash).unwrap(),
+                issuer_serial,
+            }],
+            policies: None,
+        };
+        Attribute {
+            oid: oid::ATTR_SIGNING_CERT_V2,
+            values: vec![value.to_der().unwrap()],
+        }
+    }
+
+    #[test]
+    fn the_ess_attribute_must_be_there_and_name_the_signer() {
+        let cert = seed_cert();
+        let ours = sha2::Sha256::digest(&cert.der).to_vec();
+        let ok = signer_with(vec![ess_v2(ours.clone(), None)]);
+        assert!(check_signing_certificate(&ok, &cert).is_ok());
+        let tbs = cert.cert.tbs_certificate();
+        let serial = der::asn1::Int::new(tbs.serial_number().as_bytes()).unwrap();
+        let right = IssuerSerial {
+            issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+            serial_number: serial,
+        };
+        let ok = signer_with(vec![ess_v2(ours.clone(), Some(right))]);
+        assert!(check_signing_certificate(&ok, &cert).is_ok());
+
+        let absent = signer_with(Vec::new());
+        assert!(matches!(
+            check_signing_certificate(&absent, &cert),
+            Err(TsaError::SigningCertificateAbsent)
+        ));
+        let other = signer_with(vec![ess_v2(
+            sha2::Sha256::digest(b"another").to_vec(),
+            None,
+        )]);
+        assert!(matches!(
+            check_signing_certificate(&other, &cert),
+            Err(TsaError::SigningCertificateMismatch)
+        ));
+        let wrong = IssuerSerial {
+            issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+            serial_number: der::asn1::Int::new(&[0x7f]).unwrap(),
+        };
+        let wrong_serial = signer_with(vec![ess_v2(ours.clone(), Some(wrong))]);
+        assert!(matches!(
+            check_signing_certificate(&wrong_serial, &cert),
+            Err(TsaError::SigningCertificateMismatch)
+        ));
+        let twice = signer_with(vec![ess_v2(ours.clone(), None), ess_v2(ours, None)]);
+        assert!(matches!(
+            check_signing_certificate(&twice, &cert),
+            Err(TsaError::SigningCertificateMismatch)
+        ));
+    }
+
     #[test]
     fn every_error_has_a_lowercase_message_and_a_hint() {
         use crate::Hint;
@@ -1910,7 +2118,11 @@ mod tests {
             },
             TsaError::NoAnchors,
             TsaError::ChainTooLong(8),
-            TsaError::HttpsUnsupported,
+            TsaError::SigningCertificateAbsent,
+            TsaError::Tls {
+                host: "tsa.example".into(),
+                problem: "x".into(),
+            },
             TsaError::Timeout(FETCH_TIMEOUT),
             TsaError::HttpStatus(404),
         ];

@@ -15,7 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::pki::{hex, serve, Key, Pki};
+use common::pki::{connect_proxy, hex, serve, serve_tls, Key, Pki};
 use common::{run_in, stdout};
 use sha2::{Digest, Sha256};
 
@@ -37,6 +37,43 @@ impl Setup {
         pki.tsa("tsa", Key::P256, "ca", "tsa");
         let d = tmp.path().join("d");
         Setup { _tmp: tmp, d, pki }
+    }
+
+    /// Runs ackreg in the demo folder with no proxy variable but those of
+    /// `env`: exit code, stdout and stderr.
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        let mut cmd = common::ackreg();
+        cmd.args(args)
+            .current_dir(&self.d)
+            .env_remove("ACKREG_PASSPHRASE");
+        for var in ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"] {
+            cmd.env_remove(var);
+        }
+        for var in ["all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(env.iter().copied());
+        let o = cmd.output().expect("ackreg runs");
+        (
+            o.status.code().unwrap_or(-1),
+            format!("{}{}", stdout(&o), common::stderr(&o)),
+        )
+    }
+
+    /// `log timestamp log --tsa URL` with the TLS options of [`Pki::tls`]
+    /// (the client certificate if `client`), and `env`.
+    fn stamp_https(&self, url: &str, client: bool, env: &[(&str, &str)]) -> (i32, String) {
+        let path = |name: &str| self.pki.path(name).display().to_string();
+        let (ca, cert, key) = (
+            path("tls-ca.pem"),
+            path("tls-client.pem"),
+            path("tls-client.key"),
+        );
+        let mut args = vec!["log", "timestamp", "log", "--tsa", url, "--tsa-tls-ca", &ca];
+        if client {
+            args.extend(["--tsa-client-cert", &cert, "--tsa-client-key", &key]);
+        }
+        self.run_env(&args, env)
     }
 
     /// Runs ackreg in the demo folder: exit code, stdout and stderr.
@@ -210,16 +247,260 @@ fn online_tsa_url_on_loopback() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("existed no later than"), "{out}");
 
-    let (code, out) = s.run(&["log", "timestamp", "log", "--tsa", "https://tsa.invalid/"]);
+    let (code, out) = s.run(&["log", "timestamp", "log", "--tsa", "ftp://tsa.example/"]);
     assert_eq!(code, 2, "{out}");
     assert!(
-        out.contains("https:// time stamp authorities are not supported"),
+        out.contains("not a usable http:// or https:// URL: ftp://tsa.example/"),
+        "{out}"
+    );
+}
+
+#[test]
+fn https_tsa_asking_for_a_client_certificate_through_a_connect_proxy() {
+    let s = Setup::new();
+    s.pki.tls();
+    let dir = s.pki.dir.path().to_path_buf();
+    let (url, server) = serve_tls(dir, 2, Some("tls-ca.pem"));
+    let (proxy, tunnels) = connect_proxy(2);
+    let env = [("HTTPS_PROXY", proxy.as_str())];
+
+    // Without the client certificate the TSA refuses the TLS handshake.
+    let (code, out) = s.stamp_https(&url, false, &env);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("time stamp authority 127.0.0.1"), "{out}");
+    assert!(
+        out.contains("--tsa-client-cert"),
+        "the hint names it: {out}"
+    );
+    assert_no_token(&s, 18);
+
+    let (code, out) = s.stamp_https(&url, true, &env);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("kept the time stamp of checkpoint 18"),
+        "{out}"
+    );
+    let served = server.join().unwrap();
+    assert!(served[0].is_err(), "{served:?}");
+    assert!(served[1]
+        .as_ref()
+        .unwrap()
+        .starts_with("POST /tsa HTTP/1.1"));
+    // Both went through the proxy, to the TSA's port.
+    let port = url
+        .trim_start_matches("https://127.0.0.1:")
+        .trim_end_matches("/tsa");
+    let lines = tunnels.join().unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for line in lines {
+        assert_eq!(line, format!("CONNECT 127.0.0.1:{port} HTTP/1.1"));
+    }
+
+    let token = fs::read(s.checkpoints().join("18.tsr")).unwrap();
+    assert!(s.pki.openssl_verifies(&token, &s.imprint(18), "tsa"));
+    let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("existed no later than"), "{out}");
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn no_proxy_bypasses_the_proxy_and_without_it_the_proxy_is_used() {
+    let s = Setup::new();
+    s.pki.tls();
+    let dir = s.pki.dir.path().to_path_buf();
+    let (url, server) = serve_tls(dir, 1, Some("tls-ca.pem"));
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+
+    // The proxy named is used: nothing listens there.
+    let (code, out) = s.stamp_https(&url, true, &[("HTTPS_PROXY", &dead)]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cannot"), "{out}");
+    assert!(
+        out.contains("hint: check the network, the URL and any proxy"),
+        "{out}"
+    );
+    assert_no_token(&s, 18);
+
+    let env = [
+        ("HTTPS_PROXY", dead.as_str()),
+        ("NO_PROXY", "localhost,127.0.0.1"),
+    ];
+    let (code, out) = s.stamp_https(&url, true, &env);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(server.join().unwrap().len(), 1);
+}
+
+#[test]
+fn https_needs_the_tsas_tls_ca_or_a_public_one() {
+    let s = Setup::new();
+    s.pki.tls();
+    let dir = s.pki.dir.path().to_path_buf();
+    let (url, server) = serve_tls(dir, 1, None);
+    // Without --tsa-tls-ca, the built-in Mozilla roots do not know the test CA.
+    let (code, out) = s.run_env(&["log", "timestamp", "log", "--tsa", &url], &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("the TLS connection to the time stamp authority 127.0.0.1 failed"),
         "{out}"
     );
     assert!(
-        out.contains("hint: use the TSA's http:// URL, or the offline route: --request FILE.tsq"),
+        out.contains("hint: check the TSA's TLS certificate (give its CA with --tsa-tls-ca PEM)"),
         "{out}"
     );
+    assert_eq!(server.join().unwrap().len(), 1);
+    assert_no_token(&s, 18);
+    // A client key that is not a key, and options without --tsa.
+    let cert = s.pki.path("tls-client.pem").display().to_string();
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--tsa",
+        &url,
+        "--tsa-client-cert",
+        &cert,
+        "--tsa-client-key",
+        &cert,
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("the TLS client key is not a PEM private key"),
+        "{out}"
+    );
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--request",
+        "q.tsq",
+        "--tsa-tls-ca",
+        &cert,
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("--tsa-tls-ca and --tsa-timeout go with --tsa URL"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_silent_tsa_is_given_up_at_the_deadline() {
+    let s = Setup::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    // Accepts, reads, never answers; gone when the test ends.
+    std::thread::spawn(move || {
+        use std::io::Read;
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+        }
+    });
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--tsa",
+        &url,
+        "--tsa-timeout",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("no complete reply from the time stamp authority within 1s"),
+        "{out}"
+    );
+    assert_no_token(&s, 18);
+}
+
+#[test]
+fn a_ber_token_is_kept_as_received_and_audited() {
+    let s = Setup::new();
+    let tst = s.pki.tst_info(&bare_token(&s.reply_for(18)));
+    let ber = s.pki.cms_token_with("tsa", &tst, &["-cades", "-stream"]);
+    assert_eq!(ber[..2], [0x30, 0x80]);
+    fs::write(s.d.join("ber.tsr"), &ber).unwrap();
+    let (code, out) = s.import(18, "ber.tsr");
+    assert_eq!(code, 0, "{out}");
+    let kept = fs::read(s.checkpoints().join("18.tsr")).unwrap();
+    assert_eq!(kept, ber, "kept byte for byte");
+    assert!(s.pki.openssl_verifies(&kept, &s.imprint(18), "tsa"));
+    let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("9. [ok]   timestamps"), "{out}");
+    let (code, out) = s.receipt("3", &[], "r.tlog-proof");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = s.verify(&["r.tlog-proof", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VALID"), "{out}");
+}
+
+#[test]
+fn a_token_without_the_ess_attribute_is_not_kept() {
+    let s = Setup::new();
+    let tst = s.pki.tst_info(&bare_token(&s.reply_for(18)));
+    let token = s.pki.cms_token_with("tsa", &tst, &[]);
+    assert!(!s.pki.openssl_verifies(&token, &s.imprint(18), "tsa"));
+    fs::write(s.d.join("noess.tsr"), &token).unwrap();
+    let (code, out) = s.import(18, "noess.tsr");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("the token has no ESS signing-certificate attribute"),
+        "{out}"
+    );
+    assert_no_token(&s, 18);
+    // Kept by hand all the same, the audit refuses it.
+    fs::write(s.checkpoints().join("18.tsr"), &token).unwrap();
+    let (code, out) = s.verify(&["log", "--tsa-ca", &s.ca()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("no ESS signing-certificate attribute"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tsa_chain_gives_the_intermediate_the_token_lacks() {
+    let s = Setup::new();
+    s.pki
+        .intermediate("ica", "ackreg test ICA", Key::P521, "ca", Key::P256);
+    s.pki
+        .tsa_signed("itsa", Key::P256, "ica", "tsa", &["-sha512"]);
+    let (code, out) = s.run(&["log", "timestamp", "log", "--request", "q.tsq"]);
+    assert_eq!(code, 0, "{out}");
+    let query = fs::read(s.d.join("q.tsq")).unwrap();
+    let reply = s.pki.reply_chain("itsa", "tsa_sha256", &query, None);
+    fs::write(s.d.join("i.tsr"), reply).unwrap();
+    let (code, out) = s.run(&[
+        "log",
+        "timestamp",
+        "log",
+        "--reply",
+        "i.tsr",
+        "--query",
+        "q.tsq",
+    ]);
+    assert_eq!(code, 0, "{out}");
+
+    let (ca, ica) = (s.ca(), s.pki.path("ica.pem").display().to_string());
+    let (code, out) = s.verify(&["log", "--tsa-ca", &ca]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the issuer CN=ackreg test ICA of"), "{out}");
+    let (code, out) = s.verify(&["log", "--tsa-ca", &ca, "--tsa-chain", &ica]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(trusted through CN=ackreg test CA)"), "{out}");
+    // --tsa-chain alone is not trust.
+    let (code, out) = s.verify(&["log", "--tsa-chain", &ica]);
+    assert_eq!(code, 2, "{out}");
 }
 
 /// No file under checkpoints/ but N and N.tsr written by these tests.

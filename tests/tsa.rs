@@ -8,8 +8,8 @@
 
 mod common;
 
-use ackreg::tsa::{self, Trust, TsaError};
-use common::pki::{hex, serve, Key, Pki};
+use ackreg::tsa::{self, ClientIdentity, Connection, Intermediate, Trust, TrustStore, TsaError};
+use common::pki::{hex, serve, serve_tls, Key, Pki};
 use sha2::{Digest, Sha256};
 
 /// The imprint of a signed checkpoint (C2SP signed note) as the log would stamp it.
@@ -365,18 +365,14 @@ fn fetch_gets_a_verifiable_reply_from_a_loopback_tsa() {
         "{}",
         heads[0]
     );
+    // Header names are case-insensitive (RFC 9110 section 5.1).
     assert!(
-        heads[0].contains("Content-Type: application/timestamp-query\r\n"),
+        heads[0]
+            .to_ascii_lowercase()
+            .contains("content-type: application/timestamp-query\r\n"),
         "{}",
         heads[0]
     );
-}
-
-#[test]
-fn fetch_refuses_https_with_a_hint() {
-    let err = tsa::fetch("https://tsa.example/", b"x").unwrap_err();
-    assert!(matches!(err, TsaError::HttpsUnsupported));
-    assert!(ackreg::Hint::hint(&err).unwrap().contains("http://"));
 }
 
 #[test]
@@ -433,5 +429,302 @@ fn no_single_byte_change_panics_or_changes_what_verifies() {
     );
     for len in 0..reply.len() {
         assert!(tsa::parse_response(&reply[..len]).is_err());
+    }
+}
+
+/// A TSTInfo made by `openssl ts -reply` (TSA `tsa`) over `imprint`, for
+/// `openssl cms -sign` to sign in other ways.
+fn tst_of(pki: &Pki, imprint: &[u8; 32]) -> Vec<u8> {
+    let reply = pki.reply("tsa", "tsa_sha256", &tsa::request(imprint, 5));
+    pki.tst_info(&tsa::parse_response(&reply).unwrap().to_der())
+}
+
+#[test]
+fn a_token_without_the_ess_signing_certificate_attribute_is_refused() {
+    let pki = Pki::new();
+    pki.tsa("tsa", Key::Rsa, "ca", "tsa");
+    let imprint = checkpoint_imprint(42);
+    let tst = tst_of(&pki, &imprint);
+    // The control: the same TSTInfo signed with the attribute passes both.
+    let with = pki.cms_token("tsa", &tst);
+    assert!(pki.openssl_verifies(&with, &imprint, "tsa"));
+    let token = tsa::parse_token(&with).unwrap();
+    tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("with ESS it verifies");
+
+    // RFC 3161 section 2.4.1: the attribute MUST be there; openssl agrees.
+    let without = pki.cms_token_with("tsa", &tst, &[]);
+    assert!(!pki.openssl_verifies(&without, &imprint, "tsa"));
+    let token = tsa::parse_token(&without).expect("well-formed");
+    let err = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap_err();
+    assert!(matches!(err, TsaError::SigningCertificateAbsent), "{err}");
+    assert!(err.to_string().contains("RFC 3161 section 2.4.1"), "{err}");
+    assert!(matches!(
+        tsa::verify_untrusted(&token, &imprint),
+        Err(TsaError::SigningCertificateAbsent)
+    ));
+}
+
+#[test]
+fn a_ber_token_with_indefinite_lengths_is_accepted_as_openssl_accepts_it() {
+    let pki = Pki::new();
+    pki.tsa("tsa", Key::Rsa, "ca", "tsa");
+    let imprint = checkpoint_imprint(42);
+    let tst = tst_of(&pki, &imprint);
+    // `openssl cms -stream` writes the outer structure with indefinite
+    // lengths and the TSTInfo as a chunked OCTET STRING.
+    let ber = pki.cms_token_with("tsa", &tst, &["-cades", "-stream"]);
+    assert_eq!(ber[..2], [0x30, 0x80], "indefinite length");
+    assert!(pki.openssl_verifies(&ber, &imprint, "tsa"));
+
+    let token = tsa::parse_token(&ber).expect("BER is read");
+    assert_eq!(token.to_der(), ber, "kept as received");
+    let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("verifies");
+    assert_eq!(stamp.tsa, "ackreg test TSA tsa");
+    let der = tsa::parse_token(&pki.cms_token("tsa", &tst)).unwrap();
+    let same = tsa::verify(&der, &imprint, &pki.anchors("ca")).unwrap();
+    assert_eq!(same.gen_time, stamp.gen_time);
+
+    // Changed or cut, it is refused, without panic.
+    let policy = [0x06, 0x04, 0x2a, 0x03, 0x04, 0x01];
+    let at = ber.windows(6).position(|w| w == policy).unwrap();
+    let mut changed = ber.clone();
+    changed[at + 5] = 0x05;
+    let token = tsa::parse_token(&changed).expect("still well-formed");
+    assert!(matches!(
+        tsa::verify(&token, &imprint, &pki.anchors("ca")),
+        Err(TsaError::MessageDigestMismatch)
+    ));
+    assert!(!pki.openssl_verifies(&changed, &imprint, "tsa"));
+    for len in 0..ber.len() {
+        assert!(tsa::parse_token(&ber[..len]).is_err(), "cut at {len}");
+    }
+    for i in 0..ber.len() {
+        let mut flipped = ber.clone();
+        flipped[i] ^= 0xff;
+        if let Ok(token) = tsa::parse_token(&flipped) {
+            let _ = tsa::verify(&token, &imprint, &pki.anchors("ca"));
+        }
+    }
+}
+
+#[test]
+fn an_rsa_pss_tsa_verifies_and_openssl_agrees() {
+    let pki = Pki::new();
+    pki.ca_with("ca", "ackreg test RSA CA", Key::Rsa);
+    // The CA signs the TSA certificate with RSA-PSS.
+    let pss = [
+        "-sha256",
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sigopt",
+        "rsa_pss_saltlen:digest",
+    ];
+    pki.tsa_signed("tsa", Key::Rsa, "ca", "tsa", &pss);
+    let imprint = checkpoint_imprint(42);
+    let anchors = pki.anchors("ca");
+
+    // openssl ts -reply signs with PKCS#1 v1.5 (OpenSSL 3.0's ts cannot
+    // sign or verify a PSS token); the chain is PSS.
+    let reply = pki.reply("tsa", "tsa_sha256", &tsa::request(&imprint, 5));
+    let token = tsa::parse_response(&reply).unwrap();
+    let stamp = tsa::verify(&token, &imprint, &anchors).expect("a PSS-signed TSA certificate");
+    assert_eq!(stamp.trust, Trust::Anchored("CN=ackreg test RSA CA".into()));
+    assert!(pki.openssl_verifies(&token.to_der(), &imprint, "tsa"));
+
+    // The token itself signed with RSA-PSS (salt 32), checked against
+    // openssl cms -verify (time stamping purpose).
+    let tst = pki.tst_info(&token.to_der());
+    let signed = pki.cms_token_with(
+        "tsa",
+        &tst,
+        &[
+            "-cades",
+            "-keyopt",
+            "rsa_padding_mode:pss",
+            "-keyopt",
+            "rsa_pss_saltlen:32",
+        ],
+    );
+    let rsassa_pss = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,
+    ];
+    assert!(
+        signed.windows(11).any(|w| w == rsassa_pss),
+        "a PSS signature"
+    );
+    assert!(pki.openssl_cms_verifies(&signed, "ca.pem"));
+    let pss_token = tsa::parse_token(&signed).unwrap();
+    let stamp = tsa::verify(&pss_token, &imprint, &anchors).expect("the PSS token verifies");
+    assert_eq!(stamp.tsa, "ackreg test TSA tsa");
+
+    let mut flipped = signed.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x01;
+    assert!(!pki.openssl_cms_verifies(&flipped, "ca.pem"));
+    let token = tsa::parse_token(&flipped).unwrap();
+    assert!(matches!(
+        tsa::verify(&token, &imprint, &anchors),
+        Err(TsaError::SignatureInvalid)
+    ));
+}
+
+#[test]
+fn a_p521_tsa_under_a_p521_ca_verifies_both_ways() {
+    let pki = Pki::new();
+    pki.ca_with("ca", "ackreg test P-521 CA", Key::P521);
+    pki.tsa_signed("tsa", Key::P521, "ca", "tsa", &["-sha512"]);
+    let imprint = checkpoint_imprint(42);
+    let reply = pki.reply("tsa", "tsa_sha512", &tsa::request(&imprint, 5));
+    let token = tsa::parse_response(&reply).unwrap();
+    let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("P-521 verifies");
+    assert_eq!(
+        stamp.trust,
+        Trust::Anchored("CN=ackreg test P-521 CA".into())
+    );
+    let stored = token.to_der();
+    assert!(pki.openssl_verifies(&stored, &imprint, "tsa"));
+
+    // The same key signing a SHA-256 digest.
+    let reply = pki.reply("tsa", "tsa_sha256", &tsa::request(&imprint, 6));
+    let token = tsa::parse_response(&reply).unwrap();
+    tsa::verify(&token, &imprint, &pki.anchors("ca")).expect("P-521 over SHA-256 verifies");
+    assert!(pki.openssl_verifies(&token.to_der(), &imprint, "tsa"));
+
+    let mut flipped = stored.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x01;
+    assert!(!pki.openssl_verifies(&flipped, &imprint, "tsa"));
+    let token = tsa::parse_token(&flipped).unwrap();
+    assert!(matches!(
+        tsa::verify(&token, &imprint, &pki.anchors("ca")),
+        Err(TsaError::SignatureInvalid)
+    ));
+}
+
+#[test]
+fn an_intermediate_the_token_lacks_is_given_as_an_untrusted_chain() {
+    let pki = Pki::new();
+    // ca (P-256) -> ica (P-521, as LV eID ICA 2025) -> tsa (P-256, signed
+    // with ecdsa-with-SHA512); the token carries the TSA's certificate only.
+    pki.intermediate("ica", "ackreg test ICA", Key::P521, "ca", Key::P256);
+    pki.tsa_signed("tsa", Key::P256, "ica", "tsa", &["-sha512"]);
+    let imprint = checkpoint_imprint(42);
+    let reply = pki.reply_chain("tsa", "tsa_sha256", &tsa::request(&imprint, 5), None);
+    let token = tsa::parse_response(&reply).unwrap();
+
+    let err = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap_err();
+    assert!(
+        matches!(&err, TsaError::IssuerNotFound { issuer, .. } if issuer == "CN=ackreg test ICA"),
+        "{err}"
+    );
+    assert!(ackreg::Hint::hint(&err).unwrap().contains("--tsa-chain"));
+    assert!(!pki.openssl_verifies_with(&token.to_der(), &imprint, "ca.pem", "tsa.pem"));
+
+    let chain = Intermediate::from_pem(&pki.read("ica.pem")).unwrap();
+    let store = TrustStore::new(pki.anchors("ca")).with_chain(chain);
+    let stamp = tsa::verify_with(&token, &imprint, &store).expect("through the intermediate");
+    assert_eq!(stamp.trust, Trust::Anchored("CN=ackreg test CA".into()));
+    let both = [pki.read("tsa.pem"), pki.read("ica.pem")].concat();
+    pki.write("tsa-ica.pem", &both);
+    assert!(pki.openssl_verifies_with(&token.to_der(), &imprint, "ca.pem", "tsa-ica.pem"));
+
+    // An untrusted certificate is no anchor: the intermediate alone in the
+    // pool, with another CA as the anchor, does not verify.
+    pki.ca("other", "another CA");
+    let chain = Intermediate::from_pem(&pki.read("ica.pem")).unwrap();
+    let store = TrustStore::new(pki.anchors("other")).with_chain(chain);
+    assert!(tsa::verify_with(&token, &imprint, &store).is_err());
+}
+
+/// A PEM file's first certificate, DER.
+fn der_of(pki: &Pki, name: &str) -> Vec<u8> {
+    tsa::Anchor::from_pem(&pki.read(name)).unwrap()[0].to_der()
+}
+
+#[test]
+fn fetch_over_https_from_a_tsa_that_asks_for_a_client_certificate() {
+    let pki = Pki::new();
+    pki.tsa("tsa", Key::Rsa, "ca", "tsa");
+    pki.tls();
+    let (url, server) = serve_tls(pki.dir.path().to_path_buf(), 3, Some("tls-ca.pem"));
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let client =
+        ClientIdentity::from_pem(&pki.read("tls-client.pem"), &pki.read("tls-client.key")).unwrap();
+    let tls_ca = vec![der_of(&pki, "tls-ca.pem")];
+    let imprint = checkpoint_imprint(99);
+
+    let conn = Connection {
+        client: Some(client.clone()),
+        tls_ca: tls_ca.clone(),
+        ..Connection::default()
+    };
+    let reply = tsa::fetch_with(&url, &tsa::request(&imprint, 77), &conn).expect("answered");
+    let token = tsa::parse_response(&reply).unwrap();
+    token.check_nonce(77).unwrap();
+    tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap();
+
+    // Without the client certificate the TSA refuses the handshake.
+    let anonymous = Connection {
+        tls_ca: tls_ca.clone(),
+        ..Connection::default()
+    };
+    let err = tsa::fetch_with(&url, &tsa::request(&imprint, 78), &anonymous).unwrap_err();
+    assert!(
+        matches!(err, TsaError::Tls { .. } | TsaError::Network { .. }),
+        "{err}"
+    );
+    // Without the TSA's TLS CA, the Mozilla roots do not know its server.
+    let unknown = Connection {
+        client: Some(client),
+        ..Connection::default()
+    };
+    let err = tsa::fetch_with(&url, &tsa::request(&imprint, 79), &unknown).unwrap_err();
+    assert!(
+        matches!(&err, TsaError::Tls { problem, .. } if problem.contains("UnknownIssuer")),
+        "{err}"
+    );
+
+    let served = server.join().unwrap();
+    assert_eq!(served.len(), 3, "{served:?}");
+    assert!(served[0]
+        .as_ref()
+        .unwrap()
+        .starts_with("POST /tsa HTTP/1.1\r\n"));
+    assert!(served[1].is_err() && served[2].is_err(), "{served:?}");
+}
+
+#[test]
+fn a_client_key_that_is_not_a_key_is_refused() {
+    let pki = Pki::new();
+    pki.tls();
+    let err = ClientIdentity::from_pem(&pki.read("tls-client.pem"), &pki.read("tls-client.pem"))
+        .unwrap_err();
+    assert!(matches!(err, TsaError::ClientKey), "{err}");
+    let err = ClientIdentity::from_pem(b"nothing", &pki.read("tls-client.key")).unwrap_err();
+    assert!(matches!(err, TsaError::Malformed { .. }), "{err}");
+}
+
+#[test]
+fn tokens_kept_before_this_version_still_verify() {
+    // The fuzzing seeds: `openssl ts -reply` answers (EC and RSA TSAs) and
+    // a bare token, over 32 bytes 0xab, kept since the first version.
+    let anchors = tsa::Anchor::from_pem(include_bytes!("../fuzz/seeds/tsa/ca.pem")).unwrap();
+    let replies: [&[u8]; 2] = [
+        include_bytes!("../fuzz/seeds/tsa/reply-ec.tsr"),
+        include_bytes!("../fuzz/seeds/tsa/reply-rsa.tsr"),
+    ];
+    let mut tokens: Vec<tsa::Token> = replies
+        .iter()
+        .map(|r| tsa::parse_response(r).expect("a kept reply"))
+        .collect();
+    let bare = include_bytes!("../fuzz/seeds/tsa/token-ec.der");
+    tokens.push(tsa::parse_token(bare).expect("a kept token"));
+    for token in tokens {
+        let stamp = tsa::verify(&token, &[0xab; 32], &anchors).expect("still verifies");
+        assert!(matches!(stamp.trust, Trust::Anchored(_)));
+        assert_eq!(
+            tsa::parse_token(&token.to_der()).unwrap().to_der(),
+            token.to_der()
+        );
     }
 }

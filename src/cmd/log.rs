@@ -219,9 +219,29 @@ struct TimestampArgs {
     /// The checkpoint to stamp, by its size [default: the newest].
     #[arg(long, value_name = "N")]
     checkpoint: Option<u64>,
-    /// Ask this time stamp authority over HTTP (http:// only) and keep its token.
+    /// Ask this time stamp authority over HTTPS or HTTP and keep its token;
+    /// a proxy is taken from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, except for
+    /// the hosts in NO_PROXY.
     #[arg(long, value_name = "URL")]
     tsa: Option<String>,
+    /// With --tsa: the TLS client certificate (PEM, the client's first,
+    /// then any chain) for a TSA that asks for one.
+    #[arg(long, value_name = "PEM", requires = "tsa_client_key")]
+    tsa_client_cert: Option<PathBuf>,
+    /// With --tsa-client-cert: its private key (PEM: PKCS#8, PKCS#1 or SEC1,
+    /// unencrypted).
+    #[arg(long, value_name = "PEM", requires = "tsa_client_cert")]
+    tsa_client_key: Option<PathBuf>,
+    /// With --tsa: the CA certificate(s) (PEM) the TSA's TLS server
+    /// certificate must chain to, instead of the built-in Mozilla roots;
+    /// may be repeated.
+    #[arg(long, value_name = "PEM")]
+    tsa_tls_ca: Vec<PathBuf>,
+    /// With --tsa: the deadline of the whole exchange, in seconds (1 to
+    /// 3600) [default: 30].
+    #[arg(long, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    tsa_timeout: Option<u64>,
     /// Write the DER time stamp request here, to send by other means.
     #[arg(long, value_name = "FILE.tsq", conflicts_with = "reply")]
     request: Option<PathBuf>,
@@ -598,6 +618,15 @@ fn print_status(statuses: &[status::VersionStatus]) {
 }
 
 fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
+    let online_only = a.tsa_client_cert.is_some() || !a.tsa_tls_ca.is_empty();
+    if a.tsa.is_none() && (online_only || a.tsa_timeout.is_some()) {
+        return Err(CliError::input(
+            "--tsa-client-cert, --tsa-client-key, --tsa-tls-ca and --tsa-timeout go with --tsa URL",
+        )
+        .with_hint(Some(
+            "the offline route (--request, --reply) does not reach the TSA itself".into(),
+        )));
+    }
     let log = LogDir::new(&a.log);
     let fail = |e| CliError::file(&a.log, e);
     let size = alog::stamp::checkpoint_size(&log, a.checkpoint).map_err(fail)?;
@@ -616,18 +645,10 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let imported = match (&a.tsa, &a.reply) {
-        (Some(url), _) => alog::stamp::fetch(&log, size, url).map_err(|e| {
-            let https = matches!(
-                e,
-                alog::stamp::StampError::Fetch(ackreg::tsa::TsaError::HttpsUnsupported)
-            );
-            let hint = https.then(|| {
-                "use the TSA's http:// URL, or the offline route: --request FILE.tsq, send it \
-                 to the TSA by other means (e.g. curl), then --reply FILE.tsr"
-                    .to_string()
-            });
-            fail(e).with_hint(hint)
-        })?,
+        (Some(url), _) => {
+            let conn = connection(&a)?;
+            alog::stamp::fetch(&log, size, url, &conn).map_err(fail)?
+        }
         (None, Some(path)) => import_reply(&log, size, path, a.query.as_deref())?,
         (None, None) => {
             return Err(CliError::input(
@@ -644,6 +665,43 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
         imported.stamp.tsa
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// How `--tsa` reaches the TSA: `--tsa-timeout`, `--tsa-client-cert` and
+/// `--tsa-client-key`, `--tsa-tls-ca`.
+fn connection(a: &TimestampArgs) -> Result<ackreg::tsa::Connection, CliError> {
+    let mut conn = ackreg::tsa::Connection {
+        timeout: a
+            .tsa_timeout
+            .map_or(ackreg::tsa::FETCH_TIMEOUT, std::time::Duration::from_secs),
+        ..Default::default()
+    };
+    if let (Some(cert), Some(key)) = (&a.tsa_client_cert, &a.tsa_client_key) {
+        let cert_pem = read_limited(cert, 1 << 20).map_err(|e| CliError::file(cert, e))?;
+        let key_pem = zeroize::Zeroizing::new(
+            read_limited(key, 1 << 20).map_err(|e| CliError::file(key, e))?,
+        );
+        conn.client = Some(
+            ackreg::tsa::ClientIdentity::from_pem(&cert_pem, &key_pem).map_err(|e| {
+                let path = match e {
+                    ackreg::tsa::TsaError::ClientKey => key,
+                    _ => cert,
+                };
+                CliError::file(path, e)
+            })?,
+        );
+    }
+    for path in &a.tsa_tls_ca {
+        let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
+        let certs = ackreg::tsa::Anchor::from_pem(&pem).map_err(|e| {
+            CliError::file(path, e).with_hint(Some(
+                "--tsa-tls-ca takes the PEM certificate(s) of the CA of the TSA's TLS server"
+                    .into(),
+            ))
+        })?;
+        conn.tls_ca.extend(certs.iter().map(|c| c.to_der()));
+    }
+    Ok(conn)
 }
 
 /// `--reply FILE [--query FILE.tsq]`: imports a reply obtained elsewhere,

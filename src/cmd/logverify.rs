@@ -29,8 +29,9 @@ pub struct LogArgs<'a> {
     pub no_batch: bool,
     /// `--template`.
     pub template: Option<&'a Path>,
-    /// `--tsa-ca`: trust anchors for time stamp authorities.
-    pub tsa_anchors: Option<Vec<ackreg::tsa::Anchor>>,
+    /// `--tsa-ca` and `--tsa-chain`: trust anchors and untrusted
+    /// intermediates for time stamp authorities.
+    pub tsa_anchors: Option<ackreg::tsa::TrustStore>,
 }
 
 fn check(no_batch: bool) -> SignatureCheck {
@@ -177,7 +178,7 @@ pub fn receipt_file(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCod
             ));
             out("  3. [ok]   inclusion: the entry is in the log the checkpoint signs (RFC 9162 proof)");
             out(format!("  4. [ok]   entry: {}", describe(&v.entry)));
-            let stamps = stamp::receipt_stamps(&v.checkpoint, args.tsa_anchors.as_deref());
+            let stamps = stamp::receipt_stamps(&v.checkpoint, args.tsa_anchors.as_ref());
             let valid = print_receipt_stamps(&stamps, args.tsa_anchors.is_some());
             out("");
             out(if valid { "VALID" } else { "INVALID" });

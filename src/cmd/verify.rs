@@ -63,6 +63,12 @@ pub struct Args {
     #[arg(long, value_name = "PEM")]
     tsa_ca: Vec<PathBuf>,
 
+    /// With --tsa-ca: intermediate CA certificates (PEM, one or more) that
+    /// a time stamp token does not carry, offered for its chain but not
+    /// trusted; may be repeated.
+    #[arg(long, value_name = "PEM", requires = "tsa_ca")]
+    tsa_chain: Vec<PathBuf>,
+
     /// Check every signature of a register with `verify_strict` alone
     /// instead of batch verification (slower; exact; see docs/PERFORMANCE.md).
     #[arg(long)]
@@ -77,27 +83,43 @@ fn log_args(args: &Args) -> Result<super::logverify::LogArgs<'_>, CliError> {
         json: args.json,
         no_batch: args.no_batch,
         template: args.template.as_deref(),
-        tsa_anchors: tsa_anchors(&args.tsa_ca)?,
+        tsa_anchors: tsa_trust(&args.tsa_ca, &args.tsa_chain)?,
     })
 }
 
-/// The trust anchors of every `--tsa-ca` file, or `None` if none was given.
-fn tsa_anchors(paths: &[PathBuf]) -> Result<Option<Vec<ackreg::tsa::Anchor>>, CliError> {
-    if paths.is_empty() {
+/// The trust anchors of every `--tsa-ca` file and the intermediates of
+/// every `--tsa-chain` file, or `None` if no `--tsa-ca` was given.
+fn tsa_trust(
+    anchors: &[PathBuf],
+    chain: &[PathBuf],
+) -> Result<Option<ackreg::tsa::TrustStore>, CliError> {
+    if anchors.is_empty() {
         return Ok(None);
     }
-    let mut anchors = Vec::new();
-    for path in paths {
+    let mut found = Vec::new();
+    for path in anchors {
         let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
-        let found = ackreg::tsa::Anchor::from_pem(&pem).map_err(|e| {
+        found.extend(ackreg::tsa::Anchor::from_pem(&pem).map_err(|e| {
             CliError::file(path, e).with_hint(Some(
                 "--tsa-ca takes the PEM certificate(s) of the CA the time stamp authority chains to"
                     .into(),
             ))
-        })?;
-        anchors.extend(found);
+        })?);
     }
-    Ok(Some(anchors))
+    let mut intermediates = Vec::new();
+    for path in chain {
+        let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
+        intermediates.extend(ackreg::tsa::Intermediate::from_pem(&pem).map_err(|e| {
+            CliError::file(path, e).with_hint(Some(
+                "--tsa-chain takes the PEM certificate(s) of intermediate CAs between the time \
+                 stamp authority and a --tsa-ca anchor"
+                    .into(),
+            ))
+        })?);
+    }
+    Ok(Some(
+        ackreg::tsa::TrustStore::new(found).with_chain(intermediates),
+    ))
 }
 
 /// What kind of file `verify` was given.

@@ -226,9 +226,10 @@ pub struct AuditOptions {
     pub since: Option<Vec<u8>>,
     /// How signatures are checked.
     pub check: SignatureCheck,
-    /// The trust anchors for time stamp authorities; without them a time
-    /// stamp is reported as present but not trusted.
-    pub tsa_anchors: Option<Vec<crate::tsa::Anchor>>,
+    /// The trust anchors (and untrusted intermediates) for time stamp
+    /// authorities; without them a time stamp is reported as present but
+    /// not trusted.
+    pub tsa_anchors: Option<crate::tsa::TrustStore>,
 }
 
 /// Audits the log in `log`. I/O errors that make an audit impossible are
@@ -266,7 +267,7 @@ pub fn audit(
     progress.finish();
     scan.finish(log, &head, &mut report)?;
     // Step 9.
-    step_timestamps(log, &key, size, options.tsa_anchors.as_deref(), &mut report);
+    step_timestamps(log, &key, size, options.tsa_anchors.as_ref(), &mut report);
     Ok(report)
 }
 
@@ -276,7 +277,7 @@ fn step_timestamps(
     log: &LogDir,
     key: &VerifyingKey,
     size: u64,
-    anchors: Option<&[crate::tsa::Anchor]>,
+    anchors: Option<&crate::tsa::TrustStore>,
     report: &mut LogReport,
 ) {
     let (outcome, stamps) = super::stamp::step(log, key, size, anchors);

@@ -31,7 +31,7 @@ use crate::ack::Outcome;
 use crate::checkpoint::SignedCheckpoint;
 use crate::fsutil::{self, Overwrite};
 use crate::note::{NoteError, NoteSignature};
-use crate::tsa::{self, Anchor, Stamp, Token, Trust, TsaError};
+use crate::tsa::{self, Stamp, Token, Trust, TrustStore, TsaError};
 
 /// The file name extension of a token kept beside its checkpoint.
 pub const TOKEN_EXTENSION: &str = "tsr";
@@ -313,12 +313,18 @@ fn keep(log: &LogDir, size: u64, der: &[u8]) -> Result<(PathBuf, bool), StampErr
     Err(StampError::Full(size))
 }
 
-/// Asks the TSA at `url` (http://) to stamp the checkpoint of `size`
-/// entries, and keeps its token.
-pub fn fetch(log: &LogDir, size: u64, url: &str) -> Result<Imported, StampError> {
+/// Asks the TSA at `url` (http:// or https://, reached as `conn` says) to
+/// stamp the checkpoint of `size` entries, and keeps its token.
+pub fn fetch(
+    log: &LogDir,
+    size: u64,
+    url: &str,
+    conn: &tsa::Connection,
+) -> Result<Imported, StampError> {
     let imprint = imprint(&checkpoint_bytes(log, size)?);
     let nonce = nonce()?;
-    let reply = tsa::fetch(url, &tsa::request(&imprint, nonce)).map_err(StampError::Fetch)?;
+    let reply =
+        tsa::fetch_with(url, &tsa::request(&imprint, nonce), conn).map_err(StampError::Fetch)?;
     import(log, size, &reply, Some(nonce))
 }
 
@@ -561,11 +567,11 @@ fn chain(e: &dyn std::error::Error) -> String {
 fn verify_token(
     der: &[u8],
     imprint: &[u8; 32],
-    anchors: Option<&[Anchor]>,
+    anchors: Option<&TrustStore>,
 ) -> Result<Stamp, TsaError> {
     let token = tsa::parse_token(der)?;
     match anchors {
-        Some(a) => tsa::verify(&token, imprint, a),
+        Some(a) => tsa::verify_with(&token, imprint, a),
         None => tsa::verify_untrusted(&token, imprint),
     }
 }
@@ -598,7 +604,7 @@ fn check_kept(
     key: &VerifyingKey,
     size: u64,
     (n, k, path): (u64, u32, &Path),
-    anchors: Option<&[Anchor]>,
+    anchors: Option<&TrustStore>,
 ) -> StampReport {
     let report = StampReport::new(n, format!("checkpoints/{}", token_name(n, k)));
     if n > size {
@@ -631,7 +637,7 @@ pub fn step(
     log: &LogDir,
     key: &VerifyingKey,
     size: u64,
-    anchors: Option<&[Anchor]>,
+    anchors: Option<&TrustStore>,
 ) -> (Outcome, Vec<StampReport>) {
     let kept = match tokens(log) {
         Ok(k) => k,
@@ -683,7 +689,7 @@ pub fn summary(reports: &[StampReport], anchored: bool) -> Outcome {
 
 /// The time stamps a receipt's checkpoint carries, each verified over the
 /// note without its time stamp lines (the note the issuer signed).
-pub fn receipt_stamps(head: &SignedCheckpoint, anchors: Option<&[Anchor]>) -> Vec<StampReport> {
+pub fn receipt_stamps(head: &SignedCheckpoint, anchors: Option<&TrustStore>) -> Vec<StampReport> {
     let Some(issuers) = head.note.without(is_stamp_line) else {
         return Vec::new();
     };
