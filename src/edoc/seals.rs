@@ -398,7 +398,7 @@ mod tests {
         let (outcome, problems) = step(&seals);
         assert_eq!(
             outcome,
-            Outcome::Failed("2 of 3 file reference(s) do not hold: b.pdf, gone.pdf".into())
+            Outcome::Failed("2 of 3 file references do not hold: b.pdf, gone.pdf".into())
         );
         assert_eq!(problems[0].file, "b.pdf");
         assert!(problems[0]
