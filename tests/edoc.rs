@@ -393,7 +393,10 @@ fn the_demo_export_and_its_seal_verify_file_by_file() {
     }
     let (code, out) = verify_edoc(&demo.sealed, &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("12. [ok]   seals: 1 signature: every one of their"), "{out}");
+    assert!(
+        out.contains("12. [ok]   seals: 1 signature: every one of their"),
+        "{out}"
+    );
     let all = demo.names.join(", ");
     assert!(
         out.contains(&format!(

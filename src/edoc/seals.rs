@@ -302,6 +302,15 @@ pub fn step(seals: &[SealCheck]) -> (Outcome, Vec<FileProblem>) {
     (outcome, problems)
 }
 
+/// "1 signature" for one, else `n` and the plural noun.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_string()
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,14 +416,5 @@ mod tests {
         assert_eq!(problems[1].file, "gone.pdf");
         let (outcome, problems) = step(&[]);
         assert!(matches!(outcome, Outcome::Skipped(_)) && problems.is_empty());
-    }
-}
-
-/// "1 signature" for one, else `n` and the plural noun.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        one.to_string()
-    } else {
-        format!("{n} {many}")
     }
 }
