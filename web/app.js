@@ -741,8 +741,10 @@ function signCard(me, v, forms) {
   const button = el('button', { type: 'submit', class: 'primary', text: t('sign') });
   const message = messageBox('sign-message-' + v.sha256);
   const form = el('form', { class: 'sign-form', novalidate: true },
-    el('div', { class: 'statement' }, box, el('label', { for: box.id },
-      el('span', { lang: 'lv', text: STATEMENT }), lang === 'en' ? ' ' + t('statement_en') : '')),
+    // The whole statement box is the tick's target, not just the small
+    // checkbox: a click or tap anywhere in it ticks.
+    el('label', { class: 'statement', for: box.id }, box,
+      el('span', {}, el('span', { lang: 'lv', text: STATEMENT }), lang === 'en' ? ' ' + t('statement_en') : '')),
     field('notes-' + v.sha256, t('notes'), notes),
     message,
     button);

@@ -627,15 +627,7 @@ fn unknown_paths_and_links_say_what_they_are() {
 /// Clicks the checkbox of the (only) sign form and waits until it is
 /// ticked, then presses its button.
 async fn tick_and_sign(c: &Client) {
-    click(c, ".sign-form input[type=checkbox]").await;
-    let ticked = c
-        .execute(
-            "return document.querySelector('.sign-form input[type=checkbox]').checked",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(ticked, json!(true), "the tick took");
+    super::tick(c).await;
     click(c, ".sign-form button[type=submit]").await;
 }
 
@@ -709,6 +701,26 @@ fn a_coming_version_is_read_only_and_a_resent_acknowledgement_is_signed() {
         assert_eq!(sent["status"], json!(200), "{sent}");
         assert_eq!(sent["body"]["again"], json!(false), "{sent}");
         let entry = sent["body"]["entry"].as_u64().unwrap();
+        // The statement's whole box is the tick's target, and a tick
+        // stays through a switch of language (the form is drawn again).
+        let checked = || async {
+            c.execute(
+                "return document.querySelector('.sign-form input[type=checkbox]').checked",
+                vec![],
+            )
+            .await
+            .unwrap()
+        };
+        click(&c, ".sign-form label.statement span").await;
+        assert_eq!(checked().await, json!(true), "a click on the words ticks");
+        click(&c, "#lang").await;
+        wait_text(&c, "h1", "My rules").await;
+        assert_eq!(checked().await, json!(true), "kept in English");
+        click(&c, "#lang").await;
+        wait_text(&c, "h1", "Mani noteikumi").await;
+        assert_eq!(checked().await, json!(true), "kept in Latvian");
+        click(&c, ".sign-form label.statement span").await;
+        assert_eq!(checked().await, json!(false));
         // The employee signs again: the same envelope, answered `again`.
         tick_and_sign(&c).await;
         let said = wait_text(&c, "#signed", "jau iepriekš bija reģistrēts").await;
