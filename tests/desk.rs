@@ -521,14 +521,8 @@ async fn second_profile_cannot_sign_as_the_first(anna: &Client, other: &Client, 
         peek["status"] == json!(403) || peek["status"] == json!(404),
         "{peek}"
     );
-    // And then it signs as itself, through the page.
-    other
-        .find(Locator::Css(".sign-form input[type=checkbox]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // And then it signs as itself, through the page, with the mouse.
+    tick(other).await;
     other
         .find(Locator::Css(".sign-form button[type=submit]"))
         .await
@@ -537,6 +531,39 @@ async fn second_profile_cannot_sign_as_the_first(anna: &Client, other: &Client, 
         .await
         .unwrap();
     wait_css(other, "#signed").await;
+}
+
+/// Ticks the sign form's statement with the mouse and waits until the
+/// page has it ticked, so that the form is never sent before; if the tick
+/// does not take, says what was at the point clicked instead of leaving
+/// the page to answer "tick first".
+async fn tick(c: &Client) {
+    let css = ".sign-form input[type=checkbox]";
+    wait_css(c, css).await.click().await.unwrap();
+    for _ in 0..50 {
+        let ticked = c
+            .execute(
+                "return document.querySelector(arguments[0]).checked",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        if ticked == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen = c
+        .execute(
+            "const b = document.querySelector(arguments[0]).getBoundingClientRect();
+             const at = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+             return {scrollY: window.scrollY, top: b.top, height: window.innerHeight,
+                     at: at && at.outerHTML.slice(0, 120), active: document.activeElement.outerHTML.slice(0, 120)};",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    panic!("the tick did not take: {seen}");
 }
 
 /// Builds and signs an acknowledgement in the page with the browser's own

@@ -57,6 +57,12 @@ const T = {
     signing: 'Paraksta…',
     tick_first: 'Vispirms atzīmējiet, ka esat iepazinies(-usies) ar noteikumiem.',
     signed_ok: 'Paldies! Jūsu apliecinājums ir reģistrēts kā ieraksts Nr. {n}.',
+    signed_again: 'Šis apliecinājums jau iepriekš bija reģistrēts kā ieraksts Nr. {n}; otrreiz tas netika ierakstīts. Kvīts ir tā pati.',
+    coming_tag: 'stājas spēkā {date}',
+    coming_p: 'Šī versija stājas spēkā {date} To jau var izlasīt, bet parakstīt varēs tikai no šīs dienas. Līdz tam parakstiet spēkā esošo versiju.',
+    superseded_tag: 'vairs nav spēkā',
+    in_force_tag: 'spēkā',
+    leaving_note: 'Plānotā aiziešana no darba: {date} Līdz tam varat parakstīt kā parasti.',
     receipt_help: 'Kvīts pierāda, ka jūsu apliecinājums ir reģistrā uz visiem laikiem. Saglabājiet to.',
     save_receipt: 'Saglabāt kvīti',
     receipt_again: 'Lejupielādēt kvīti',
@@ -76,14 +82,15 @@ const T = {
     used_here: 'Šajā pārlūkā ir parakstīšanas atslēga. Atveriet parakstīšanas lapu un piesakieties ar savu PIN.',
     used_new: 'Jaunu saiti lūdziet tikai tad, ja šis pārlūks vai dators vairs nav pieejams, vai ja reģistrējāties nevis jūs: jauna saite aizstās jūsu atslēgu.',
     go_sign: 'Atvērt parakstīšanas lapu',
-    admin_used: 'Šī administratora pieteikšanās saite jau ir izmantota. Ja to neizmantojāt jūs, kāds cits ar to ir pieteicies: apturiet „ackreg serve” un palaidiet to no jauna, lai iegūtu jaunu saiti un slēgtu tās sesiju.',
-    admin_bad_link: 'Šī administratora pieteikšanās saite nav derīga. Izmantojiet saiti, ko izdrukāja pēdējā „ackreg serve” palaišana.',
+    admin_used: 'Šī administratora pieteikšanās saite jau ir izmantota. Jaunu saiti var izveidot datorā, kurā darbojas reģistrs, ar komandu „ackreg serve --log MAPE --admin-link”. Ja saiti neizmantojāt jūs, ar to ir pieteicies kāds cits: lai slēgtu arī viņa sesiju, „ackreg serve” jāaptur un jāpalaiž no jauna.',
+    admin_bad_link: 'Šī administratora pieteikšanās saite nav derīga: tā jau izmantota, tai beidzies termiņš vai tā nav šī reģistra saite. Jaunu saiti var izveidot datorā, kurā darbojas reģistrs, ar komandu „ackreg serve --log MAPE --admin-link”.',
     nf_h: 'Lapa nav atrasta',
     nf_p: 'Šādas lapas šeit nav. Pārbaudiet adresi vai atveriet sākumlapu.',
     nf_home: 'Uz sākumlapu',
     no_webcrypto: 'Šis pārlūks neprot izveidot Ed25519 atslēgu. Izmantojiet jaunāku pārlūku.',
     admin_h: 'Reģistra pārvaldība',
-    admin_none: 'Administratora sesija nav atvērta. Izmantojiet vienreizējo pieteikšanās saiti, ko izdrukāja komanda „ackreg serve”.',
+    admin_none: 'Administratora sesija nav atvērta. Izmantojiet vienreizējo pieteikšanās saiti, ko izdrukāja „ackreg serve”, vai izveidojiet jaunu datorā, kurā darbojas reģistrs, ar komandu „ackreg serve --log MAPE --admin-link”.',
+    phase: 'Stāvoklis',
     admin_log: 'Žurnāls {origin}. Ierakstu skaits: {size}. Šodien: {today}',
     versions_h: 'Noteikumu versijas',
     no_versions: 'Žurnālā vēl nav publicētas noteikumu versijas.',
@@ -99,6 +106,7 @@ const T = {
     col_position: 'Amats',
     col_enrolled: 'Reģistrēts',
     col_left: 'Aizgāja',
+    col_leaving: 'Plānotā aiziešana',
     issue_h: 'Izsniegt reģistrācijas saiti',
     issue_p: 'Saite der vienai reizei un septiņām dienām. Nosūtiet to darbiniekam personīgi.',
     f_id: 'Identifikators',
@@ -114,9 +122,10 @@ const T = {
     leave_h: 'Reģistrēt darbinieka aiziešanu',
     f_employee: 'Darbinieks',
     f_date: 'Datums',
-    f_date_hint: 'Pirmā diena, kad darbinieks vairs nestrādā, formā DD.MM.GGGG., piemēram, 31.12.2026. Tukšs: šodien.',
+    f_date_hint: 'Pirmā diena, kad darbinieks vairs nestrādā, formā DD.MM.GGGG., piemēram, 31.12.2026. Tukšs: šodien. Vēlāks datums tiek ieplānots un ierakstīts žurnālā tajā dienā.',
     leave_button: 'Reģistrēt aiziešanu',
     left_ok: 'Aiziešana reģistrēta kā ieraksts Nr. {n}.',
+    left_planned: 'Aiziešana ieplānota: pirmā diena, kad darbinieks vairs nestrādā, ir {date} Līdz tam darbinieks var parakstīt kā parasti; žurnālā aiziešana tiks ierakstīta tajā dienā.',
     nobody: 'Nav darbinieku.',
     employees_h: 'Darbinieki',
     downloads_h: 'Lejupielādes',
@@ -153,6 +162,8 @@ const T = {
     err_unavailable: 'Reģistrā pašlaik nevar ierakstīt. Nekas netika ierakstīts; mēģiniet vēlāk vai sazinieties ar administrāciju.',
     err_link_used: 'Šī saite jau ir izmantota.',
     err_request: 'Pieprasījumu nevarēja apstrādāt. Pārlādējiet lapu un mēģiniet vēlreiz.',
+    err_coming: 'Šī versija vēl nav stājusies spēkā, tāpēc to vēl nevar parakstīt. Pārlādējiet lapu un parakstiet spēkā esošo versiju.',
+    err_superseded: 'Šī versija vairs nav spēkā: to ir aizstājusi jaunāka versija. Pārlādējiet lapu un parakstiet spēkā esošo versiju.',
   },
   en: {
     skip: 'Skip to content',
@@ -197,6 +208,12 @@ const T = {
     signing: 'Signing…',
     tick_first: 'First tick the box saying you have read the rules.',
     signed_ok: 'Thank you! Your acknowledgement is recorded as entry {n}.',
+    signed_again: 'This acknowledgement was already recorded as entry {n}; it was not written a second time. The receipt is the same.',
+    coming_tag: 'takes effect on {date}',
+    coming_p: 'This version takes effect on {date}. You can read it now, but sign it only from that day. Until then, sign the version in force.',
+    superseded_tag: 'no longer in force',
+    in_force_tag: 'in force',
+    leaving_note: 'Planned departure: {date}. Until then you can sign as usual.',
     receipt_help: 'The receipt proves that your acknowledgement is in the register for good. Keep it.',
     save_receipt: 'Save the receipt',
     receipt_again: 'Download the receipt',
@@ -216,14 +233,15 @@ const T = {
     used_here: 'This browser holds a signing key. Open the signing page and sign in with your PIN.',
     used_new: 'Ask for a new link only if that browser or computer is gone, or if it was not you who enrolled: a new link replaces your key.',
     go_sign: 'Open the signing page',
-    admin_used: 'This administrator sign-in link was used already. If it was not you, someone else signed in with it: stop "ackreg serve" and start it again for a new link, which also ends that session.',
-    admin_bad_link: 'This administrator sign-in link is not valid. Use the link printed by the latest start of "ackreg serve".',
+    admin_used: 'This administrator sign-in link was used already. A new link is made on the computer the register runs on, with "ackreg serve --log DIR --admin-link". If it was not you who used it, someone else signed in with it: to end their session too, stop "ackreg serve" and start it again.',
+    admin_bad_link: 'This administrator sign-in link is not valid: it was used already, has expired, or is not this register\'s. A new link is made on the computer the register runs on, with "ackreg serve --log DIR --admin-link".',
     nf_h: 'Page not found',
     nf_p: 'There is no such page here. Check the address or open the home page.',
     nf_home: 'To the home page',
     no_webcrypto: 'This browser cannot make an Ed25519 key. Use a newer browser.',
     admin_h: 'Register administration',
-    admin_none: 'No administrator session. Use the one-time sign-in link printed by "ackreg serve".',
+    admin_none: 'No administrator session. Use the one-time sign-in link printed by "ackreg serve", or make a new one on the computer the register runs on, with "ackreg serve --log DIR --admin-link".',
+    phase: 'Phase',
     admin_log: 'Log {origin}: {size} entries. Today: {today}.',
     versions_h: 'Versions of the rules',
     no_versions: 'No version of the rules is published in the log yet.',
@@ -239,6 +257,7 @@ const T = {
     col_position: 'Position',
     col_enrolled: 'Enrolled',
     col_left: 'Left',
+    col_leaving: 'Planned departure',
     issue_h: 'Issue an enrolment link',
     issue_p: 'A link works once, for seven days. Give it to the employee in person.',
     f_id: 'Identifier',
@@ -254,9 +273,10 @@ const T = {
     leave_h: 'Record that an employee left',
     f_employee: 'Employee',
     f_date: 'Date',
-    f_date_hint: 'The first day they no longer work here, as YYYY-MM-DD or DD.MM.YYYY, e.g. 2026-12-31. Empty: today.',
+    f_date_hint: 'The first day they no longer work here, as YYYY-MM-DD or DD.MM.YYYY, e.g. 2026-12-31. Empty: today. A later date is planned and written to the log on that day.',
     leave_button: 'Record the departure',
     left_ok: 'Departure recorded as entry {n}.',
+    left_planned: 'Departure planned: the first day they no longer work here is {date}. Until then they can sign as usual; the departure is written to the log on that day.',
     nobody: 'No employees.',
     employees_h: 'Employees',
     downloads_h: 'Downloads',
@@ -293,6 +313,8 @@ const T = {
     err_unavailable: 'The register cannot be written now. Nothing was written; try again later or contact the administration.',
     err_link_used: 'This link was used already.',
     err_request: 'The request could not be handled. Reload the page and try again.',
+    err_coming: 'This version is not in force yet, so it cannot be signed yet. Reload the page and sign the version in force.',
+    err_superseded: 'This version is no longer in force: a newer version replaced it. Reload the page and sign the version in force.',
   },
 };
 
@@ -379,6 +401,7 @@ function errorWords(r, context) {
     too_many: 'err_too_many', link: 'no_link', link_used: 'err_link_used', signin: 'err_signin',
     pin_locked: 'err_pin_locked', left: 'err_left', date: 'err_date', not_you: 'err_not_you',
     no_session: 'err_no_session', forbidden: 'err_forbidden', not_found: 'err_not_found',
+    coming: 'err_coming', superseded: 'err_superseded',
     origin: 'err_request', content_type: 'err_request', too_large: 'err_request', payload_form: 'err_request',
   };
   if (simple[code]) return { text: t(simple[code]) };
@@ -552,7 +575,8 @@ async function deskView(flash) {
   }
   if (!me.ok) return failView(me);
   document.getElementById('signout').hidden = false;
-  rerender = () => renderDesk(me.data, null);
+  const forms = {};
+  rerender = () => renderDesk(me.data, null, forms);
   rerender();
   focusTitle();
 }
@@ -651,20 +675,45 @@ async function signIn(record, pin, setPin) {
   return api('POST', '/api/signin', body);
 }
 
-function renderDesk(me, done) {
+// The employee's versions: the one in force to sign first, then one
+// published ahead of its day (read-only until then), then the rest.
+// `forms` keeps the sign forms across re-renders (a language switch), so
+// that a tick or a note already given is not lost.
+function renderDesk(me, done, forms) {
   const open = me.versions.filter((v) => v.can_sign);
-  const rest = me.versions.filter((v) => !v.can_sign);
+  const coming = me.versions.filter((v) => !v.can_sign && v.phase === 'coming');
+  const rest = me.versions.filter((v) => !v.can_sign && v.phase !== 'coming');
   const nodes = [heading(t('desk_h')), el('p', { class: 'who', text: t('signed_in_as', { name: me.name, id: me.id }) })];
+  if (me.leaving) nodes.push(el('p', { class: 'muted', id: 'leaving', text: t('leaving_note', { date: day(me.leaving) }) }));
   if (done) nodes.push(done);
   if (open.length === 0 && !done) nodes.push(el('div', { class: 'message success' }, el('p', { text: t('nothing') })));
-  for (const v of open) nodes.push(signCard(me, v));
+  for (const v of open) nodes.push(signCard(me, v, forms));
+  for (const v of coming) nodes.push(comingCard(v));
   for (const v of rest) nodes.push(statusCard(v));
   show(...nodes);
 }
 
+function phaseTag(v) {
+  if (v.phase === 'coming') return el('span', { class: 'tag tag-coming', text: t('coming_tag', { date: day(v.effective) }) });
+  if (v.phase === 'superseded') return el('span', { class: 'tag tag-superseded', text: t('superseded_tag') });
+  return null;
+}
+
+// A version published ahead of its day: read now, signed from that day.
+function comingCard(v) {
+  return el('section', { class: 'card coming', 'aria-label': v.title },
+    el('h2', { text: v.title }),
+    el('p', { class: 'muted', text: t('version', { label: v.label }) }),
+    el('ul', { class: 'facts' },
+      el('li', {}, phaseTag(v)),
+      el('li', { text: t('deadline') + ': ' + day(v.deadline) })),
+    el('p', { class: 'coming-note', text: t('coming_p', { date: day(v.effective) }) }),
+    el('p', {}, el('a', { href: v.pdf, target: '_blank', rel: 'noopener', class: 'coming-pdf', text: t('open_pdf') })));
+}
+
 function facts(v) {
   const items = [
-    el('li', {}, standingTag(v.standing)),
+    el('li', {}, standingTag(v.standing), phaseTag(v) ? ' ' : null, phaseTag(v)),
     el('li', { text: t('effective') + ': ' + day(v.effective) }),
     el('li', { text: t('deadline') + ': ' + day(v.deadline) }),
   ];
@@ -680,14 +729,22 @@ function statusCard(v) {
   return el('section', { class: 'card done', 'aria-label': v.title }, nodes);
 }
 
-function signCard(me, v) {
+function signCard(me, v, forms) {
+  const kept = (forms && forms[v.sha256]) || { checked: false, notes: '' };
+  if (forms) forms[v.sha256] = kept;
   const box = el('input', { type: 'checkbox', id: 'agree-' + v.sha256 });
+  box.checked = kept.checked;
+  box.addEventListener('change', () => { kept.checked = box.checked; });
   const notes = el('textarea', { rows: '3' });
+  notes.value = kept.notes;
+  notes.addEventListener('input', () => { kept.notes = notes.value; });
   const button = el('button', { type: 'submit', class: 'primary', text: t('sign') });
   const message = messageBox('sign-message-' + v.sha256);
   const form = el('form', { class: 'sign-form', novalidate: true },
-    el('div', { class: 'statement' }, box, el('label', { for: box.id },
-      el('span', { lang: 'lv', text: STATEMENT }), lang === 'en' ? ' ' + t('statement_en') : '')),
+    // The whole statement box is the tick's target, not just the small
+    // checkbox: a click or tap anywhere in it ticks.
+    el('label', { class: 'statement', for: box.id }, box,
+      el('span', {}, el('span', { lang: 'lv', text: STATEMENT }), lang === 'en' ? ' ' + t('statement_en') : '')),
     field('notes-' + v.sha256, t('notes'), notes),
     message,
     button);
@@ -730,7 +787,7 @@ async function signVersion(me, v, notesText, message) {
   const fresh = await api('GET', '/api/me');
   const data = fresh.ok ? fresh.data : me;
   const done = () => el('div', { class: 'message success', id: 'signed' },
-    el('p', { text: t('signed_ok', { n: r.data.entry }) }),
+    el('p', { text: t(r.data.again ? 'signed_again' : 'signed_ok', { n: r.data.entry }) }),
     el('p', { text: t('receipt_help') }),
     el('p', {}, download(r.data.receipt, 'kvits-' + r.data.entry + '.txt', t('save_receipt'))),
     el('details', {}, el('summary', { text: t('show_receipt') }), el('pre', { id: 'receipt-text', class: 'receipt', tabindex: '0', text: r.data.receipt })));
@@ -868,6 +925,7 @@ function versionBlock(v) {
   return el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
     el('h3', { text: t('v_caption', { label: v.label, title: v.title }) }),
     el('ul', { class: 'facts' },
+      el('li', {}, t('phase') + ': ', phaseTag(v) || el('span', { class: 'tag tag-in-force', text: t('in_force_tag') })),
       el('li', { text: t('effective') + ': ' + day(v.effective) }),
       el('li', { text: t('deadline') + ': ' + day(v.deadline) })),
     el('p', { text: t('counts', { a: count('acknowledged'), l: count('late'), o: count('outstanding'), d: count('overdue'), g: count('left') }) }),
@@ -959,7 +1017,7 @@ function leaveForm(employees, after) {
       say(box, words);
       return;
     }
-    await loadAdmin(null, { left: r.data.entry });
+    await loadAdmin(null, { left: r.data.entry, planned: r.data.planned });
     const kept = document.getElementById('leave-message');
     if (kept) kept.scrollIntoView({ block: 'center' });
   });
@@ -967,14 +1025,15 @@ function leaveForm(employees, after) {
     el('h2', { id: 'leave-h', text: t('leave_h') }),
     active.length ? form : el('p', { text: t('nobody') }),
     active.length ? null : box);
-  if (after && after.left !== undefined) say(box, t('left_ok', { n: after.left }), 'success');
+  if (after && after.planned) say(box, t('left_planned', { date: day(after.planned) }), 'success');
+  else if (after && after.left !== undefined && after.left !== null) say(box, t('left_ok', { n: after.left }), 'success');
   return section;
 }
 
 function employeesTable(employees) {
   if (!employees.length) return el('p', { text: t('nobody') });
-  const rows = employees.map((e) => [e.id, e.name, e.position || '—', day(e.enrolled), e.left ? day(e.left) : '—']);
-  return table(t('employees_h'), [t('col_id'), t('col_name'), t('col_position'), t('col_enrolled'), t('col_left')], rows);
+  const rows = employees.map((e) => [e.id, e.name, e.position || '—', day(e.enrolled), e.left ? day(e.left) : '—', e.leaving ? day(e.leaving) : '—']);
+  return table(t('employees_h'), [t('col_id'), t('col_name'), t('col_position'), t('col_enrolled'), t('col_left'), t('col_leaving')], rows);
 }
 
 function downloads(versions) {

@@ -17,13 +17,18 @@ fn today() -> time::Date {
     ackreg::clock::today()
 }
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     format_date(today() + time::Duration::days(offset))
 }
 
 /// Publishes a version into the stopped desk's log (a made-up PDF kept in
 /// `documents/`); its (title, SHA-256).
-fn publish(fx: &Fixture, label: &str, effective: &str, material: bool) -> (String, [u8; 32]) {
+pub(crate) fn publish(
+    fx: &Fixture,
+    label: &str,
+    effective: &str,
+    material: bool,
+) -> (String, [u8; 32]) {
     let pdf = format!("made-up version {label}").into_bytes();
     let sha = ackreg::document::sha256(&pdf);
     let docs = fx.log.join("documents");

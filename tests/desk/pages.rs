@@ -570,6 +570,10 @@ fn unknown_paths_and_links_say_what_they_are() {
             .unwrap();
         let said = wait_text(&c, "#admin-message", "jau ir izmantota").await;
         assert!(said.contains("kāds cits"), "{said}");
+        assert!(
+            said.contains("ackreg serve --log MAPE --admin-link"),
+            "a new link from the command line: {said}"
+        );
         screenshots(&c, "p7-admin-link-used").await;
         axe(&c, "admin link used").await;
         // A bad enrolment link, then a good one pasted into the same tab.
@@ -614,6 +618,217 @@ fn unknown_paths_and_links_say_what_they_are() {
         axe(&c, "link reopened").await;
         click(&c, "#go-sign").await;
         wait_text(&c, ".who", "Anna Ozola").await;
+        c.close().await.unwrap();
+    });
+}
+
+// ---- The server's newer answers, as the pages present them ---------------
+
+/// Clicks the checkbox of the (only) sign form and waits until it is
+/// ticked, then presses its button.
+async fn tick_and_sign(c: &Client) {
+    super::tick(c).await;
+    click(c, ".sign-form button[type=submit]").await;
+}
+
+/// A version published ahead of its day is shown beside the one in force:
+/// to read ("stājas spēkā DD.MM.GGGG."), with no sign button; the one in
+/// force is signed. The answer to that acknowledgement was "lost" (it was
+/// sent from the page's context first): signing again sends the same
+/// envelope, byte for byte (Ed25519 signs deterministically), and the
+/// desk's `again` answer is shown as signed, with the receipt, saying it
+/// was recorded already. A departure planned for the employee is shown
+/// to them discreetly.
+#[test]
+fn a_coming_version_is_read_only_and_a_resent_acknowledgement_is_signed() {
+    let fx = desk_support::fixture(1, true);
+    let coming_day = super::edges::day(14);
+    super::edges::publish(&fx, "2", &coming_day, true);
+    let server = Server::start(&fx, true);
+    let driver = chromedriver();
+    runtime().block_on(async {
+        let http = Http::new(&server.base);
+        let admin = desk_support::admin_signin(&http, &server.admin_token).await;
+        let link = issue(&http, &admin, "aozola", "Anna Ozola").await;
+        let leaving = super::edges::day(30);
+        let c = browser(&driver, &fx.tmp.path().join("profile-coming")).await;
+        c.goto(&link).await.unwrap();
+        enrol_with_pin(&c, "2468").await;
+        let body = json!({"id": "aozola", "date": leaving}).to_string();
+        let r = http
+            .post("/api/admin/leave", Some(&admin), body.into_bytes())
+            .await
+            .unwrap();
+        assert_eq!(r.json()["planned"], json!(leaving), "{}", r.text());
+        c.goto(&server.base).await.unwrap();
+        wait_css(&c, ".sign-form").await;
+        let coming = text_of(&c, ".card.coming").await;
+        assert!(
+            coming.contains(&format!("stājas spēkā {}", latvian(&coming_day))),
+            "{coming}"
+        );
+        assert!(coming.contains("Versija 2"), "{coming}");
+        let buttons = c
+            .execute(
+                "return document.querySelectorAll('.card.coming button, .card.coming input, .card.coming form').length",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(buttons, json!(0), "nothing to sign in a coming version");
+        let pdf = wait_css(&c, ".card.coming a.coming-pdf").await;
+        assert!(pdf.attr("href").await.unwrap().unwrap().starts_with("/doc/"));
+        let forms = c
+            .execute("return document.querySelectorAll('.sign-form').length", vec![])
+            .await
+            .unwrap();
+        assert_eq!(forms, json!(1), "only the version in force is signed");
+        let open = text_of(&c, ".card.open").await;
+        assert!(open.contains("Versija 1"), "{open}");
+        let note = text_of(&c, "#leaving").await;
+        assert!(note.contains(&latvian(&leaving)), "{note}");
+        c.execute(
+            "document.querySelector('.card.coming').scrollIntoView({block: 'end'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+        screenshots(&c, "p8-coming").await;
+        axe(&c, "a coming version").await;
+        // The acknowledgement reaches the log, but its answer is lost.
+        let first = run_js(&c, super::SIGN_JS, vec![json!(null)]).await;
+        let sent = run_js(&c, super::POST_JS, vec![first["envelope"].clone()]).await;
+        assert_eq!(sent["status"], json!(200), "{sent}");
+        assert_eq!(sent["body"]["again"], json!(false), "{sent}");
+        let entry = sent["body"]["entry"].as_u64().unwrap();
+        // The statement's whole box is the tick's target, and a tick
+        // stays through a switch of language (the form is drawn again).
+        let checked = || async {
+            c.execute(
+                "return document.querySelector('.sign-form input[type=checkbox]').checked",
+                vec![],
+            )
+            .await
+            .unwrap()
+        };
+        click(&c, ".sign-form label.statement span").await;
+        assert_eq!(checked().await, json!(true), "a click on the words ticks");
+        click(&c, "#lang").await;
+        wait_text(&c, "h1", "My rules").await;
+        assert_eq!(checked().await, json!(true), "kept in English");
+        click(&c, "#lang").await;
+        wait_text(&c, "h1", "Mani noteikumi").await;
+        assert_eq!(checked().await, json!(true), "kept in Latvian");
+        click(&c, ".sign-form label.statement span").await;
+        assert_eq!(checked().await, json!(false));
+        // The employee signs again: the same envelope, answered `again`.
+        tick_and_sign(&c).await;
+        let said = wait_text(&c, "#signed", "jau iepriekš bija reģistrēts").await;
+        assert!(said.contains(&format!("ieraksts Nr. {entry}")), "{said}");
+        let receipt = c
+            .execute(
+                "return document.getElementById('receipt-text').textContent",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            receipt.as_str().unwrap(),
+            sent["body"]["receipt"].as_str().unwrap(),
+            "the receipt of the entry"
+        );
+        wait_css(&c, "#save-receipt").await;
+        let still = text_of(&c, ".card.coming").await;
+        assert!(still.contains("stājas spēkā"), "{still}");
+        c.execute("document.getElementById('signed').scrollIntoView()", vec![])
+            .await
+            .unwrap();
+        screenshots(&c, "p8-signed-again").await;
+        axe(&c, "signed again").await;
+        click(&c, "#lang").await;
+        let said = wait_text(&c, "#signed", "already recorded").await;
+        assert!(said.contains(&format!("entry {entry}")), "{said}");
+        let coming = text_of(&c, ".card.coming").await;
+        assert!(coming.contains(&format!("takes effect on {coming_day}")), "{coming}");
+        c.execute("document.getElementById('signed').scrollIntoView()", vec![])
+            .await
+            .unwrap();
+        screenshots(&c, "p8-signed-again-english").await;
+        axe(&c, "signed again, in English").await;
+        click(&c, "#lang").await;
+        c.close().await.unwrap();
+    });
+}
+
+/// A departure dated after today, recorded on the administrator's page:
+/// the page says it is planned and until when the employee signs, the
+/// staff table shows it, and each version's phase is shown.
+#[test]
+fn a_planned_departure_is_shown_on_the_administrators_page() {
+    let fx = desk_support::fixture(1, true);
+    let coming_day = super::edges::day(14);
+    super::edges::publish(&fx, "2", &coming_day, true);
+    let server = Server::start(&fx, true);
+    let driver = chromedriver();
+    runtime().block_on(async {
+        let http = Http::new(&server.base);
+        let c = browser(&driver, &fx.tmp.path().join("profile-admin-plan")).await;
+        c.goto(&format!("{}/admin#{}", server.base, server.admin_token))
+            .await
+            .unwrap();
+        wait_css(&c, "#issue-form").await;
+        enrol_from_page(&c, &http, "aozola", "Anna Ozola", 7).await;
+        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        wait_css(&c, "#leave-form").await;
+        let leaving = super::edges::day(7);
+        type_into(&c, "#leave-date", &latvian(&leaving)).await;
+        click(&c, "#leave-form button[type=submit]").await;
+        let said = wait_text(&c, "#leave-message", "Aiziešana ieplānota").await;
+        assert!(said.contains(&latvian(&leaving)), "{said}");
+        assert!(said.contains("var parakstīt"), "{said}");
+        let (distance, inside) = placement(&c, "#leave-section", "#leave-message .message").await;
+        assert!(
+            inside && distance < 200.0,
+            "{distance} px, inside: {inside}"
+        );
+        let page = text_of(&c, "main").await;
+        assert!(page.contains("Plānotā aiziešana"), "{page}");
+        assert!(
+            page.contains(&format!("Stāvoklis: stājas spēkā {}", latvian(&coming_day))),
+            "{page}"
+        );
+        assert!(page.contains("Stāvoklis: spēkā"), "{page}");
+        let row = c
+            .execute(
+                "const rows = [...document.querySelectorAll('table tr')].map((r) => r.textContent);
+                 return rows.find((r) => r.startsWith('aozola')) || null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            row.as_str().unwrap_or("").contains(&latvian(&leaving)),
+            "{row}"
+        );
+        let size = text_of(&c, "main").await;
+        assert!(
+            !size.contains("Aiziešana reģistrēta"),
+            "nothing written: {size}"
+        );
+        screenshots(&c, "p9-departure-planned").await;
+        axe(&c, "a planned departure").await;
+        click(&c, "#lang").await;
+        let said = wait_text(&c, "#leave-message", "Departure planned").await;
+        assert!(said.contains(&leaving), "{said}");
+        c.execute(
+            "document.getElementById('leave-message').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+        screenshots(&c, "p9-departure-planned-english").await;
+        axe(&c, "a planned departure, in English").await;
+        click(&c, "#lang").await;
         c.close().await.unwrap();
     });
 }
