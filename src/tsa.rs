@@ -343,6 +343,25 @@ impl crate::Hint for TsaError {
             E::ChainTooLong(_) | E::ChainInvalid { .. } => {
                 "the time stamp authority's certificates are not ones ackreg can validate"
             }
+            E::Url(_)
+            | E::Network { .. }
+            | E::Timeout(_)
+            | E::Tls { .. }
+            | E::Proxy { .. }
+            | E::ClientKey
+            | E::HttpStatus(_)
+            | E::ContentType(_) => self.transport_hint(),
+        };
+        Some(s.into())
+    }
+}
+
+impl TsaError {
+    /// The hint of an error in reaching the time stamp authority: the URL,
+    /// the network, TLS, a proxy, the client key or the HTTP answer.
+    fn transport_hint(&self) -> &'static str {
+        use TsaError as E;
+        match self {
             E::Url(_) => {
                 "give the time stamp authority's URL as https://host[:port]/path or http://..."
             }
@@ -363,11 +382,8 @@ impl crate::Hint for TsaError {
             E::ClientKey => {
                 "give --tsa-client-key the PEM private key of the --tsa-client-cert certificate"
             }
-            E::HttpStatus(_) | E::ContentType(_) => {
-                "check that the URL is the time stamp authority's RFC 3161 endpoint"
-            }
-        };
-        Some(s.into())
+            _ => "check that the URL is the time stamp authority's RFC 3161 endpoint",
+        }
     }
 }
 
