@@ -66,14 +66,7 @@ impl Departures {
     /// Reads the planned departures in `dir` (none if the file is absent).
     pub fn load(dir: &Path) -> Result<Departures, DeskError> {
         let path = dir.join(FILE_NAME);
-        let saved: Saved = match fsutil::read_limited(&path, 16 * 1024 * 1024) {
-            Ok(bytes) => crate::encoding::from_json(&bytes).map_err(|error| DeskError::Saved {
-                path: path.clone(),
-                error,
-            })?,
-            Err(_) if !path.exists() => Saved::default(),
-            Err(e) => return Err(io(&path, e)),
-        };
+        let saved: Saved = super::load_saved(&path, 16 * 1024 * 1024)?;
         let planned = saved
             .departures
             .into_iter()

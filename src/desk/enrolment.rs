@@ -81,19 +81,7 @@ impl Enrolments {
     /// Reads the saved links in `dir` (none if the file is absent).
     pub fn load(dir: &Path) -> Result<Enrolments, DeskError> {
         let path = dir.join(FILE_NAME);
-        let saved: Saved = match fsutil::read_limited(&path, 16 * 1024 * 1024) {
-            Ok(bytes) => crate::encoding::from_json(&bytes).map_err(|error| DeskError::Saved {
-                path: path.clone(),
-                error,
-            })?,
-            Err(_) if !path.exists() => Saved::default(),
-            Err(e) => {
-                return Err(DeskError::Io {
-                    path,
-                    error: std::io::Error::other(e.to_string()),
-                })
-            }
-        };
+        let saved: Saved = super::load_saved(&path, 16 * 1024 * 1024)?;
         Ok(Enrolments {
             path,
             saved: Mutex::new(saved),

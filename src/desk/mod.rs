@@ -283,6 +283,26 @@ pub fn desk_dir(log: &Path) -> PathBuf {
     log.join("desk")
 }
 
+/// Reads one of the desk's saved JSON files, at most `limit` bytes: its
+/// default when the file is absent, an error naming it when it cannot be
+/// read or is not the JSON the desk writes.
+fn load_saved<T: serde::de::DeserializeOwned + Default>(
+    path: &Path,
+    limit: usize,
+) -> Result<T, DeskError> {
+    match crate::fsutil::read_limited(path, limit) {
+        Ok(bytes) => crate::encoding::from_json(&bytes).map_err(|error| DeskError::Saved {
+            path: path.to_path_buf(),
+            error,
+        }),
+        Err(_) if !path.exists() => Ok(T::default()),
+        Err(e) => Err(DeskError::Io {
+            path: path.to_path_buf(),
+            error: std::io::Error::other(e.to_string()),
+        }),
+    }
+}
+
 /// Today's date in the computer's time zone (see [`crate::clock`]): the
 /// date the desk writes as received.
 pub fn today() -> Date {

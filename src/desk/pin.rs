@@ -150,19 +150,7 @@ impl Pins {
     /// Reads the saved PINs in `dir` (none if the file is absent).
     pub fn load(dir: &Path) -> Result<Pins, DeskError> {
         let path = dir.join(FILE_NAME);
-        let saved: Saved = match fsutil::read_limited(&path, 64 * 1024 * 1024) {
-            Ok(bytes) => crate::encoding::from_json(&bytes).map_err(|error| DeskError::Saved {
-                path: path.clone(),
-                error,
-            })?,
-            Err(_) if !path.exists() => Saved::default(),
-            Err(e) => {
-                return Err(DeskError::Io {
-                    path,
-                    error: std::io::Error::other(e.to_string()),
-                })
-            }
-        };
+        let saved: Saved = super::load_saved(&path, 64 * 1024 * 1024)?;
         Ok(Pins {
             path,
             pins: Mutex::new(saved.pins),
