@@ -15,14 +15,14 @@
 
 use std::time::{Duration, Instant};
 
-use ackreg::ack::Acknowledgement;
-use ackreg::document::DocumentRef;
-use ackreg::dsse::{self, Envelope};
-use ackreg::keyring::{Entry, Keyring};
-use ackreg::keys::{self, Passphrase};
-use ackreg::register::{self, Candidate, Sealed};
-use ackreg::render::{RenderInput, Template};
-use ackreg::verify::{self, IssuerKey, NoProgress, SignatureCheck};
+use ackreg_core::ack::Acknowledgement;
+use ackreg_core::document::DocumentRef;
+use ackreg_core::dsse::{self, Envelope};
+use ackreg_core::keyring::{Entry, Keyring};
+use ackreg_core::keys::{self, Passphrase};
+use ackreg_core::register::{self, Candidate, Sealed};
+use ackreg_core::render::{RenderInput, Template};
+use ackreg_core::verify::{self, IssuerKey, NoProgress, SignatureCheck};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use rayon::prelude::*;
 
@@ -305,7 +305,7 @@ fn bench_sign() {
 fn bench_verify() {
     println!("\n== verification ==");
     let key = SigningKey::from_bytes(&seed(1));
-    let msg = dsse::pae(ackreg::ack::PAYLOAD_TYPE, &[b'x'; 400]);
+    let msg = dsse::pae(ackreg_core::ack::PAYLOAD_TYPE, &[b'x'; 400]);
     let sig = dsse::sign_bytes(&key, &msg);
     let vk = key.verifying_key();
     let single = per_call("verify_strict, one signature, one core", 2000, |_| {
@@ -410,7 +410,7 @@ fn bench_verify() {
             },
         );
         let sha = measure("  part, alone: SHA-256 of the register file", runs, || {
-            ackreg::document::sha256(&sealed.bytes)
+            ackreg_core::document::sha256(&sealed.bytes)
         });
         let parts = ring.secs() + outer.secs() + sha.secs();
         println!("  parts above: {:.3} s", parts);
@@ -658,14 +658,14 @@ fn export_typst(dir: &std::path::Path) {
     }
     data.push_str(")\n");
     std::fs::write(dir.join("data.typ"), data).expect("write data");
-    let style = ackreg::render::STYLE_TYP.replacen(
+    let style = ackreg_core::render::STYLE_TYP.replacen(
         "#let inputs = sys.inputs",
         "#import \"data.typ\": inputs",
         1,
     );
     assert!(style.contains("data.typ"), "style.typ reads sys.inputs");
     std::fs::write(dir.join("style.typ"), style).expect("write style");
-    std::fs::write(dir.join("rules.typ"), ackreg::render::RULES_TYP).expect("write rules");
+    std::fs::write(dir.join("rules.typ"), ackreg_core::render::RULES_TYP).expect("write rules");
 
     let t = Instant::now();
     let template = Template::builtin();

@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ackreg::desk::{self, Config, Desk};
+use ackreg_desk::{Config, Desk};
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -42,12 +42,12 @@ fn main() {
             issuer: fx.issuer.clone(),
             tls: false,
             listen: addr,
-            observer: Arc::new(desk::Quiet),
+            observer: Arc::new(ackreg_desk::Quiet),
         })
         .unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = desk::http::router(started.desk.clone());
-        let server = tokio::spawn(desk::serve(listener, app, None, async {
+        let app = ackreg_desk::http::router(started.desk.clone());
+        let server = tokio::spawn(ackreg_desk::serve(listener, app, None, async {
             let _ = stopped.await;
         }));
         let http = Arc::new(desk_support::Http::new(&format!("http://{addr}")));
@@ -77,7 +77,7 @@ fn main() {
 
 /// How many checkpoints the log has signed (one per commit).
 fn checkpoints(log: &std::path::Path) -> usize {
-    ackreg::log::LogDir::new(log).history().unwrap().len()
+    ackreg_core::log::LogDir::new(log).history().unwrap().len()
 }
 
 fn report(

@@ -19,14 +19,14 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ackreg::ack::Acknowledgement;
-use ackreg::document::DocumentRef;
-use ackreg::fsutil::Wait;
-use ackreg::keys::KeyId;
-use ackreg::log::audit::{audit, AuditOptions};
-use ackreg::log::entry::{self, parse_date, Version};
-use ackreg::log::{receipt, LogDir, Writer};
-use ackreg::verify::{IssuerKey, NoProgress};
+use ackreg_core::ack::Acknowledgement;
+use ackreg_core::document::DocumentRef;
+use ackreg_core::fsutil::Wait;
+use ackreg_core::keys::KeyId;
+use ackreg_core::log::audit::{audit, AuditOptions};
+use ackreg_core::log::entry::{self, parse_date, Version};
+use ackreg_core::log::{receipt, LogDir, Writer};
+use ackreg_core::verify::{IssuerKey, NoProgress};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use rayon::prelude::*;
 
@@ -154,7 +154,7 @@ fn floor_inputs(dir: &Path) -> Vec<Signed> {
         if let Ok(entry::Entry::Ack(a)) = entry::parse(&log.entry(i).unwrap()) {
             raw.push((
                 a.key.to_bytes(),
-                ackreg::dsse::pae(&a.envelope.payload_type, &a.envelope.payload),
+                ackreg_core::dsse::pae(&a.envelope.payload_type, &a.envelope.payload),
                 a.envelope.signature,
             ));
         }

@@ -3,18 +3,16 @@
 //! with OpenSSL in both directions; the worked example of docs/FORMAT.md
 //! checked byte for byte; and every bad input of point 7.
 
-mod common;
-
-use common::tiny_pdf;
+use crate::common::tiny_pdf;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use ackreg::ack::{self, Acknowledgement, PAYLOAD_TYPE};
-use ackreg::document::{sha256, DocumentRef};
-use ackreg::dsse::{self, Envelope};
-use ackreg::encoding::{b64, b64_strict, hex, hex32};
-use ackreg::keyring::{Entry, Keyring};
-use ackreg::keys::{self, KeyId};
+use ackreg_core::ack::{self, Acknowledgement, PAYLOAD_TYPE};
+use ackreg_core::document::{sha256, DocumentRef};
+use ackreg_core::dsse::{self, Envelope};
+use ackreg_core::encoding::{b64, b64_strict, hex, hex32};
+use ackreg_core::keyring::{Entry, Keyring};
+use ackreg_core::keys::{self, KeyId};
 use ed25519_dalek::SigningKey;
 
 const TITLE: &str = "Klientu apkalpošanas centra darbības noteikumi";
@@ -157,7 +155,7 @@ fn write_envelope(path: &Path, env: &Envelope) {
     std::fs::write(path, env.to_json().unwrap()).unwrap();
 }
 
-/// Our own PAE, written out here independently of `ackreg::dsse::pae`.
+/// Our own PAE, written out here independently of `ackreg_core::dsse::pae`.
 fn pae_by_hand(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = format!(
         "DSSEv1 {} {payload_type} {} ",

@@ -69,7 +69,7 @@ fn readme_test_command_is_the_one_ci_runs_and_installs_every_tool() {
     assert!(
         script
             .lines()
-            .any(|l| l.trim_start().starts_with("cargo test --locked")),
+            .any(|l| l.trim_start().starts_with("cargo test --workspace --locked")),
         "scripts/test ends by running the tests"
     );
 }

@@ -6,11 +6,9 @@
 //! Needs Debian's `chromium` and `chromium-driver`, and axe-core from npm
 //! (`tests/web/install-axe.sh`); the browser test fails without them.
 
-mod common;
-mod desk_support;
-#[path = "desk/edges.rs"]
+use crate::{common, desk_support};
+
 mod edges;
-#[path = "desk/pages.rs"]
 mod pages;
 
 use std::io::{BufRead, BufReader};
@@ -108,7 +106,7 @@ fn verify_cli(args: &[&Path], issuer: &Path) -> (bool, String) {
 }
 
 fn checkpoint_size(log: &Path) -> u64 {
-    ackreg::log::LogDir::new(log)
+    ackreg_core::log::LogDir::new(log)
         .checkpoint()
         .unwrap()
         .checkpoint
@@ -893,12 +891,12 @@ async fn bad_signatures(
     let mut env: Value =
         serde_json::from_slice(&desk_support::envelope(anna, title, sha, &today)).unwrap();
     let (_, other_sha) = &fx.versions[1];
-    let payload = ackreg::encoding::b64_strict(env["payload"].as_str().unwrap()).unwrap();
+    let payload = ackreg_core::encoding::b64_strict(env["payload"].as_str().unwrap()).unwrap();
     let changed = String::from_utf8(payload).unwrap().replace(
-        &ackreg::encoding::hex(sha),
-        &ackreg::encoding::hex(other_sha),
+        &ackreg_core::encoding::hex(sha),
+        &ackreg_core::encoding::hex(other_sha),
     );
-    env["payload"] = json!(ackreg::encoding::b64(changed.as_bytes()));
+    env["payload"] = json!(ackreg_core::encoding::b64(changed.as_bytes()));
     let r = post(anna, env.to_string().into_bytes()).await;
     assert_eq!(r.status, 422, "{}", r.text());
     // The administrator cannot sign.
@@ -947,8 +945,8 @@ async fn bad_links(http: &Http, admin: &str) {
     let key = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
     let body = json!({
         "token": token,
-        "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()),
-        "signature": desk_support::proof(&key, ackreg::desk::ENROL_TYPE, &token),
+        "public_key": ackreg_core::encoding::b64(key.verifying_key().as_bytes()),
+        "signature": desk_support::proof(&key, ackreg_desk::ENROL_TYPE, &token),
         "pin": desk_support::PIN,
     })
     .to_string()
@@ -974,7 +972,7 @@ async fn bad_links(http: &Http, admin: &str) {
         .unwrap()
         .to_string();
     let token = link.trim_start_matches("/enrol#");
-    let body = json!({"token": token, "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()), "signature": ackreg::encoding::b64(&[0; 64]), "pin": desk_support::PIN});
+    let body = json!({"token": token, "public_key": ackreg_core::encoding::b64(key.verifying_key().as_bytes()), "signature": ackreg_core::encoding::b64(&[0; 64]), "pin": desk_support::PIN});
     let r = http
         .post("/api/enrol", None, body.to_string().into_bytes())
         .await
@@ -1012,7 +1010,7 @@ async fn bad_paths(http: &Http, anna: &desk_support::Employee) {
 async fn rate_limit(http: &Http) {
     let forged = json!({"token": "B".repeat(43)}).to_string().into_bytes();
     let mut statuses = Vec::new();
-    for _ in 0..(ackreg::desk::secret::MAX_FAILURES + 2) {
+    for _ in 0..(ackreg_desk::secret::MAX_FAILURES + 2) {
         statuses.push(
             http.post("/api/admin/signin", None, forged.clone())
                 .await
@@ -1076,9 +1074,9 @@ fn kill_9_during_load_loses_no_accepted_acknowledgement() {
             .unwrap();
         let challenge = r.json()["challenge"].as_str().unwrap().to_string();
         let body = json!({
-            "keyid": ackreg::keys::KeyId::of(&anna.key.verifying_key()).to_string(),
+            "keyid": ackreg_core::keys::KeyId::of(&anna.key.verifying_key()).to_string(),
             "challenge": challenge,
-            "signature": desk_support::proof(&anna.key, ackreg::desk::SIGNIN_TYPE, &challenge),
+            "signature": desk_support::proof(&anna.key, ackreg_desk::SIGNIN_TYPE, &challenge),
             "pin": desk_support::PIN,
         });
         let r = http

@@ -1,6 +1,6 @@
-//! Interoperability of eDoc (ASiC-E) containers: what `ackreg::edoc::write`
+//! Interoperability of eDoc (ASiC-E) containers: what `ackreg_core::edoc::write`
 //! makes is read by implementations that share no code with ackreg, and a
-//! XAdES seal made by one of them is listed by `ackreg::edoc::read`.
+//! XAdES seal made by one of them is listed by `ackreg_core::edoc::read`.
 //!
 //! - `tests/interop/edoc_check.py`: Python's `zipfile` and `xml.etree` check
 //!   the ZIP layout and the manifest (standard library only).
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use ackreg::edoc::{self, ContainerFile, SignatureInfo};
+use ackreg_core::edoc::{self, ContainerFile, SignatureInfo};
 use sha2::{Digest, Sha256};
 
 const SIGNER: &str = "Aknīstes novada pašvaldība TEST";
@@ -125,7 +125,7 @@ fn expected_json(files: &[ContainerFile], mime_of_first: Option<&str>) -> String
             serde_json::json!({
                 "name": f.name,
                 "mime": mime,
-                "sha256": ackreg::encoding::hex(&Sha256::digest(&f.bytes)),
+                "sha256": ackreg_core::encoding::hex(&Sha256::digest(&f.bytes)),
             })
         })
         .collect();

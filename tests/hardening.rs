@@ -2,22 +2,20 @@
 //! property tests, and the corpus of bad inputs with their documented
 //! errors (tests/bad/CASES.tsv, explained in docs/ERRORS.md).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ackreg::ack::{self, Acknowledgement};
-use ackreg::document::DocumentRef;
-use ackreg::dsse::Envelope;
-use ackreg::encoding::{b64, b64_strict};
-use ackreg::keyring::{Entry, Keyring};
+use ackreg_core::ack::{self, Acknowledgement};
+use ackreg_core::document::DocumentRef;
+use ackreg_core::dsse::Envelope;
+use ackreg_core::encoding::{b64, b64_strict};
+use ackreg_core::keyring::{Entry, Keyring};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 
-use common::{ackreg, run_in, stderr, stdout, tiny_pdf};
+use crate::common::{ackreg, run_in, stderr, stdout, tiny_pdf};
 
 const TEST_KEY: &str = "tests/fixtures/test-only-rfc8032-test1.key";
 /// Key id of the RFC 8032 test 1 key, which seals tests/bad/good-register.json.
@@ -142,21 +140,23 @@ impl LogCase {
             let mut entries = fs::read(fixture.join("entries")).unwrap();
             entries.extend(fs::read(file).unwrap());
             entries.push(b'\n');
-            let mut tree = ackreg::merkle::MemoryTree::new();
+            let mut tree = tlog::merkle::MemoryTree::new();
             for line in entries.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                tree.push(ackreg::merkle::leaf_hash(line));
+                tree.push(tlog::merkle::leaf_hash(line));
             }
-            let checkpoint = ackreg::checkpoint::Checkpoint {
+            let checkpoint = tlog::checkpoint::Checkpoint {
                 origin: "example.invalid/fixture".into(),
                 size: tree.size(),
-                root: ackreg::merkle::root(&tree, tree.size()).unwrap(),
+                root: tlog::merkle::root(&tree, tree.size()).unwrap(),
                 extensions: vec![],
             };
-            let key =
-                ackreg::keys::decode_secret_key(&fs::read(repo().join(TEST_KEY)).unwrap(), None)
-                    .unwrap();
-            let signed = ackreg::checkpoint::SignedCheckpoint::sign(checkpoint, &key).unwrap();
-            ackreg::log::store::import(&logs.entry_log, &entries, &signed.to_bytes()).unwrap();
+            let key = ackreg_core::keys::decode_secret_key(
+                &fs::read(repo().join(TEST_KEY)).unwrap(),
+                None,
+            )
+            .unwrap();
+            let signed = tlog::checkpoint::SignedCheckpoint::sign(checkpoint, &key).unwrap();
+            ackreg_core::log::store::import(&logs.entry_log, &entries, &signed.to_bytes()).unwrap();
         }
         logs
     }
@@ -359,7 +359,7 @@ fn duplicate_keys_are_refused_everywhere() {
          \"keyring\":{ring_json},\"entries\":[{{\"nr\":1,\"envelope\":{env_json}}}],\
          \"outstanding\":[{{\"id\":\"a\",\"name\":\"A\"}}]}}"
     );
-    let parse = |s: &str| serde_json::from_str::<ackreg::register::RegisterBody>(s);
+    let parse = |s: &str| serde_json::from_str::<ackreg_core::register::RegisterBody>(s);
     assert!(parse(&body).is_ok());
     for dup in [
         body.replacen("\"sealed_at\":", "\"sealed_at\":\"x\",\"sealed_at\":", 1),
@@ -452,7 +452,7 @@ fn keyring_changes_are_serialised_by_a_lock() {
         .map(|i| SigningKey::from_bytes(&[i; 32]))
         .collect();
     for (i, k) in keys.iter().enumerate() {
-        let pem = ackreg::keys::encode_public_key(&k.verifying_key()).unwrap();
+        let pem = ackreg_core::keys::encode_public_key(&k.verifying_key()).unwrap();
         fs::write(d.join(format!("k{i}.pub.pem")), pem).unwrap();
     }
     let add = |i: usize, extra: &[&str]| {
@@ -484,7 +484,9 @@ fn keyring_changes_are_serialised_by_a_lock() {
     fs::remove_dir_all(d.join("keys")).unwrap();
     fs::create_dir(d.join("keys")).unwrap();
     let target = d.join("keys/keyring.json");
-    let held = ackreg::fsutil::Lock::acquire(&target, ackreg::fsutil::Wait::No, |_, _| {}).unwrap();
+    let held =
+        ackreg_core::fsutil::Lock::acquire(&target, ackreg_core::fsutil::Wait::No, |_, _| {})
+            .unwrap();
     let o = add(0, &["--no-wait"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     let holder = format!(
@@ -563,10 +565,11 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     let new = fs::read(d.join("register.json")).unwrap();
     assert!(register_cmd(d, times[0]).status().unwrap().success());
     let old = fs::read(d.join("register.json")).unwrap();
-    let issuer =
-        ackreg::verify::IssuerKey::KeyId(ackreg::keys::KeyId::from_hex(TEST_KEYID).unwrap());
+    let issuer = ackreg_core::verify::IssuerKey::KeyId(
+        ackreg_core::keys::KeyId::from_hex(TEST_KEYID).unwrap(),
+    );
     for r in [&old, &new] {
-        let report = ackreg::verify::verify_register(r, &issuer, Some(&doc.sha256));
+        let report = ackreg_core::verify::verify_register(r, &issuer, Some(&doc.sha256));
         assert!(report.is_valid());
     }
 

@@ -2,12 +2,12 @@
 //! built once per test in a temporary folder, then audited, tampered with
 //! in each way the issue lists, and audited again.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{run_in, stdout};
+use crate::common::{run_in, stdout};
 
 /// Runs the demo in a new temporary folder; returns it and the demo dir.
 fn demo() -> (tempfile::TempDir, PathBuf) {

@@ -4,12 +4,12 @@
 //! the built-in rules PDF, so that rendering drift across machines or
 //! toolchains fails CI.
 
-use ackreg::ack::Acknowledgement;
-use ackreg::document::DocumentRef;
-use ackreg::encoding::hex;
-use ackreg::fsutil::Wait;
-use ackreg::log::entry::{self, parse_date, Version};
-use ackreg::log::{receipt, LogDir, Writer};
+use ackreg_core::ack::Acknowledgement;
+use ackreg_core::document::DocumentRef;
+use ackreg_core::encoding::hex;
+use ackreg_core::fsutil::Wait;
+use ackreg_core::log::entry::{self, parse_date, Version};
+use ackreg_core::log::{receipt, LogDir, Writer};
 use ed25519_dalek::SigningKey;
 
 /// RFC 8032 section 7.1, test 1 (the employee) and test 2 (the issuer).
@@ -19,7 +19,7 @@ fn rfc8032(test: u8) -> SigningKey {
         1 => "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
         _ => "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
     };
-    SigningKey::from_bytes(&ackreg::encoding::hex32(seed).unwrap())
+    SigningKey::from_bytes(&ackreg_core::encoding::hex32(seed).unwrap())
 }
 
 fn example_block(doc: &str, name: &str) -> String {
@@ -48,7 +48,7 @@ fn example_log(dir: &std::path::Path) -> (String, String, String) {
     )
     .unwrap();
     let mut w = Writer::create(dir, issuer, first, Wait::Yes).unwrap();
-    let sha = ackreg::document::sha256(b"ackreg worked example document");
+    let sha = ackreg_core::document::sha256(b"ackreg worked example document");
     let title = "Klientu apkalpošanas centra darbības noteikumi";
     let version = Version {
         label: "1".into(),
@@ -117,8 +117,8 @@ fn the_worked_example_is_what_the_code_computes() {
 
 #[test]
 fn the_built_in_rules_pdf_has_its_pinned_sha256() {
-    let r = ackreg::render::Template::builtin()
-        .render(&ackreg::render::RenderInput::default())
+    let r = ackreg_core::render::Template::builtin()
+        .render(&ackreg_core::render::RenderInput::default())
         .unwrap();
     let pinned = include_str!("fixtures/rules.sha256").trim();
     assert_eq!(
@@ -134,5 +134,5 @@ fn the_typst_version_named_in_annexes_is_the_one_in_cargo_lock() {
     let at = lock.find("name = \"typst\"\nversion = \"").unwrap()
         + "name = \"typst\"\nversion = \"".len();
     let version = &lock[at..at + lock[at..].find('"').unwrap()];
-    assert_eq!(version, ackreg::render::TYPST_VERSION);
+    assert_eq!(version, ackreg_core::render::TYPST_VERSION);
 }

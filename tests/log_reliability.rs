@@ -3,19 +3,19 @@
 //! leaves a log whose audit passes (the old checkpoint holds or the new one
 //! does).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ackreg::ack::Acknowledgement;
-use ackreg::document::DocumentRef;
-use ackreg::fsutil::Wait;
-use ackreg::log::audit::{audit, AuditOptions};
-use ackreg::log::entry::{self, parse_date, Version};
-use ackreg::log::{LogDir, Writer};
-use ackreg::verify::{IssuerKey, NoProgress};
+use ackreg_core::ack::Acknowledgement;
+use ackreg_core::document::DocumentRef;
+use ackreg_core::fsutil::Wait;
+use ackreg_core::log::audit::{audit, AuditOptions};
+use ackreg_core::log::entry::{self, parse_date, Version};
+use ackreg_core::log::{LogDir, Writer};
+use ackreg_core::verify::{IssuerKey, NoProgress};
 use ed25519_dalek::SigningKey;
 
 fn key(i: u64) -> SigningKey {
@@ -37,7 +37,7 @@ fn setup(dir: &Path, n: u64) -> (PathBuf, Vec<PathBuf>) {
     let d = |s| parse_date(s).unwrap();
     let issuer = key(u64::MAX);
     let key_path = dir.join("issuer.key");
-    let pem = ackreg::keys::encode_secret_key(&issuer, None).unwrap();
+    let pem = ackreg_core::keys::encode_secret_key(&issuer, None).unwrap();
     std::fs::write(&key_path, pem.as_bytes()).unwrap();
     let log = dir.join("log");
     let first = entry::log_bytes(
@@ -232,7 +232,7 @@ fn a_cache_damaged_below_synced_is_refused_before_anything_is_appended() {
 }
 
 /// What a state says, in a form that does not depend on hash map order.
-fn described(state: &ackreg::log::state::State) -> String {
+fn described(state: &ackreg_core::log::state::State) -> String {
     let mut acks: Vec<String> = state
         .acks()
         .map(|(e, a)| format!("{} {a:?}", e.id))

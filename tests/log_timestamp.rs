@@ -9,14 +9,14 @@
 //! These tests need the `openssl` command and Python with `tlog-scales`
 //! and `cryptography` (CI installs them); without them they fail.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::pki::{connect_proxy, hex, serve, serve_tls, Key, Pki};
-use common::{run_in, stdout};
+use crate::common::pki::{connect_proxy, hex, serve, serve_tls, Key, Pki};
+use crate::common::{run_in, stdout};
 use sha2::{Digest, Sha256};
 
 const ORIGIN: &str = "aknistesnovads.lv/kac";
@@ -167,8 +167,8 @@ impl Setup {
     /// The demo issuer's verifier key.
     fn vkey(&self) -> String {
         let pem = fs::read(self.d.join("direktors.pub.pem")).unwrap();
-        let key = ackreg::keys::decode_public_key(&pem).unwrap();
-        ackreg::note::vkey(ORIGIN, &key)
+        let key = ackreg_core::keys::decode_public_key(&pem).unwrap();
+        tlog::note::vkey(ORIGIN, &key)
     }
 }
 
@@ -533,7 +533,7 @@ fn imports_that_do_not_fit_are_refused_with_exit_2_and_nothing_written() {
         out.contains("bad.tsr: not a time stamp of checkpoint 18: malformed"),
         "{out}"
     );
-    let big = vec![0x30; ackreg::tsa::MAX_RESPONSE_LEN + 1];
+    let big = vec![0x30; ackreg_core::tsa::MAX_RESPONSE_LEN + 1];
     fs::write(s.d.join("big.tsr"), big).unwrap();
     let (code, out) = s.import(18, "big.tsr");
     assert_eq!(code, 2, "{out}");
@@ -596,7 +596,7 @@ fn imports_that_do_not_fit_are_refused_with_exit_2_and_nothing_written() {
 
 /// The token inside an `openssl ts -reply` response.
 fn bare_token(reply: &[u8]) -> Vec<u8> {
-    ackreg::tsa::parse_response(reply).unwrap().to_der()
+    ackreg_core::tsa::parse_response(reply).unwrap().to_der()
 }
 
 #[test]
@@ -701,7 +701,7 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
     let path = s.d.join("r.tlog-proof").display().to_string();
     let vkey = s.vkey();
     let (code, out) = python(&[
-        &repo_file("tests/interop/c2sp_check.py"),
+        &repo_file("crates/tlog/tests/interop/c2sp_check.py"),
         "proof",
         "--entry-in-extra",
         &vkey,
@@ -715,14 +715,14 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
     let cp_path = s.d.join("stamped.checkpoint");
     fs::write(&cp_path, checkpoint).unwrap();
     let (code, out) = python(&[
-        &repo_file("tests/interop/tlog_scales_check.py"),
+        &repo_file("crates/tlog/tests/interop/tlog_scales_check.py"),
         &vkey,
         &cp_path.display().to_string(),
     ]);
     assert_eq!(code, 0, "tlog-scales refuses the stamped checkpoint: {out}");
 
     // A changed token in the receipt fails step 5, naming why.
-    let b64 = ackreg::encoding::b64;
+    let b64 = ackreg_core::encoding::b64;
     let mut bad = token.clone();
     *bad.last_mut().unwrap() ^= 1;
     let line = |t: &[u8]| {
@@ -750,7 +750,7 @@ fn receipt_key_id(receipt: &str) -> [u8; 4] {
         .find(|l| l.starts_with("\u{2014} rfc3161-timestamp "))
         .unwrap();
     let b64 = line.rsplit(' ').next().unwrap();
-    let raw = ackreg::encoding::b64_strict(b64).unwrap();
+    let raw = ackreg_core::encoding::b64_strict(b64).unwrap();
     [raw[0], raw[1], raw[2], raw[3]]
 }
 
@@ -762,7 +762,7 @@ fn the_annex_pdf_and_the_edoc_carry_the_token() {
     assert_eq!(code, 0, "{out}");
     let pdf = fs::read(s.d.join("p.pdf")).unwrap();
     assert_eq!(
-        ackreg::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
+        ackreg_core::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
         token
     );
     let (code, out) = s.verify(&["p.pdf", "--tsa-ca", &s.ca()]);
@@ -787,7 +787,7 @@ fn the_annex_pdf_and_the_edoc_carry_the_token() {
 
     let (code, out) = s.run(&["export", "--log", "log", "--edoc", "x.edoc"]);
     assert_eq!(code, 0, "{out}");
-    let container = ackreg::edoc::read(&fs::read(s.d.join("x.edoc")).unwrap()).unwrap();
+    let container = ackreg_core::edoc::read(&fs::read(s.d.join("x.edoc")).unwrap()).unwrap();
     let carried = container
         .files
         .iter()
@@ -873,11 +873,11 @@ fn several_tsas_stamp_one_checkpoint_and_each_is_audited_and_carried() {
     assert_eq!(code, 0, "{out}");
     let pdf = fs::read(s.d.join("p.pdf")).unwrap();
     assert_eq!(
-        ackreg::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
+        ackreg_core::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
         first
     );
     assert_eq!(
-        ackreg::pdf::attachment(&pdf, "checkpoint.2.tsr").unwrap(),
+        ackreg_core::pdf::attachment(&pdf, "checkpoint.2.tsr").unwrap(),
         second
     );
     let (code, out) = s.verify(&["p.pdf", "--tsa-ca", &s.ca(), "--tsa-ca", &ca2]);

@@ -1,16 +1,14 @@
 //! The whole journey through the real binary (render, keys, sign, register,
 //! verify), then every kind of tampering with the sealed register.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use ackreg::dsse::Envelope;
+use crate::common::{pdf_text, run_in, squash, stderr, stdout};
+use ackreg_core::dsse::Envelope;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use common::{pdf_text, run_in, squash, stderr, stdout};
 use serde_json::Value;
 
 /// Identifier, name, and the date and notes of their acknowledgement.
@@ -148,7 +146,7 @@ fn verify(d: &Path, file: &str) -> Output {
 }
 
 fn issuer_key(d: &Path) -> ed25519_dalek::SigningKey {
-    ackreg::keys::decode_secret_key(&fs::read(d.join("direktors.key")).unwrap(), None).unwrap()
+    ackreg_core::keys::decode_secret_key(&fs::read(d.join("direktors.key")).unwrap(), None).unwrap()
 }
 
 /// The register's envelope and its decoded payload.
@@ -167,9 +165,9 @@ fn write_unsealed(d: &Path, mut env: Envelope, body: &Value) {
 /// Writes `body` back sealed anew with the issuer's own key: what a
 /// dishonest administration could do. Employees' signatures still bind.
 fn write_resealed(d: &Path, body: &Value) {
-    let env = ackreg::dsse::sign(
+    let env = ackreg_core::dsse::sign(
         &issuer_key(d),
-        ackreg::register::PAYLOAD_TYPE,
+        ackreg_core::register::PAYLOAD_TYPE,
         &serde_json::to_vec(body).unwrap(),
     );
     fs::write(d.join("register.json"), env.to_json().unwrap()).unwrap();
@@ -247,7 +245,7 @@ fn whole_journey_verifies() {
     );
 
     // By key id instead of a PEM file, without the document.
-    let keyid = ackreg::keys::KeyId::of(&issuer_key(d).verifying_key()).to_string();
+    let keyid = ackreg_core::keys::KeyId::of(&issuer_key(d).verifying_key()).to_string();
     ok(&run_in(d, &["verify", "pielikums.pdf", "--issuer", &keyid]));
 
     // The annex shows the rows, the notes and the register's particulars.
@@ -267,10 +265,10 @@ fn whole_journey_verifies() {
     }
     let register = fs::read(d.join("register.json")).unwrap();
     assert_eq!(
-        ackreg::pdf::attachment(&pdf, "register.json").unwrap(),
+        ackreg_core::pdf::attachment(&pdf, "register.json").unwrap(),
         register
     );
-    let sha: String = ackreg::document::sha256(&register)
+    let sha: String = ackreg_core::document::sha256(&register)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -583,12 +581,12 @@ fn edits_sealed_anew_are_still_caught_by_the_employees_signatures_and_structure(
     // An entry added with a key that is not in the sealed keyring.
     fs::write(d.join("register.json"), &original).unwrap();
     let (_, mut body) = open(d);
-    let stranger = ackreg::keys::generate().unwrap();
+    let stranger = ackreg_core::keys::generate().unwrap();
     let (_, first) = open(d);
     let ack_env: Envelope =
         serde_json::from_value(first["entries"][0]["envelope"].clone()).unwrap();
     let payload = STANDARD.decode(&ack_env.payload).unwrap();
-    let forged = ackreg::dsse::sign(&stranger, &ack_env.payload_type, &payload);
+    let forged = ackreg_core::dsse::sign(&stranger, &ack_env.payload_type, &payload);
     body["entries"]
         .as_array_mut()
         .unwrap()

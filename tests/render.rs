@@ -1,10 +1,8 @@
 //! Rendering, driven through the real binary and read back with lopdf.
 
-mod common;
-
 use std::fs;
 
-use common::{pdf_text, run_in, squash, stderr, stdout};
+use crate::common::{pdf_text, run_in, squash, stderr, stdout};
 
 fn render_default(dir: &std::path::Path, name: &str) -> Vec<u8> {
     let out = run_in(dir, &["render", "-o", name]);
@@ -249,7 +247,7 @@ fn unwritable_output_exits_2_and_leaves_nothing() {
 
 #[test]
 fn user_data_prints_literally() {
-    use ackreg::render::{AnnexRow, Mode, RenderInput, Template};
+    use ackreg_core::render::{AnnexRow, Mode, RenderInput, Template};
     let hostile = [
         "#read(\"/etc/passwd\")",
         "]*x*[",

@@ -6,10 +6,9 @@
 //!
 //! These tests need the `openssl` command; without it they fail.
 
-mod common;
-
-use ackreg::tsa::{self, ClientIdentity, Connection, Intermediate, Trust, TrustStore, TsaError};
-use common::pki::{hex, serve, serve_tls, Key, Pki};
+use crate::common::pki::{hex, serve, serve_tls, Key, Pki};
+use ackreg_core::tsa::{self, Intermediate, Trust, TrustStore, TsaError};
+use ackreg_tsa_http::{ClientIdentity, Connection};
 use sha2::{Digest, Sha256};
 
 /// The imprint of a signed checkpoint (C2SP signed note) as the log would stamp it.
@@ -353,7 +352,8 @@ fn fetch_gets_a_verifiable_reply_from_a_loopback_tsa() {
     pki.tsa("tsa", Key::Rsa, "ca", "tsa");
     let (url, server) = serve(pki.dir.path().to_path_buf(), 1);
     let imprint = checkpoint_imprint(99);
-    let reply = tsa::fetch(&url, &tsa::request(&imprint, 77)).expect("the loopback TSA answers");
+    let reply = ackreg_tsa_http::fetch(&url, &tsa::request(&imprint, 77))
+        .expect("the loopback TSA answers");
     let token = tsa::parse_response(&reply).unwrap();
     token.check_nonce(77).unwrap();
     let stamp = tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap();
@@ -617,7 +617,9 @@ fn an_intermediate_the_token_lacks_is_given_as_an_untrusted_chain() {
         matches!(&err, TsaError::IssuerNotFound { issuer, .. } if issuer == "CN=ackreg test ICA"),
         "{err}"
     );
-    assert!(ackreg::Hint::hint(&err).unwrap().contains("--tsa-chain"));
+    assert!(ackreg_core::Hint::hint(&err)
+        .unwrap()
+        .contains("--tsa-chain"));
     assert!(!pki.openssl_verifies_with(&token.to_der(), &imprint, "ca.pem", "tsa.pem"));
 
     let chain = Intermediate::from_pem(&pki.read("ica.pem")).unwrap();
@@ -658,7 +660,8 @@ fn fetch_over_https_from_a_tsa_that_asks_for_a_client_certificate() {
         tls_ca: tls_ca.clone(),
         ..Connection::default()
     };
-    let reply = tsa::fetch_with(&url, &tsa::request(&imprint, 77), &conn).expect("answered");
+    let reply =
+        ackreg_tsa_http::fetch_with(&url, &tsa::request(&imprint, 77), &conn).expect("answered");
     let token = tsa::parse_response(&reply).unwrap();
     token.check_nonce(77).unwrap();
     tsa::verify(&token, &imprint, &pki.anchors("ca")).unwrap();
@@ -668,7 +671,8 @@ fn fetch_over_https_from_a_tsa_that_asks_for_a_client_certificate() {
         tls_ca: tls_ca.clone(),
         ..Connection::default()
     };
-    let err = tsa::fetch_with(&url, &tsa::request(&imprint, 78), &anonymous).unwrap_err();
+    let err =
+        ackreg_tsa_http::fetch_with(&url, &tsa::request(&imprint, 78), &anonymous).unwrap_err();
     assert!(
         matches!(err, TsaError::Tls { .. } | TsaError::Network { .. }),
         "{err}"
@@ -678,7 +682,7 @@ fn fetch_over_https_from_a_tsa_that_asks_for_a_client_certificate() {
         client: Some(client),
         ..Connection::default()
     };
-    let err = tsa::fetch_with(&url, &tsa::request(&imprint, 79), &unknown).unwrap_err();
+    let err = ackreg_tsa_http::fetch_with(&url, &tsa::request(&imprint, 79), &unknown).unwrap_err();
     assert!(
         matches!(&err, TsaError::Tls { problem, .. } if problem.contains("UnknownIssuer")),
         "{err}"

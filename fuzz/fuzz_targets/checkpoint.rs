@@ -1,5 +1,5 @@
-//! The C2SP signed-note parser (`ackreg::note::SignedNote::parse`), the
-//! checkpoint parser (`ackreg::checkpoint::SignedCheckpoint::parse` and
+//! The C2SP signed-note parser (`tlog::note::SignedNote::parse`), the
+//! checkpoint parser (`tlog::checkpoint::SignedCheckpoint::parse` and
 //! `Checkpoint::from_text`), verifier keys, and signature verification with
 //! a fixed key (RFC 8032 section 7.1 test 1, the key of the seed
 //! checkpoints, so that mutations of a seed reach the signature check).
@@ -7,11 +7,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::checkpoint::{Checkpoint, SignedCheckpoint};
-use ackreg::note::{self, SignedNote};
+use tlog::checkpoint::{Checkpoint, SignedCheckpoint};
+use tlog::note::{self, SignedNote};
 
 fuzz_target!(|data: &[u8]| {
-    let key = ed25519_dalek::SigningKey::from_bytes(&ackreg::encoding::hex32(
+    let key = ed25519_dalek::SigningKey::from_bytes(&ackreg_core::encoding::hex32(
         "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
     )
     .unwrap())

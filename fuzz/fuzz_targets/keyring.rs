@@ -4,9 +4,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(ring) = ackreg::keyring::Keyring::from_json(data) {
+    if let Ok(ring) = ackreg_core::keyring::Keyring::from_json(data) {
         let json = ring.to_json().unwrap();
-        let again = ackreg::keyring::Keyring::from_json(&json).unwrap();
+        let again = ackreg_core::keyring::Keyring::from_json(&json).unwrap();
         assert_eq!(again, ring);
     }
 });

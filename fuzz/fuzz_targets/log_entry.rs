@@ -1,13 +1,13 @@
-//! The log's entry parser (`ackreg::log::entry::parse`): strict JSON of
+//! The log's entry parser (`ackreg_core::log::entry::parse`): strict JSON of
 //! seven kinds, one canonical spelling, dates, keys, text rules, and for an
 //! acknowledgement the DSSE envelope and its payload.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::dsse::{Envelope, EnvelopeSignature};
-use ackreg::encoding::b64;
-use ackreg::log::entry::{self, Entry, Kind};
+use ackreg_core::dsse::{Envelope, EnvelopeSignature};
+use ackreg_core::encoding::b64;
+use ackreg_core::log::entry::{self, Entry, Kind};
 
 fuzz_target!(|data: &[u8]| {
     let peeked = entry::peek_kind(data);

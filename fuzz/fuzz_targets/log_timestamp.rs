@@ -7,9 +7,9 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::checkpoint::{Checkpoint, SignedCheckpoint};
-use ackreg::log::stamp;
-use ackreg::tsa;
+use tlog::checkpoint::{Checkpoint, SignedCheckpoint};
+use ackreg_core::log::stamp;
+use ackreg_core::tsa;
 use ed25519_dalek::SigningKey;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,4 +1,4 @@
-//! RFC 9162 Merkle proofs (`ackreg::merkle`): inclusion and consistency
+//! RFC 9162 Merkle proofs (`tlog::merkle`): inclusion and consistency
 //! proofs verified with arbitrary indexes, sizes, roots and proof hashes,
 //! and proofs computed from a small tree for sizes it may not hold.
 //!
@@ -12,7 +12,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::merkle::{self, CompactRange, Hash, MemoryTree};
+use tlog::merkle::{self, CompactRange, Hash, MemoryTree};
 
 fuzz_target!(|data: &[u8]| {
     let Some((head, rest)) = data.split_first_chunk::<20>() else {

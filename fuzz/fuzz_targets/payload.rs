@@ -4,11 +4,11 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(ack) = ackreg::ack::Acknowledgement::from_payload(data) {
+    if let Ok(ack) = ackreg_core::ack::Acknowledgement::from_payload(data) {
         // An accepted payload re-serialises to a payload that is accepted
         // and means the same.
         let bytes = ack.to_payload().unwrap();
-        let again = ackreg::ack::Acknowledgement::from_payload(&bytes).unwrap();
+        let again = ackreg_core::ack::Acknowledgement::from_payload(&bytes).unwrap();
         assert_eq!(again, ack);
     }
 });

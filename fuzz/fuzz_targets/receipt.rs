@@ -1,17 +1,17 @@
-//! Receipts: the C2SP tlog-proof parser (`ackreg::tlogproof::TlogProof`)
-//! and the receipt verifier (`ackreg::log::receipt::verify`) on arbitrary
+//! Receipts: the C2SP tlog-proof parser (`tlog::tlogproof::TlogProof`)
+//! and the receipt verifier (`ackreg_core::log::receipt::verify`) on arbitrary
 //! bytes, with a fixed issuer key (RFC 8032 section 7.1 test 1, which signs
 //! the seed receipts, so that mutations of a seed reach every step).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::log::receipt;
-use ackreg::merkle;
-use ackreg::tlogproof::TlogProof;
+use ackreg_core::log::receipt;
+use tlog::merkle;
+use tlog::tlogproof::TlogProof;
 
 fuzz_target!(|data: &[u8]| {
-    let issuer = ed25519_dalek::SigningKey::from_bytes(&ackreg::encoding::hex32(
+    let issuer = ed25519_dalek::SigningKey::from_bytes(&ackreg_core::encoding::hex32(
         "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
     )
     .unwrap())
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         // One spelling: the bytes come back, and the checkpoint parses.
         assert_eq!(proof.to_bytes(), data);
         assert!(proof.signed_checkpoint().is_ok());
-        assert!(proof.proof.len() <= ackreg::tlogproof::MAX_PROOF_HASHES);
+        assert!(proof.proof.len() <= tlog::tlogproof::MAX_PROOF_HASHES);
     }
     let verified = receipt::verify(data, &issuer);
     if let Ok(v) = verified {
@@ -39,6 +39,6 @@ fuzz_target!(|data: &[u8]| {
         )
         .expect("the inclusion proof verifies again");
         assert!(v.checkpoint.verify(&issuer).is_ok());
-        assert_eq!(v.entry.kind(), ackreg::log::entry::parse(&entry).unwrap().kind());
+        assert_eq!(v.entry.kind(), ackreg_core::log::entry::parse(&entry).unwrap().kind());
     }
 });

@@ -5,11 +5,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::keys::KeyId;
-use ackreg::verify::{verify_register, IssuerKey};
+use ackreg_core::keys::KeyId;
+use ackreg_core::verify::{verify_register, IssuerKey};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = serde_json::from_slice::<ackreg::register::RegisterBody>(data);
+    let _ = serde_json::from_slice::<ackreg_core::register::RegisterBody>(data);
     let issuer = KeyId::from_hex("21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9")
         .unwrap();
     let report = verify_register(data, &IssuerKey::KeyId(issuer), None);

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use ackreg::tsa::{self, Anchor};
+use ackreg_core::tsa::{self, Anchor};
 
 fuzz_target!(|data: &[u8]| {
     let _ = Anchor::from_pem(data);

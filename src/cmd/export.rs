@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ackreg::fsutil::{write_atomic, Overwrite};
-use ackreg::log::{container, LogDir};
-use ackreg::render::Template;
+use ackreg_core::fsutil::{write_atomic, Overwrite};
+use ackreg_core::log::{container, LogDir};
+use ackreg_core::render::Template;
 
-use super::{out, CliError};
+use super::common::{out, CliError};
 
 /// Export the log as an unsigned eDoc (ASiC-E) container: every version's
 /// rules PDF, the annex of the newest version, and the log's files with its
@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     let log = LogDir::new(&args.log);
     let files = container::files(&log, &template).map_err(|e| CliError::file(&args.log, e))?;
-    let bytes = ackreg::edoc::write(&files).map_err(|e| CliError::file(&args.edoc, e))?;
+    let bytes = ackreg_core::edoc::write(&files).map_err(|e| CliError::file(&args.edoc, e))?;
     write_atomic(&args.edoc, &bytes, Overwrite::Replace, None).map_err(CliError::lib)?;
     out(format!(
         "wrote {} ({} files, {} bytes):",

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ackreg::fsutil::{write_atomic, Overwrite};
-use ackreg::keyring::{self, Keyring};
-use ackreg::keys;
+use ackreg_core::fsutil::{write_atomic, Overwrite};
+use ackreg_core::keyring::{self, Keyring};
+use ackreg_core::keys;
 
-use super::{out, passphrase, CliError};
+use super::common::{out, passphrase, CliError};
 
 /// Make an Ed25519 key pair for an employee and add them to the keyring.
 ///
@@ -18,7 +18,7 @@ use super::{out, passphrase, CliError};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    employee: super::EmployeeArgs,
+    employee: super::common::EmployeeArgs,
 
     /// The keyring folder (created if missing).
     #[arg(long, value_name = "DIR", default_value = "keys")]
@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     if overwrite == Overwrite::Refuse && secret_path.symlink_metadata().is_ok() {
         // Checked before asking for a passphrase; write_atomic checks again.
-        return Err(CliError::lib(ackreg::fsutil::WriteError::Exists(
+        return Err(CliError::lib(ackreg_core::fsutil::WriteError::Exists(
             secret_path,
         )));
     }
@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
 
     // Read the keyring again under its lock: another run may have changed
     // it while the passphrase was typed.
-    let (_lock, mut ring) = super::keyring::open_for_change(&args.keyring, &entry, args.no_wait)?;
+    let (_lock, mut ring) = super::common::open_for_change(&args.keyring, &entry, args.no_wait)?;
     write_atomic(&secret_path, pem.as_bytes(), overwrite, Some(0o600)).map_err(CliError::lib)?;
     keyring::write_public_key(&args.keyring, &entry, overwrite).map_err(CliError::lib)?;
     let keyid = entry.keyid();

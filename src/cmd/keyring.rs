@@ -1,13 +1,13 @@
 //! `ackreg keyring`: add someone else's public key, list the employees.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ackreg::fsutil::Overwrite;
-use ackreg::keyring::{self, Entry, Keyring};
-use ackreg::keys;
+use ackreg_core::fsutil::Overwrite;
+use ackreg_core::keyring::{self, Keyring};
+use ackreg_core::keys;
 
-use super::{out, CliError};
+use super::common::{out, CliError};
 
 /// Manage the keyring: the employees and their public keys.
 #[derive(Debug, clap::Args)]
@@ -27,7 +27,7 @@ enum KeyringCommand {
 #[derive(Debug, clap::Args)]
 struct AddArgs {
     #[command(flatten)]
-    employee: super::EmployeeArgs,
+    employee: super::common::EmployeeArgs,
 
     /// The employee's Ed25519 public key, SubjectPublicKeyInfo PEM.
     #[arg(long, value_name = "FILE.pem")]
@@ -60,13 +60,13 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
 
 fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let ring_path = keyring::keyring_path(&args.keyring);
-    let pem = ackreg::fsutil::read_limited(&args.public_key, keys::MAX_PEM_FILE)
+    let pem = ackreg_core::fsutil::read_limited(&args.public_key, keys::MAX_PEM_FILE)
         .map_err(|e| CliError::file(&args.public_key, e))?;
     let key = keys::decode_public_key(&pem).map_err(|e| CliError::file(&args.public_key, e))?;
     let entry = args.employee.entry(key)?;
     // Read, change and write the keyring under its lock, so that two runs
     // at once cannot lose each other's entries.
-    let (_lock, mut ring) = open_for_change(&args.keyring, &entry, args.no_wait)?;
+    let (_lock, mut ring) = super::common::open_for_change(&args.keyring, &entry, args.no_wait)?;
     keyring::write_public_key(&args.keyring, &entry, Overwrite::Refuse).map_err(CliError::lib)?;
     let keyid = entry.keyid();
     ring.add(entry).map_err(|e| CliError::file(&ring_path, e))?;
@@ -92,25 +92,4 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
         out(format!("{}  {}  {}{position}", e.keyid(), e.id, e.name));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Opens the keyring in `dir` for adding `entry`: creates the folder, takes
-/// the keyring's lock (held until the returned guard is dropped), removes
-/// temporary files of killed runs, reads the keyring as it is now, and
-/// checks that `entry`'s identifier and key are new.
-pub fn open_for_change(
-    dir: &Path,
-    entry: &Entry,
-    no_wait: bool,
-) -> Result<(ackreg::fsutil::Lock, Keyring), CliError> {
-    let ring_path = keyring::keyring_path(dir);
-    std::fs::create_dir_all(dir).map_err(|e| {
-        CliError::input(format!("{}: cannot create the folder: {e}", dir.display()))
-    })?;
-    let lock = super::lock(&ring_path, no_wait)?;
-    ackreg::fsutil::remove_stale_temps(&ring_path);
-    let ring = Keyring::load_or_empty(dir).map_err(|e| CliError::file(&ring_path, e))?;
-    ring.check_new(entry)
-        .map_err(|e| CliError::file(&ring_path, e))?;
-    Ok((lock, ring))
 }

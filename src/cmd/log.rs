@@ -4,16 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ackreg::encoding::{b64, hex};
-use ackreg::fsutil::{read_limited, write_atomic, Overwrite, Wait};
-use ackreg::keys::{self, KeyId};
-use ackreg::log::entry::{self, parse_date, Version};
-use ackreg::log::{self as alog, status, LogDir, Writer};
-use ackreg::render::{RenderInput, Template};
+use ackreg_core::encoding::{b64, hex};
+use ackreg_core::fsutil::{read_limited, write_atomic, Overwrite, Wait};
+use ackreg_core::keys::{self, KeyId};
+use ackreg_core::log::entry::{self, parse_date, Version};
+use ackreg_core::log::{self as alog, status, LogDir, Writer};
+use ackreg_core::render::{RenderInput, Template};
 use ed25519_dalek::SigningKey;
 use time::Date;
 
-use super::{out, passphrase, CliError};
+use super::common::{out, passphrase, CliError};
 
 /// Keep the register as an append-only log: versions of the rules,
 /// employees and their keys, acknowledgements, signed checkpoints.
@@ -126,7 +126,7 @@ struct EnrolArgs {
     #[command(flatten)]
     write: WriteArgs,
     #[command(flatten)]
-    employee: super::EmployeeArgs,
+    employee: super::common::EmployeeArgs,
     /// The employee's public key (SPKI PEM).
     #[arg(long, value_name = "PEM")]
     public_key: PathBuf,
@@ -290,7 +290,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
 /// A date argument, or today.
 fn date_arg(flag: &str, value: Option<&str>) -> Result<Date, CliError> {
     match value {
-        None => Ok(ackreg::clock::today()),
+        None => Ok(ackreg_core::clock::today()),
         Some(v) => parse_date(v).ok_or_else(|| {
             CliError::input(format!("--{flag} {v}: not a real date written YYYY-MM-DD"))
                 .with_hint(Some("e.g. 2017-12-04".into()))
@@ -326,7 +326,7 @@ fn append_one(
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_head(head: &ackreg::checkpoint::SignedCheckpoint) {
+fn print_head(head: &tlog::checkpoint::SignedCheckpoint) {
     out(format!(
         "checkpoint: {} entries, root {}",
         head.checkpoint.size,
@@ -334,21 +334,22 @@ fn print_head(head: &ackreg::checkpoint::SignedCheckpoint) {
     ));
 }
 
-fn lib<E: std::error::Error + ackreg::Hint>(e: E) -> CliError {
+fn lib<E: std::error::Error + ackreg_core::Hint>(e: E) -> CliError {
     CliError::lib(e)
 }
 
 fn init(a: InitArgs) -> Result<ExitCode, CliError> {
     let key: SigningKey = passphrase::read_secret_key(&a.write.issuer_key)?;
     let created = date_arg("date", a.date.as_deref())?;
-    let name = ackreg::text::normalize(&a.issuer_name, ackreg::keyring::MAX_NAME_LEN, false)
-        .map_err(|e| CliError::input(format!("--issuer-name {e}")))?;
-    let body = ackreg::text::normalize(&a.body, ackreg::keyring::MAX_NAME_LEN, false)
+    let name =
+        ackreg_core::text::normalize(&a.issuer_name, ackreg_core::keyring::MAX_NAME_LEN, false)
+            .map_err(|e| CliError::input(format!("--issuer-name {e}")))?;
+    let body = ackreg_core::text::normalize(&a.body, ackreg_core::keyring::MAX_NAME_LEN, false)
         .map_err(|e| CliError::input(format!("--body {e}")))?;
     entry::check_origin(&a.origin).map_err(|e| CliError::input(format!("--origin {e}")))?;
     let first =
         entry::log_bytes(&a.origin, &name, &key.verifying_key(), &body, created).map_err(lib)?;
-    let vkey = ackreg::note::vkey(&a.origin, &key.verifying_key());
+    let vkey = tlog::note::vkey(&a.origin, &key.verifying_key());
     let mut writer = Writer::create(&a.write.log, key, first, Wait::Yes)
         .map_err(|e| CliError::file(&a.write.log, e))?;
     let head = writer
@@ -371,7 +372,7 @@ fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
     };
     let rendered = template.render(&RenderInput::default()).map_err(lib)?;
     let version = Version {
-        label: ackreg::text::normalize(&a.label, entry::MAX_LABEL_LEN, false)
+        label: ackreg_core::text::normalize(&a.label, entry::MAX_LABEL_LEN, false)
             .map_err(|e| CliError::input(format!("--label {e}")))?,
         title: rendered.title.clone(),
         sha256: rendered.sha256,
@@ -462,7 +463,7 @@ fn leave(a: PersonDateArgs) -> Result<ExitCode, CliError> {
 
 fn add(a: AddArgs) -> Result<ExitCode, CliError> {
     let received = date_arg("received", a.received.as_deref())?;
-    let today = ackreg::clock::today();
+    let today = ackreg_core::clock::today();
     if received > today {
         return Err(CliError::input(format!(
             "--received {}: a date in the future",
@@ -472,7 +473,7 @@ fn add(a: AddArgs) -> Result<ExitCode, CliError> {
     let mut writer = open(&a.write)?;
     let mut refused = 0;
     for path in &a.acks {
-        let bytes = read_limited(path, ackreg::register::MAX_ACK_FILE)
+        let bytes = read_limited(path, ackreg_core::register::MAX_ACK_FILE)
             .map_err(|e| CliError::file(path, e))?;
         let appended = alog::ack_entry(writer.state(), &bytes, received)
             .map_err(|e| e.to_string())
@@ -522,9 +523,10 @@ fn receipt(a: ReceiptArgs) -> Result<ExitCode, CliError> {
 
 /// The index of the entry holding the acknowledgement in `path`.
 fn find_ack(log: &LogDir, path: &Path) -> Result<u64, CliError> {
-    let bytes =
-        read_limited(path, ackreg::register::MAX_ACK_FILE).map_err(|e| CliError::file(path, e))?;
-    let env = ackreg::dsse::Envelope::from_json(&bytes).map_err(|e| CliError::file(path, e))?;
+    let bytes = read_limited(path, ackreg_core::register::MAX_ACK_FILE)
+        .map_err(|e| CliError::file(path, e))?;
+    let env =
+        ackreg_core::dsse::Envelope::from_json(&bytes).map_err(|e| CliError::file(path, e))?;
     let size = log.checkpoint().map_err(lib)?.checkpoint.size;
     for i in (0..size).rev() {
         let entry = log.entry(i).map_err(lib)?;
@@ -566,7 +568,7 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
 
 fn committed_state(
     log: &LogDir,
-) -> Result<(ackreg::checkpoint::SignedCheckpoint, alog::state::State), CliError> {
+) -> Result<(tlog::checkpoint::SignedCheckpoint, alog::state::State), CliError> {
     log.committed().map_err(|e| CliError::file(log.dir(), e))
 }
 
@@ -669,11 +671,12 @@ fn timestamp(a: TimestampArgs) -> Result<ExitCode, CliError> {
 
 /// How `--tsa` reaches the TSA: `--tsa-timeout`, `--tsa-client-cert` and
 /// `--tsa-client-key`, `--tsa-tls-ca`.
-fn connection(a: &TimestampArgs) -> Result<ackreg::tsa::Connection, CliError> {
-    let mut conn = ackreg::tsa::Connection {
-        timeout: a
-            .tsa_timeout
-            .map_or(ackreg::tsa::FETCH_TIMEOUT, std::time::Duration::from_secs),
+fn connection(a: &TimestampArgs) -> Result<ackreg_tsa_http::Connection, CliError> {
+    let mut conn = ackreg_tsa_http::Connection {
+        timeout: a.tsa_timeout.map_or(
+            ackreg_core::tsa::FETCH_TIMEOUT,
+            std::time::Duration::from_secs,
+        ),
         ..Default::default()
     };
     if let (Some(cert), Some(key)) = (&a.tsa_client_cert, &a.tsa_client_key) {
@@ -682,9 +685,9 @@ fn connection(a: &TimestampArgs) -> Result<ackreg::tsa::Connection, CliError> {
             read_limited(key, 1 << 20).map_err(|e| CliError::file(key, e))?,
         );
         conn.client = Some(
-            ackreg::tsa::ClientIdentity::from_pem(&cert_pem, &key_pem).map_err(|e| {
+            ackreg_tsa_http::ClientIdentity::from_pem(&cert_pem, &key_pem).map_err(|e| {
                 let path = match e {
-                    ackreg::tsa::TsaError::ClientKey => key,
+                    ackreg_core::tsa::TsaError::ClientKey => key,
                     _ => cert,
                 };
                 CliError::file(path, e)
@@ -693,7 +696,7 @@ fn connection(a: &TimestampArgs) -> Result<ackreg::tsa::Connection, CliError> {
     }
     for path in &a.tsa_tls_ca {
         let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
-        let certs = ackreg::tsa::Anchor::from_pem(&pem).map_err(|e| {
+        let certs = ackreg_core::tsa::Anchor::from_pem(&pem).map_err(|e| {
             CliError::file(path, e).with_hint(Some(
                 "--tsa-tls-ca takes the PEM certificate(s) of the CA of the TSA's TLS server"
                     .into(),
@@ -712,8 +715,8 @@ fn import_reply(
     path: &Path,
     query: Option<&Path>,
 ) -> Result<alog::stamp::Imported, CliError> {
-    let der =
-        read_limited(path, ackreg::tsa::MAX_RESPONSE_LEN).map_err(|e| CliError::file(path, e))?;
+    let der = read_limited(path, ackreg_core::tsa::MAX_RESPONSE_LEN)
+        .map_err(|e| CliError::file(path, e))?;
     let nonce = match query {
         Some(q) => {
             let bytes = read_limited(q, 4096).map_err(|e| CliError::file(q, e))?;

@@ -5,15 +5,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ackreg::document::DocumentRef;
-use ackreg::encoding::hex;
-use ackreg::fsutil::{write_atomic, Overwrite};
-use ackreg::keyring::{self, Keyring};
-use ackreg::keys::KeyId;
-use ackreg::register::{self, Candidate};
-use ackreg::render::Template;
+use ackreg_core::document::DocumentRef;
+use ackreg_core::encoding::hex;
+use ackreg_core::fsutil::{write_atomic, Overwrite};
+use ackreg_core::keyring::{self, Keyring};
+use ackreg_core::keys::KeyId;
+use ackreg_core::register::{self, Candidate};
+use ackreg_core::render::Template;
 
-use super::{out, passphrase, CliError};
+use super::common::{out, passphrase, CliError};
 
 /// Collect the signed acknowledgements into a register sealed by the issuer.
 ///
@@ -79,15 +79,18 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         None => None,
     };
     let issuer_key = passphrase::read_secret_key(&args.issuer_key)?;
-    let sealed_at = args.sealed_at.clone().unwrap_or_else(now_utc);
+    let sealed_at = args
+        .sealed_at
+        .clone()
+        .unwrap_or_else(super::common::now_utc);
 
     // One run at a time per register: the lock beside it is held until the
     // register (and its annex) are written. Temporary files of runs that
     // were killed can only be stale once we hold it.
-    let _lock = super::lock(&args.output, args.no_wait)?;
-    ackreg::fsutil::remove_stale_temps(&args.output);
+    let _lock = super::common::lock(&args.output, args.no_wait)?;
+    ackreg_core::fsutil::remove_stale_temps(&args.output);
     if let Some(pdf) = &args.pdf {
-        ackreg::fsutil::remove_stale_temps(pdf);
+        ackreg_core::fsutil::remove_stale_temps(pdf);
     }
 
     let assembly = register::assemble(&document, &ring, &candidates);
@@ -108,7 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     out(format!(
         "wrote {} (SHA-256 {})",
         args.output.display(),
-        hex(&ackreg::document::sha256(&sealed.bytes))
+        hex(&ackreg_core::document::sha256(&sealed.bytes))
     ));
 
     if let Some(pdf_path) = &args.pdf {
@@ -207,17 +210,15 @@ fn read_candidates(dir: &Path) -> Result<Vec<Candidate>, CliError> {
         .collect()
 }
 
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn now_utc() -> String {
-    register::format_sealed_at(time::UtcDateTime::now())
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn now_is_a_valid_sealing_time() {
-        let now = super::now_utc();
-        assert!(ackreg::register::check_sealed_at(&now).is_ok(), "{now}");
+        let now = crate::cmd::common::now_utc();
+        assert!(
+            ackreg_core::register::check_sealed_at(&now).is_ok(),
+            "{now}"
+        );
         assert!(now.as_str() > "2020-01-01T00:00:00Z");
     }
 }

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ackreg::fsutil::{write_atomic, Overwrite};
-use ackreg::render::{RenderInput, Template};
+use ackreg_core::fsutil::{write_atomic, Overwrite};
+use ackreg_core::render::{RenderInput, Template};
 
-use super::{out, CliError};
+use super::common::{out, CliError};
 
 /// Render the rules and their annex (PIELIKUMS) as a reproducible A4 PDF.
 ///

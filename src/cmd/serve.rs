@@ -2,7 +2,7 @@
 //! employees to sign in a browser and for the administration to run the
 //! register. This module reads the arguments and the issuer key, prints the
 //! address and the administrator's one-time link, and logs requests; the
-//! desk itself is `ackreg::desk`.
+//! desk itself is `ackreg_desk`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ackreg::desk::{self, Config, Desk, DeskError, Observer, TlsFiles};
+use ackreg_desk::{Config, Desk, DeskError, Observer, TlsFiles};
 
-use super::{out, passphrase, CliError};
+use super::common::{out, passphrase, CliError};
 
 /// Serve the signing desk: employees acknowledge the rules in a browser,
 /// the administration sees who signed, issues enrolment links, records
@@ -65,7 +65,7 @@ struct Lines {
 }
 
 impl Observer for Lines {
-    fn request(&self, s: &desk::Served<'_>) {
+    fn request(&self, s: &ackreg_desk::Served<'_>) {
         if !self.quiet {
             let now = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S%:z");
             let mut e = std::io::stderr().lock();
@@ -89,9 +89,9 @@ impl Observer for Lines {
 
 /// `--admin-link`: a new administrator link for the desk of `log`.
 fn admin_link(log: &Path) -> Result<ExitCode, CliError> {
-    let (token, expires) = desk::admin::issue(log).map_err(|e| CliError::file(log, e))?;
-    let until = ackreg::clock::day_of(expires)
-        .map(ackreg::log::entry::format_date)
+    let (token, expires) = ackreg_desk::admin::issue(log).map_err(|e| CliError::file(log, e))?;
+    let until = ackreg_core::clock::day_of(expires)
+        .map(ackreg_core::log::entry::format_date)
         .unwrap_or_default();
     let time = jiff::Timestamp::from_second(expires)
         .map(|t| {
@@ -100,11 +100,11 @@ fn admin_link(log: &Path) -> Result<ExitCode, CliError> {
                 .to_string()
         })
         .unwrap_or_default();
-    let base = desk::admin::address(log).unwrap_or_else(|| "BASE".into());
+    let base = ackreg_desk::admin::address(log).unwrap_or_else(|| "BASE".into());
     out(format!(
         "administrator sign-in (works once, until {until} {time}): {base}/admin#{token}"
     ));
-    if desk::admin::address(log).is_none() {
+    if ackreg_desk::admin::address(log).is_none() {
         out("(BASE: the address the desk prints at start)");
     }
     Ok(ExitCode::SUCCESS)
@@ -152,7 +152,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     })
     .map_err(|e| CliError::file(&args.log, e))?;
     let base = base_url(addr, acceptor.is_some());
-    if let Err(e) = desk::admin::record_address(&args.log, &base) {
+    if let Err(e) = ackreg_desk::admin::record_address(&args.log, &base) {
         eprintln!("desk: {e}");
     }
     out(format!(
@@ -165,15 +165,15 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     ));
     out(format!(
         "dates are days in the time zone {} (today {}; set TZ to change it)",
-        ackreg::clock::zone_name(),
-        ackreg::log::entry::format_date(ackreg::clock::today())
+        ackreg_core::clock::zone_name(),
+        ackreg_core::log::entry::format_date(ackreg_core::clock::today())
     ));
     if addr.ip().is_unspecified() {
         out("(use this computer's name from the certificate instead of the address above)");
     }
-    let app = desk::http::router(started.desk.clone());
-    let clock = runtime.spawn(desk::keep_time(started.desk.clone()));
-    runtime.block_on(desk::serve(listener, app, acceptor, async {
+    let app = ackreg_desk::http::router(started.desk.clone());
+    let clock = runtime.spawn(ackreg_desk::keep_time(started.desk.clone()));
+    runtime.block_on(ackreg_desk::serve(listener, app, acceptor, async {
         let _ = tokio::signal::ctrl_c().await;
     }));
     clock.abort();

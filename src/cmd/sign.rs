@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ackreg::ack::{self, Acknowledgement};
-use ackreg::document::DocumentRef;
-use ackreg::encoding::hex;
-use ackreg::fsutil::{write_atomic, Overwrite};
-use ackreg::keyring::{self, Keyring};
-use ackreg::keys::KeyId;
+use ackreg_core::ack::{self, Acknowledgement};
+use ackreg_core::document::DocumentRef;
+use ackreg_core::encoding::hex;
+use ackreg_core::fsutil::{write_atomic, Overwrite};
+use ackreg_core::keyring::{self, Keyring};
+use ackreg_core::keys::KeyId;
 
-use super::{out, passphrase, CliError};
+use super::common::{out, passphrase, CliError};
 
 /// Sign an acknowledgement that the employee has read a document.
 ///

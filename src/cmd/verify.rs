@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ackreg::ack::{self, Step};
-use ackreg::document::sha256;
-use ackreg::fsutil::{read_limited, ReadError};
-use ackreg::keyring::{self, Keyring};
-use ackreg::register::MAX_ACK_FILE;
-use ackreg::verify::MAX_REGISTER_FILE;
+use ackreg_core::ack::{self, Step};
+use ackreg_core::document::sha256;
+use ackreg_core::fsutil::{read_limited, ReadError};
+use ackreg_core::keyring::{self, Keyring};
+use ackreg_core::register::MAX_ACK_FILE;
+use ackreg_core::verify::MAX_REGISTER_FILE;
 
-use super::{out, step_line, CliError};
+use super::common::{out, step_line, CliError};
 
 /// Verify an acknowledgement, a sealed register, or an annex PDF.
 ///
@@ -76,9 +76,9 @@ pub struct Args {
 }
 
 /// The auditor's arguments for a log, a receipt or a log's annex.
-fn log_args(args: &Args) -> Result<super::logverify::LogArgs<'_>, CliError> {
-    Ok(super::logverify::LogArgs {
-        issuer: super::audit::issuer_key(args.issuer.as_deref())?,
+fn log_args(args: &Args) -> Result<super::common::logaudit::LogArgs<'_>, CliError> {
+    Ok(super::common::logaudit::LogArgs {
+        issuer: super::common::audit::issuer_key(args.issuer.as_deref())?,
         since: args.since.as_deref(),
         json: args.json,
         no_batch: args.no_batch,
@@ -92,14 +92,14 @@ fn log_args(args: &Args) -> Result<super::logverify::LogArgs<'_>, CliError> {
 fn tsa_trust(
     anchors: &[PathBuf],
     chain: &[PathBuf],
-) -> Result<Option<ackreg::tsa::TrustStore>, CliError> {
+) -> Result<Option<ackreg_core::tsa::TrustStore>, CliError> {
     if anchors.is_empty() {
         return Ok(None);
     }
     let mut found = Vec::new();
     for path in anchors {
         let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
-        found.extend(ackreg::tsa::Anchor::from_pem(&pem).map_err(|e| {
+        found.extend(ackreg_core::tsa::Anchor::from_pem(&pem).map_err(|e| {
             CliError::file(path, e).with_hint(Some(
                 "--tsa-ca takes the PEM certificate(s) of the CA the time stamp authority chains to"
                     .into(),
@@ -109,7 +109,7 @@ fn tsa_trust(
     let mut intermediates = Vec::new();
     for path in chain {
         let pem = read_limited(path, 1 << 20).map_err(|e| CliError::file(path, e))?;
-        intermediates.extend(ackreg::tsa::Intermediate::from_pem(&pem).map_err(|e| {
+        intermediates.extend(ackreg_core::tsa::Intermediate::from_pem(&pem).map_err(|e| {
             CliError::file(path, e).with_hint(Some(
                 "--tsa-chain takes the PEM certificate(s) of intermediate CAs between the time \
                  stamp authority and a --tsa-ca anchor"
@@ -118,7 +118,7 @@ fn tsa_trust(
         })?);
     }
     Ok(Some(
-        ackreg::tsa::TrustStore::new(found).with_chain(intermediates),
+        ackreg_core::tsa::TrustStore::new(found).with_chain(intermediates),
     ))
 }
 
@@ -132,34 +132,36 @@ fn is_register(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Peek>(bytes)
         .ok()
         .and_then(|p| p.payload_type)
-        .is_some_and(|t| t == ackreg::register::PAYLOAD_TYPE)
+        .is_some_and(|t| t == ackreg_core::register::PAYLOAD_TYPE)
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.file.is_dir() {
         let log_args = log_args(&args)?;
-        return super::logverify::log(&args.file, &log_args);
+        return super::common::logaudit::log(&args.file, &log_args);
     }
     // The largest file verify reads is a register; an acknowledgement's own
     // limit is checked once the file is known not to be one.
     let bytes =
         read_limited(&args.file, MAX_REGISTER_FILE).map_err(|e| CliError::file(&args.file, e))?;
     let is_pdf = bytes.starts_with(b"%PDF-");
-    if ackreg::log::receipt::is_receipt(&bytes) {
-        return super::logverify::receipt_file(&args.file, &bytes, &log_args(&args)?);
+    if ackreg_core::log::receipt::is_receipt(&bytes) {
+        return super::common::logaudit::receipt_file(&args.file, &bytes, &log_args(&args)?);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return super::logverify::edoc(&args.file, &bytes, &log_args(&args)?);
+        return super::common::logaudit::edoc(&args.file, &bytes, &log_args(&args)?);
     }
-    if is_pdf && ackreg::pdf::attachment(&bytes, ackreg::log::annex::CHECKPOINT_NAME).is_ok() {
-        return super::logverify::annex(&args.file, &bytes, &log_args(&args)?);
+    if is_pdf
+        && ackreg_core::pdf::attachment(&bytes, ackreg_core::log::annex::CHECKPOINT_NAME).is_ok()
+    {
+        return super::common::logaudit::annex(&args.file, &bytes, &log_args(&args)?);
     }
     if is_pdf || is_register(&bytes) {
-        return super::audit::run(
+        return super::common::audit::run(
             &args.file,
             &bytes,
             is_pdf,
-            &super::audit::AuditArgs {
+            &super::common::audit::AuditArgs {
                 issuer: args.issuer.as_deref(),
                 document: args.document.as_deref(),
                 template: args.template.as_deref(),
@@ -184,7 +186,7 @@ pub fn verify_ack_cmd(
     keyring_dir: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
     let document = ack_document(path, bytes, document)?;
-    let pdf = ackreg::document::read_pdf(document).map_err(|e| CliError::file(document, e))?;
+    let pdf = ackreg_core::document::read_pdf(document).map_err(|e| CliError::file(document, e))?;
     let dir = keyring_dir.unwrap_or(Path::new("keys"));
     let ring_path = keyring::keyring_path(dir);
     let ring = Keyring::load(dir).map_err(|e| CliError::file(&ring_path, e))?;

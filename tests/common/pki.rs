@@ -15,7 +15,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ackreg::tsa::Anchor;
+use ackreg_core::tsa::Anchor;
 
 /// Configuration for `openssl req` and `openssl x509 -extfile`.
 pub const EXTENSIONS: &str = "\

@@ -5,16 +5,16 @@
 
 use std::time::Duration;
 
-use ackreg::fsutil::Wait;
-use ackreg::log::entry::{self, format_date, Version};
+use ackreg_core::fsutil::Wait;
+use ackreg_core::log::entry::{self, format_date, Version};
 use serde_json::{json, Value};
 
-use super::desk_support::{self, Employee, Fixture, Http, Reply};
 use super::{checkpoint_size, common, runtime, Server};
+use crate::desk_support::{self, Employee, Fixture, Http, Reply};
 
 /// The desk's today (the child inherits this process's time zone).
 fn today() -> time::Date {
-    ackreg::clock::today()
+    ackreg_core::clock::today()
 }
 
 pub(crate) fn day(offset: i64) -> String {
@@ -30,10 +30,10 @@ pub(crate) fn publish(
     material: bool,
 ) -> (String, [u8; 32]) {
     let pdf = format!("made-up version {label}").into_bytes();
-    let sha = ackreg::document::sha256(&pdf);
+    let sha = ackreg_core::document::sha256(&pdf);
     let docs = fx.log.join("documents");
     std::fs::write(
-        docs.join(format!("{}.pdf", ackreg::encoding::hex(&sha))),
+        docs.join(format!("{}.pdf", ackreg_core::encoding::hex(&sha))),
         &pdf,
     )
     .unwrap();
@@ -49,7 +49,7 @@ pub(crate) fn publish(
         new_employee_days: 14,
     };
     let mut w =
-        ackreg::log::Writer::open(&fx.log, fx.issuer.clone(), Wait::Yes, |_, _| {}).unwrap();
+        ackreg_core::log::Writer::open(&fx.log, fx.issuer.clone(), Wait::Yes, |_, _| {}).unwrap();
     w.append(entry::version_bytes(&v).unwrap()).unwrap();
     w.commit().unwrap();
     (title, sha)
@@ -63,9 +63,9 @@ async fn signin(http: &Http, e: &Employee) -> Reply {
         .unwrap();
     let challenge = r.json()["challenge"].as_str().unwrap().to_string();
     let body = json!({
-        "keyid": ackreg::keys::KeyId::of(&e.key.verifying_key()).to_string(),
+        "keyid": ackreg_core::keys::KeyId::of(&e.key.verifying_key()).to_string(),
         "challenge": challenge,
-        "signature": desk_support::proof(&e.key, ackreg::desk::SIGNIN_TYPE, &challenge),
+        "signature": desk_support::proof(&e.key, ackreg_desk::SIGNIN_TYPE, &challenge),
         "pin": desk_support::PIN,
     });
     http.post("/api/signin", None, body.to_string().into_bytes())
@@ -234,7 +234,7 @@ fn a_departure_dated_ahead_is_written_on_its_day() {
         assert_eq!(error_of(&r), (403, json!("signin")), "{}", r.text());
     });
     drop(server);
-    let (_, state) = ackreg::log::LogDir::new(&fx.log).committed().unwrap();
+    let (_, state) = ackreg_core::log::LogDir::new(&fx.log).committed().unwrap();
     let left = state.employee("aozola").unwrap().left.map(|(d, _)| d);
     assert_eq!(left, Some(today()));
     let text = std::fs::read_to_string(&plan).unwrap();
@@ -292,7 +292,7 @@ fn stalled_bodies_are_cut_off_and_one_address_holds_its_share() {
     let fx = desk_support::fixture(1, false);
     let server = Server::start(&fx, true);
     let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
-    let share = ackreg::desk::listen::MAX_PER_ADDRESS;
+    let share = ackreg_desk::listen::MAX_PER_ADDRESS;
     let extra = 40;
     runtime().block_on(async {
         let source: std::net::IpAddr = [127, 0, 0, 2].into();
@@ -303,7 +303,7 @@ fn stalled_bodies_are_cut_off_and_one_address_holds_its_share() {
         let http = Http::new(&server.base);
         let r = http.get("/api/about", None).await.unwrap();
         assert_eq!(r.status, 200, "another address is answered");
-        let bound = ackreg::desk::listen::BODY_TIMEOUT + Duration::from_secs(10);
+        let bound = ackreg_desk::listen::BODY_TIMEOUT + Duration::from_secs(10);
         let fates: Vec<_> = conns
             .into_iter()
             .map(|s| tokio::spawn(fate(s, bound)))
@@ -343,7 +343,7 @@ fn guesses_from_one_address_lock_out_no_one_with_a_working_token() {
                 .to_string()
                 .into_bytes()
         };
-        let guesses = ackreg::desk::secret::MAX_FAILURES as usize + 2;
+        let guesses = ackreg_desk::secret::MAX_FAILURES as usize + 2;
         let mut last = 0;
         for n in 0..guesses {
             last = http
@@ -397,7 +397,7 @@ fn a_new_administrator_link_from_the_command_line() {
             .find_map(|w| w.strip_prefix(&prefix))
             .unwrap_or_else(|| panic!("{line}"))
             .to_string();
-        let file = fx.log.join("desk").join(ackreg::desk::admin::FILE_NAME);
+        let file = fx.log.join("desk").join(ackreg_desk::admin::FILE_NAME);
         assert!(!std::fs::read_to_string(&file).unwrap().contains(&token));
         let body = json!({"token": token}).to_string().into_bytes();
         let r = http
@@ -426,7 +426,7 @@ fn a_replaced_key_session_ends_with_the_logs_reason() {
         let http = Http::new(&server.base);
         let admin = desk_support::admin_signin(&http, &server.admin_token).await;
         let old = desk_support::enrol(&http, &admin, "aozola", "Anna Ozola", 1).await;
-        let pdf = format!("/doc/{}.pdf", ackreg::encoding::hex(&fx.versions[0].1));
+        let pdf = format!("/doc/{}.pdf", ackreg_core::encoding::hex(&fx.versions[0].1));
         let r = http.get(&pdf, Some(&old.cookie)).await.unwrap();
         assert_eq!(r.status, 200);
         let new = desk_support::enrol(&http, &admin, "aozola", "Anna Ozola", 2).await;
@@ -471,12 +471,13 @@ fn an_acknowledgement_sent_again_gets_its_receipt() {
         let index = again.json()["entry"].as_u64().unwrap();
         desk_support::check_receipts(&fx.log, &fx.issuer.verifying_key(), &[(index, receipt)]);
         // Another acknowledgement of the same version is still refused.
-        let doc = ackreg::document::DocumentRef {
+        let doc = ackreg_core::document::DocumentRef {
             title: fx.versions[0].0.clone(),
             sha256: fx.versions[0].1,
         };
-        let a = ackreg::ack::Acknowledgement::new(&doc, &anna.name, &anna.id, &day(0), Some("x"))
-            .unwrap();
+        let a =
+            ackreg_core::ack::Acknowledgement::new(&doc, &anna.name, &anna.id, &day(0), Some("x"))
+                .unwrap();
         let noted = a.sign(&anna.key).unwrap().to_json().unwrap();
         let r = http
             .post("/api/ack", Some(&anna.cookie), noted)

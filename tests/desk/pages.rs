@@ -9,8 +9,8 @@
 use fantoccini::Client;
 use serde_json::{json, Value};
 
-use super::desk_support::{self, Http};
 use super::{axe, browser, chromedriver, run_js, runtime, screenshots, text_of, wait_css, Server};
+use crate::desk_support::{self, Http};
 
 /// Types `pin` twice into the enrolment page and enrols; waits until done.
 pub(crate) async fn enrol_with_pin(c: &Client, pin: &str) {
@@ -98,8 +98,8 @@ async fn enrol_from_page(
     let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
     let body = json!({
         "token": token,
-        "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()),
-        "signature": desk_support::proof(&key, ackreg::desk::ENROL_TYPE, &token),
+        "public_key": ackreg_core::encoding::b64(key.verifying_key().as_bytes()),
+        "signature": desk_support::proof(&key, ackreg_desk::ENROL_TYPE, &token),
         "pin": desk_support::PIN,
     });
     let r = http
@@ -225,15 +225,15 @@ fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
     let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
     let marta = ed25519_dalek::SigningKey::from_bytes(&[6; 32]);
     {
-        let mut w = ackreg::log::Writer::open(
+        let mut w = ackreg_core::log::Writer::open(
             &fx.log,
             fx.issuer.clone(),
-            ackreg::fsutil::Wait::Yes,
+            ackreg_core::fsutil::Wait::Yes,
             |_, _| {},
         )
         .unwrap();
-        let date = ackreg::log::entry::parse_date("2020-01-02").unwrap();
-        let bytes = ackreg::log::entry::enrol_bytes(
+        let date = ackreg_core::log::entry::parse_date("2020-01-02").unwrap();
+        let bytes = ackreg_core::log::entry::enrol_bytes(
             "pvecais",
             "Pēteris Vecais",
             None,
@@ -242,7 +242,7 @@ fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
         )
         .unwrap();
         w.append(bytes).unwrap();
-        let bytes = ackreg::log::entry::enrol_bytes(
+        let bytes = ackreg_core::log::entry::enrol_bytes(
             "mvecaka",
             "Marta Vecākā",
             None,
@@ -263,9 +263,9 @@ fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
                 let r = http.post("/api/challenge", None, b"{}".to_vec()).await.unwrap();
                 let challenge = r.json()["challenge"].as_str().unwrap().to_string();
                 let mut body = json!({
-                    "keyid": ackreg::keys::KeyId::of(&key.verifying_key()).to_string(),
+                    "keyid": ackreg_core::keys::KeyId::of(&key.verifying_key()).to_string(),
                     "challenge": challenge,
-                    "signature": desk_support::proof(&key, ackreg::desk::SIGNIN_TYPE, &challenge),
+                    "signature": desk_support::proof(&key, ackreg_desk::SIGNIN_TYPE, &challenge),
                     "pin": pin,
                 });
                 if set {
@@ -301,14 +301,14 @@ fn an_employee_enrolled_before_pins_chooses_one_at_sign_in() {
             0x04, 0x20,
         ];
         pkcs8.extend_from_slice(marta.as_bytes());
-        let keyid = ackreg::keys::KeyId::of(&marta.verifying_key()).to_string();
+        let keyid = ackreg_core::keys::KeyId::of(&marta.verifying_key()).to_string();
         let saved = run_js(
             &c,
             "const raw = Uint8Array.from(atob(args[0]), (ch) => ch.charCodeAt(0));
              const privateKey = await crypto.subtle.importKey('pkcs8', raw, {name: 'Ed25519'}, false, ['sign']);
              await saveKey({id: 'mvecaka', name: 'Marta Vecākā', keyid: args[1], privateKey, created: new Date().toISOString()});
              return 'saved';",
-            vec![json!(ackreg::encoding::b64(&pkcs8)), json!(keyid)],
+            vec![json!(ackreg_core::encoding::b64(&pkcs8)), json!(keyid)],
         )
         .await;
         assert_eq!(saved, json!("saved"));

@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ackreg::ack::Acknowledgement;
-use ackreg::document::DocumentRef;
-use ackreg::fsutil::Wait;
-use ackreg::log::entry::{self, parse_date, Version};
-use ackreg::log::{LogDir, Writer};
+use ackreg_core::ack::Acknowledgement;
+use ackreg_core::document::DocumentRef;
+use ackreg_core::fsutil::Wait;
+use ackreg_core::log::entry::{self, parse_date, Version};
+use ackreg_core::log::{LogDir, Writer};
 use ed25519_dalek::SigningKey;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -51,9 +51,9 @@ pub fn fixture(count: usize, rules: bool) -> Fixture {
     let issuer = SigningKey::from_bytes(&[42; 32]);
     let key_file = tmp.path().join("issuer.key");
     let pub_file = tmp.path().join("issuer.pub.pem");
-    let pem = ackreg::keys::encode_secret_key(&issuer, None).unwrap();
+    let pem = ackreg_core::keys::encode_secret_key(&issuer, None).unwrap();
     std::fs::write(&key_file, pem.as_bytes()).unwrap();
-    let public = ackreg::keys::encode_public_key(&issuer.verifying_key()).unwrap();
+    let public = ackreg_core::keys::encode_public_key(&issuer.verifying_key()).unwrap();
     std::fs::write(&pub_file, public).unwrap();
     let created = parse_date("2020-01-01").unwrap();
     let first = entry::log_bytes(
@@ -70,8 +70,8 @@ pub fn fixture(count: usize, rules: bool) -> Fixture {
     let mut versions = Vec::new();
     for i in 0..count {
         let (title, pdf) = if rules && i == 0 {
-            let r = ackreg::render::Template::builtin()
-                .render(&ackreg::render::RenderInput::default())
+            let r = ackreg_core::render::Template::builtin()
+                .render(&ackreg_core::render::RenderInput::default())
                 .unwrap();
             (r.title, r.pdf)
         } else {
@@ -80,9 +80,9 @@ pub fn fixture(count: usize, rules: bool) -> Fixture {
                 format!("made-up version {i}").into_bytes(),
             )
         };
-        let sha = ackreg::document::sha256(&pdf);
+        let sha = ackreg_core::document::sha256(&pdf);
         std::fs::write(
-            docs.join(format!("{}.pdf", ackreg::encoding::hex(&sha))),
+            docs.join(format!("{}.pdf", ackreg_core::encoding::hex(&sha))),
             &pdf,
         )
         .unwrap();
@@ -272,8 +272,11 @@ pub struct Employee {
 
 /// The signature a browser makes over PAE(`payload_type`, `message`).
 pub fn proof(key: &SigningKey, payload_type: &str, message: &str) -> String {
-    let sig = ackreg::dsse::sign_bytes(key, &ackreg::dsse::pae(payload_type, message.as_bytes()));
-    ackreg::encoding::b64(&sig.to_bytes())
+    let sig = ackreg_core::dsse::sign_bytes(
+        key,
+        &ackreg_core::dsse::pae(payload_type, message.as_bytes()),
+    );
+    ackreg_core::encoding::b64(&sig.to_bytes())
 }
 
 /// Issues an enrolment link for `id` and enrols a new key with it, as the
@@ -297,8 +300,8 @@ pub async fn enrol(http: &Http, admin: &str, id: &str, name: &str, seed: u64) ->
     let key = SigningKey::from_bytes(&bytes);
     let body = serde_json::json!({
         "token": token,
-        "public_key": ackreg::encoding::b64(key.verifying_key().as_bytes()),
-        "signature": proof(&key, ackreg::desk::ENROL_TYPE, &token),
+        "public_key": ackreg_core::encoding::b64(key.verifying_key().as_bytes()),
+        "signature": proof(&key, ackreg_desk::ENROL_TYPE, &token),
         "pin": PIN,
     });
     let r = http
@@ -453,11 +456,11 @@ pub fn check_receipts(
     let head = dir.checkpoint().unwrap();
     let mut seen = std::collections::HashSet::new();
     for (index, receipt) in accepted {
-        let verified = ackreg::log::receipt::verify(receipt, issuer)
+        let verified = ackreg_core::log::receipt::verify(receipt, issuer)
             .unwrap_or_else(|e| panic!("receipt {index}: {e}"));
         assert_eq!(verified.index, *index);
         assert!(seen.insert(*index), "entry {index} answered twice");
-        let proof = ackreg::tlogproof::TlogProof::parse(receipt).unwrap();
+        let proof = tlog::tlogproof::TlogProof::parse(receipt).unwrap();
         assert_eq!(
             dir.entry(*index).unwrap(),
             proof.extra.unwrap(),
@@ -465,7 +468,7 @@ pub fn check_receipts(
         );
         let size = verified.checkpoint.checkpoint.size;
         assert!(size <= head.checkpoint.size);
-        let root = ackreg::merkle::root(&dir.tree(), size).unwrap();
+        let root = tlog::merkle::root(&dir.tree(), size).unwrap();
         assert_eq!(
             root, verified.checkpoint.checkpoint.root,
             "the log forked after entry {index}"
@@ -482,16 +485,16 @@ pub fn check_receipts(
 
 /// Audits the log folder with the library's full audit.
 pub fn audit_passes(log: &Path, issuer: &ed25519_dalek::VerifyingKey) -> bool {
-    let options = ackreg::log::audit::AuditOptions {
+    let options = ackreg_core::log::audit::AuditOptions {
         since: None,
-        check: ackreg::verify::SignatureCheck::Batch,
+        check: ackreg_core::verify::SignatureCheck::Batch,
         tsa_anchors: None,
     };
-    let report = ackreg::log::audit::audit(
+    let report = ackreg_core::log::audit::audit(
         &LogDir::new(log),
-        &ackreg::verify::IssuerKey::Key(*issuer),
+        &ackreg_core::verify::IssuerKey::Key(*issuer),
         &options,
-        &ackreg::verify::NoProgress,
+        &ackreg_core::verify::NoProgress,
     )
     .unwrap();
     report.is_valid()

@@ -1,0 +1,368 @@
+//! The filled annex (PIELIKUMS) of one version at one checkpoint, printed
+//! from the log, and its check.
+//!
+//! The annex is a PDF/A-3 that carries the part of the log it was printed
+//! from: the signed checkpoint, the entries up to it, and `annex.json`
+//! naming the version and the renderer (ackreg's and Typst's versions). An
+//! auditor audits those like any log, then renders the annex again and
+//! compares the bytes: the printed rows are exactly what the log says. A
+//! renderer of another version cannot make the same bytes; the check then
+//! says so and why, and the rest of the audit still stands.
+
+use serde::{Deserialize, Serialize};
+
+use super::entry::format_date;
+use super::state::State;
+use crate::encoding::{b64, hex};
+use crate::register::{latvian_date, shorten};
+use crate::render::{renderer, AnnexRow, Attachment, Mode, RenderInput};
+use tlog::checkpoint::SignedCheckpoint;
+
+/// Attachment: the signed checkpoint.
+pub const CHECKPOINT_NAME: &str = "checkpoint";
+/// Attachment: the entries up to it.
+pub const ENTRIES_NAME: &str = "entries";
+/// Attachment: which version, which renderer.
+pub const ABOUT_NAME: &str = "annex.json";
+/// Attachment (when the log keeps one): the RFC 3161 time stamp token of
+/// the checkpoint; further ones are `checkpoint.2.tsr`, `checkpoint.3.tsr`, ...
+pub const TOKEN_NAME: &str = "checkpoint.tsr";
+
+/// The attachment name of the `k`-th time stamp token (from 1).
+pub fn token_name(k: u32) -> String {
+    match k {
+        1 => TOKEN_NAME.to_string(),
+        _ => format!("checkpoint.{k}.tsr"),
+    }
+}
+
+/// What `annex.json` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct About {
+    /// The version's label.
+    pub version: String,
+    /// Who rendered it.
+    pub renderer: String,
+}
+
+/// Why an annex cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AnnexError {
+    /// No such version.
+    #[error("the log has no version {0}")]
+    NoVersion(String),
+    /// A correction has no annex of its own.
+    #[error("version {0} is a correction: print the annex of the version it corrects")]
+    Correction(String),
+}
+
+impl crate::Hint for AnnexError {}
+
+/// The annex rows of version `label`: one per acknowledgement of it or of
+/// its corrections, in log order.
+pub fn rows(state: &State, base: usize) -> Vec<AnnexRow> {
+    let mut acked: Vec<_> = state
+        .acks()
+        .filter(|(_, a)| state.versions()[a.version].base == base)
+        .collect();
+    acked.sort_by_key(|(_, a)| a.entry);
+    acked
+        .iter()
+        .enumerate()
+        .map(|(i, (e, a))| AnnexRow {
+            nr: format!("{}.", i + 1),
+            date: latvian_date(&format_date(a.date)),
+            name: e.name.clone(),
+            signature: format!(
+                "Parakstīts elektroniski (Ed25519)\natslēga {}\nieraksts Nr. {}",
+                shorten(&a.keyid.to_string(), 8, 8),
+                a.entry
+            ),
+            notes: a.notes.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The particulars printed under the annex table.
+fn footer(
+    state: &State,
+    head: &SignedCheckpoint,
+    published: &super::state::Published,
+    label: &str,
+    about: &About,
+) -> Vec<(String, String)> {
+    let issuer = state.issuer();
+    vec![
+        (
+            "Noteikumu versija".to_string(),
+            format!(
+                "{label}, spēkā no {}",
+                latvian_date(&format_date(published.version.effective))
+            ),
+        ),
+        (
+            "Noteikumu PDF SHA-256".to_string(),
+            hex(&published.version.sha256),
+        ),
+        ("Žurnāls".to_string(), head.checkpoint.origin.clone()),
+        (
+            "Kontrolpunkts".to_string(),
+            format!(
+                "{} ieraksti, sakne {}",
+                head.checkpoint.size,
+                b64(&head.checkpoint.root)
+            ),
+        ),
+        (
+            "Izdevējs".to_string(),
+            issuer.map(|i| i.name.clone()).unwrap_or_default(),
+        ),
+        (
+            "Izdevēja atslēga".to_string(),
+            issuer
+                .map(|i| crate::keys::KeyId::of(&i.key).to_string())
+                .unwrap_or_default(),
+        ),
+        ("Atveidots ar".to_string(), about.renderer.clone()),
+        (
+            "Pārbaude".to_string(),
+            "ackreg verify pielikums.pdf --issuer IZDEVĒJA-ATSLĒGA".to_string(),
+        ),
+    ]
+}
+
+/// What to render for version `label` at `head`, whose log is `entries`
+/// (the entries file up to the checkpoint's size) and `state`.
+pub fn input(
+    state: &State,
+    head: &SignedCheckpoint,
+    entries: &[u8],
+    label: &str,
+) -> Result<RenderInput, AnnexError> {
+    let (v, published) = state
+        .version_by_label(label)
+        .ok_or_else(|| AnnexError::NoVersion(label.to_string()))?;
+    if !published.version.material {
+        return Err(AnnexError::Correction(label.to_string()));
+    }
+    let about = About {
+        version: label.to_string(),
+        renderer: renderer(),
+    };
+    let footer = footer(state, head, published, label, &about);
+    let file = |name: &str, data: Vec<u8>, description: &str, mime: &str| {
+        (
+            Attachment {
+                name: name.to_string(),
+                data,
+                description: description.to_string(),
+            },
+            mime.to_string(),
+        )
+    };
+    let about_json = serde_json::to_vec(&about).unwrap_or_default();
+    Ok(RenderInput {
+        mode: Mode::Annex,
+        rows: rows(state, v),
+        footer,
+        attachment: None,
+        more_attachments: vec![
+            file(
+                CHECKPOINT_NAME,
+                head.to_bytes(),
+                "Parakstīts kontrolpunkts (C2SP tlog-checkpoint)",
+                "text/plain",
+            ),
+            file(
+                ENTRIES_NAME,
+                entries.to_vec(),
+                "Žurnāla ieraksti līdz kontrolpunktam (JSON, pa vienam rindā)",
+                "application/jsonl",
+            ),
+            file(
+                ABOUT_NAME,
+                about_json,
+                "Pielikuma versija un atveidotājs",
+                "application/json",
+            ),
+        ],
+    })
+}
+
+/// Adds the checkpoint's time stamp tokens, if any, to what is rendered
+/// (after the other attachments).
+pub fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
+    for (k, data) in (1..=super::stamp::MAX_TOKENS).zip(tokens) {
+        let attachment = Attachment {
+            name: token_name(k),
+            data: data.clone(),
+            description: "Kontrolpunkta laika zīmogs (RFC 3161 TimeStampToken, DER)".to_string(),
+        };
+        input
+            .more_attachments
+            .push((attachment, "application/octet-stream".to_string()));
+    }
+}
+
+/// The time stamp tokens an annex PDF carries, in order (up to the first
+/// missing name).
+fn carried_tokens(pdf: &[u8]) -> Vec<Vec<u8>> {
+    (1..=super::stamp::MAX_TOKENS)
+        .map_while(|k| crate::pdf::attachment(pdf, &token_name(k)).ok())
+        .collect()
+}
+
+/// Why an annex PDF cannot be audited at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AnnexPdfError {
+    /// A required attachment is missing or unreadable.
+    #[error("the annex does not carry its log: {0}")]
+    Attachment(crate::pdf::PdfError),
+    /// `annex.json` is malformed.
+    #[error("the annex's {ABOUT_NAME} is malformed: {0}")]
+    About(crate::encoding::JsonError),
+    /// The carried log could not be laid out for the audit.
+    #[error(transparent)]
+    Store(#[from] super::store::StoreError),
+    /// A carried time stamp could not be laid out for the audit.
+    #[error(transparent)]
+    Stamp(super::stamp::StampError),
+    /// A temporary folder could not be made.
+    #[error("cannot make a temporary folder: {0}")]
+    Temp(std::io::Error),
+}
+
+impl crate::Hint for AnnexPdfError {}
+
+/// Audits an annex PDF: the log it carries (steps 1 to 7, see
+/// [`super::audit`]), then step 8: the PDF is exactly what `template`
+/// renders from that log, when it was rendered by this renderer.
+pub fn verify_pdf(
+    pdf: &[u8],
+    issuer: &crate::verify::IssuerKey,
+    template: &crate::render::Template,
+    check: crate::verify::SignatureCheck,
+) -> Result<super::audit::LogReport, AnnexPdfError> {
+    let options = super::audit::AuditOptions {
+        check,
+        ..Default::default()
+    };
+    verify_pdf_with(pdf, issuer, template, &options)
+}
+
+/// [`verify_pdf`] with the auditor's options (time stamp trust anchors);
+/// the carried time stamp, if any, is audited as step 9.
+pub fn verify_pdf_with(
+    pdf: &[u8],
+    issuer: &crate::verify::IssuerKey,
+    template: &crate::render::Template,
+    options: &super::audit::AuditOptions,
+) -> Result<super::audit::LogReport, AnnexPdfError> {
+    use super::audit::LogStep;
+    use crate::ack::Outcome;
+    let take = |name| crate::pdf::attachment(pdf, name).map_err(AnnexPdfError::Attachment);
+    let (checkpoint, entries) = (take(CHECKPOINT_NAME)?, take(ENTRIES_NAME)?);
+    let about = read_about(pdf)?;
+    let tokens = carried_tokens(pdf);
+    let tmp = tempfile::tempdir().map_err(AnnexPdfError::Temp)?;
+    let log = super::store::import(tmp.path(), &entries, &checkpoint)?;
+    if !tokens.is_empty() {
+        let size = SignedCheckpoint::parse(&checkpoint).map_or(0, |c| c.checkpoint.size);
+        super::stamp::lay_out(&log, size, &checkpoint, &tokens).map_err(AnnexPdfError::Stamp)?;
+    }
+    let mut report = super::audit::audit(&log, issuer, options, &crate::verify::NoProgress)?;
+    let outcome = match (&report.state, &report.head) {
+        _ if !log_valid(&report) => {
+            Outcome::Skipped("the log the annex carries is not valid".into())
+        }
+        (Some(state), Some(head)) => {
+            let printed = Printed {
+                entries: &entries,
+                about: &about,
+                tokens,
+            };
+            check_pages(state, head, &printed, template, pdf)
+        }
+        _ => Outcome::Skipped("nothing to compare".into()),
+    };
+    report.push(LogStep::Annex, outcome);
+    report.steps.sort_by_key(|s| s.step.number());
+    Ok(report)
+}
+
+/// The `annex.json` an annex PDF carries.
+pub fn read_about(pdf: &[u8]) -> Result<About, AnnexPdfError> {
+    let json = crate::pdf::attachment(pdf, ABOUT_NAME).map_err(AnnexPdfError::Attachment)?;
+    crate::encoding::from_json(&json).map_err(AnnexPdfError::About)
+}
+
+/// Whether steps 1 to 7 held: the pages can be compared even when a time
+/// stamp (step 9) failed.
+pub fn log_valid(report: &super::audit::LogReport) -> bool {
+    use super::audit::LogStep;
+    report.problems.is_empty()
+        && report.forks.is_empty()
+        && report
+            .steps
+            .iter()
+            .all(|s| s.status != "failed" || s.step == LogStep::Timestamps)
+}
+
+/// What an annex PDF carries besides its checkpoint.
+pub struct Printed<'a> {
+    /// The entries up to the checkpoint.
+    pub entries: &'a [u8],
+    /// Which version, which renderer.
+    pub about: &'a About,
+    /// The checkpoint's time stamp tokens, in order.
+    pub tokens: Vec<Vec<u8>>,
+}
+
+/// Step 8's comparison: `pdf` must be exactly the annex of
+/// `printed.about.version` that `template` renders from the log at `head`
+/// (`state`, `printed.entries`, `printed.tokens`). Skipped when another
+/// renderer made it: only the same renderer makes the same bytes.
+pub fn check_pages(
+    state: &State,
+    head: &SignedCheckpoint,
+    printed: &Printed,
+    template: &crate::render::Template,
+    pdf: &[u8],
+) -> crate::ack::Outcome {
+    let about = printed.about;
+    if about.renderer != renderer() {
+        return crate::ack::Outcome::Skipped(format!(
+            "pages not compared: the annex was rendered by {}, this is {}; only the same renderer makes the same bytes (the log itself is verified above)",
+            crate::text::printable(&about.renderer, 80),
+            renderer()
+        ));
+    }
+    compare(state, head, printed, template, pdf)
+}
+
+fn compare(
+    state: &State,
+    head: &SignedCheckpoint,
+    printed: &Printed,
+    template: &crate::render::Template,
+    pdf: &[u8],
+) -> crate::ack::Outcome {
+    use crate::ack::Outcome;
+    let about = printed.about;
+    let rendered = input(state, head, printed.entries, &about.version)
+        .map(|mut i| {
+            add_tokens(&mut i, &printed.tokens);
+            i
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|i| template.render(&i).map_err(|e| e.to_string()));
+    match rendered {
+        Ok(r) if r.pdf == pdf => Outcome::Passed(format!(
+            "the pages are exactly the annex of version {} rendered from the log ({})",
+            about.version, about.renderer
+        )),
+        Ok(_) => Outcome::Failed("the PDF differs from the annex rendered from the log it carries: the printed pages were changed".into()),
+        Err(e) => Outcome::Failed(format!("cannot render the annex again: {e}")),
+    }
+}

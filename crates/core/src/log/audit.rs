@@ -1,0 +1,1192 @@
+//! Auditing a log folder offline, in numbered steps.
+//!
+//! The auditor brings the issuer's public key (or its key id) from a
+//! trusted source, and may bring the checkpoint of an earlier audit. Steps:
+//!
+//! 1. **checkpoint**: the newest checkpoint is a C2SP signed note whose
+//!    signature by the issuer (key name = origin) verifies.
+//! 2. **since** (with an old checkpoint): the old checkpoint is the issuer's
+//!    too, and a consistency proof shows the log is an append-only
+//!    extension of it; two checkpoints of one size with different roots, or
+//!    an old one the log does not extend, are proof of tampering.
+//! 3. **tree**: the entries rebuild the checkpoint's root (RFC 9162), and
+//!    every checkpoint kept in the folder is a head of the same tree.
+//! 4. **entries**: every entry is well formed, in its one canonical spelling.
+//! 5. **history**: the first entry names this origin and issuer; every
+//!    version, enrolment, key replacement, revocation and departure is
+//!    allowed where it stands ([`State::apply`]).
+//! 6. **acknowledgements**: every acknowledgement's signature verifies with
+//!    the key it names, and that key was the employee's valid key where the
+//!    entry stands and on its date; the document is a published version in
+//!    effect on that date; it was not received before it was signed; no
+//!    employee acknowledged the same version twice.
+//! 7. **store**: the index and the stored interior hashes agree with the
+//!    entries, so that proofs made from them are right.
+//! 8. (an annex PDF only, see [`super::annex`]) the printed pages.
+//! 9. **timestamps**: every RFC 3161 time stamp kept beside a checkpoint is
+//!    over that checkpoint's signed note, signed by a time stamping
+//!    certificate and, with the auditor's trust anchors, chains to one;
+//!    each then bounds when the acknowledgements before it existed.
+//! 10. to 12. (an eDoc container only, see [`super::container`]) the
+//!     rules PDFs, the files the log accounts for, and the XAdES references.
+//!
+//! With an old checkpoint, steps 3 to 7 look only at the entries after it:
+//! the state before it (versions, employees, keys) is read from the entries
+//! the index marks as such, each proved by an inclusion proof against the
+//! old root. The entries are streamed: memory grows with the number of
+//! employees, not with the size of the log.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+
+use ed25519_dalek::VerifyingKey;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::entry::{self, Entry, Kind};
+use super::state::State;
+use super::store::{read_checkpoint, LogDir, StoreError, INDEX_RECORD};
+use crate::ack::Outcome;
+use crate::keys::KeyId;
+use crate::text::printable;
+use crate::verify::{IssuerKey, Progress, SignatureCheck};
+use tlog::checkpoint::SignedCheckpoint;
+use tlog::merkle::{self, CompactRange, Hash};
+
+/// Bytes of the entries file read and checked at a time.
+const CHUNK_BYTES: usize = 8 << 20;
+/// Signatures verified in one batch, at most.
+const BATCH: usize = 256;
+/// Signatures verified in one batch, at least (unless fewer are left).
+const MIN_BATCH: usize = 32;
+/// Most problems listed per step before the rest are only counted.
+const MAX_LISTED: usize = 1000;
+
+/// A step of the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogStep {
+    /// 1. The newest checkpoint's signature.
+    Checkpoint,
+    /// 2. Consistency with the auditor's old checkpoint.
+    Since,
+    /// 3. The entries rebuild the checkpoints' roots.
+    Tree,
+    /// 4. Every entry is well formed.
+    Entries,
+    /// 5. The history of versions, employees and keys.
+    History,
+    /// 6. Every acknowledgement.
+    Acknowledgements,
+    /// 7. The index and interior hashes.
+    Store,
+    /// 8. (Annex PDF only) the printed pages.
+    Annex,
+    /// 9. The time stamps kept beside the checkpoints.
+    Timestamps,
+    /// 10. (eDoc container only) every version's rules PDF.
+    Documents,
+    /// 11. (eDoc container only) every file is one the log accounts for.
+    Files,
+    /// 12. (eDoc container only) every XAdES reference's digest.
+    Seals,
+}
+
+impl LogStep {
+    /// The step's number.
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    /// One word.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogStep::Checkpoint => "checkpoint",
+            LogStep::Since => "since",
+            LogStep::Tree => "tree",
+            LogStep::Entries => "entries",
+            LogStep::History => "history",
+            LogStep::Acknowledgements => "acknowledgements",
+            LogStep::Store => "store",
+            LogStep::Annex => "annex",
+            LogStep::Timestamps => "timestamps",
+            LogStep::Documents => "documents",
+            LogStep::Files => "files",
+            LogStep::Seals => "seals",
+        }
+    }
+}
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// Which step.
+    pub step: LogStep,
+    /// `passed`, `failed` or `skipped`.
+    pub status: &'static str,
+    /// What was checked, or why it failed or was skipped.
+    pub detail: String,
+}
+
+/// Something wrong with one entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// The entry's index (from 0).
+    pub index: u64,
+    /// The step that found it.
+    pub step: LogStep,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Two signed checkpoints that cannot both be heads of one append-only log.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fork {
+    /// The first, as signed (note text and signatures).
+    pub first: String,
+    /// The second.
+    pub second: String,
+    /// Why they conflict.
+    pub why: String,
+}
+
+/// What the audit found.
+#[derive(Debug, Serialize)]
+pub struct LogReport {
+    /// The steps, in order.
+    pub steps: Vec<StepResult>,
+    /// Problems with entries.
+    pub problems: Vec<Problem>,
+    /// Conflicting checkpoints, printed for the record.
+    pub forks: Vec<Fork>,
+    /// The newest checkpoint, as signed.
+    pub checkpoint: Option<String>,
+    /// Its origin.
+    pub origin: Option<String>,
+    /// Its size.
+    pub size: u64,
+    /// The first entry audited (0, or the old checkpoint's size).
+    pub from: u64,
+    /// Bytes after the last committed entry (an append that did not finish).
+    pub unfinished_bytes: u64,
+    /// The log's state at the checkpoint (not serialised).
+    #[serde(skip)]
+    pub state: Option<State>,
+    /// The verified checkpoint (not serialised).
+    #[serde(skip)]
+    pub head: Option<SignedCheckpoint>,
+    /// The time stamps found, each with what it proves or why it failed.
+    pub stamps: Vec<super::stamp::StampReport>,
+}
+
+impl LogReport {
+    fn new() -> LogReport {
+        LogReport {
+            steps: Vec::new(),
+            problems: Vec::new(),
+            forks: Vec::new(),
+            checkpoint: None,
+            origin: None,
+            size: 0,
+            from: 0,
+            unfinished_bytes: 0,
+            state: None,
+            head: None,
+            stamps: Vec::new(),
+        }
+    }
+
+    /// True when no step failed.
+    pub fn is_valid(&self) -> bool {
+        !self.steps.is_empty()
+            && self.steps.iter().all(|s| s.status != "failed")
+            && self.problems.is_empty()
+            && self.forks.is_empty()
+    }
+
+    /// Adds a step result.
+    pub fn push(&mut self, step: LogStep, outcome: Outcome) {
+        let (status, detail) = outcome.into_parts();
+        self.steps.push(StepResult {
+            step,
+            status,
+            detail: printable(&detail, 600),
+        });
+    }
+
+    fn problems_of(&self, step: LogStep) -> usize {
+        self.problems.iter().filter(|p| p.step == step).count()
+    }
+}
+
+/// What the auditor brings besides the issuer's key.
+#[derive(Debug, Default)]
+pub struct AuditOptions {
+    /// The checkpoint of an earlier audit (its bytes), for an incremental audit.
+    pub since: Option<Vec<u8>>,
+    /// How signatures are checked.
+    pub check: SignatureCheck,
+    /// The trust anchors (and untrusted intermediates) for time stamp
+    /// authorities; without them a time stamp is reported as present but
+    /// not trusted.
+    pub tsa_anchors: Option<crate::tsa::TrustStore>,
+}
+
+/// Audits the log in `log`. I/O errors that make an audit impossible are
+/// `Err`; everything the audit finds wrong is in the report.
+pub fn audit(
+    log: &LogDir,
+    issuer: &IssuerKey,
+    options: &AuditOptions,
+    progress: &dyn Progress,
+) -> Result<LogReport, StoreError> {
+    let mut report = LogReport::new();
+    // Step 1.
+    let Some((head, key)) = step_checkpoint(log, issuer, &mut report)? else {
+        return Ok(report);
+    };
+    let size = head.checkpoint.size;
+    // Step 2.
+    let old = match &options.since {
+        Some(bytes) => match step_since(log, &head, &key, bytes, &mut report) {
+            Some(old) => Some(old),
+            None => return Ok(report),
+        },
+        None => {
+            report.push(
+                LogStep::Since,
+                Outcome::Skipped("no earlier checkpoint given: a full audit".into()),
+            );
+            None
+        }
+    };
+    // Steps 3 to 7.
+    let mut scan = Scan::start(log, &head, &key, old.as_ref(), options.check, &mut report)?;
+    progress.start(size - scan.next);
+    scan.run(log, size, progress, &mut report)?;
+    progress.finish();
+    scan.finish(log, &head, &mut report)?;
+    // Step 9.
+    step_timestamps(log, &key, size, options.tsa_anchors.as_ref(), &mut report);
+    Ok(report)
+}
+
+/// Step 9: the time stamps kept beside the checkpoints (see
+/// [`super::stamp::step`]).
+fn step_timestamps(
+    log: &LogDir,
+    key: &VerifyingKey,
+    size: u64,
+    anchors: Option<&crate::tsa::TrustStore>,
+    report: &mut LogReport,
+) {
+    let (outcome, stamps) = super::stamp::step(log, key, size, anchors);
+    report.push(LogStep::Timestamps, outcome);
+    report.stamps = stamps;
+}
+
+/// Step 1: the newest checkpoint and the issuer's key.
+fn step_checkpoint(
+    log: &LogDir,
+    issuer: &IssuerKey,
+    report: &mut LogReport,
+) -> Result<Option<(SignedCheckpoint, VerifyingKey)>, StoreError> {
+    let head = match log.checkpoint() {
+        Ok(h) => h,
+        Err(e @ StoreError::Checkpoint { .. }) => {
+            report.push(LogStep::Checkpoint, Outcome::Failed(e.to_string()));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    report.checkpoint = Some(String::from_utf8_lossy(&head.to_bytes()).into_owned());
+    report.origin = Some(head.checkpoint.origin.clone());
+    report.size = head.checkpoint.size;
+    let key = match issuer_key(log, issuer) {
+        Ok(k) => k,
+        Err(why) => {
+            report.push(LogStep::Checkpoint, Outcome::Failed(why));
+            return Ok(None);
+        }
+    };
+    if let Err(e) = head.verify(&key) {
+        report.push(
+            LogStep::Checkpoint,
+            Outcome::Failed(format!(
+                "not signed by the issuer's key {}: {e}",
+                KeyId::of(&key)
+            )),
+        );
+        return Ok(None);
+    }
+    report.push(
+        LogStep::Checkpoint,
+        Outcome::Passed(format!(
+            "{} entries, signed by {} with key {}",
+            head.checkpoint.size,
+            head.checkpoint.origin,
+            KeyId::of(&key)
+        )),
+    );
+    report.head = Some(head.clone());
+    Ok(Some((head, key)))
+}
+
+/// The issuer's key: the auditor's, or the first entry's when the auditor
+/// gave its key id (and then it must match).
+fn issuer_key(log: &LogDir, issuer: &IssuerKey) -> Result<VerifyingKey, String> {
+    match issuer {
+        IssuerKey::Key(k) => Ok(*k),
+        IssuerKey::KeyId(id) => {
+            let first = log
+                .entry(0)
+                .map_err(|e| format!("cannot read the first entry: {e}"))?;
+            match entry::parse(&first) {
+                Ok(Entry::Log { issuer_key, .. }) if KeyId::of(&issuer_key) == *id => {
+                    Ok(issuer_key)
+                }
+                Ok(Entry::Log { issuer_key, .. }) => Err(format!(
+                    "the log's issuer key is {}, not the key id given ({id})",
+                    KeyId::of(&issuer_key)
+                )),
+                _ => Err("the first entry is not a valid log entry".into()),
+            }
+        }
+    }
+}
+
+/// Step 2: the old checkpoint, verified and proved consistent.
+fn step_since(
+    log: &LogDir,
+    head: &SignedCheckpoint,
+    key: &VerifyingKey,
+    bytes: &[u8],
+    report: &mut LogReport,
+) -> Option<SignedCheckpoint> {
+    let fail = |report: &mut LogReport, why: String| {
+        report.push(LogStep::Since, Outcome::Failed(why));
+        None
+    };
+    let old = match SignedCheckpoint::parse(bytes) {
+        Ok(o) => o,
+        Err(e) => return fail(report, format!("the old checkpoint does not parse: {e}")),
+    };
+    if old.checkpoint.origin != head.checkpoint.origin {
+        return fail(
+            report,
+            format!(
+                "the old checkpoint is of another log ({})",
+                old.checkpoint.origin
+            ),
+        );
+    }
+    if let Err(e) = old.verify(key) {
+        return fail(
+            report,
+            format!("the old checkpoint is not signed by the issuer: {e}"),
+        );
+    }
+    if let Some(why) = inconsistency(log, &old, head) {
+        report.forks.push(fork(&old, head, why.clone()));
+        return fail(report, format!("proof of tampering: {why}"));
+    }
+    report.from = old.checkpoint.size;
+    report.push(
+        LogStep::Since,
+        Outcome::Passed(format!(
+            "the log extends the old checkpoint of {} (consistency proof verified); {} added since",
+            counted(old.checkpoint.size, "entry", "entries"),
+            counted(
+                head.checkpoint.size - old.checkpoint.size,
+                "entry",
+                "entries"
+            )
+        )),
+    );
+    Some(old)
+}
+
+/// Why two signed checkpoints of one log cannot both be honest, if they
+/// cannot: a consistency proof from the smaller to the larger, made from
+/// the stored tree, must verify.
+fn inconsistency(log: &LogDir, a: &SignedCheckpoint, b: &SignedCheckpoint) -> Option<String> {
+    let (small, large) = if a.checkpoint.size <= b.checkpoint.size {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let (m, n) = (small.checkpoint.size, large.checkpoint.size);
+    let held = log.checkpoint().map_or(0, |c| c.checkpoint.size);
+    if n > held {
+        return Some(format!(
+            "the issuer signed a checkpoint of {n} entries, the log holds only {held}: entries were removed"
+        ));
+    }
+    if m == n {
+        return (small.checkpoint.root != large.checkpoint.root)
+            .then(|| format!("two checkpoints of {m} entries with different roots"));
+    }
+    if m == 0 {
+        return None;
+    }
+    let proof = match log.consistency_proof(m, n) {
+        Ok(p) => p,
+        Err(e) => return Some(format!("no consistency proof from {m} to {n} entries: {e}")),
+    };
+    merkle::verify_consistency(m, n, &small.checkpoint.root, &large.checkpoint.root, &proof)
+        .err()
+        .map(|e| format!("the log of {n} entries does not extend the checkpoint of {m}: {e}"))
+}
+
+fn fork(a: &SignedCheckpoint, b: &SignedCheckpoint, why: String) -> Fork {
+    Fork {
+        first: String::from_utf8_lossy(&a.to_bytes()).into_owned(),
+        second: String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+        why,
+    }
+}
+
+/// One entry read from the entries file and checked on its own.
+struct Read1 {
+    leaf: Hash,
+    len: u64,
+    parsed: Result<Entry, entry::EntryError>,
+    signature_ok: bool,
+}
+
+/// The streaming part of the audit: steps 3 to 7 over the entries from
+/// `next` to the checkpoint's size.
+struct Scan {
+    state: State,
+    range: CompactRange,
+    next: u64,
+    offset: u64,
+    check: SignatureCheck,
+    /// Sizes of kept checkpoints to compare roots at, and those checkpoints.
+    kept: Vec<(u64, SignedCheckpoint)>,
+    roots: Vec<(u64, Hash)>,
+    store: StoreCheck,
+    counts: [u64; 7],
+}
+
+impl Scan {
+    /// Sets up the scan: the state and the tree before the first entry to
+    /// read, and the checkpoints kept in the folder.
+    fn start(
+        log: &LogDir,
+        head: &SignedCheckpoint,
+        key: &VerifyingKey,
+        old: Option<&SignedCheckpoint>,
+        check: SignatureCheck,
+        report: &mut LogReport,
+    ) -> Result<Scan, StoreError> {
+        let from = old.map_or(0, |o| o.checkpoint.size);
+        let (state, range, offset) = match old {
+            None => (State::new(), CompactRange::new(), 0),
+            Some(o) => prior_state(log, o, report)?,
+        };
+        let kept = kept_checkpoints(log, head, key, from, report)?;
+        Ok(Scan {
+            state,
+            range,
+            next: from,
+            offset,
+            check,
+            kept,
+            roots: Vec::new(),
+            store: StoreCheck::open(log, from, offset),
+            counts: [0; 7],
+        })
+    }
+
+    /// Reads and checks the entries up to `size`.
+    fn run(
+        &mut self,
+        log: &LogDir,
+        size: u64,
+        progress: &dyn Progress,
+        report: &mut LogReport,
+    ) -> Result<(), StoreError> {
+        let path = log.entries_path();
+        let io = |error| StoreError::Io {
+            path: path.clone(),
+            error,
+        };
+        let mut file = File::open(&path).map_err(io)?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(self.offset)).map_err(io)?;
+        let check = self.check;
+        let mut lines =
+            next_lines(&mut file, &[], Vec::new(), size - self.next, CHUNK_BYTES).map_err(io)?;
+        let mut lined = self.next + lines.len() as u64;
+        let (mut pending, mut spare, mut applied) = (Vec::new(), Vec::new(), Vec::new());
+        loop {
+            let done = lined == size || (lines.eof && lines.is_empty());
+            let applying = std::mem::take(&mut pending);
+            let freeing = std::mem::take(&mut applied);
+            // A pipeline: this chunk's lines are hashed, parsed and
+            // verified on all cores while, on one of them, the next chunk
+            // is read and the chunk before is applied in log order; no
+            // core waits for the sequential parts. The chunk applied before
+            // that is freed on the parallel side too.
+            let (read, (next, done_applying)) = rayon::join(
+                || {
+                    drop(freeing);
+                    read_all(&lines, check)
+                },
+                || {
+                    let next = (!done).then(|| {
+                        let spare = std::mem::take(&mut spare);
+                        next_lines(&mut file, lines.tail(), spare, size - lined, CHUNK_BYTES)
+                    });
+                    self.apply_all(&applying, progress, report);
+                    (next, applying)
+                },
+            );
+            (pending, applied) = (read, done_applying);
+            let Some(next) = next else {
+                self.apply_all(&pending, progress, report);
+                report.unfinished_bytes = lines.tail().len() as u64 + remaining(&mut file);
+                return Ok(());
+            };
+            // The chunk just read takes the place of this one, whose
+            // buffer is kept for the chunk after.
+            spare = std::mem::replace(&mut lines, next.map_err(io)?).buf;
+            lined += lines.len() as u64;
+        }
+    }
+
+    /// Applies read entries in log order.
+    fn apply_all(&mut self, read: &[Read1], progress: &dyn Progress, report: &mut LogReport) {
+        let count = read.len() as u64;
+        for r in read {
+            self.apply(r, report);
+        }
+        if count > 0 {
+            progress.advance(count);
+        }
+    }
+
+    /// Applies one entry in log order: tree, store, history, acknowledgements.
+    fn apply(&mut self, r: &Read1, report: &mut LogReport) {
+        let index = self.next;
+        self.next += 1;
+        self.offset += r.len + 1;
+        // Cannot fail: leaves are pushed one by one from a size < 2^64.
+        let _ = self.range.push(r.leaf);
+        // `kept` is in size order (the folder's history is sorted).
+        if self
+            .kept
+            .binary_search_by_key(&self.next, |(n, _)| *n)
+            .is_ok()
+        {
+            self.roots.push((self.next, self.range.root()));
+        }
+        let kind = r.parsed.as_ref().map(Entry::kind).ok();
+        self.store.entry(index, &r.leaf, self.offset, kind);
+        let problem = |step, problem: String| Problem {
+            index,
+            step,
+            problem: printable(&problem, 400),
+        };
+        let found = match &r.parsed {
+            Err(e) => {
+                self.state.skip_to(index + 1);
+                Some(problem(LogStep::Entries, e.to_string()))
+            }
+            Ok(Entry::Ack(_)) if !r.signature_ok => {
+                self.state.skip_to(index + 1);
+                Some(problem(
+                    LogStep::Acknowledgements,
+                    "the signature does not verify with the key the entry names".into(),
+                ))
+            }
+            Ok(parsed) => {
+                let kind = parsed.kind();
+                let step = if kind == Kind::Ack {
+                    LogStep::Acknowledgements
+                } else {
+                    LogStep::History
+                };
+                match self.state.apply(parsed) {
+                    Ok(()) => {
+                        self.counts[kind.code() as usize - 1] += 1;
+                        None
+                    }
+                    Err(e) => Some(problem(step, e.to_string())),
+                }
+            }
+        };
+        if let Some(p) = found {
+            if report.problems.len() < MAX_LISTED * 3 {
+                report.problems.push(p);
+            }
+        }
+    }
+
+    /// Steps 3 to 7's results, once every entry is read.
+    fn finish(
+        self,
+        log: &LogDir,
+        head: &SignedCheckpoint,
+        report: &mut LogReport,
+    ) -> Result<(), StoreError> {
+        let size = head.checkpoint.size;
+        self.step_tree(head, report);
+        step_count(
+            report,
+            LogStep::Entries,
+            format!(
+                "{} well formed",
+                counted(size - report.from, "entry", "entries")
+            ),
+        );
+        self.step_history(report);
+        step_count(
+            report,
+            LogStep::Acknowledgements,
+            format!(
+                "{} verified",
+                counted(
+                    self.counts[Kind::Ack.code() as usize - 1],
+                    "acknowledgement",
+                    "acknowledgements"
+                )
+            ),
+        );
+        let store = self.store.finish(log, size);
+        report.push(
+            LogStep::Store,
+            match store {
+                Ok(()) => Outcome::Passed(
+                    "the index and the interior hashes agree with the entries".into(),
+                ),
+                Err(why) => Outcome::Failed(why),
+            },
+        );
+        report.state = Some(self.state);
+        Ok(())
+    }
+
+    fn step_tree(&self, head: &SignedCheckpoint, report: &mut LogReport) {
+        let size = head.checkpoint.size;
+        if self.next < size {
+            report.push(
+                LogStep::Tree,
+                Outcome::Failed(format!(
+                    "the log holds {} entries, the checkpoint covers {size}: entries were removed",
+                    self.next
+                )),
+            );
+            return;
+        }
+        if self.range.root() != head.checkpoint.root {
+            report.push(LogStep::Tree, Outcome::Failed(
+                "the entries do not rebuild the checkpoint's root: an entry was changed, inserted, removed or moved".into(),
+            ));
+            return;
+        }
+        for (n, kept) in &self.kept {
+            let root = self.roots.iter().find(|(m, _)| m == n).map(|(_, r)| *r);
+            if root != Some(kept.checkpoint.root) && *n != 0 {
+                report.forks.push(fork(
+                    kept,
+                    head,
+                    format!("checkpoints/{n} is not a head of the log the newest checkpoint signs"),
+                ));
+            }
+        }
+        if !report.forks.is_empty() || report.problems_of(LogStep::Tree) > 0 {
+            report.push(
+                LogStep::Tree,
+                Outcome::Failed(
+                    "proof of tampering: two signed checkpoints that are not heads of one log"
+                        .into(),
+                ),
+            );
+            return;
+        }
+        report.push(
+            LogStep::Tree,
+            Outcome::Passed(format!(
+                "the entries rebuild the checkpoint's root; {}",
+                kept_agree(self.kept.len() as u64)
+            )),
+        );
+    }
+
+    fn step_history(&self, report: &mut LogReport) {
+        let c = |k: Kind| self.counts[k.code() as usize - 1];
+        let issuer_ok = match self.state.issuer() {
+            Some(i) if Some(&i.origin) == report.origin.as_ref() => true,
+            Some(i) => {
+                report.push(
+                    LogStep::History,
+                    Outcome::Failed(format!(
+                        "the first entry names origin {}, the checkpoint {}",
+                        i.origin,
+                        report.origin.clone().unwrap_or_default()
+                    )),
+                );
+                return;
+            }
+            None => report.from > 0,
+        };
+        if !issuer_ok {
+            report.push(
+                LogStep::History,
+                Outcome::Failed("the log has no first (log) entry".into()),
+            );
+            return;
+        }
+        step_count(
+            report,
+            LogStep::History,
+            format!(
+                "{}, {}, {}, {}, {}",
+                counted(c(Kind::Version), "version", "versions"),
+                counted(c(Kind::Enrol), "enrolment", "enrolments"),
+                counted(c(Kind::Key), "key replacement", "key replacements"),
+                counted(c(Kind::Revoke), "revocation", "revocations"),
+                counted(c(Kind::Leave), "departure", "departures")
+            ),
+        );
+    }
+}
+
+/// How many kept checkpoints agree with the head, as English says it.
+fn kept_agree(n: u64) -> String {
+    match n {
+        0 => "no other checkpoint is kept".into(),
+        1 => "1 kept checkpoint agrees".into(),
+        _ => format!("{n} kept checkpoints agree"),
+    }
+}
+
+/// `n` and the noun, singular for one: "1 entry", "2 entries".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Pushes `step` as passed with `detail`, or failed with its problem count.
+fn step_count(report: &mut LogReport, step: LogStep, detail: String) {
+    let n = report.problems_of(step);
+    let outcome = if n == 0 {
+        Outcome::Passed(detail)
+    } else {
+        Outcome::Failed(format!(
+            "{} (listed below)",
+            counted(n as u64, "entry fails", "entries fail")
+        ))
+    };
+    report.push(step, outcome);
+}
+
+/// The checkpoints kept in `checkpoints/`, verified; those not signed by
+/// the issuer, or larger than the log, are reported.
+fn kept_checkpoints(
+    log: &LogDir,
+    head: &SignedCheckpoint,
+    key: &VerifyingKey,
+    from: u64,
+    report: &mut LogReport,
+) -> Result<Vec<(u64, SignedCheckpoint)>, StoreError> {
+    // Read and verified on all cores (a log keeps one per commit), then
+    // judged in size order.
+    let read: Vec<(u64, Result<SignedCheckpoint, String>)> = log
+        .history()?
+        .into_par_iter()
+        .map(|(n, path)| {
+            let signed = read_checkpoint(&path).map_err(|e| e.to_string());
+            let signed = signed.and_then(|s| {
+                if s.checkpoint.size == n && s.verify(key).is_ok() {
+                    Ok(s)
+                } else {
+                    Err("not a checkpoint the issuer signed for this size".into())
+                }
+            });
+            (n, signed)
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (n, signed) in read {
+        let signed = match signed {
+            Ok(s) => s,
+            Err(why) => {
+                report.problems.push(Problem {
+                    index: n,
+                    step: LogStep::Tree,
+                    problem: format!("checkpoints/{n}: {why}"),
+                });
+                continue;
+            }
+        };
+        if n > head.checkpoint.size {
+            report.forks.push(fork(&signed, head, format!("the issuer signed {n} entries, the newest checkpoint only {}: entries were removed", head.checkpoint.size)));
+            continue;
+        }
+        if n > from {
+            kept.push((n, signed));
+        }
+    }
+    Ok(kept)
+}
+
+/// The state, tree and file offset before the old checkpoint's first new
+/// entry, for an incremental audit. The state entries are found through
+/// the index and each is proved by an inclusion proof against the old root.
+fn prior_state(
+    log: &LogDir,
+    old: &SignedCheckpoint,
+    report: &mut LogReport,
+) -> Result<(State, CompactRange, u64), StoreError> {
+    let m = old.checkpoint.size;
+    let index = log.index(m)?;
+    let tree = log.tree_in_memory(m)?;
+    let range = CompactRange::from_store(&tree, m).map_err(StoreError::Merkle)?;
+    if range.root() != old.checkpoint.root {
+        report.problems.push(Problem {
+            index: m,
+            step: LogStep::Store,
+            problem: "the stored interior hashes do not rebuild the old checkpoint's root".into(),
+        });
+    }
+    let spans: Vec<(u64, u64, u64)> = index
+        .iter()
+        .enumerate()
+        .filter(|(_, &(_, code))| Kind::from_code(code) != Some(Kind::Ack))
+        .map(|(i, &(end, _))| {
+            let start = if i == 0 { 0 } else { index[i - 1].0 };
+            (i as u64, start, end)
+        })
+        .collect();
+    // Proved and parsed on all cores, applied in log order.
+    let proved: Vec<(u64, Option<Entry>)> = log
+        .entries_at(&spans)?
+        .into_par_iter()
+        .map(|(i, bytes)| {
+            let proved = merkle::inclusion_proof(&tree, i, m).and_then(|proof| {
+                let leaf = merkle::leaf_hash(&bytes);
+                merkle::verify_inclusion(&leaf, i, m, &proof, &old.checkpoint.root)
+            });
+            (i, proved.ok().and_then(|()| entry::parse(&bytes).ok()))
+        })
+        .collect();
+    let mut state = State::new();
+    for (i, parsed) in proved {
+        state.skip_to(i);
+        if !matches!(parsed.map(|p| state.apply(&p)), Some(Ok(()))) {
+            report.problems.push(Problem {
+                index: i,
+                step: LogStep::History,
+                problem: "an entry before the old checkpoint is not proved by it, or not valid"
+                    .into(),
+            });
+        }
+    }
+    state.skip_to(m);
+    Ok((state, range, index.last().map_or(0, |r| r.0)))
+}
+
+/// Lines read from the entries file: one buffer and where each line is in
+/// it (without its line feed), so that no line is copied again.
+struct Lines {
+    buf: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    /// Where the bytes after the last whole line taken start in `buf`.
+    tail: usize,
+    /// The file ended.
+    eof: bool,
+}
+
+impl Lines {
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The bytes after the last whole line taken: an unfinished line, or
+    /// lines beyond the checkpoint.
+    fn tail(&self) -> &[u8] {
+        &self.buf[self.tail..]
+    }
+}
+
+/// Reads into `buf` (a spare buffer, reused) the `tail` of the chunk before
+/// and `chunk` bytes more ([`CHUNK_BYTES`]), and takes up to `max` whole
+/// lines.
+fn next_lines(
+    reader: &mut impl Read,
+    tail: &[u8],
+    mut buf: Vec<u8>,
+    max: u64,
+    chunk: usize,
+) -> std::io::Result<Lines> {
+    buf.clear();
+    buf.reserve(tail.len() + chunk);
+    buf.extend_from_slice(tail);
+    let n = if max == 0 {
+        0
+    } else {
+        reader.take(chunk as u64).read_to_end(&mut buf)?
+    };
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', &buf) {
+        if spans.len() as u64 == max {
+            break;
+        }
+        spans.push((start, end));
+        start = end + 1;
+    }
+    Ok(Lines {
+        buf,
+        spans,
+        tail: start,
+        eof: n == 0,
+    })
+}
+
+fn remaining(reader: &mut impl Read) -> u64 {
+    std::io::copy(reader, &mut std::io::sink()).unwrap_or(0)
+}
+
+/// Hashes, parses and verifies the signatures of a chunk of lines, on
+/// all cores.
+fn read_all(lines: &Lines, check: SignatureCheck) -> Vec<Read1> {
+    lines
+        .spans
+        .par_chunks(batch_size(lines.len(), rayon::current_num_threads()))
+        .flat_map_iter(|batch| {
+            let mut read: Vec<Read1> = batch
+                .iter()
+                .map(|&(a, b)| {
+                    let l = &lines.buf[a..b];
+                    Read1 {
+                        leaf: merkle::leaf_hash(l),
+                        len: l.len() as u64,
+                        parsed: entry::parse(l),
+                        signature_ok: false,
+                    }
+                })
+                .collect();
+            verify_signatures(&mut read, check);
+            read
+        })
+        .collect()
+}
+
+/// Entries per batch: [`BATCH`], or fewer when there are too few entries
+/// to give each core four batches (an incremental audit), so that no
+/// core is left waiting for another's last batch.
+fn batch_size(entries: usize, cores: usize) -> usize {
+    entries.div_ceil(cores.max(1) * 4).clamp(MIN_BATCH, BATCH)
+}
+
+/// Sets `signature_ok` on every acknowledgement of `read`: a batch first
+/// (when allowed), then `verify_strict` one by one if the batch fails.
+fn verify_signatures(read: &mut [Read1], check: SignatureCheck) {
+    let verdicts: Vec<(usize, bool)> = {
+        let acks: Vec<(usize, &entry::AckRecord)> = read
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.parsed {
+                Ok(Entry::Ack(a)) => Some((i, a.as_ref())),
+                _ => None,
+            })
+            .collect();
+        let batchable = check == SignatureCheck::Batch
+            && !acks.is_empty()
+            && acks
+                .iter()
+                .all(|(_, a)| crate::verify::batchable(&a.envelope.signature));
+        if batchable && batch_verifies(&acks) {
+            acks.iter().map(|&(i, _)| (i, true)).collect()
+        } else {
+            acks.iter()
+                .map(|&(i, a)| (i, a.envelope.verify(&a.key).is_ok()))
+                .collect()
+        }
+    };
+    for (i, ok) in verdicts {
+        read[i].signature_ok = ok;
+    }
+}
+
+/// Ed25519 batch verification of the acknowledgements' PAE signatures.
+fn batch_verifies(acks: &[(usize, &entry::AckRecord)]) -> bool {
+    // Every message in one buffer: one allocation per batch, not per
+    // signature.
+    let mut buf = Vec::with_capacity(acks.len() * 1024);
+    let mut ends = Vec::with_capacity(acks.len());
+    for (_, a) in acks {
+        crate::dsse::pae_into(&mut buf, &a.envelope.payload_type, &a.envelope.payload);
+        ends.push(buf.len());
+    }
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    let refs: Vec<&[u8]> = starts.zip(&ends).map(|(a, &b)| &buf[a..b]).collect();
+    let sigs: Vec<_> = acks.iter().map(|(_, a)| a.envelope.signature).collect();
+    let keys: Vec<_> = acks.iter().map(|(_, a)| a.key).collect();
+    ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok()
+}
+
+/// Step 7: compares the index and the level-0 hashes with what the entries
+/// say while they stream past, then the upper levels of the stored tree.
+struct StoreCheck {
+    index: Option<BufReader<File>>,
+    leaves: Option<BufReader<File>>,
+    from: u64,
+    problems: Vec<String>,
+}
+
+impl StoreCheck {
+    fn open(log: &LogDir, from: u64, _offset: u64) -> StoreCheck {
+        let at = |path: std::path::PathBuf, pos: u64| {
+            let mut f = File::open(path).ok()?;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(pos)).ok()?;
+            Some(BufReader::new(f))
+        };
+        StoreCheck {
+            index: at(log.index_path(), from * INDEX_RECORD),
+            leaves: at(log.level_path(0), from * 32),
+            from,
+            problems: Vec::new(),
+        }
+    }
+
+    fn entry(&mut self, index: u64, leaf: &Hash, end: u64, kind: Option<Kind>) {
+        let mut record = [0u8; INDEX_RECORD as usize];
+        let index_ok = self
+            .index
+            .as_mut()
+            .is_some_and(|r| r.read_exact(&mut record).is_ok())
+            && record[..8] == end.to_be_bytes()
+            && kind.is_none_or(|k| record[8] == k.code());
+        let mut stored = [0u8; 32];
+        let leaf_ok = self
+            .leaves
+            .as_mut()
+            .is_some_and(|r| r.read_exact(&mut stored).is_ok())
+            && stored == *leaf;
+        if (!index_ok || !leaf_ok) && self.problems.len() < 10 {
+            let what = if index_ok {
+                "leaf hash"
+            } else {
+                "index record"
+            };
+            self.problems
+                .push(format!("the stored {what} of entry {index} is wrong"));
+        }
+    }
+
+    /// The upper levels: every stored parent is the hash of its children.
+    fn finish(mut self, log: &LogDir, size: u64) -> Result<(), String> {
+        let mut level = 0u32;
+        while size >> (level + 1) > 0 && self.problems.is_empty() {
+            if let Err(why) = check_level(log, level, self.from >> (level + 1), size >> (level + 1))
+            {
+                self.problems.push(why);
+            }
+            level += 1;
+        }
+        match self.problems.len() {
+            0 => Ok(()),
+            _ => Err(self.problems.join("; ")),
+        }
+    }
+}
+
+/// Checks parents `first..end` of level `level + 1` against their children.
+fn check_level(log: &LogDir, level: u32, first: u64, end: u64) -> Result<(), String> {
+    let open = |l: u32, pos: u64| -> Result<BufReader<File>, String> {
+        let mut f = File::open(log.level_path(l)).map_err(|e| format!("tree level {l}: {e}"))?;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(pos * 32))
+            .map_err(|e| e.to_string())?;
+        Ok(BufReader::new(f))
+    };
+    let mut children = open(level, first * 2)?;
+    let mut parents = open(level + 1, first)?;
+    let (mut l, mut r, mut p) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+    for i in first..end {
+        let read = children
+            .read_exact(&mut l)
+            .and_then(|()| children.read_exact(&mut r))
+            .and_then(|()| parents.read_exact(&mut p));
+        if read.is_err() || merkle::node_hash(&l, &r) != p {
+            return Err(format!(
+                "the stored hash {i} of tree level {} is wrong",
+                level + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_of_kept_checkpoints_and_failures_read_as_english() {
+        assert_eq!(kept_agree(0), "no other checkpoint is kept");
+        assert_eq!(kept_agree(1), "1 kept checkpoint agrees");
+        assert_eq!(kept_agree(2), "2 kept checkpoints agree");
+        assert_eq!(counted(1, "entry fails", "entries fail"), "1 entry fails");
+        assert_eq!(counted(3, "entry fails", "entries fail"), "3 entries fail");
+    }
+
+    /// Reads `text` the way [`Scan::run`] does, in chunks of `chunk`
+    /// bytes, up to `max` lines: the lines, and the bytes left after them.
+    fn read_in_chunks(text: &[u8], chunk: usize, max: u64) -> (Vec<Vec<u8>>, u64) {
+        let mut reader = std::io::Cursor::new(text);
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        let mut lines = next_lines(&mut reader, &[], Vec::new(), max, chunk).unwrap();
+        loop {
+            got.extend(lines.spans.iter().map(|&(a, b)| lines.buf[a..b].to_vec()));
+            let left = max - got.len() as u64;
+            if left == 0 || (lines.eof && lines.is_empty()) {
+                return (got, lines.tail().len() as u64 + remaining(&mut reader));
+            }
+            let spare = Vec::with_capacity(3);
+            lines = next_lines(&mut reader, lines.tail(), spare, left, chunk).unwrap();
+        }
+    }
+
+    #[test]
+    fn batches_are_full_unless_the_cores_would_wait() {
+        // A full audit's chunk of about 6,500 entries: full batches.
+        assert_eq!(batch_size(6500, 2), BATCH);
+        // An incremental audit of 1,001 entries on 2 cores: 8 batches.
+        assert_eq!(batch_size(1001, 2), 126);
+        assert_eq!(batch_size(10, 2), MIN_BATCH);
+        assert_eq!(batch_size(0, 0), MIN_BATCH);
+    }
+
+    #[test]
+    fn lines_cross_chunk_ends_whole_and_stop_at_the_checkpoint() {
+        let lines: Vec<Vec<u8>> = (0..40u8)
+            .map(|i| vec![b'a' + i % 26; (i as usize * 7) % 23])
+            .collect();
+        let mut text = lines.join(&b'\n');
+        text.push(b'\n');
+        for chunk in [1, 2, 5, 16, 64, 4096] {
+            let (all, left) = read_in_chunks(&text, chunk, 40);
+            assert_eq!(
+                (all.as_slice(), left),
+                (lines.as_slice(), 0),
+                "chunk {chunk}"
+            );
+            // A checkpoint of 25 entries: the rest is counted, not read.
+            let (some, left) = read_in_chunks(&text, chunk, 25);
+            assert_eq!(some.as_slice(), &lines[..25], "chunk {chunk}");
+            let after: usize = lines[25..].iter().map(|l| l.len() + 1).sum();
+            assert_eq!(left, after as u64, "chunk {chunk}");
+        }
+        // An unfinished last line is left over, not taken.
+        text.extend_from_slice(b"half");
+        let (all, left) = read_in_chunks(&text, 3, 41);
+        assert_eq!((all.len(), left), (40, 4));
+    }
+}

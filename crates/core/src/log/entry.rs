@@ -1,0 +1,868 @@
+//! The entries of the log: one JSON object per leaf of the Merkle tree.
+//!
+//! An entry's bytes are exactly what the tree commits to, so they have one
+//! spelling only: compact JSON with the fields in the order documented in
+//! `docs/FORMAT.md` ("The log"), `kind` first, no white space, no line feed.
+//! A reader parses strictly (no unknown, missing or duplicate fields) and
+//! then re-serialises the entry and compares the bytes, so that two entries
+//! that mean the same thing are the same leaf.
+//!
+//! Parsing here checks each entry on its own (encodings, dates, text
+//! rules); whether an entry is allowed where it stands in the log is the
+//! business of [`crate::log::state`].
+
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::ack::{self, Acknowledgement};
+use crate::dsse::{CheckedEnvelope, Envelope};
+use crate::encoding::{b64, b64_strict, hex, hex32};
+use crate::keys::KeyId;
+use crate::text::{self, printable, TextError};
+
+/// Largest entry accepted, in bytes (an acknowledgement envelope is at most
+/// 64 KiB; the entry wraps it).
+pub const MAX_ENTRY: usize = 80 * 1024;
+/// Longest version label, in characters.
+pub const MAX_LABEL_LEN: usize = 40;
+/// Longest origin, in bytes.
+pub const MAX_ORIGIN_LEN: usize = 200;
+/// Most days a new employee may be given to acknowledge a version.
+pub const MAX_NEW_EMPLOYEE_DAYS: u32 = 3660;
+
+/// The kinds of entry, with the code stored in the log's index file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The first entry: the log's origin and issuer.
+    Log,
+    /// A version of the rules was published.
+    Version,
+    /// An employee was enrolled with a key.
+    Enrol,
+    /// An employee's key was replaced.
+    Key,
+    /// An employee's key was revoked (lost or compromised).
+    Revoke,
+    /// An employee left.
+    Leave,
+    /// An acknowledgement was received.
+    Ack,
+}
+
+impl Kind {
+    /// Every kind, in code order.
+    pub const ALL: [Kind; 7] = [
+        Kind::Log,
+        Kind::Version,
+        Kind::Enrol,
+        Kind::Key,
+        Kind::Revoke,
+        Kind::Leave,
+        Kind::Ack,
+    ];
+
+    /// The `kind` field's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Log => "log",
+            Kind::Version => "version",
+            Kind::Enrol => "enrol",
+            Kind::Key => "key",
+            Kind::Revoke => "revoke",
+            Kind::Leave => "leave",
+            Kind::Ack => "ack",
+        }
+    }
+
+    /// The one-byte code of the kind in the index file.
+    pub fn code(self) -> u8 {
+        match self {
+            Kind::Log => 1,
+            Kind::Version => 2,
+            Kind::Enrol => 3,
+            Kind::Key => 4,
+            Kind::Revoke => 5,
+            Kind::Leave => 6,
+            Kind::Ack => 7,
+        }
+    }
+
+    /// The kind of a code, if it is one.
+    pub fn from_code(code: u8) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    fn from_name(name: &[u8]) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name().as_bytes() == name)
+    }
+}
+
+/// Why an entry's bytes are not a valid entry.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    /// Larger than [`MAX_ENTRY`].
+    #[error("entry is {0} bytes, more than the {MAX_ENTRY} allowed")]
+    TooLarge(usize),
+    /// Not `{"kind":"...",` at the start, or an unknown kind.
+    #[error("entry does not start with a known {{\"kind\":...}}")]
+    Kind,
+    /// The JSON does not have the kind's shape.
+    #[error("{kind} entry: {error}")]
+    Json {
+        /// The entry's kind.
+        kind: &'static str,
+        /// What is wrong, naming the field.
+        error: crate::encoding::JsonError,
+    },
+    /// Valid JSON, but not the one spelling ackreg writes.
+    #[error("{0} entry is not in canonical form (compact JSON, fields in the documented order)")]
+    NotCanonical(&'static str),
+    /// A field's value is wrong.
+    #[error("{kind} entry: field `{field}` {why}")]
+    Field {
+        /// The entry's kind.
+        kind: &'static str,
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The acknowledgement envelope is malformed.
+    #[error("ack entry: envelope: {0}")]
+    Envelope(crate::dsse::DsseError),
+    /// The acknowledgement payload is malformed.
+    #[error("ack entry: payload: {0}")]
+    Payload(crate::ack::AckError),
+    /// The entry cannot be serialised.
+    #[error("cannot serialise the entry: {0}")]
+    Serialize(serde_json::Error),
+}
+
+impl crate::Hint for EntryError {}
+
+fn field_err(kind: Kind, field: &'static str, why: impl ToString) -> EntryError {
+    EntryError::Field {
+        kind: kind.name(),
+        field,
+        why: why.to_string(),
+    }
+}
+
+/// `YYYY-MM-DD`, a real Gregorian date of years 0001 to 9999 (see
+/// [`crate::ack::parse_date`]).
+pub fn parse_date(s: &str) -> Option<Date> {
+    crate::ack::parse_date(s).ok()
+}
+
+/// A date as entries write it.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn date(kind: Kind, field: &'static str, s: &str) -> Result<Date, EntryError> {
+    parse_date(s).ok_or_else(|| {
+        field_err(
+            kind,
+            field,
+            format!(
+                "\"{}\" is not a real date written YYYY-MM-DD",
+                printable(s, 40)
+            ),
+        )
+    })
+}
+
+fn public_key(kind: Kind, field: &'static str, s: &str) -> Result<VerifyingKey, EntryError> {
+    let raw = b64_strict(s).map_err(|e| field_err(kind, field, e))?;
+    let raw: [u8; 32] = raw
+        .as_slice()
+        .try_into()
+        .map_err(|_| field_err(kind, field, format!("is {} bytes, not 32", raw.len())))?;
+    crate::keys::public_key_from_bytes(&raw)
+        .map_err(|e| field_err(kind, field, format!("is not usable: {e}")))
+}
+
+fn text_field(kind: Kind, field: &'static str, s: &str, max: usize) -> Result<(), EntryError> {
+    text::check(s, max, false).map_err(|e: TextError| field_err(kind, field, e))
+}
+
+fn id_field(kind: Kind, s: &str) -> Result<(), EntryError> {
+    text::check_id(s).map_err(|e| field_err(kind, "id", e))
+}
+
+// ---- The JSON shapes, field order = serialisation order -----------------
+
+/// The issuer as the first entry names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerJson {
+    /// Printed name, e.g. "J.Gavars".
+    pub name: String,
+    /// Base64 of the raw 32-byte Ed25519 public key.
+    pub public_key: String,
+}
+
+/// `{"kind":"log",...}`: always entry 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogJson {
+    kind: String,
+    /// The checkpoints' origin line and the issuer's note key name.
+    pub origin: String,
+    /// Who signs the checkpoints.
+    pub issuer: IssuerJson,
+    /// The body that keeps the log, e.g. "Aknīstes novada pašvaldība".
+    pub body: String,
+    /// Date the log was created.
+    pub created: String,
+}
+
+/// `{"kind":"version",...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionJson {
+    kind: String,
+    /// Short label, e.g. "1" or "2017/1".
+    pub label: String,
+    /// The document's title.
+    pub title: String,
+    /// Hex SHA-256 of the PDF.
+    pub sha256: String,
+    /// Date it takes effect.
+    pub effective: String,
+    /// Whether employees must acknowledge it (a material change) or not
+    /// (a correction of the version before it).
+    pub material: bool,
+    /// For a material version: last day to acknowledge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Days a newly enrolled employee has to acknowledge.
+    pub new_employee_days: u32,
+}
+
+/// `{"kind":"enrol",...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// Full name, NFC.
+    pub name: String,
+    /// Position, NFC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Base64 raw Ed25519 public key.
+    pub public_key: String,
+    /// First day the key may sign.
+    pub valid_from: String,
+}
+
+/// `{"kind":"key",...}`: the employee's key is replaced from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// Base64 raw Ed25519 public key of the new key.
+    pub public_key: String,
+    /// First day the new key may sign (the old key's last day is the day before).
+    pub valid_from: String,
+}
+
+/// `{"kind":"revoke",...}`: the employee's key may no longer sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// Key id of the revoked key.
+    pub keyid: String,
+    /// First day the key is no longer valid.
+    pub date: String,
+}
+
+/// `{"kind":"leave",...}`: the employee left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// First day the employee no longer works there.
+    pub date: String,
+}
+
+/// `{"kind":"ack",...}`: an acknowledgement as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckJson {
+    kind: String,
+    /// Date the administration received it.
+    pub received: String,
+    /// Base64 raw public key of the signer (so that a receipt verifies alone).
+    pub public_key: String,
+    /// The employee's DSSE envelope, field for field.
+    pub envelope: Envelope,
+}
+
+// ---- Checked entries ----------------------------------------------------
+
+/// A version of the rules.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Version {
+    /// Label.
+    pub label: String,
+    /// Title.
+    pub title: String,
+    /// SHA-256 of the PDF.
+    pub sha256: [u8; 32],
+    /// Effective date.
+    #[serde(with = "super::fields::date")]
+    pub effective: Date,
+    /// Needs a new acknowledgement.
+    pub material: bool,
+    /// Deadline (material versions only).
+    #[serde(with = "super::fields::opt_date")]
+    pub deadline: Option<Date>,
+    /// Days a new employee has.
+    pub new_employee_days: u32,
+}
+
+/// An acknowledgement entry, decoded (its signature not yet verified).
+#[derive(Debug, Clone)]
+pub struct AckRecord {
+    /// Date received.
+    pub received: Date,
+    /// The key the entry says signed.
+    pub key: VerifyingKey,
+    /// The envelope, decoded.
+    pub envelope: CheckedEnvelope,
+    /// The payload, parsed.
+    pub ack: Acknowledgement,
+    /// The payload's date.
+    pub date: Date,
+    /// The payload's document hash.
+    pub document: [u8; 32],
+}
+
+impl AckRecord {
+    /// The key id of [`AckRecord::key`]: the envelope's, which [`parse`]
+    /// checked is the key's (so it is not hashed again).
+    pub fn keyid(&self) -> KeyId {
+        self.envelope.keyid
+    }
+}
+
+/// An entry, checked on its own.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// The log's start.
+    Log {
+        /// Origin.
+        origin: String,
+        /// Issuer's printed name.
+        issuer_name: String,
+        /// Issuer's key.
+        issuer_key: VerifyingKey,
+        /// The body keeping the log.
+        body: String,
+        /// Creation date.
+        created: Date,
+    },
+    /// A version.
+    Version(Version),
+    /// An enrolment.
+    Enrol {
+        /// Employee identifier.
+        id: String,
+        /// Name.
+        name: String,
+        /// Position.
+        position: Option<String>,
+        /// Key.
+        key: VerifyingKey,
+        /// Valid from.
+        valid_from: Date,
+    },
+    /// A key replacement.
+    Key {
+        /// Employee identifier.
+        id: String,
+        /// The new key.
+        key: VerifyingKey,
+        /// Valid from.
+        valid_from: Date,
+    },
+    /// A revocation.
+    Revoke {
+        /// Employee identifier.
+        id: String,
+        /// The revoked key.
+        keyid: KeyId,
+        /// From.
+        date: Date,
+    },
+    /// A departure.
+    Leave {
+        /// Employee identifier.
+        id: String,
+        /// From.
+        date: Date,
+    },
+    /// An acknowledgement.
+    Ack(Box<AckRecord>),
+}
+
+impl Entry {
+    /// The entry's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Entry::Log { .. } => Kind::Log,
+            Entry::Version(_) => Kind::Version,
+            Entry::Enrol { .. } => Kind::Enrol,
+            Entry::Key { .. } => Kind::Key,
+            Entry::Revoke { .. } => Kind::Revoke,
+            Entry::Leave { .. } => Kind::Leave,
+            Entry::Ack(_) => Kind::Ack,
+        }
+    }
+}
+
+/// The kind an entry's bytes announce, from their first bytes only.
+pub fn peek_kind(bytes: &[u8]) -> Option<Kind> {
+    let rest = bytes.strip_prefix(b"{\"kind\":\"")?;
+    let end = rest.iter().position(|&b| b == b'"')?;
+    Kind::from_name(&rest[..end])
+}
+
+/// Parses and checks one entry's bytes (without its line feed).
+pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
+    if bytes.len() > MAX_ENTRY {
+        return Err(EntryError::TooLarge(bytes.len()));
+    }
+    let kind = peek_kind(bytes).ok_or(EntryError::Kind)?;
+    match kind {
+        Kind::Log => check_log(&shape(kind, bytes)?),
+        Kind::Version => check_version(&shape(kind, bytes)?).map(Entry::Version),
+        Kind::Enrol => check_enrol(&shape(kind, bytes)?),
+        Kind::Key => check_key(&shape(kind, bytes)?),
+        Kind::Revoke => check_revoke(&shape(kind, bytes)?),
+        Kind::Leave => check_leave(&shape(kind, bytes)?),
+        Kind::Ack => check_ack(&shape(kind, bytes)?).map(|a| Entry::Ack(Box::new(a))),
+    }
+}
+
+/// Parses the JSON shape of `kind` strictly and checks the bytes are its
+/// canonical serialisation.
+fn shape<T>(kind: Kind, bytes: &[u8]) -> Result<T, EntryError>
+where
+    T: Serialize + for<'de> Deserialize<'de> + HasKind,
+{
+    let value: T = crate::encoding::from_json(bytes).map_err(|source| EntryError::Json {
+        kind: kind.name(),
+        error: source,
+    })?;
+    if value.kind() != kind.name() {
+        return Err(EntryError::Kind);
+    }
+    if !serialises_to(&value, bytes)? {
+        return Err(EntryError::NotCanonical(kind.name()));
+    }
+    Ok(value)
+}
+
+/// Whether `value` serialises to exactly `bytes`, compared piece by piece
+/// as it is written (nothing is copied).
+fn serialises_to<T: Serialize>(value: &T, bytes: &[u8]) -> Result<bool, EntryError> {
+    struct Compare<'a> {
+        rest: &'a [u8],
+        same: bool,
+    }
+    impl std::io::Write for Compare<'_> {
+        fn write(&mut self, piece: &[u8]) -> std::io::Result<usize> {
+            match self.rest.strip_prefix(piece) {
+                Some(rest) if self.same => self.rest = rest,
+                _ => self.same = false,
+            }
+            Ok(piece.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut compare = Compare {
+        rest: bytes,
+        same: true,
+    };
+    serde_json::to_writer(&mut compare, value).map_err(EntryError::Serialize)?;
+    Ok(compare.same && compare.rest.is_empty())
+}
+
+/// The `kind` field of a JSON shape.
+trait HasKind {
+    fn kind(&self) -> &str;
+}
+
+macro_rules! has_kind {
+    ($($t:ty),*) => { $(impl HasKind for $t { fn kind(&self) -> &str { &self.kind } })* };
+}
+has_kind!(
+    LogJson,
+    VersionJson,
+    EnrolJson,
+    KeyJson,
+    RevokeJson,
+    LeaveJson,
+    AckJson
+);
+
+fn check_log(j: &LogJson) -> Result<Entry, EntryError> {
+    let k = Kind::Log;
+    check_origin(&j.origin).map_err(|why| field_err(k, "origin", why))?;
+    text_field(
+        k,
+        "issuer.name",
+        &j.issuer.name,
+        crate::keyring::MAX_NAME_LEN,
+    )?;
+    text_field(k, "body", &j.body, crate::keyring::MAX_NAME_LEN)?;
+    Ok(Entry::Log {
+        origin: j.origin.clone(),
+        issuer_name: j.issuer.name.clone(),
+        issuer_key: public_key(k, "issuer.public_key", &j.issuer.public_key)?,
+        body: j.body.clone(),
+        created: date(k, "created", &j.created)?,
+    })
+}
+
+/// An origin: printable ASCII without spaces or '+', as C2SP asks of key
+/// names, at most [`MAX_ORIGIN_LEN`] bytes.
+pub fn check_origin(origin: &str) -> Result<(), String> {
+    if origin.is_empty() || origin.len() > MAX_ORIGIN_LEN {
+        return Err(format!("must be 1 to {MAX_ORIGIN_LEN} characters"));
+    }
+    if let Some(c) = origin.chars().find(|c| !c.is_ascii_graphic() || *c == '+') {
+        return Err(format!(
+            "contains {}: use letters, digits and . / - _ only, e.g. aknistesnovads.lv/kac",
+            text::describe(c)
+        ));
+    }
+    Ok(())
+}
+
+fn check_version(j: &VersionJson) -> Result<Version, EntryError> {
+    let k = Kind::Version;
+    text::check(&j.label, MAX_LABEL_LEN, false).map_err(|e| field_err(k, "label", e))?;
+    text_field(k, "title", &j.title, ack::MAX_TITLE_LEN)?;
+    let sha256 = hex32(&j.sha256).map_err(|e| field_err(k, "sha256", e))?;
+    let effective = date(k, "effective", &j.effective)?;
+    let deadline = j
+        .deadline
+        .as_deref()
+        .map(|d| date(k, "deadline", d))
+        .transpose()?;
+    match (j.material, deadline) {
+        (true, None) => {
+            return Err(field_err(
+                k,
+                "deadline",
+                "is missing: a material version needs one",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(field_err(
+                k,
+                "deadline",
+                "is given, but a correction needs no acknowledgement",
+            ))
+        }
+        (true, Some(d)) if d < effective => {
+            return Err(field_err(k, "deadline", "is before the effective date"))
+        }
+        _ => {}
+    }
+    if j.new_employee_days > MAX_NEW_EMPLOYEE_DAYS {
+        return Err(field_err(
+            k,
+            "new_employee_days",
+            format!("is more than {MAX_NEW_EMPLOYEE_DAYS}"),
+        ));
+    }
+    Ok(Version {
+        label: j.label.clone(),
+        title: j.title.clone(),
+        sha256,
+        effective,
+        material: j.material,
+        deadline,
+        new_employee_days: j.new_employee_days,
+    })
+}
+
+fn check_enrol(j: &EnrolJson) -> Result<Entry, EntryError> {
+    let k = Kind::Enrol;
+    id_field(k, &j.id)?;
+    text_field(k, "name", &j.name, crate::keyring::MAX_NAME_LEN)?;
+    if let Some(p) = &j.position {
+        text_field(k, "position", p, crate::keyring::MAX_NAME_LEN)?;
+    }
+    Ok(Entry::Enrol {
+        id: j.id.clone(),
+        name: j.name.clone(),
+        position: j.position.clone(),
+        key: public_key(k, "public_key", &j.public_key)?,
+        valid_from: date(k, "valid_from", &j.valid_from)?,
+    })
+}
+
+fn check_key(j: &KeyJson) -> Result<Entry, EntryError> {
+    let k = Kind::Key;
+    id_field(k, &j.id)?;
+    Ok(Entry::Key {
+        id: j.id.clone(),
+        key: public_key(k, "public_key", &j.public_key)?,
+        valid_from: date(k, "valid_from", &j.valid_from)?,
+    })
+}
+
+fn check_revoke(j: &RevokeJson) -> Result<Entry, EntryError> {
+    let k = Kind::Revoke;
+    id_field(k, &j.id)?;
+    Ok(Entry::Revoke {
+        id: j.id.clone(),
+        keyid: KeyId::from_hex(&j.keyid).map_err(|e| field_err(k, "keyid", e))?,
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn check_leave(j: &LeaveJson) -> Result<Entry, EntryError> {
+    let k = Kind::Leave;
+    id_field(k, &j.id)?;
+    Ok(Entry::Leave {
+        id: j.id.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn check_ack(j: &AckJson) -> Result<AckRecord, EntryError> {
+    let k = Kind::Ack;
+    let received = date(k, "received", &j.received)?;
+    let key = public_key(k, "public_key", &j.public_key)?;
+    let envelope = j.envelope.check().map_err(EntryError::Envelope)?;
+    if envelope.keyid != KeyId::of(&key) {
+        return Err(field_err(
+            k,
+            "public_key",
+            "is not the key the envelope's keyid names",
+        ));
+    }
+    if envelope.payload_type != ack::PAYLOAD_TYPE {
+        return Err(EntryError::Payload(ack::AckError::PayloadType(printable(
+            &envelope.payload_type,
+            80,
+        ))));
+    }
+    let parsed = Acknowledgement::from_payload(&envelope.payload).map_err(EntryError::Payload)?;
+    let date = parse_date(&parsed.date)
+        .ok_or_else(|| EntryError::Payload(ack::AckError::Date(printable(&parsed.date, 40))))?;
+    let document =
+        hex32(&parsed.document.sha256).map_err(|e| EntryError::Payload(ack::AckError::Hash(e)))?;
+    Ok(AckRecord {
+        received,
+        key,
+        envelope,
+        ack: parsed,
+        date,
+        document,
+    })
+}
+
+// ---- Writing ------------------------------------------------------------
+
+fn to_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, EntryError> {
+    serde_json::to_vec(value).map_err(EntryError::Serialize)
+}
+
+/// The bytes of the first entry.
+pub fn log_bytes(
+    origin: &str,
+    issuer_name: &str,
+    issuer_key: &VerifyingKey,
+    body: &str,
+    created: Date,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&LogJson {
+        kind: Kind::Log.name().into(),
+        origin: origin.into(),
+        issuer: IssuerJson {
+            name: issuer_name.into(),
+            public_key: b64(issuer_key.as_bytes()),
+        },
+        body: body.into(),
+        created: format_date(created),
+    })
+}
+
+/// The bytes of a version entry.
+pub fn version_bytes(v: &Version) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&VersionJson {
+        kind: Kind::Version.name().into(),
+        label: v.label.clone(),
+        title: v.title.clone(),
+        sha256: hex(&v.sha256),
+        effective: format_date(v.effective),
+        material: v.material,
+        deadline: v.deadline.map(format_date),
+        new_employee_days: v.new_employee_days,
+    })
+}
+
+/// The bytes of an enrolment.
+pub fn enrol_bytes(
+    id: &str,
+    name: &str,
+    position: Option<&str>,
+    key: &VerifyingKey,
+    valid_from: Date,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&EnrolJson {
+        kind: Kind::Enrol.name().into(),
+        id: id.into(),
+        name: name.into(),
+        position: position.map(str::to_string),
+        public_key: b64(key.as_bytes()),
+        valid_from: format_date(valid_from),
+    })
+}
+
+/// The bytes of a key replacement.
+pub fn key_bytes(id: &str, key: &VerifyingKey, valid_from: Date) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&KeyJson {
+        kind: Kind::Key.name().into(),
+        id: id.into(),
+        public_key: b64(key.as_bytes()),
+        valid_from: format_date(valid_from),
+    })
+}
+
+/// The bytes of a revocation.
+pub fn revoke_bytes(id: &str, keyid: &KeyId, date: Date) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&RevokeJson {
+        kind: Kind::Revoke.name().into(),
+        id: id.into(),
+        keyid: keyid.to_string(),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of a departure.
+pub fn leave_bytes(id: &str, date: Date) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&LeaveJson {
+        kind: Kind::Leave.name().into(),
+        id: id.into(),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of an acknowledgement entry: the envelope field for field.
+pub fn ack_bytes(
+    received: Date,
+    key: &VerifyingKey,
+    envelope: &Envelope,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&AckJson {
+        kind: Kind::Ack.name().into(),
+        received: format_date(received),
+        public_key: b64(key.as_bytes()),
+        envelope: envelope.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> VerifyingKey {
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key()
+    }
+
+    #[test]
+    fn dates_are_real_and_written_one_way() {
+        assert_eq!(format_date(parse_date("2017-12-04").unwrap()), "2017-12-04");
+        assert!(parse_date("2016-02-29").is_some());
+        for bad in [
+            "2017-02-29",
+            "2017-13-01",
+            "0000-01-01",
+            "2017-1-04",
+            "+017-12-04",
+            "2017-12-4 ",
+            "２０17-12-04",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_and_refuse_other_spellings() {
+        let d = parse_date("2017-12-01").unwrap();
+        let bytes = enrol_bytes("jberzins", "Jānis Bērziņš", None, &key(), d).unwrap();
+        assert!(matches!(parse(&bytes).unwrap(), Entry::Enrol { .. }));
+        assert_eq!(peek_kind(&bytes), Some(Kind::Enrol));
+        let spaced = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replace(",\"name\"", ", \"name\"");
+        assert!(matches!(
+            parse(spaced.as_bytes()),
+            Err(EntryError::NotCanonical("enrol"))
+        ));
+        let dup = String::from_utf8(bytes)
+            .unwrap()
+            .replace("}", ",\"id\":\"x\"}");
+        assert!(matches!(
+            parse(dup.as_bytes()),
+            Err(EntryError::Json { .. })
+        ));
+        assert!(matches!(
+            parse(b"{\"kind\":\"nope\"}"),
+            Err(EntryError::Kind)
+        ));
+        assert!(matches!(
+            parse(b" {\"kind\":\"leave\"}"),
+            Err(EntryError::Kind)
+        ));
+    }
+
+    #[test]
+    fn versions_need_a_deadline_exactly_when_material() {
+        let d = parse_date("2017-12-01").unwrap();
+        let v = Version {
+            label: "1".into(),
+            title: "T".into(),
+            sha256: [1; 32],
+            effective: d,
+            material: false,
+            deadline: Some(d),
+            new_employee_days: 10,
+        };
+        let err = parse(&version_bytes(&v).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("deadline"), "{err}");
+        let v = Version {
+            material: true,
+            ..v
+        };
+        assert!(parse(&version_bytes(&v).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn origins_follow_the_key_name_rules() {
+        assert!(check_origin("aknistesnovads.lv/kac").is_ok());
+        for bad in ["", "a b", "a+b", "ā", "a\nb"] {
+            assert!(check_origin(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The writer's snapshot of the log's state (`DIR/state`), so that opening
+//! a log of 100,000 entries to append to it does not parse them all again.
+//!
+//! Like the index and the tree, it is a cache of what `entries` says, kept
+//! only for the writer; no auditor reads it. The file is
+//!
+//! ```text
+//! "ackreg-state/1\n" || SHA-256(body) || body
+//! body = bincode(size, root hash of the first `size` entries, state)
+//! ```
+//!
+//! and the writer uses it only when the hash matches, its size is at most
+//! what the caches hold for certain, and the tree gives the same root for
+//! that many entries; otherwise it replays the entries as before.
+
+use sha2::{Digest, Sha256};
+
+use super::state::State;
+use tlog::merkle::Hash;
+
+/// The first bytes of the file; a new layout gets a new number.
+const MAGIC: &[u8] = b"ackreg-state/1\n";
+/// The largest snapshot read: far above what a state of a million entries
+/// takes, so that a damaged length cannot ask for all the memory.
+const MAX_SNAPSHOT: u64 = 1 << 30;
+
+fn options() -> impl bincode::Options {
+    use bincode::Options;
+    bincode::DefaultOptions::new().with_limit(MAX_SNAPSHOT)
+}
+
+/// The file's bytes for `state`, the state of the first `state.size()`
+/// entries, whose tree has root `root`.
+pub fn encode(state: &State, root: &Hash) -> Result<Vec<u8>, bincode::Error> {
+    use bincode::Options;
+    let body = options().serialize(&(state.size(), root, state))?;
+    let mut out = Vec::with_capacity(MAGIC.len() + 32 + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// The state and root a snapshot holds; `None` when the bytes are not an
+/// intact snapshot of this layout.
+pub fn decode(bytes: &[u8]) -> Option<(State, Hash)> {
+    use bincode::Options;
+    let rest = bytes.strip_prefix(MAGIC)?;
+    if rest.len() < 32 || Sha256::digest(&rest[32..])[..] != rest[..32] {
+        return None;
+    }
+    let (size, root, mut state): (u64, Hash, State) = options().deserialize(&rest[32..]).ok()?;
+    if state.size() != size {
+        return None;
+    }
+    state.reindex();
+    Some((state, root))
+}

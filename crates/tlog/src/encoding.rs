@@ -1,0 +1,172 @@
+//! Hex and base64 as C2SP notes, checkpoints and proofs spell them.
+//!
+//! Hashes are lowercase hexadecimal; signatures, keys and hashes inside
+//! notes are standard base64 with padding. Both are decoded strictly: a
+//! value has exactly one accepted spelling, so two files that mean the
+//! same thing are byte-for-byte the same, and nothing can be smuggled into
+//! the slack of a lenient decoder.
+
+use base64::Engine as _;
+
+/// An error while decoding hexadecimal or base64 text.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EncodingError {
+    /// Not lowercase hexadecimal of the expected length.
+    #[error("expected {expected} lowercase hexadecimal digits")]
+    Hex {
+        /// Number of digits expected.
+        expected: usize,
+    },
+    /// Not canonical standard base64 with padding.
+    #[error("not canonical standard base64 with padding")]
+    Base64,
+}
+
+impl crate::Hint for EncodingError {}
+
+/// Lowercase hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// Decodes exactly 64 lowercase hexadecimal digits into 32 bytes.
+///
+/// Uppercase digits are refused: key ids and hashes have one spelling.
+pub fn hex32(text: &str) -> Result<[u8; 32], EncodingError> {
+    let digits = text.as_bytes();
+    if digits.len() != 64 {
+        return Err(EncodingError::Hex { expected: 64 });
+    }
+    let mut out = [0u8; 32];
+    // A digit's value, or 0x10 and above for anything else: one lookup
+    // per digit, and one test per pair.
+    let mut bad = 0;
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+        bad |= hi | lo;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    if bad > 0x0f {
+        return Err(EncodingError::Hex { expected: 64 });
+    }
+    Ok(out)
+}
+
+/// The value of each lowercase hexadecimal digit; 0xff for other bytes.
+const NIBBLE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Standard base64 with padding.
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Standard base64 that decodes only the canonical spelling: padding
+/// required, zero trailing bits. Set out here rather than taken from the
+/// crate's defaults, so that the rule cannot change with them; with it,
+/// every byte string has exactly one accepted text (tested below).
+const STRICT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_allow_trailing_bits(false)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
+);
+
+/// Decodes standard base64, accepting only the canonical spelling: padding
+/// present, no whitespace, no URL-safe alphabet, zero trailing bits.
+pub fn b64_strict(text: &str) -> Result<Vec<u8>, EncodingError> {
+    STRICT.decode(text).map_err(|_| EncodingError::Base64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        let bytes: Vec<u8> = (0u8..32).map(|i| i.wrapping_mul(37)).collect();
+        let text = hex(&bytes);
+        assert_eq!(text.len(), 64);
+        assert_eq!(hex32(&text).unwrap().to_vec(), bytes);
+    }
+
+    #[test]
+    fn hex_is_strict() {
+        let ok = "00".repeat(32);
+        assert!(hex32(&ok).is_ok());
+        assert!(hex32(&"AB".repeat(32)).is_err());
+        assert!(hex32(&"0".repeat(63)).is_err());
+        assert!(hex32(&"0".repeat(66)).is_err());
+        assert!(hex32(&format!("{}g0", "0".repeat(62))).is_err());
+        // Every byte but the 16 digits is refused, in either place of a pair.
+        for b in 0..=255u8 {
+            let ok = b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            for text in [[b, b'0'], [b'0', b]] {
+                let mut digits = b"00".repeat(32);
+                digits[30..32].copy_from_slice(&text);
+                let text = String::from_utf8_lossy(&digits).into_owned();
+                assert_eq!(hex32(&text).is_ok(), ok, "{b:#04x}");
+            }
+        }
+    }
+
+    #[test]
+    fn base64_is_strict() {
+        assert_eq!(b64_strict("aGk=").unwrap(), b"hi");
+        assert_eq!(b64_strict("").unwrap(), b"");
+        // Missing padding.
+        assert!(b64_strict("aGk").is_err());
+        // Non-zero trailing bits (same bytes as "aGk=").
+        assert!(b64_strict("aGl=").is_err());
+        // Whitespace and line breaks.
+        assert!(b64_strict("aG k=").is_err());
+        assert!(b64_strict("aGk=\n").is_err());
+        // URL-safe alphabet.
+        assert!(b64_strict("-_8=").is_err());
+        assert_eq!(b64_strict("+/8=").unwrap(), [0xfb, 0xff]);
+    }
+
+    /// Every text the decoder accepts is the one encoding of its bytes:
+    /// all last quanta (three symbols or padding after a first one), and
+    /// the same behind a full quantum.
+    #[test]
+    fn base64_accepts_one_spelling_per_value() {
+        let symbols: Vec<char> =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ "
+                .chars()
+                .collect();
+        let mut accepted = 0;
+        for prefix in ["", "QUJD"] {
+            for &a in &symbols[..2] {
+                for &b in &symbols {
+                    for &c in &symbols {
+                        for &d in &symbols {
+                            let text = format!("{prefix}{a}{b}{c}{d}");
+                            if let Ok(bytes) = b64_strict(&text) {
+                                assert_eq!(b64(&bytes), text);
+                                accepted += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // 2 first symbols x (64^3 full quanta + 64 x 16 two-byte
+        // endings + 4 one-byte endings), twice.
+        assert_eq!(accepted, 2 * 2 * (64 * 64 * 64 + 64 * 16 + 4));
+    }
+}

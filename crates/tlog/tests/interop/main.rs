@@ -1,0 +1,9 @@
+//! The transparency-log crate against implementations that share no code
+//! with it: one test binary.
+//!
+//! - [`merkle`]: trees and proofs against `ct-merkle` and `tlog_tiles`;
+//! - [`note`]: signed notes, checkpoints and tlog-proofs against a checker
+//!   written from the C2SP texts and the PyPI package `tlog-scales`.
+
+mod merkle;
+mod note;

@@ -1,0 +1,35 @@
+//! ackreg driven as its users drive it: the real binary on real files, one
+//! test binary (so that Typst, the desk's web stack and the tests link
+//! once).
+//!
+//! - [`cli`]: the command line's output pinned by trycmd snapshots, and
+//!   README's two commands kept true;
+//! - [`render`], [`register`], [`acknowledge`]: the rules PDF, the sealed
+//!   register and acknowledgements;
+//! - [`log`], [`log_format`], [`log_reliability`], [`log_timestamp`]: the
+//!   append-only log, its files, crashes and time stamps;
+//! - [`tsa`]: RFC 3161 time stamps against `openssl ts`;
+//! - [`edoc`]: eDoc containers against pyasice;
+//! - [`desk`]: the signing desk in headless Chromium;
+//! - [`hardening`]: hostile input to every command;
+//! - [`house`]: the crates and modules keep their shape (no import circles).
+//!
+//! [`common`] runs the binary ([`common::Run`]); [`desk_support`] drives the
+//! desk over HTTP.
+
+mod common;
+mod desk_support;
+
+mod acknowledge;
+mod cli;
+mod desk;
+mod edoc;
+mod hardening;
+mod house;
+mod log;
+mod log_format;
+mod log_reliability;
+mod log_timestamp;
+mod register;
+mod render;
+mod tsa;
