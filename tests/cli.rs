@@ -1,15 +1,25 @@
 //! The CLI's output pinned by snapshot tests (issue 10, point 6), as rage
 //! pins its own: each `tests/cmd/NAME.toml` is one run of the real binary
-//! (its arguments, working folder and exit code) and `NAME.stdout` /
-//! `NAME.stderr` are its exact output. The runs read the committed fixtures
-//! in `tests/fixtures` (a small log signed by the RFC 8032 test 1 key, made
-//! by `tests/fixtures/make-log.sh`), each in a copy of that folder.
+//! (its arguments, environment, working folder and exit code) and
+//! `NAME.stdout` / `NAME.stderr` are its exact output, with `[..]` where it
+//! cannot be the same twice (fresh keys, the time, a random token). The runs
+//! read the committed fixtures in `tests/fixtures`, each in its own copy of
+//! that folder: a small log signed by the RFC 8032 test 1 key
+//! (`make-log.sh`), and a keyring, an acknowledgement, a tiny PDF and a log
+//! waiting for its acknowledgement (`make-cmd.sh`).
+//!
+//! Every subcommand has its main success (`NAME.toml`) and its main refusal
+//! (`NAME-WHY.toml`, exit 1 or 2): demo, render, keygen, keyring add and
+//! list, sign, register, verify, each `log` subcommand, export and serve
+//! (`--admin-link`, and no plain HTTP beyond loopback).
 //!
 //! After an intended change of the output (a new step, a reworded help
-//! text), refresh the snapshots and review the diff:
+//! text), refresh the snapshots and review the diff (a new case needs
+//! empty `NAME.stdout` and `NAME.stderr` files first; put `[..]` back where
+//! the output changes from run to run):
 //!
 //! ```text
-//! TRYCMD=overwrite cargo test --test cli
+//! TRYCMD=overwrite cargo test --test ackreg cli::
 //! git diff tests/cmd
 //! ```
 
