@@ -306,16 +306,16 @@ fn encrypted_key_and_passphrase() {
         "ack.json",
     ];
     // A wrong passphrase: one line naming the key file, exit 2.
-    let o = ackreg(d).args(&args).passphrase("nepareiza").run();
+    let o = ackreg(d).args(args).passphrase("nepareiza").run();
     let line = assert_fails(&o, 2, "jberzins.key");
     assert!(line.contains("wrong passphrase"), "{line}");
     assert!(!line.contains("nepareiza"), "{line}");
     // No passphrase at all.
-    let o = ackreg(d).args(&args).run();
+    let o = ackreg(d).args(args).run();
     assert_fails(&o, 2, "jberzins.key");
 
     ackreg(d)
-        .args(&args)
+        .args(args)
         .passphrase("pareiza parole")
         .run()
         .must_succeed();

@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ackreg_core::ack::{self, Acknowledgement};
@@ -15,7 +15,7 @@ use ackreg_core::keyring::{Entry, Keyring};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 
-use crate::common::{ackreg, tiny_pdf, Run, Running};
+use crate::common::{ackreg, tiny_pdf, Ackreg, Run, Running};
 
 const TEST_KEY: &str = "tests/fixtures/test-only-rfc8032-test1.key";
 /// Key id of the RFC 8032 test 1 key, which seals tests/bad/good-register.json.
@@ -503,15 +503,12 @@ impl Rng {
     }
 }
 
-fn register_cmd(d: &Path, sealed_at: &str) -> Command {
-    let mut c = ackreg(d)
+fn register_cmd(d: &Path, sealed_at: &str) -> Ackreg {
+    ackreg(d)
         .args(["register", "--document", "rules.pdf", "--keyring", "keys"])
         .args(["--acks", "acks", "--issuer-key"])
         .arg(repo().join(TEST_KEY))
         .args(["--sealed-at", sealed_at, "-o", "register.json"])
-        .command();
-    c.stdout(Stdio::null()).stderr(Stdio::null());
-    c
 }
 
 #[test]
@@ -544,10 +541,10 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     // The two complete registers, and how long one run takes.
     let times = ["2017-12-20T09:30:00Z", "2017-12-21T09:30:00Z"];
     let start = Instant::now();
-    assert!(register_cmd(d, times[1]).status().unwrap().success());
+    register_cmd(d, times[1]).run().must_succeed();
     let run_time = start.elapsed();
     let new = fs::read(d.join("register.json")).unwrap();
-    assert!(register_cmd(d, times[0]).status().unwrap().success());
+    register_cmd(d, times[0]).run().must_succeed();
     let old = fs::read(d.join("register.json")).unwrap();
     let issuer = ackreg_core::verify::IssuerKey::KeyId(
         ackreg_core::keys::KeyId::from_hex(TEST_KEYID).unwrap(),
@@ -561,7 +558,12 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     let max_delay = run_time.as_micros().max(1000) as u64;
     let mut outcomes = [0usize; 2];
     for round in 0..25 {
-        let mut child = register_cmd(d, times[round % 2]).spawn().unwrap();
+        let mut child = register_cmd(d, times[round % 2])
+            .command()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_micros(rng.next() % max_delay));
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
@@ -574,7 +576,7 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     }
     // A complete run afterwards works, and removes the temporary files that
     // killed runs left.
-    assert!(register_cmd(d, times[1]).status().unwrap().success());
+    register_cmd(d, times[1]).run().must_succeed();
     assert_eq!(fs::read(d.join("register.json")).unwrap(), new);
     let temps: Vec<String> = fs::read_dir(d)
         .unwrap()

@@ -173,10 +173,9 @@ fn a_machine_crash_that_loses_the_unsynced_caches_is_repaired_by_the_next_writer
     let synced = |dir: &Path| std::fs::read_to_string(dir.join("synced")).unwrap();
     // The writer that made the log synced its caches when it closed.
     assert_eq!(synced(&log), "14\n");
-    assert!(add(tmp.path(), &key_path, &acks[..6])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[..6])
+        .run()
+        .must_succeed();
     assert_eq!(synced(&log), "20\n");
     // A crash of the machine before the caches were synced: `synced` still
     // says 14, and the index and the tree lost their tail or hold zeros.
@@ -251,10 +250,9 @@ fn the_writers_snapshot_gives_the_state_the_audit_rebuilds_and_a_bad_one_is_igno
     let tmp = tempfile::tempdir().unwrap();
     let (key_path, acks) = setup(tmp.path(), 10);
     let log = tmp.path().join("log");
-    assert!(add(tmp.path(), &key_path, &acks[..4])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[..4])
+        .run()
+        .must_succeed();
     // The writer left a snapshot at the size it synced; read through it, the
     // state is the one the auditor rebuilds from the entries alone.
     assert!(log.join("state").exists());
@@ -266,19 +264,17 @@ fn the_writers_snapshot_gives_the_state_the_audit_rebuilds_and_a_bad_one_is_igno
     let last = snap.len() - 1;
     snap[last] ^= 1;
     std::fs::write(log.join("state"), &snap).unwrap();
-    assert!(add(tmp.path(), &key_path, &acks[4..7])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[4..7])
+        .run()
+        .must_succeed();
     let other = tempfile::tempdir().unwrap();
     setup(other.path(), 3);
     std::fs::copy(other.path().join("log/state"), log.join("state")).unwrap();
     let (_, state) = LogDir::new(&log).committed().unwrap();
     assert_eq!(described(&state), audited_state(tmp.path()));
-    assert!(add(tmp.path(), &key_path, &acks[7..])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[7..])
+        .run()
+        .must_succeed();
     let (_, state) = LogDir::new(&log).committed().unwrap();
     assert_eq!(described(&state), audited_state(tmp.path()));
     assert_eq!(audited(tmp.path()), (true, 10));
