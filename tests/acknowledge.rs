@@ -266,6 +266,13 @@ fn encrypted_key_and_passphrase() {
     let line = assert_fails(&o, 2, "not a terminal");
     assert!(o.stderr().contains("ACKREG_PASSPHRASE"), "{line}");
     assert!(!d.join("jberzins.key").exists());
+    // A passphrase piped in is not read: a pipe is not a terminal.
+    let o = ackreg(d)
+        .args(["keygen", "--name", NAME, "--id", "jberzins"])
+        .stdin("pareiza parole\npareiza parole\n")
+        .run();
+    assert_fails(&o, 2, "not a terminal");
+    assert!(!d.join("jberzins.key").exists());
 
     ackreg(d)
         .args(["keygen", "--name", NAME, "--id", "jberzins"])

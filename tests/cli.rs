@@ -83,3 +83,47 @@ fn readme_test_command_is_the_one_ci_runs_and_installs_every_tool() {
         "scripts/test ends by running the tests"
     );
 }
+
+/// The one way the tests run the binary says, when a run does not end as
+/// expected, what was run and everything it said.
+#[test]
+fn a_run_that_ends_otherwise_shows_its_command_line_exit_code_and_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        crate::common::ackreg(dir.path())
+            .args(["verify", "no such file", "--issuer", "k.pem"])
+            .run()
+    };
+    let message = |f: Box<dyn FnOnce() + std::panic::UnwindSafe>| {
+        let payload = std::panic::catch_unwind(f).expect_err("a panic");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let shown = run().must_fail(2).report();
+    let expected = format!(
+        "ackreg verify 'no such file' --issuer k.pem (in {})",
+        dir.path().display()
+    );
+    assert!(shown.starts_with(&expected), "{shown}");
+    for said in ["exit code: 2\n", "--- stdout\n", "--- stderr\nerror: "] {
+        assert!(shown.contains(said), "{said:?} not in {shown}");
+    }
+    let failed = run();
+    let m = message(Box::new(move || {
+        failed.must_succeed();
+    }));
+    assert!(
+        m.starts_with("expected success:\n") && m.contains(&shown),
+        "{m}"
+    );
+    let failed = run();
+    let m = message(Box::new(move || {
+        failed.must_fail(1);
+    }));
+    assert!(
+        m.starts_with("expected exit code 1:\n") && m.contains(&shown),
+        "{m}"
+    );
+}
