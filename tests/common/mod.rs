@@ -26,6 +26,7 @@ pub fn ackreg(dir: &Path) -> Ackreg {
     Ackreg {
         cmd,
         shown: vec![OsString::from("ackreg")],
+        set: Vec::new(),
         dir: dir.display().to_string(),
         stdin: None,
     }
@@ -35,6 +36,8 @@ pub fn ackreg(dir: &Path) -> Ackreg {
 pub struct Ackreg {
     cmd: Command,
     shown: Vec<OsString>,
+    /// `KEY=VALUE` of each variable the test sets, shown before the line.
+    set: Vec<OsString>,
     dir: String,
     stdin: Option<Vec<u8>>,
 }
@@ -58,6 +61,10 @@ impl Ackreg {
     }
 
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        let mut shown = key.as_ref().to_owned();
+        shown.push("=");
+        shown.push(value.as_ref());
+        self.set.push(shown);
         self.cmd.env(key, value);
         self
     }
@@ -78,11 +85,13 @@ impl Ackreg {
         self
     }
 
-    /// The command line as a reader would type it, and its folder.
+    /// The command line as a reader would type it (with the variables it
+    /// sets), and its folder.
     pub fn line(&self) -> String {
         let words: Vec<String> = self
-            .shown
+            .set
             .iter()
+            .chain(&self.shown)
             .map(|w| {
                 let w = w.to_string_lossy();
                 if !w.is_empty()
