@@ -3,7 +3,7 @@
 //! with OpenSSL in both directions; the worked example of docs/FORMAT.md
 //! checked byte for byte; and every bad input of point 7.
 
-use crate::common::tiny_pdf;
+use crate::common::{self, ackreg, tiny_pdf, Run};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -20,53 +20,16 @@ const NAME: &str = "Jānis Bērziņš";
 
 // ---------------------------------------------------------------- helpers
 
-/// Runs `ackreg` in `dir` with no passphrase in the environment and no
-/// terminal on standard input.
-fn run(dir: &Path, args: &[&str]) -> Output {
-    run_env(dir, args, None)
-}
-
-fn run_env(dir: &Path, args: &[&str], passphrase: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ackreg"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("ACKREG_PASSPHRASE")
-        .stdin(Stdio::null());
-    if let Some(p) = passphrase {
-        cmd.env("ACKREG_PASSPHRASE", p);
-    }
-    cmd.output().expect("ackreg runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(o: &Output) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
-
 /// The process failed with `code` and one `error:` line that contains
 /// `needle` (usually the file's name), optionally followed by `hint:` lines.
 #[track_caller]
-fn assert_fails(o: &Output, code: i32, needle: &str) -> String {
-    let err = stderr(o);
+fn assert_fails(o: &Run, code: i32, needle: &str) -> String {
+    let err = o.stderr();
     assert_eq!(
-        o.status.code(),
+        o.code(),
         Some(code),
         "stdout:\n{}\nstderr:\n{err}",
-        stdout(o)
+        o.stdout()
     );
     assert!(!err.contains("panicked"), "{err}");
     let lines: Vec<&str> = err.lines().collect();
@@ -84,9 +47,8 @@ fn assert_fails(o: &Output, code: i32, needle: &str) -> String {
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("noteikumi.pdf"), tiny_pdf(TITLE)).unwrap();
-    let o = run(
-        dir.path(),
-        &[
+    ackreg(dir.path())
+        .args([
             "keygen",
             "--name",
             NAME,
@@ -95,16 +57,15 @@ fn setup() -> tempfile::TempDir {
             "--keyring",
             "keys",
             "--unencrypted",
-        ],
-    );
-    assert_ok(&o);
+        ])
+        .run()
+        .must_succeed();
     dir
 }
 
-fn sign(dir: &Path, key: &str, out: &str) -> Output {
-    run(
-        dir,
-        &[
+fn sign(dir: &Path, key: &str, out: &str) -> Run {
+    ackreg(dir)
+        .args([
             "sign",
             "--key",
             key,
@@ -114,22 +75,21 @@ fn sign(dir: &Path, key: &str, out: &str) -> Output {
             "2017-12-04",
             "-o",
             out,
-        ],
-    )
+        ])
+        .run()
 }
 
-fn verify(dir: &Path, ack: &str) -> Output {
-    run(
-        dir,
-        &[
+fn verify(dir: &Path, ack: &str) -> Run {
+    ackreg(dir)
+        .args([
             "verify",
             ack,
             "--document",
             "noteikumi.pdf",
             "--keyring",
             "keys",
-        ],
-    )
+        ])
+        .run()
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> Output {
@@ -142,7 +102,7 @@ fn openssl(dir: &Path, args: &[&str]) -> Output {
     assert!(
         o.status.success(),
         "openssl {args:?} failed:\n{}",
-        stderr(&o)
+        common::stderr(&o)
     );
     o
 }
@@ -187,17 +147,17 @@ fn keygen_sign_verify() {
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
     assert!(d.join("keys/jberzins.pub.pem").exists());
 
-    let list = run(d, &["keyring", "list", "--keyring", "keys"]);
-    assert_ok(&list);
+    let list = ackreg(d)
+        .args(["keyring", "list", "--keyring", "keys"])
+        .run()
+        .must_succeed();
     let key = read_key(&d.join("jberzins.key"));
     let keyid = KeyId::of(&key.verifying_key()).to_string();
-    assert_eq!(stdout(&list), format!("{keyid}  jberzins  {NAME}\n"));
+    assert_eq!(list.stdout(), format!("{keyid}  jberzins  {NAME}\n"));
 
-    let o = sign(d, "jberzins.key", "ack.json");
-    assert_ok(&o);
-    let o = verify(d, "ack.json");
-    assert_ok(&o);
-    let text = stdout(&o);
+    sign(d, "jberzins.key", "ack.json").must_succeed();
+    let o = verify(d, "ack.json").must_succeed();
+    let text = o.stdout();
     for n in 1..=6 {
         assert!(text.contains(&format!("  {n}. [ok]")), "{text}");
     }
@@ -228,9 +188,8 @@ fn keys_and_keyring_entries_are_never_replaced_or_duplicated() {
     let before = std::fs::read(d.join("jberzins.key")).unwrap();
 
     // Same secret path: refused, key untouched.
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "keygen",
             "--name",
             "Anna",
@@ -239,15 +198,14 @@ fn keys_and_keyring_entries_are_never_replaced_or_duplicated() {
             "--secret",
             "jberzins.key",
             "--unencrypted",
-        ],
-    );
+        ])
+        .run();
     assert_fails(&o, 2, "jberzins.key");
     assert_eq!(std::fs::read(d.join("jberzins.key")).unwrap(), before);
 
     // Same identifier: refused before any key is written.
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "keygen",
             "--name",
             "Other",
@@ -256,15 +214,14 @@ fn keys_and_keyring_entries_are_never_replaced_or_duplicated() {
             "--secret",
             "x.key",
             "--unencrypted",
-        ],
-    );
+        ])
+        .run();
     assert_fails(&o, 2, "keyring.json");
     assert!(!d.join("x.key").exists());
 
     // The same public key for someone else: refused.
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "keyring",
             "add",
             "--name",
@@ -273,15 +230,14 @@ fn keys_and_keyring_entries_are_never_replaced_or_duplicated() {
             "anna",
             "--public-key",
             "keys/jberzins.pub.pem",
-        ],
-    );
+        ])
+        .run();
     let line = assert_fails(&o, 2, "keyring.json");
     assert!(line.contains("already belongs to \"jberzins\""), "{line}");
 
     // --force replaces the secret key file.
-    let o = run(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "keygen",
             "--name",
             "Anna",
@@ -291,9 +247,9 @@ fn keys_and_keyring_entries_are_never_replaced_or_duplicated() {
             "jberzins.key",
             "--unencrypted",
             "--force",
-        ],
-    );
-    assert_ok(&o);
+        ])
+        .run()
+        .must_succeed();
     assert_ne!(std::fs::read(d.join("jberzins.key")).unwrap(), before);
 }
 
@@ -304,17 +260,25 @@ fn encrypted_key_and_passphrase() {
     std::fs::write(d.join("noteikumi.pdf"), tiny_pdf(TITLE)).unwrap();
 
     // Without a terminal and without the variable: a clear error.
-    let o = run(d, &["keygen", "--name", NAME, "--id", "jberzins"]);
+    let o = ackreg(d)
+        .args(["keygen", "--name", NAME, "--id", "jberzins"])
+        .run();
     let line = assert_fails(&o, 2, "not a terminal");
-    assert!(stderr(&o).contains("ACKREG_PASSPHRASE"), "{line}");
+    assert!(o.stderr().contains("ACKREG_PASSPHRASE"), "{line}");
+    assert!(!d.join("jberzins.key").exists());
+    // A passphrase piped in is not read: a pipe is not a terminal.
+    let o = ackreg(d)
+        .args(["keygen", "--name", NAME, "--id", "jberzins"])
+        .stdin("pareiza parole\npareiza parole\n")
+        .run();
+    assert_fails(&o, 2, "not a terminal");
     assert!(!d.join("jberzins.key").exists());
 
-    let o = run_env(
-        d,
-        &["keygen", "--name", NAME, "--id", "jberzins"],
-        Some("pareiza parole"),
-    );
-    assert_ok(&o);
+    ackreg(d)
+        .args(["keygen", "--name", NAME, "--id", "jberzins"])
+        .passphrase("pareiza parole")
+        .run()
+        .must_succeed();
     let pem = std::fs::read_to_string(d.join("jberzins.key")).unwrap();
     assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
     assert!(!pem.contains("pareiza"));
@@ -333,7 +297,7 @@ fn encrypted_key_and_passphrase() {
         ],
     );
     assert_eq!(
-        stdout(&o),
+        common::stdout(&o),
         std::fs::read_to_string(d.join("keys/jberzins.pub.pem")).unwrap()
     );
 
@@ -349,17 +313,20 @@ fn encrypted_key_and_passphrase() {
         "ack.json",
     ];
     // A wrong passphrase: one line naming the key file, exit 2.
-    let o = run_env(d, &args, Some("nepareiza"));
+    let o = ackreg(d).args(args).passphrase("nepareiza").run();
     let line = assert_fails(&o, 2, "jberzins.key");
     assert!(line.contains("wrong passphrase"), "{line}");
     assert!(!line.contains("nepareiza"), "{line}");
     // No passphrase at all.
-    let o = run(d, &args);
+    let o = ackreg(d).args(args).run();
     assert_fails(&o, 2, "jberzins.key");
 
-    let o = run_env(d, &args, Some("pareiza parole"));
-    assert_ok(&o);
-    assert_ok(&verify(d, "ack.json"));
+    ackreg(d)
+        .args(args)
+        .passphrase("pareiza parole")
+        .run()
+        .must_succeed();
+    verify(d, "ack.json").must_succeed();
 }
 
 // ------------------------------------------------------------- tampering
@@ -368,7 +335,7 @@ fn encrypted_key_and_passphrase() {
 fn tampering_is_caught_with_exit_1() {
     let dir = setup();
     let d = dir.path();
-    assert_ok(&sign(d, "jberzins.key", "ack.json"));
+    sign(d, "jberzins.key", "ack.json").must_succeed();
     let env = Envelope::from_json(&std::fs::read(d.join("ack.json")).unwrap()).unwrap();
 
     // A changed payload (another date): the signature fails (step 3).
@@ -388,21 +355,20 @@ fn tampering_is_caught_with_exit_1() {
 
     // Another document: step 5.
     std::fs::write(d.join("other.pdf"), tiny_pdf("Citi noteikumi")).unwrap();
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "ack.json",
             "--document",
             "other.pdf",
             "--keyring",
             "keys",
-        ],
-    );
+        ])
+        .run();
     let line = assert_fails(&o, 1, "ack.json");
     assert!(line.contains("step 5 (document)"), "{line}");
-    assert!(stdout(&o).contains("5. [FAIL]"));
-    assert!(stdout(&o).contains("6. [--]"));
+    assert!(o.stdout().contains("5. [FAIL]"));
+    assert!(o.stdout().contains("6. [--]"));
 
     // The keyring now says the key belongs to someone else: step 6.
     let ring = std::fs::read_to_string(d.join("keys/keyring.json")).unwrap();
@@ -421,7 +387,7 @@ fn tampering_is_caught_with_exit_1() {
 fn openssl_verifies_an_ackreg_signature() {
     let dir = setup();
     let d = dir.path();
-    assert_ok(&sign(d, "jberzins.key", "ack.json"));
+    sign(d, "jberzins.key", "ack.json").must_succeed();
     // OpenSSL reads the PKCS#8 v1 private key ackreg wrote.
     openssl(d, &["pkey", "-in", "jberzins.key", "-noout"]);
 
@@ -448,7 +414,7 @@ fn openssl_verifies_an_ackreg_signature() {
             "sig.bin",
         ],
     );
-    assert!(stdout(&o).contains("Signature Verified Successfully"));
+    assert!(common::stdout(&o).contains("Signature Verified Successfully"));
 
     // And refuses it over other bytes.
     std::fs::write(d.join("pae.bin"), pae_by_hand("text/plain", &payload)).unwrap();
@@ -496,9 +462,8 @@ fn ackreg_accepts_openssl_keys_and_signatures() {
             "pass:slepens",
         ],
     );
-    let o = run(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "keyring",
             "add",
             "--name",
@@ -511,22 +476,21 @@ fn ackreg_accepts_openssl_keys_and_signatures() {
             "anna.pub.pem",
             "--keyring",
             "keys",
-        ],
-    );
-    assert_ok(&o);
+        ])
+        .run()
+        .must_succeed();
     assert_eq!(
         std::fs::read(d.join("keys/aliepa.pub.pem")).unwrap(),
         std::fs::read(d.join("anna.pub.pem")).unwrap()
     );
 
     // The plain OpenSSL key.
-    assert_ok(&sign(d, "anna.key", "plain.json"));
-    assert_ok(&verify(d, "plain.json"));
+    sign(d, "anna.key", "plain.json").must_succeed();
+    verify(d, "plain.json").must_succeed();
 
     // The OpenSSL-encrypted key (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC).
-    let o = run_env(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             "anna.enc.key",
@@ -536,11 +500,11 @@ fn ackreg_accepts_openssl_keys_and_signatures() {
             "2017-12-04",
             "-o",
             "enc.json",
-        ],
-        Some("slepens"),
-    );
-    assert_ok(&o);
-    assert_ok(&verify(d, "enc.json"));
+        ])
+        .passphrase("slepens")
+        .run()
+        .must_succeed();
+    verify(d, "enc.json").must_succeed();
 
     // A signature made by OpenSSL itself over the PAE bytes.
     let doc = DocumentRef::from_pdf_file(&d.join("noteikumi.pdf"), None).unwrap();
@@ -565,9 +529,8 @@ fn ackreg_accepts_openssl_keys_and_signatures() {
         }],
     };
     write_envelope(&d.join("openssl.json"), &env);
-    let o = verify(d, "openssl.json");
-    assert_ok(&o);
-    assert!(stdout(&o).contains("Anna Liepa (aliepa) acknowledged"));
+    let o = verify(d, "openssl.json").must_succeed();
+    assert!(o.stdout().contains("Anna Liepa (aliepa) acknowledged"));
 }
 
 #[test]
@@ -578,9 +541,8 @@ fn committed_test_key_fixture_signs() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-only-rfc8032-test1.key");
     let fixture = fixture.to_str().unwrap();
-    let o = run(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             fixture,
@@ -594,9 +556,9 @@ fn committed_test_key_fixture_signs() {
             "2017-12-04",
             "-o",
             "ack.json",
-        ],
-    );
-    assert_ok(&o);
+        ])
+        .run()
+        .must_succeed();
     // Not in any keyring: step 2 fails.
     let key = read_key(Path::new(fixture));
     let mut ring = Keyring::default();
@@ -742,9 +704,8 @@ fn truncated_pem_is_refused() {
 
     let public = std::fs::read_to_string(d.join("keys/jberzins.pub.pem")).unwrap();
     std::fs::write(d.join("cut.pub.pem"), &public[..40]).unwrap();
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "keyring",
             "add",
             "--name",
@@ -753,8 +714,8 @@ fn truncated_pem_is_refused() {
             "x",
             "--public-key",
             "cut.pub.pem",
-        ],
-    );
+        ])
+        .run();
     assert_fails(&o, 2, "cut.pub.pem");
 }
 
@@ -780,9 +741,8 @@ fn rsa_keys_are_refused() {
     );
     let line = assert_fails(&sign(d, "rsa.key", "ack.json"), 2, "rsa.key");
     assert!(line.contains("RSA"), "{line}");
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "keyring",
             "add",
             "--name",
@@ -791,8 +751,8 @@ fn rsa_keys_are_refused() {
             "x",
             "--public-key",
             "rsa.pub.pem",
-        ],
-    );
+        ])
+        .run();
     let line = assert_fails(&o, 2, "rsa.pub.pem");
     assert!(line.contains("RSA"), "{line}");
 }
@@ -820,7 +780,7 @@ fn payload_that_is_not_json_is_invalid() {
 fn signature_of_the_wrong_length_is_invalid() {
     let dir = setup();
     let d = dir.path();
-    assert_ok(&sign(d, "jberzins.key", "ack.json"));
+    sign(d, "jberzins.key", "ack.json").must_succeed();
     let mut env = Envelope::from_json(&std::fs::read(d.join("ack.json")).unwrap()).unwrap();
     let mut sig = b64_strict(&env.signatures[0].sig).unwrap();
     sig.pop();
@@ -835,7 +795,7 @@ fn signature_of_the_wrong_length_is_invalid() {
 fn unknown_key_id_is_invalid() {
     let dir = setup();
     let d = dir.path();
-    assert_ok(&sign(d, "jberzins.key", "ack.json"));
+    sign(d, "jberzins.key", "ack.json").must_succeed();
     let mut env = Envelope::from_json(&std::fs::read(d.join("ack.json")).unwrap()).unwrap();
     env.signatures[0].keyid = "ab".repeat(32);
     write_envelope(&d.join("unknown.json"), &env);
@@ -873,7 +833,7 @@ fn non_utf8_names_are_refused() {
     assert!(line.contains("not UTF-8"), "{line}");
 
     // In the keyring file: unusable input, exit 2, naming keyring.json.
-    assert_ok(&sign(d, "jberzins.key", "ack.json"));
+    sign(d, "jberzins.key", "ack.json").must_succeed();
     let ring = std::fs::read(d.join("keys/keyring.json")).unwrap();
     let at = ring
         .windows(NAME.len())
@@ -889,16 +849,14 @@ fn non_utf8_names_are_refused() {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        let o = Command::new(env!("CARGO_BIN_EXE_ackreg"))
+        let o = ackreg(d)
             .arg("keygen")
             .arg("--name")
             .arg(std::ffi::OsStr::from_bytes(b"J\xe2nis"))
             .args(["--id", "j", "--unencrypted", "--keyring", "k2"])
-            .current_dir(d)
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        assert!(stderr(&o).contains("UTF-8"), "{}", stderr(&o));
+            .run()
+            .must_fail(2);
+        assert!(o.stderr().contains("UTF-8"), "{}", o.stderr());
         assert!(!d.join("j.key").exists());
     }
 }
@@ -908,9 +866,8 @@ fn other_unusable_input_gives_exit_2() {
     let dir = setup();
     let d = dir.path();
     // A date that is not a real date.
-    let o = run(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "sign",
             "--key",
             "jberzins.key",
@@ -920,16 +877,15 @@ fn other_unusable_input_gives_exit_2() {
             "2017-02-29",
             "-o",
             "ack.json",
-        ],
-    );
+        ])
+        .run();
     let line = assert_fails(&o, 2, "2017-02-29");
     assert!(line.contains("not a real calendar date"), "{line}");
     // A document that is not a PDF, and one that does not exist.
     std::fs::write(d.join("fake.pdf"), b"hello").unwrap();
     for doc in ["fake.pdf", "missing.pdf"] {
-        let o = run(
-            d,
-            &[
+        let o = ackreg(d)
+            .args([
                 "sign",
                 "--key",
                 "jberzins.key",
@@ -939,24 +895,23 @@ fn other_unusable_input_gives_exit_2() {
                 "2017-12-04",
                 "-o",
                 "ack.json",
-            ],
-        );
+            ])
+            .run();
         assert_fails(&o, 2, doc);
     }
     assert!(!d.join("ack.json").exists());
     // An acknowledgement that does not exist; a keyring that does not exist.
     assert_fails(&verify(d, "missing.json"), 2, "missing.json");
-    assert_ok(&sign(d, "jberzins.key", "ack.json"));
-    let o = run(
-        d,
-        &[
+    sign(d, "jberzins.key", "ack.json").must_succeed();
+    let o = ackreg(d)
+        .args([
             "verify",
             "ack.json",
             "--document",
             "noteikumi.pdf",
             "--keyring",
             "nokeys",
-        ],
-    );
+        ])
+        .run();
     assert_fails(&o, 2, "nokeys/keyring.json");
 }

@@ -39,18 +39,17 @@ impl Server {
             .tmp
             .path()
             .join(format!("serve-{}.err", Instant::now().elapsed().as_nanos()));
-        let mut cmd = common::ackreg();
-        cmd.args(["serve", "--log"])
+        let mut run = common::ackreg(fx.tmp.path())
+            .args(["serve", "--log"])
             .arg(&fx.log)
             .arg("--issuer-key")
-            .arg(&fx.key_file);
-        cmd.args(["--listen", "127.0.0.1:0"]);
+            .arg(&fx.key_file)
+            .args(["--listen", "127.0.0.1:0"]);
         if quiet {
-            cmd.arg("--quiet");
+            run = run.arg("--quiet");
         }
-        let mut child = cmd
-            .env_remove("ACKREG_PASSPHRASE")
-            .stdin(Stdio::null())
+        let mut child = run
+            .command()
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
@@ -92,17 +91,13 @@ impl Drop for Server {
 }
 
 fn verify_cli(args: &[&Path], issuer: &Path) -> (bool, String) {
-    let o = common::ackreg()
+    let o = common::ackreg(issuer.parent().expect("a folder"))
         .arg("verify")
         .args(args)
         .arg("--issuer")
         .arg(issuer)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        format!("{}{}", common::stdout(&o), common::stderr(&o)),
-    )
+        .run();
+    (o.success(), o.text())
 }
 
 fn checkpoint_size(log: &Path) -> u64 {
@@ -1131,7 +1126,7 @@ fn over_tls_cookies_are_secure() {
         .output()
         .expect("openssl runs");
     assert!(made.status.success(), "{}", common::stderr(&made));
-    let mut child = common::ackreg()
+    let mut child = common::ackreg(fx.tmp.path())
         .args(["serve", "--log"])
         .arg(&fx.log)
         .arg("--issuer-key")
@@ -1140,6 +1135,7 @@ fn over_tls_cookies_are_secure() {
         .arg(&cert)
         .arg("--tls-key")
         .arg(&key)
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use crate::common::ackreg;
+
 use ackreg_core::edoc::{self, ContainerFile, SignatureInfo};
 use sha2::{Digest, Sha256};
 
@@ -270,28 +272,26 @@ fn the_cli_refuses_a_cut_container_with_exit_2_and_a_failed_export_writes_nothin
     let bytes = edoc::write(&export()).unwrap();
     let cut = dir.path().join("cut.edoc");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ackreg"))
+    let out = ackreg(dir.path())
         .arg("verify")
         .arg(&cut)
         .args(["--issuer", &"ab".repeat(32)])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+        .run()
+        .must_fail(2);
+    let stderr = out.stderr();
     assert!(
         stderr.contains("cut.edoc: not an eDoc container: no ZIP end record"),
         "{stderr}"
     );
     // An export from a folder that is not a log fails and leaves no file.
     let target = dir.path().join("out.edoc");
-    let out = Command::new(env!("CARGO_BIN_EXE_ackreg"))
+    ackreg(dir.path())
         .args(["export", "--log"])
         .arg(dir.path().join("no-log"))
         .arg("--edoc")
         .arg(&target)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        .run()
+        .must_fail(2);
     assert!(!target.exists());
 }
 
@@ -319,8 +319,7 @@ fn demo() -> &'static Demo {
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
         let run = |args: &[&str], dir: &Path| {
-            let out = ackreg(dir, args);
-            assert!(out.status.success(), "{args:?}: {}", output_text(&out));
+            ackreg(dir).args(args).run().must_succeed();
         };
         run(&["demo", "--out", "d"], &root);
         let dir = root.join("d");
@@ -339,21 +338,13 @@ fn demo() -> &'static Demo {
     })
 }
 
-fn ackreg(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ackreg"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("ackreg runs")
-}
-
 /// `ackreg verify FILE --issuer` the demo's issuer key; exit code and output.
 fn verify_edoc(file: &Path, more: &[&str]) -> (i32, String) {
     let mut args = vec!["verify", file.to_str().unwrap()];
     args.extend_from_slice(&["--issuer", "direktors.pub.pem"]);
     args.extend_from_slice(more);
-    let out = ackreg(&demo().dir, &args);
-    (out.status.code().unwrap_or(-1), output_text(&out))
+    let out = ackreg(&demo().dir).args(&args).run();
+    (out.code().unwrap_or(-1), out.text())
 }
 
 /// `source` changed by edoc_tamper.py (`action` on `name`), in `dir`.
@@ -563,18 +554,16 @@ fn the_json_report_names_the_failing_file() {
 #[test]
 fn a_container_written_before_these_checks_still_verifies() {
     let dir = repo_file("tests/fixtures");
-    let out = Command::new(env!("CARGO_BIN_EXE_ackreg"))
+    let out = ackreg(&dir)
         .args([
             "verify",
             "log.edoc",
             "--issuer",
             "issuer-rfc8032-test1.pub.pem",
         ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let text = output_text(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+        .run()
+        .must_succeed();
+    let text = out.text();
     for step in [
         "10. [ok]   documents",
         "11. [ok]   files",

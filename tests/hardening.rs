@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ackreg_core::ack::{self, Acknowledgement};
@@ -15,7 +15,7 @@ use ackreg_core::keyring::{Entry, Keyring};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 
-use crate::common::{ackreg, run_in, stderr, stdout, tiny_pdf};
+use crate::common::{ackreg, tiny_pdf, Ackreg, Run, Running};
 
 const TEST_KEY: &str = "tests/fixtures/test-only-rfc8032-test1.key";
 /// Key id of the RFC 8032 test 1 key, which seals tests/bad/good-register.json.
@@ -25,13 +25,13 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn no_panic(o: &Output) {
-    let all = format!("{}{}", stdout(o), stderr(o));
+fn no_panic(o: &Run) {
+    let all = o.text();
     assert!(!all.contains("panicked"), "ackreg panicked:\n{all}");
     assert!(
-        matches!(o.status.code(), Some(0..=2)),
+        matches!(o.code(), Some(0..=2)),
         "exit {:?}: {all}",
-        o.status
+        o.code()
     );
 }
 
@@ -87,19 +87,19 @@ fn bad_inputs_give_documented_errors() {
             })
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = run_in(d, &args);
+        let o = ackreg(d).args(&args).run();
         no_panic(&o);
-        let all = format!("{}{}", stdout(&o), stderr(&o));
+        let all = o.text();
         let expected: i32 = code.parse().unwrap();
-        if o.status.code() != Some(expected) || !all.contains(fragment) {
+        if o.code() != Some(expected) || !all.contains(fragment) {
             failures.push(format!(
                 "{file}: expected exit {expected} and {fragment:?}, got exit {:?}:\n{all}",
-                o.status.code()
+                o.code()
             ));
         }
         if expected == 2 {
             // Unusable input: an error line naming the file or what is wrong.
-            assert!(stderr(&o).starts_with("error: "), "{file}: {}", stderr(&o));
+            assert!(o.stderr().starts_with("error: "), "{file}: {}", o.stderr());
         }
         count += 1;
     }
@@ -191,9 +191,8 @@ fn hostile_names_are_refused_everywhere() {
         ("Jānis\u{feff}", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
         ("Jānis\tBērziņš", "U+0009 CHARACTER TABULATION"),
     ] {
-        let keygen = run_in(
-            d,
-            &[
+        let keygen = ackreg(d)
+            .args([
                 "keygen",
                 "--name",
                 name,
@@ -204,11 +203,10 @@ fn hostile_names_are_refused_everywhere() {
                 "--secret",
                 "anna.key",
                 "--unencrypted",
-            ],
-        );
-        let sign = run_in(
-            d,
-            &[
+            ])
+            .run();
+        let sign = ackreg(d)
+            .args([
                 "sign",
                 "--key",
                 key,
@@ -222,12 +220,11 @@ fn hostile_names_are_refused_everywhere() {
                 "anna",
                 "-o",
                 "a.json",
-            ],
-        );
+            ])
+            .run();
         fs::write(d.join("x.pub.pem"), PUBLIC_PEM).unwrap();
-        let add = run_in(
-            d,
-            &[
+        let add = ackreg(d)
+            .args([
                 "keyring",
                 "add",
                 "--name",
@@ -238,19 +235,18 @@ fn hostile_names_are_refused_everywhere() {
                 "x.pub.pem",
                 "--keyring",
                 "keys",
-            ],
-        );
+            ])
+            .run();
         for o in [keygen, sign, add] {
-            assert_eq!(o.status.code(), Some(2), "{name:?}: {}", stderr(&o));
-            assert!(stderr(&o).contains(named), "{name:?}: {}", stderr(&o));
-            assert!(stderr(&o).contains("hint: "), "{}", stderr(&o));
+            assert_eq!(o.code(), Some(2), "{name:?}: {}", o.stderr());
+            assert!(o.stderr().contains(named), "{name:?}: {}", o.stderr());
+            assert!(o.stderr().contains("hint: "), "{}", o.stderr());
         }
         assert!(!d.join("anna.key").exists() && !d.join("a.json").exists());
     }
     // Notes: line breaks and punctuation are fine, bidi controls are not.
-    let ok = run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             key,
@@ -266,12 +262,11 @@ fn hostile_names_are_refused_everywhere() {
             "Saņemts.\nLabi: «jā» — 100 %!",
             "-o",
             "ok.json",
-        ],
-    );
-    assert!(ok.status.success(), "{}", stderr(&ok));
-    let bad = run_in(
-        d,
-        &[
+        ])
+        .run()
+        .must_succeed();
+    let bad = ackreg(d)
+        .args([
             "sign",
             "--key",
             key,
@@ -287,10 +282,12 @@ fn hostile_names_are_refused_everywhere() {
             "Labi\u{202b}",
             "-o",
             "bad.json",
-        ],
-    );
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("notes contains U+202B RIGHT-TO-LEFT EMBEDDING"));
+        ])
+        .run()
+        .must_fail(2);
+    assert!(bad
+        .stderr()
+        .contains("notes contains U+202B RIGHT-TO-LEFT EMBEDDING"));
 }
 
 const PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
@@ -376,9 +373,8 @@ fn duplicate_keys_are_refused_everywhere() {
 // ---------------------------------------------------------------------
 // Point 3: concurrent runs, locks, and SIGKILL while writing a register.
 
-fn spawn_sign(d: &Path, out: &str, force: bool) -> std::process::Child {
-    let mut c = ackreg();
-    c.args([
+fn spawn_sign(d: &Path, out: &str, force: bool) -> Running {
+    let mut c = ackreg(d).args([
         "sign",
         "--key",
         repo().join(TEST_KEY).to_str().unwrap(),
@@ -394,13 +390,9 @@ fn spawn_sign(d: &Path, out: &str, force: bool) -> std::process::Child {
         out,
     ]);
     if force {
-        c.arg("--force");
+        c = c.arg("--force");
     }
-    c.current_dir(d)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    c.spawn()
 }
 
 #[test]
@@ -413,8 +405,8 @@ fn twenty_sign_runs_at_once_all_land() {
         .map(|i| spawn_sign(d, &format!("acks/{i}.json"), false))
         .collect();
     for c in children {
-        let o = c.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
+        let o = c.wait();
+        assert!(o.success(), "{}", o.stderr());
     }
     let first = fs::read(d.join("acks/0.json")).unwrap();
     for i in 0..20 {
@@ -430,16 +422,13 @@ fn twenty_sign_runs_at_once_all_land() {
     let children: Vec<_> = (0..20)
         .map(|_| spawn_sign(d, "acks/same.json", false))
         .collect();
-    let outputs: Vec<Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
-    let ok = outputs.iter().filter(|o| o.status.success()).count();
+    let outputs: Vec<Run> = children.into_iter().map(|c| c.wait()).collect();
+    let ok = outputs.iter().filter(|o| o.success()).count();
     assert_eq!(ok, 1);
-    for o in outputs.iter().filter(|o| !o.status.success()) {
+    for o in outputs.iter().filter(|o| !o.success()) {
         no_panic(o);
-        assert_eq!(o.status.code(), Some(2));
-        assert!(stderr(o).contains("already exists"), "{}", stderr(o));
+        assert_eq!(o.code(), Some(2));
+        assert!(o.stderr().contains("already exists"), "{}", o.stderr());
     }
     assert_eq!(fs::read(d.join("acks/same.json")).unwrap(), first);
 }
@@ -456,8 +445,8 @@ fn keyring_changes_are_serialised_by_a_lock() {
         fs::write(d.join(format!("k{i}.pub.pem")), pem).unwrap();
     }
     let add = |i: usize, extra: &[&str]| {
-        let mut c = ackreg();
-        c.args(["keyring", "add", "--name", &format!("Darbinieks {i}")])
+        ackreg(d)
+            .args(["keyring", "add", "--name", &format!("Darbinieks {i}")])
             .args(["--id", &format!("e{i}")])
             .args([
                 "--public-key",
@@ -466,16 +455,12 @@ fn keyring_changes_are_serialised_by_a_lock() {
                 "keys",
             ])
             .args(extra)
-            .current_dir(d)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
     };
     // Eight runs at once: none loses another's entry.
-    let children: Vec<_> = (0..8).map(|i| add(i, &[]).spawn().unwrap()).collect();
+    let children: Vec<_> = (0..8).map(|i| add(i, &[]).spawn()).collect();
     for c in children {
-        let o = c.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
+        let o = c.wait();
+        assert!(o.success(), "{}", o.stderr());
     }
     let ring = Keyring::load(&d.join("keys")).unwrap();
     assert_eq!(ring.entries().len(), 8);
@@ -487,21 +472,21 @@ fn keyring_changes_are_serialised_by_a_lock() {
     let held =
         ackreg_core::fsutil::Lock::acquire(&target, ackreg_core::fsutil::Wait::No, |_, _| {})
             .unwrap();
-    let o = add(0, &["--no-wait"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    let o = add(0, &["--no-wait"]).run();
+    assert_eq!(o.code(), Some(2));
     let holder = format!(
         "is locked by another ackreg run (pid {})",
         std::process::id()
     );
-    assert!(stderr(&o).contains(&holder), "{}", stderr(&o));
-    assert!(stderr(&o).contains("hint: "));
-    let waiting = add(1, &[]).spawn().unwrap();
+    assert!(o.stderr().contains(&holder), "{}", o.stderr());
+    assert!(o.stderr().contains("hint: "));
+    let waiting = add(1, &[]).spawn();
     std::thread::sleep(Duration::from_millis(300));
     assert!(!target.exists(), "the second run must wait for the lock");
     drop(held);
-    let o = waiting.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("waiting: "), "{}", stderr(&o));
+    let o = waiting.wait();
+    assert!(o.success(), "{}", o.stderr());
+    assert!(o.stderr().contains("waiting: "), "{}", o.stderr());
     assert_eq!(Keyring::load(&d.join("keys")).unwrap().entries().len(), 1);
 }
 
@@ -518,16 +503,12 @@ impl Rng {
     }
 }
 
-fn register_cmd(d: &Path, sealed_at: &str) -> Command {
-    let mut c = ackreg();
-    c.args(["register", "--document", "rules.pdf", "--keyring", "keys"])
+fn register_cmd(d: &Path, sealed_at: &str) -> Ackreg {
+    ackreg(d)
+        .args(["register", "--document", "rules.pdf", "--keyring", "keys"])
         .args(["--acks", "acks", "--issuer-key"])
         .arg(repo().join(TEST_KEY))
         .args(["--sealed-at", sealed_at, "-o", "register.json"])
-        .current_dir(d)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    c
 }
 
 #[test]
@@ -560,10 +541,10 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     // The two complete registers, and how long one run takes.
     let times = ["2017-12-20T09:30:00Z", "2017-12-21T09:30:00Z"];
     let start = Instant::now();
-    assert!(register_cmd(d, times[1]).status().unwrap().success());
+    register_cmd(d, times[1]).run().must_succeed();
     let run_time = start.elapsed();
     let new = fs::read(d.join("register.json")).unwrap();
-    assert!(register_cmd(d, times[0]).status().unwrap().success());
+    register_cmd(d, times[0]).run().must_succeed();
     let old = fs::read(d.join("register.json")).unwrap();
     let issuer = ackreg_core::verify::IssuerKey::KeyId(
         ackreg_core::keys::KeyId::from_hex(TEST_KEYID).unwrap(),
@@ -577,7 +558,12 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     let max_delay = run_time.as_micros().max(1000) as u64;
     let mut outcomes = [0usize; 2];
     for round in 0..25 {
-        let mut child = register_cmd(d, times[round % 2]).spawn().unwrap();
+        let mut child = register_cmd(d, times[round % 2])
+            .command()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_micros(rng.next() % max_delay));
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
@@ -590,7 +576,7 @@ fn sigkill_while_writing_a_register_leaves_the_old_or_the_new_one() {
     }
     // A complete run afterwards works, and removes the temporary files that
     // killed runs left.
-    assert!(register_cmd(d, times[1]).status().unwrap().success());
+    register_cmd(d, times[1]).run().must_succeed();
     assert_eq!(fs::read(d.join("register.json")).unwrap(), new);
     let temps: Vec<String> = fs::read_dir(d)
         .unwrap()

@@ -7,18 +7,15 @@ use crate::common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{run_in, stdout};
+use crate::common::ackreg;
 
 /// Runs the demo in a new temporary folder; returns it and the demo dir.
 fn demo() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let o = run_in(tmp.path(), &["demo", "--out", "d"]);
-    assert!(
-        o.status.success(),
-        "demo failed: {}{}",
-        stdout(&o),
-        common::stderr(&o)
-    );
+    ackreg(tmp.path())
+        .args(["demo", "--out", "d"])
+        .run()
+        .must_succeed();
     let dir = tmp.path().join("d");
     (tmp, dir)
 }
@@ -27,19 +24,15 @@ fn verify(dir: &Path, args: &[&str]) -> (i32, String) {
     let mut all = vec!["verify"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--issuer", "direktors.pub.pem"]);
-    let o = run_in(dir, &all);
-    (
-        o.status.code().unwrap_or(-1),
-        format!("{}{}", stdout(&o), common::stderr(&o)),
-    )
+    let o = ackreg(dir).args(&all).run();
+    (o.code().unwrap_or(-1), o.text())
 }
 
 /// Starts a new log in `dir` with the demo's issuer (run in the demo's
 /// folder `d`).
 fn init_log(d: &Path, dir: &Path) {
-    let o = run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "log",
             "init",
             dir.to_str().unwrap(),
@@ -53,9 +46,9 @@ fn init_log(d: &Path, dir: &Path) {
             "Aknīstes novada pašvaldība",
             "--date",
             "2017-12-01",
-        ],
-    );
-    assert!(o.status.success(), "{}", common::stderr(&o));
+        ])
+        .run()
+        .must_succeed();
 }
 
 fn lines(path: &Path) -> Vec<String> {
@@ -212,12 +205,11 @@ fn a_receipt_for_an_entry_not_in_the_log_fails() {
 #[test]
 fn status_lists_acknowledged_late_overdue_and_who_left() {
     let (_tmp, d) = demo();
-    let o = run_in(
-        &d,
-        &["log", "status", "log", "--date", "2018-06-01", "--csv"],
-    );
-    assert!(o.status.success());
-    let csv = stdout(&o);
+    let o = ackreg(&d)
+        .args(["log", "status", "log", "--date", "2018-06-01", "--csv"])
+        .run()
+        .must_succeed();
+    let csv = o.stdout();
     assert!(
         csv.starts_with("version,title,employee_id,name,status,deadline,signed,received,entry\r\n"),
         "{csv}"
@@ -244,20 +236,25 @@ fn status_lists_acknowledged_late_overdue_and_who_left() {
     let v2_overdue = row("2", "azagars").unwrap();
     assert!(v2_overdue.contains(",overdue,2018-05-15,,"), "{v2_overdue}");
     // Before the deadline, the same person is outstanding, not overdue.
-    let o = run_in(
-        &d,
-        &["log", "status", "log", "--date", "2018-05-10", "--csv"],
-    );
-    assert!(stdout(&o).contains(",azagars,Ādolfs Žagars,outstanding,2018-05-15,,"));
+    let o = ackreg(&d)
+        .args(["log", "status", "log", "--date", "2018-05-10", "--csv"])
+        .run();
+    assert!(o
+        .stdout()
+        .contains(",azagars,Ādolfs Žagars,outstanding,2018-05-15,,"));
 }
 
 #[test]
 fn the_log_exports_as_a_reproducible_edoc_that_verifies() {
     let (_tmp, d) = demo();
-    let o = run_in(&d, &["export", "--log", "log", "--edoc", "kac.edoc"]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let o = run_in(&d, &["export", "--log", "log", "--edoc", "again.edoc"]);
-    assert!(o.status.success());
+    ackreg(&d)
+        .args(["export", "--log", "log", "--edoc", "kac.edoc"])
+        .run()
+        .must_succeed();
+    ackreg(&d)
+        .args(["export", "--log", "log", "--edoc", "again.edoc"])
+        .run()
+        .must_succeed();
     let bytes = fs::read(d.join("kac.edoc")).unwrap();
     assert_eq!(
         bytes,
@@ -298,9 +295,7 @@ fn todays_date_is_the_day_in_the_computers_time_zone() {
     ] {
         let before = day_in(zone);
         let key = format!("keys/{id}.pub.pem");
-        let o = common::ackreg()
-            .current_dir(&d)
-            .env_remove("ACKREG_PASSPHRASE")
+        common::ackreg(&d)
             .env("TZ", zone)
             .args(["log", "enrol", log.to_str().unwrap(), "--issuer-key"])
             .args([
@@ -311,9 +306,8 @@ fn todays_date_is_the_day_in_the_computers_time_zone() {
                 id,
             ])
             .args(["--public-key", &key])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", common::stderr(&o));
+            .run()
+            .must_succeed();
         let entry = lines(&log.join("entries")).pop().unwrap();
         let json: serde_json::Value = serde_json::from_str(&entry).unwrap();
         let from = json["valid_from"].as_str().unwrap().to_string();

@@ -6,7 +6,7 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use ackreg_core::ack::Acknowledgement;
@@ -79,19 +79,18 @@ fn setup(dir: &Path, n: u64) -> (PathBuf, Vec<PathBuf>) {
 }
 
 /// `ackreg log add log --issuer-key KEY ACKS... --received 2017-12-05` in `dir`.
-fn add_command(dir: &Path, key: &Path, acks: &[PathBuf]) -> Command {
-    let mut cmd = common::ackreg();
-    cmd.current_dir(dir)
+fn add_command(dir: &Path, key: &Path, acks: &[PathBuf]) -> common::Ackreg {
+    common::ackreg(dir)
         .args(["log", "add", "log", "--issuer-key"])
         .arg(key)
         .args(acks)
-        .args(["--received", "2017-12-05"]);
-    cmd
+        .args(["--received", "2017-12-05"])
 }
 
 /// [`add_command`] started, its output discarded.
 fn add(dir: &Path, key: &Path, acks: &[PathBuf]) -> Child {
     add_command(dir, key, acks)
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -174,10 +173,9 @@ fn a_machine_crash_that_loses_the_unsynced_caches_is_repaired_by_the_next_writer
     let synced = |dir: &Path| std::fs::read_to_string(dir.join("synced")).unwrap();
     // The writer that made the log synced its caches when it closed.
     assert_eq!(synced(&log), "14\n");
-    assert!(add(tmp.path(), &key_path, &acks[..6])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[..6])
+        .run()
+        .must_succeed();
     assert_eq!(synced(&log), "20\n");
     // A crash of the machine before the caches were synced: `synced` still
     // says 14, and the index and the tree lost their tail or hold zeros.
@@ -191,14 +189,9 @@ fn a_machine_crash_that_loses_the_unsynced_caches_is_repaired_by_the_next_writer
     }
     // The next writer rebuilds what the caches lack, checks the root and
     // goes on; the audit then passes with every acknowledgement.
-    let out = add_command(tmp.path(), &key_path, &acks[6..])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_command(tmp.path(), &key_path, &acks[6..])
+        .run()
+        .must_succeed();
     assert_eq!(synced(&log), "26\n");
     assert_eq!(audited(tmp.path()), (true, 12));
 }
@@ -214,16 +207,14 @@ fn a_cache_damaged_below_synced_is_refused_before_anything_is_appended() {
     hashes[5] ^= 1;
     std::fs::write(log.join("tree/2"), &hashes).unwrap();
     let entries = std::fs::read(log.join("entries")).unwrap();
-    let out = common::ackreg()
-        .current_dir(tmp.path())
+    let out = common::ackreg(tmp.path())
         .args(["log", "add", "log", "--issuer-key"])
         .arg(&key_path)
         .args(&acks)
         .args(["--received", "2017-12-05"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run()
+        .must_fail(2);
+    let err = out.stderr();
     assert!(
         err.contains("the entries and the tree do not give the checkpoint's root hash"),
         "{err}"
@@ -259,10 +250,9 @@ fn the_writers_snapshot_gives_the_state_the_audit_rebuilds_and_a_bad_one_is_igno
     let tmp = tempfile::tempdir().unwrap();
     let (key_path, acks) = setup(tmp.path(), 10);
     let log = tmp.path().join("log");
-    assert!(add(tmp.path(), &key_path, &acks[..4])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[..4])
+        .run()
+        .must_succeed();
     // The writer left a snapshot at the size it synced; read through it, the
     // state is the one the auditor rebuilds from the entries alone.
     assert!(log.join("state").exists());
@@ -274,27 +264,23 @@ fn the_writers_snapshot_gives_the_state_the_audit_rebuilds_and_a_bad_one_is_igno
     let last = snap.len() - 1;
     snap[last] ^= 1;
     std::fs::write(log.join("state"), &snap).unwrap();
-    assert!(add(tmp.path(), &key_path, &acks[4..7])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[4..7])
+        .run()
+        .must_succeed();
     let other = tempfile::tempdir().unwrap();
     setup(other.path(), 3);
     std::fs::copy(other.path().join("log/state"), log.join("state")).unwrap();
     let (_, state) = LogDir::new(&log).committed().unwrap();
     assert_eq!(described(&state), audited_state(tmp.path()));
-    assert!(add(tmp.path(), &key_path, &acks[7..])
-        .wait()
-        .unwrap()
-        .success());
+    add_command(tmp.path(), &key_path, &acks[7..])
+        .run()
+        .must_succeed();
     let (_, state) = LogDir::new(&log).committed().unwrap();
     assert_eq!(described(&state), audited_state(tmp.path()));
     assert_eq!(audited(tmp.path()), (true, 10));
     // Appending the same acknowledgement again is still refused: the
     // snapshot carries the acknowledgements, not only the people.
-    let out = add_command(tmp.path(), &key_path, std::slice::from_ref(&acks[0]))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = add_command(tmp.path(), &key_path, std::slice::from_ref(&acks[0])).run();
+    assert!(!out.success(), "{}", out.report());
     assert_eq!(audited(tmp.path()), (true, 10));
 }

@@ -9,14 +9,12 @@
 //! These tests need the `openssl` command and Python with `tlog-scales`
 //! and `cryptography` (CI installs them); without them they fail.
 
-use crate::common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::ackreg;
 use crate::common::pki::{connect_proxy, hex, serve, serve_tls, Key, Pki};
-use crate::common::{run_in, stdout};
 use sha2::{Digest, Sha256};
 
 const ORIGIN: &str = "aknistesnovads.lv/kac";
@@ -31,8 +29,10 @@ struct Setup {
 impl Setup {
     fn new() -> Setup {
         let tmp = tempfile::tempdir().unwrap();
-        let o = run_in(tmp.path(), &["demo", "--out", "d"]);
-        assert!(o.status.success(), "demo: {}", common::stderr(&o));
+        ackreg(tmp.path())
+            .args(["demo", "--out", "d"])
+            .run()
+            .must_succeed();
         let pki = Pki::new();
         pki.tsa("tsa", Key::P256, "ca", "tsa");
         let d = tmp.path().join("d");
@@ -42,22 +42,18 @@ impl Setup {
     /// Runs ackreg in the demo folder with no proxy variable but those of
     /// `env`: exit code, stdout and stderr.
     fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-        let mut cmd = common::ackreg();
-        cmd.args(args)
-            .current_dir(&self.d)
-            .env_remove("ACKREG_PASSPHRASE");
+        let mut cmd = ackreg(&self.d).args(args);
         for var in ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"] {
-            cmd.env_remove(var);
+            cmd = cmd.env_remove(var);
         }
         for var in ["all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"] {
-            cmd.env_remove(var);
+            cmd = cmd.env_remove(var);
         }
-        cmd.envs(env.iter().copied());
-        let o = cmd.output().expect("ackreg runs");
-        (
-            o.status.code().unwrap_or(-1),
-            format!("{}{}", stdout(&o), common::stderr(&o)),
-        )
+        for (key, value) in env {
+            cmd = cmd.env(key, value);
+        }
+        let o = cmd.run();
+        (o.code().unwrap_or(-1), o.text())
     }
 
     /// `log timestamp log --tsa URL` with the TLS options of [`Pki::tls`]
@@ -78,11 +74,8 @@ impl Setup {
 
     /// Runs ackreg in the demo folder: exit code, stdout and stderr.
     fn run(&self, args: &[&str]) -> (i32, String) {
-        let o = run_in(&self.d, args);
-        (
-            o.status.code().unwrap_or(-1),
-            format!("{}{}", stdout(&o), common::stderr(&o)),
-        )
+        let o = ackreg(&self.d).args(args).run();
+        (o.code().unwrap_or(-1), o.text())
     }
 
     fn ca(&self) -> String {

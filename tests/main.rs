@@ -14,8 +14,10 @@
 //! - [`hardening`]: hostile input to every command;
 //! - [`house`]: the crates and modules keep their shape (no import circles).
 //!
-//! [`common`] runs the binary ([`common::Run`]); [`desk_support`] drives the
-//! desk over HTTP.
+//! [`common`] runs the binary, always the same way:
+//! `common::ackreg(dir).args([..]).env(..).stdin(..).run().must_succeed()`
+//! (or `.must_fail(code)`), which on failure shows the command line, its
+//! exit code and its output; [`desk_support`] drives the desk over HTTP.
 
 mod common;
 mod desk_support;

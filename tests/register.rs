@@ -3,9 +3,8 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
-use crate::common::{pdf_text, run_in, squash, stderr, stdout};
+use crate::common::{ackreg, pdf_text, squash, Run};
 use ackreg_core::dsse::Envelope;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -29,26 +28,18 @@ const EMPLOYEES: [Employee; 4] = [
     ("azagars", "Ādolfs Žagars", None),
 ];
 
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        stdout(o),
-        stderr(o)
-    );
-}
-
 /// Renders the rules, makes the issuer and four employees (unencrypted keys,
 /// for speed), signs three acknowledgements and seals the register with its
 /// annex. Returns the folder.
 fn journey() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&run_in(d, &["render", "-o", "noteikumi.pdf"]));
-    ok(&run_in(
-        d,
-        &[
+    ackreg(d)
+        .args(["render", "-o", "noteikumi.pdf"])
+        .run()
+        .must_succeed();
+    ackreg(d)
+        .args([
             "keygen",
             "--name",
             "Jānis Gavars",
@@ -59,14 +50,14 @@ fn journey() -> tempfile::TempDir {
             "--secret",
             "direktors.key",
             "--unencrypted",
-        ],
-    ));
+        ])
+        .run()
+        .must_succeed();
     fs::create_dir(d.join("acks")).unwrap();
     for (id, name, signs) in EMPLOYEES {
         let secret = format!("{id}.key");
-        ok(&run_in(
-            d,
-            &[
+        ackreg(d)
+            .args([
                 "keygen",
                 "--name",
                 name,
@@ -77,8 +68,9 @@ fn journey() -> tempfile::TempDir {
                 "--secret",
                 &secret,
                 "--unencrypted",
-            ],
-        ));
+            ])
+            .run()
+            .must_succeed();
         if let Some((date, notes)) = signs {
             let out = format!("acks/{id}.json");
             let mut args = vec![
@@ -97,12 +89,11 @@ fn journey() -> tempfile::TempDir {
             if !notes.is_empty() {
                 args.extend(["--notes", notes]);
             }
-            ok(&run_in(d, &args));
+            ackreg(d).args(&args).run().must_succeed();
         }
     }
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "register",
             "--document",
             "noteikumi.pdf",
@@ -120,29 +111,28 @@ fn journey() -> tempfile::TempDir {
             "pielikums.pdf",
             "--sealed-at",
             "2017-12-20T09:30:00Z",
-        ],
-    );
-    ok(&o);
+        ])
+        .run()
+        .must_succeed();
     assert!(
-        stdout(&o).contains("3 accepted, 0 refused, 1 outstanding"),
+        o.stdout().contains("3 accepted, 0 refused, 1 outstanding"),
         "{}",
-        stdout(&o)
+        o.stdout()
     );
     dir
 }
 
-fn verify(d: &Path, file: &str) -> Output {
-    run_in(
-        d,
-        &[
+fn verify(d: &Path, file: &str) -> Run {
+    ackreg(d)
+        .args([
             "verify",
             file,
             "--issuer",
             "issuer/direktors.pub.pem",
             "--document",
             "noteikumi.pdf",
-        ],
-    )
+        ])
+        .run()
 }
 
 fn issuer_key(d: &Path) -> ed25519_dalek::SigningKey {
@@ -183,15 +173,15 @@ fn edit_ack(body: &mut Value, i: usize, f: impl FnOnce(&mut Value)) {
     env["payload"] = Value::String(STANDARD.encode(serde_json::to_vec(&ack).unwrap()));
 }
 
-fn assert_caught(o: &Output, step: &str) {
+fn assert_caught(o: &Run, step: &str) {
     assert_eq!(
-        o.status.code(),
+        o.code(),
         Some(1),
         "tampering not caught\nstdout: {}\nstderr: {}",
-        stdout(o),
-        stderr(o)
+        o.stdout(),
+        o.stderr()
     );
-    let out = stdout(o);
+    let out = o.stdout();
     assert!(out.contains("INVALID"), "{out}");
     assert!(
         out.contains(&format!("[FAIL] {step}")),
@@ -205,8 +195,8 @@ fn whole_journey_verifies() {
     let d = dir.path();
 
     let o = verify(d, "register.json");
-    ok(&o);
-    let out = stdout(&o);
+    let o = o.must_succeed();
+    let out = o.stdout();
     assert!(
         out.contains("VALID: 3 acknowledgements, 1 outstanding"),
         "{out}"
@@ -223,30 +213,32 @@ fn whole_journey_verifies() {
     // The annex PDF alone is enough: the register is attached, and its pages
     // are exactly the rendering of the sealed register.
     let o = verify(d, "pielikums.pdf");
-    ok(&o);
-    assert!(stdout(&o).contains("9. [ok]   annex"), "{}", stdout(&o));
+    let o = o.must_succeed();
+    assert!(o.stdout().contains("9. [ok]   annex"), "{}", o.stdout());
 
     // The exact mode checks every signature with verify_strict alone.
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "register.json",
             "--issuer",
             "issuer/direktors.pub.pem",
             "--no-batch",
-        ],
-    );
-    ok(&o);
+        ])
+        .run()
+        .must_succeed();
     assert!(
-        stdout(&o).contains("VALID: 3 acknowledgements"),
+        o.stdout().contains("VALID: 3 acknowledgements"),
         "{}",
-        stdout(&o)
+        o.stdout()
     );
 
     // By key id instead of a PEM file, without the document.
     let keyid = ackreg_core::keys::KeyId::of(&issuer_key(d).verifying_key()).to_string();
-    ok(&run_in(d, &["verify", "pielikums.pdf", "--issuer", &keyid]));
+    ackreg(d)
+        .args(["verify", "pielikums.pdf", "--issuer", &keyid])
+        .run()
+        .must_succeed();
 
     // The annex shows the rows, the notes and the register's particulars.
     let pdf = fs::read(d.join("pielikums.pdf")).unwrap();
@@ -275,9 +267,8 @@ fn whole_journey_verifies() {
     assert!(text.contains(&sha), "annex names the register's SHA-256");
 
     // Same register, same annex bytes.
-    let again = run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "register",
             "--document",
             "noteikumi.pdf",
@@ -295,25 +286,24 @@ fn whole_journey_verifies() {
             "pielikums2.pdf",
             "--sealed-at",
             "2017-12-20T09:30:00Z",
-        ],
-    );
-    ok(&again);
+        ])
+        .run()
+        .must_succeed();
     assert_eq!(fs::read(d.join("register2.json")).unwrap(), register);
     assert_eq!(fs::read(d.join("pielikums2.pdf")).unwrap(), pdf);
 
     // Machines get JSON.
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "register.json",
             "--issuer",
             "issuer/direktors.pub.pem",
             "--json",
-        ],
-    );
-    ok(&o);
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        ])
+        .run()
+        .must_succeed();
+    let v: Value = serde_json::from_str(&o.stdout()).unwrap();
     assert_eq!(v["valid"], true);
     assert_eq!(v["entries"].as_array().unwrap().len(), 3);
     assert_eq!(v["outstanding"][0]["id"], "azagars");
@@ -329,9 +319,8 @@ fn register_reports_what_it_refuses() {
         fs::read(d.join("pielikums.pdf")).unwrap(),
     )
     .unwrap();
-    ok(&run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             "azagars.key",
@@ -343,12 +332,12 @@ fn register_reports_what_it_refuses() {
             "keys",
             "-o",
             "acks/wrongdoc.json",
-        ],
-    ));
+        ])
+        .run()
+        .must_succeed();
     // Unknown key: the issuer is not in the employees' keyring.
-    ok(&run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             "direktors.key",
@@ -362,12 +351,12 @@ fn register_reports_what_it_refuses() {
             "direktors",
             "-o",
             "acks/unknown.json",
-        ],
-    ));
+        ])
+        .run()
+        .must_succeed();
     // Duplicate: Jānis signs again.
-    ok(&run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             "jberzins.key",
@@ -379,8 +368,9 @@ fn register_reports_what_it_refuses() {
             "keys",
             "-o",
             "acks/zz-again.json",
-        ],
-    ));
+        ])
+        .run()
+        .must_succeed();
     // Bad signature: a copy of Līga's with one signature byte changed.
     let mut env = Envelope::from_json(&fs::read(d.join("acks/lozolina.json")).unwrap()).unwrap();
     let mut sig = STANDARD.decode(&env.signatures[0].sig).unwrap();
@@ -388,9 +378,8 @@ fn register_reports_what_it_refuses() {
     env.signatures[0].sig = STANDARD.encode(sig);
     fs::write(d.join("acks/badsig.json"), env.to_json().unwrap()).unwrap();
 
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "register",
             "--document",
             "noteikumi.pdf",
@@ -402,10 +391,10 @@ fn register_reports_what_it_refuses() {
             "direktors.key",
             "-o",
             "register.json",
-        ],
-    );
-    ok(&o);
-    let out = stdout(&o);
+        ])
+        .run()
+        .must_succeed();
+    let out = o.stdout();
     assert!(
         out.contains("3 accepted, 4 refused, 1 outstanding"),
         "{out}"
@@ -422,7 +411,7 @@ fn register_reports_what_it_refuses() {
             .unwrap_or_else(|| panic!("{file} not refused: {out}"));
         assert!(line.contains(why), "{line}");
     }
-    ok(&verify(d, "register.json"));
+    verify(d, "register.json").must_succeed();
 }
 
 #[test]
@@ -482,7 +471,7 @@ fn every_edit_without_a_new_seal_is_caught() {
         edit(&mut body);
         write_unsealed(d, env, &body);
         let o = verify(d, "register.json");
-        assert_eq!(o.status.code(), Some(1), "{what}: {}", stdout(&o));
+        assert_eq!(o.code(), Some(1), "{what}: {}", o.stdout());
         assert_caught(&o, "seal");
     }
 }
@@ -571,11 +560,7 @@ fn edits_sealed_anew_are_still_caught_by_the_employees_signatures_and_structure(
         edit(&mut body);
         write_resealed(d, &body);
         let o = verify(d, "register.json");
-        assert!(
-            o.status.code() == Some(1),
-            "{what} not caught: {}",
-            stdout(&o)
-        );
+        assert!(o.code() == Some(1), "{what} not caught: {}", o.stdout());
         assert_caught(&o, step);
     }
     // An entry added with a key that is not in the sealed keyring.
@@ -603,28 +588,26 @@ fn wrong_issuer_or_document_fails_and_bad_input_exits_2() {
     let dir = journey();
     let d = dir.path();
     // Another issuer key.
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "register.json",
             "--issuer",
             "keys/jberzins.pub.pem",
-        ],
-    );
+        ])
+        .run();
     assert_caught(&o, "seal");
     // Another document.
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "register.json",
             "--issuer",
             "issuer/direktors.pub.pem",
             "--document",
             "pielikums.pdf",
-        ],
-    );
+        ])
+        .run();
     assert_caught(&o, "document");
     // No issuer, a missing file, an unreadable issuer key: unusable input.
     for args in [
@@ -637,25 +620,23 @@ fn wrong_issuer_or_document_fails_and_bad_input_exits_2() {
         ],
         vec!["verify", "register.json", "--issuer", "noteikumi.pdf"],
     ] {
-        let o = run_in(d, &args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+        let o = ackreg(d).args(&args).run().must_fail(2);
+        assert!(o.stderr().starts_with("error: "), "{}", o.stderr());
     }
     // A PDF without a register attached.
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "noteikumi.pdf",
             "--issuer",
             "issuer/direktors.pub.pem",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2));
+        ])
+        .run()
+        .must_fail(2);
     assert!(
-        stderr(&o).contains("no attached file named register.json"),
+        o.stderr().contains("no attached file named register.json"),
         "{}",
-        stderr(&o)
+        o.stderr()
     );
 }
 
@@ -668,26 +649,27 @@ fn annex_rendered_with_another_template_is_told_apart() {
     let style = include_str!("../templates/style.typ").replace("size: 10pt", "size: 10.5pt");
     fs::write(t.join("style.typ"), style).unwrap();
     fs::write(t.join("rules.typ"), include_str!("../templates/rules.typ")).unwrap();
-    let o = run_in(
-        d,
-        &[
+    let o = ackreg(d)
+        .args([
             "verify",
             "pielikums.pdf",
             "--issuer",
             "issuer/direktors.pub.pem",
             "--template",
             "tpl",
-        ],
-    );
+        ])
+        .run();
     assert_caught(&o, "annex");
 }
 
 #[test]
 fn demo_runs_the_whole_job() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), &["demo", "--out", "demo"]);
-    ok(&o);
-    let out = stdout(&o);
+    let o = ackreg(dir.path())
+        .args(["demo", "--out", "demo"])
+        .run()
+        .must_succeed();
+    let out = o.stdout();
     assert!(
         out.contains("VALID: 3 acknowledgements, 1 outstanding"),
         "{out}"
@@ -701,11 +683,16 @@ fn demo_runs_the_whole_job() {
         assert!(dir.path().join("demo").join(f).exists(), "{f}");
     }
     // It can run again in its own folder, but never over someone else's.
-    ok(&run_in(dir.path(), &["demo", "--out", "demo"]));
+    ackreg(dir.path())
+        .args(["demo", "--out", "demo"])
+        .run()
+        .must_succeed();
     fs::create_dir(dir.path().join("mine")).unwrap();
     fs::write(dir.path().join("mine/x"), "x").unwrap();
-    let o = run_in(dir.path(), &["demo", "--out", "mine"]);
-    assert_eq!(o.status.code(), Some(2));
+    ackreg(dir.path())
+        .args(["demo", "--out", "mine"])
+        .run()
+        .must_fail(2);
 }
 
 #[test]
@@ -714,13 +701,15 @@ fn names_and_notes_from_the_register_print_literally_on_the_annex() {
     let d = dir.path();
     let name = "Jānis #read(\"/etc/passwd\") ]*x*[";
     let notes = "$x$ <b> @ref // #let";
-    ok(&run_in(d, &["render", "-o", "noteikumi.pdf"]));
+    ackreg(d)
+        .args(["render", "-o", "noteikumi.pdf"])
+        .run()
+        .must_succeed();
     for (id, n) in [("direktors", "Jānis Gavars"), ("hostile", name)] {
         let ring = if id == "direktors" { "issuer" } else { "keys" };
         let secret = format!("{id}.key");
-        ok(&run_in(
-            d,
-            &[
+        ackreg(d)
+            .args([
                 "keygen",
                 "--name",
                 n,
@@ -731,13 +720,13 @@ fn names_and_notes_from_the_register_print_literally_on_the_annex() {
                 "--secret",
                 &secret,
                 "--unencrypted",
-            ],
-        ));
+            ])
+            .run()
+            .must_succeed();
     }
     fs::create_dir(d.join("acks")).unwrap();
-    ok(&run_in(
-        d,
-        &[
+    ackreg(d)
+        .args([
             "sign",
             "--key",
             "hostile.key",
@@ -751,11 +740,11 @@ fn names_and_notes_from_the_register_print_literally_on_the_annex() {
             notes,
             "-o",
             "acks/hostile.json",
-        ],
-    ));
-    ok(&run_in(
-        d,
-        &[
+        ])
+        .run()
+        .must_succeed();
+    ackreg(d)
+        .args([
             "register",
             "--document",
             "noteikumi.pdf",
@@ -769,8 +758,9 @@ fn names_and_notes_from_the_register_print_literally_on_the_annex() {
             "register.json",
             "--pdf",
             "pielikums.pdf",
-        ],
-    ));
+        ])
+        .run()
+        .must_succeed();
     // The narrow name column wraps lines, so compare without white space.
     let text: String = pdf_text(&fs::read(d.join("pielikums.pdf")).unwrap())
         .split_whitespace()
@@ -779,5 +769,5 @@ fn names_and_notes_from_the_register_print_literally_on_the_annex() {
     assert!(text.contains(&bare(name)), "{text}");
     assert!(text.contains(&bare(notes)), "{text}");
     assert!(!text.contains("root:x:0:0"));
-    ok(&verify(d, "pielikums.pdf"));
+    verify(d, "pielikums.pdf").must_succeed();
 }

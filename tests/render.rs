@@ -2,11 +2,13 @@
 
 use std::fs;
 
-use crate::common::{pdf_text, run_in, squash, stderr, stdout};
+use crate::common::{ackreg, pdf_text, squash};
 
 fn render_default(dir: &std::path::Path, name: &str) -> Vec<u8> {
-    let out = run_in(dir, &["render", "-o", name]);
-    assert!(out.status.success(), "render failed: {}", stderr(&out));
+    ackreg(dir)
+        .args(["render", "-o", name])
+        .run()
+        .must_succeed();
     fs::read(dir.join(name)).unwrap()
 }
 
@@ -32,8 +34,10 @@ fn seed_lines() -> Vec<String> {
 #[test]
 fn default_document_is_a4_pdf_with_metadata() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_in(dir.path(), &["render", "-o", "noteikumi.pdf"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ackreg(dir.path())
+        .args(["render", "-o", "noteikumi.pdf"])
+        .run()
+        .must_succeed();
     let pdf = fs::read(dir.path().join("noteikumi.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 
@@ -43,7 +47,7 @@ fn default_document_is_a4_pdf_with_metadata() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert!(stdout(&out).contains(&hex), "{}", stdout(&out));
+    assert!(out.stdout().contains(&hex), "{}", out.stdout());
 
     let doc = lopdf::Document::load_mem(&pdf).unwrap();
     let pages = doc.get_pages();
@@ -159,8 +163,10 @@ fn custom_template_uses_builtin_style() {
     let rules = include_str!("../templates/rules.typ")
         .replace("Noteikumi stājas spēkā", "Šie noteikumi stājas spēkā");
     fs::write(t.join("rules.typ"), rules).unwrap();
-    let out = run_in(dir.path(), &["render", "--template", "tpl", "-o", "x.pdf"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ackreg(dir.path())
+        .args(["render", "--template", "tpl", "-o", "x.pdf"])
+        .run()
+        .must_succeed();
     let text = squash(&pdf_text(&fs::read(dir.path().join("x.pdf")).unwrap()));
     assert!(text.contains("Šie noteikumi stājas spēkā"));
 }
@@ -175,9 +181,11 @@ fn broken_template_names_file_and_line() {
         "#import \"style.typ\": *\n\nHello\n#let x = (\n",
     )
     .unwrap();
-    let out = run_in(dir.path(), &["render", "--template", "tpl", "-o", "x.pdf"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    let out = ackreg(dir.path())
+        .args(["render", "--template", "tpl", "-o", "x.pdf"])
+        .run()
+        .must_fail(2);
+    let err = out.stderr();
     assert!(err.contains("rules.typ:4:"), "{err}");
     assert!(err.starts_with("error: "), "{err}");
     assert!(!dir.path().join("x.pdf").exists());
@@ -186,16 +194,17 @@ fn broken_template_names_file_and_line() {
 #[test]
 fn missing_template_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_in(dir.path(), &["render", "--template", "nope", "-o", "x.pdf"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+    let out = ackreg(dir.path())
+        .args(["render", "--template", "nope", "-o", "x.pdf"])
+        .run()
+        .must_fail(2);
+    assert!(out.stderr().contains("nope"), "{}", out.stderr());
     fs::create_dir(dir.path().join("empty")).unwrap();
-    let out = run_in(
-        dir.path(),
-        &["render", "--template", "empty", "-o", "x.pdf"],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("rules.typ"), "{}", stderr(&out));
+    let out = ackreg(dir.path())
+        .args(["render", "--template", "empty", "-o", "x.pdf"])
+        .run()
+        .must_fail(2);
+    assert!(out.stderr().contains("rules.typ"), "{}", out.stderr());
 }
 
 #[test]
@@ -218,13 +227,10 @@ fn template_cannot_read_outside_its_folder() {
         }
         fs::write(t.join("rules.typ"), reader).unwrap();
         let name = format!("x{i}.pdf");
-        let out = run_in(dir.path(), &["render", "--template", "tpl", "-o", &name]);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{reader} must fail: {}",
-            stderr(&out)
-        );
+        ackreg(dir.path())
+            .args(["render", "--template", "tpl", "-o", &name])
+            .run()
+            .must_fail(2);
         assert!(!dir.path().join(&name).exists());
     }
 }
@@ -233,11 +239,15 @@ fn template_cannot_read_outside_its_folder() {
 fn unwritable_output_exits_2_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("file"), "x").unwrap();
-    let out = run_in(dir.path(), &["render", "-o", "file/n.pdf"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("file/n.pdf"), "{}", stderr(&out));
-    let out = run_in(dir.path(), &["render", "-o", "no/such/dir/n.pdf"]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = ackreg(dir.path())
+        .args(["render", "-o", "file/n.pdf"])
+        .run()
+        .must_fail(2);
+    assert!(out.stderr().contains("file/n.pdf"), "{}", out.stderr());
+    ackreg(dir.path())
+        .args(["render", "-o", "no/such/dir/n.pdf"])
+        .run()
+        .must_fail(2);
     assert_eq!(
         fs::read_dir(dir.path()).unwrap().count(),
         1,

@@ -138,13 +138,12 @@ fn a_version_published_ahead_takes_over_on_its_day() {
         );
     });
     drop(server);
-    let o = common::ackreg()
+    let o = common::ackreg(fx.tmp.path())
         .args(["log", "status", "--json"])
         .arg(&fx.log)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let status: Value = serde_json::from_slice(&o.stdout).unwrap();
+        .run()
+        .must_succeed();
+    let status: Value = serde_json::from_slice(o.stdout_bytes()).unwrap();
     let phases: Vec<&str> = status
         .as_array()
         .unwrap()
@@ -384,13 +383,12 @@ fn a_new_administrator_link_from_the_command_line() {
             .into_bytes();
         let r = http.post("/api/admin/signin", None, again).await.unwrap();
         assert_eq!(error_of(&r), (403, json!("link_used")));
-        let o = common::ackreg()
+        let o = common::ackreg(fx.tmp.path())
             .args(["serve", "--admin-link", "--log"])
             .arg(&fx.log)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", common::stderr(&o));
-        let line = common::stdout(&o);
+            .run()
+            .must_succeed();
+        let line = o.stdout();
         let prefix = format!("{}/admin#", server.base);
         let token = line
             .split_whitespace()
