@@ -260,7 +260,7 @@ pub fn verify_pdf_with(
     options: &super::audit::AuditOptions,
 ) -> Result<super::audit::LogReport, AnnexPdfError> {
     use super::audit::LogStep;
-    use crate::ack::Outcome;
+    use crate::outcome::Outcome;
     let take = |name| crate::pdf::attachment(pdf, name).map_err(AnnexPdfError::Attachment);
     let (checkpoint, entries) = (take(CHECKPOINT_NAME)?, take(ENTRIES_NAME)?);
     let about = read_about(pdf)?;
@@ -297,16 +297,13 @@ pub fn read_about(pdf: &[u8]) -> Result<About, AnnexPdfError> {
     crate::encoding::from_json(&json).map_err(AnnexPdfError::About)
 }
 
-/// Whether steps 1 to 7 held: the pages can be compared even when a time
-/// stamp (step 9) failed.
+/// Whether the log the annex carries is valid enough to compare its pages:
+/// the audit's one rule ([`super::audit::LogReport::is_valid`]) with step 9
+/// (timestamps) excused. This is a deliberate choice: the pages say what
+/// the log says, which a failed time stamp does not change, and the failed
+/// time stamp is reported (and makes the whole audit invalid) on its own.
 pub fn log_valid(report: &super::audit::LogReport) -> bool {
-    use super::audit::LogStep;
-    report.problems.is_empty()
-        && report.forks.is_empty()
-        && report
-            .steps
-            .iter()
-            .all(|s| s.status != "failed" || s.step == LogStep::Timestamps)
+    report.is_valid_excusing(super::audit::LogStep::Timestamps)
 }
 
 /// What an annex PDF carries besides its checkpoint.
@@ -329,10 +326,10 @@ pub fn check_pages(
     printed: &Printed,
     template: &crate::render::Template,
     pdf: &[u8],
-) -> crate::ack::Outcome {
+) -> crate::outcome::Outcome {
     let about = printed.about;
     if about.renderer != renderer() {
-        return crate::ack::Outcome::Skipped(format!(
+        return crate::outcome::Outcome::Skipped(format!(
             "pages not compared: the annex was rendered by {}, this is {}; only the same renderer makes the same bytes (the log itself is verified above)",
             crate::text::printable(&about.renderer, 80),
             renderer()
@@ -347,8 +344,8 @@ fn compare(
     printed: &Printed,
     template: &crate::render::Template,
     pdf: &[u8],
-) -> crate::ack::Outcome {
-    use crate::ack::Outcome;
+) -> crate::outcome::Outcome {
+    use crate::outcome::Outcome;
     let about = printed.about;
     let rendered = input(state, head, printed.entries, &about.version)
         .map(|mut i| {

@@ -15,9 +15,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::ack::Outcome;
 use crate::edoc::seals::{self, FileProblem, SealCheck};
 use crate::edoc::{self, Container, ContainerFile};
+use crate::outcome::Outcome;
 use crate::render::Template;
 use tlog::checkpoint::SignedCheckpoint;
 

@@ -27,8 +27,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::entry::Kind;
 use super::store::{LogDir, StoreError, MAX_CHECKPOINT_FILE};
-use crate::ack::Outcome;
 use crate::fsutil::{self, Overwrite};
+use crate::outcome::Outcome;
 use crate::tsa::{self, Stamp, Token, Trust, TrustStore, TsaError};
 use tlog::checkpoint::SignedCheckpoint;
 use tlog::note::{NoteError, NoteSignature};
