@@ -134,7 +134,7 @@ fn footer(
 
 /// What to render for version `label` at `head`, whose log is `entries`
 /// (the entries file up to the checkpoint's size) and `state`.
-pub fn input(
+fn input(
     state: &State,
     head: &SignedCheckpoint,
     entries: &[u8],
@@ -192,7 +192,7 @@ pub fn input(
 
 /// Adds the checkpoint's time stamp tokens, if any, to what is rendered
 /// (after the other attachments).
-pub fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
+fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
     for (k, data) in (1..=super::stamp::MAX_TOKENS).zip(tokens) {
         let attachment = Attachment {
             name: token_name(k),
@@ -203,6 +203,80 @@ pub fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
             .more_attachments
             .push((attachment, "application/octet-stream".to_string()));
     }
+}
+
+/// Why the annex of a log could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MakeError {
+    /// The entries up to the checkpoint could not be read.
+    #[error(transparent)]
+    Entries(super::store::StoreError),
+    /// No annex of that version (none, or a correction).
+    #[error(transparent)]
+    Version(#[from] AnnexError),
+    /// The time stamps kept for the checkpoint could not be read: the annex
+    /// is not made without them.
+    #[error(transparent)]
+    Stamps(super::stamp::StampError),
+    /// The template could not render it.
+    #[error(transparent)]
+    Render(crate::render::RenderError),
+}
+
+impl crate::Hint for MakeError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            MakeError::Entries(e) => crate::Hint::hint(e),
+            MakeError::Version(e) => crate::Hint::hint(e),
+            MakeError::Stamps(e) => crate::Hint::hint(e),
+            MakeError::Render(e) => crate::Hint::hint(e),
+        }
+    }
+}
+
+/// An annex as made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// How many acknowledgements it lists.
+    pub rows: usize,
+}
+
+/// The one path that makes the annex PDF of version `label` of the log in
+/// `log` at the checkpoint `head` (whose state is `state`), with every time
+/// stamp token the log keeps for that checkpoint: `ackreg log annex`, the
+/// desk's download, the eDoc export and the demo all make it here, so the
+/// same log gives the same bytes everywhere. A time stamp that cannot be
+/// read is an error, never silently left out.
+pub fn make(
+    log: &super::store::LogDir,
+    head: &SignedCheckpoint,
+    state: &State,
+    label: &str,
+    template: &crate::render::Template,
+) -> Result<Made, MakeError> {
+    let entries = log
+        .entries_prefix(head.checkpoint.size)
+        .map_err(MakeError::Entries)?;
+    let input = input(state, head, &entries, label)?;
+    let tokens = super::stamp::tokens_for(log, head).map_err(MakeError::Stamps)?;
+    render_with(input, &tokens, template)
+}
+
+/// Renders `input` with the time stamp `tokens` attached after the other
+/// attachments: the annex as [`make`] makes it and step 8 renders it again.
+fn render_with(
+    mut input: RenderInput,
+    tokens: &[Vec<u8>],
+    template: &crate::render::Template,
+) -> Result<Made, MakeError> {
+    add_tokens(&mut input, tokens);
+    let rendered = template.render(&input).map_err(MakeError::Render)?;
+    Ok(Made {
+        pdf: rendered.pdf,
+        rows: input.rows.len(),
+    })
 }
 
 /// The time stamp tokens an annex PDF carries, in order (up to the first
@@ -348,12 +422,8 @@ fn compare(
     use crate::outcome::Outcome;
     let about = printed.about;
     let rendered = input(state, head, printed.entries, &about.version)
-        .map(|mut i| {
-            add_tokens(&mut i, &printed.tokens);
-            i
-        })
-        .map_err(|e| e.to_string())
-        .and_then(|i| template.render(&i).map_err(|e| e.to_string()));
+        .map_err(MakeError::from)
+        .and_then(|i| render_with(i, &printed.tokens, template));
     match rendered {
         Ok(r) if r.pdf == pdf => Outcome::Passed(format!(
             "the pages are exactly the annex of version {} rendered from the log ({})",
