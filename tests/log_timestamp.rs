@@ -923,3 +923,24 @@ fn the_desk_hands_out_the_same_annex_as_the_cli_with_its_time_stamp() {
         "the desk's annex differs from `ackreg log annex`"
     );
 }
+
+/// Issue 18: a token kept for the checkpoint that is not a time stamp of
+/// it is not carried in the annex, and `ackreg log annex` says so.
+#[test]
+fn a_kept_token_the_annex_cannot_carry_is_named() {
+    let s = Setup::new();
+    let token = s.stamp(18);
+    fs::write(s.checkpoints().join("18.2.tsr"), b"not a token").unwrap();
+    let (code, out) = s.run(&["log", "annex", "log", "--version", "2", "-o", "p.pdf"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("18.2.tsr: not carried in the annex: it is not a time stamp token"),
+        "{out}"
+    );
+    let pdf = fs::read(s.d.join("p.pdf")).unwrap();
+    assert_eq!(
+        ackreg_core::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
+        token
+    );
+    assert!(ackreg_core::pdf::attachment(&pdf, "checkpoint.2.tsr").is_err());
+}

@@ -558,6 +558,13 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
         }
     })?;
     write_atomic(&a.output, &annex.pdf, Overwrite::Replace, None).map_err(lib)?;
+    for left in &annex.left_out {
+        eprintln!(
+            "warning: {}: not carried in the annex: {}",
+            log.checkpoints_dir().join(&left.file).display(),
+            left.why
+        );
+    }
     out(format!(
         "wrote the annex of version {} at {} entries to {} ({} rows)",
         a.version,

@@ -94,6 +94,9 @@ fn unavailable(e: impl ToString) -> RequestError {
 /// The annex PDF of the `n`-th material version at the newest checkpoint,
 /// with the time stamps kept for it, rendered by the built-in template:
 /// the same bytes as `ackreg log annex` ([`ackreg_core::log::annex::make`]).
+/// A kept token that is not a time stamp of the checkpoint is left out here
+/// as there; the desk has no one to tell, `ackreg log annex` and the audit
+/// name it.
 pub fn annex(log: &LogDir, n: u64) -> Result<Vec<u8>, RequestError> {
     let (head, state) = log.committed().map_err(unavailable)?;
     let label = state

@@ -241,14 +241,19 @@ pub struct Made {
     pub pdf: Vec<u8>,
     /// How many acknowledgements it lists.
     pub rows: usize,
+    /// The tokens kept for the checkpoint that the annex does not carry,
+    /// because they are not time stamps of it (the audit's step 9 names
+    /// them too).
+    pub left_out: Vec<super::stamp::LeftOut>,
 }
 
 /// The one path that makes the annex PDF of version `label` of the log in
 /// `log` at the checkpoint `head` (whose state is `state`), with every time
 /// stamp token the log keeps for that checkpoint: `ackreg log annex`, the
 /// desk's download, the eDoc export and the demo all make it here, so the
-/// same log gives the same bytes everywhere. A time stamp that cannot be
-/// read is an error, never silently left out.
+/// same log gives the same bytes everywhere. A time stamp file that cannot
+/// be read is an error; a token that is not a time stamp of `head` is not
+/// carried and is named in [`Made::left_out`], never silently dropped.
 pub fn make(
     log: &super::store::LogDir,
     head: &SignedCheckpoint,
@@ -260,8 +265,9 @@ pub fn make(
         .entries_prefix(head.checkpoint.size)
         .map_err(MakeError::Entries)?;
     let input = input(state, head, &entries, label)?;
-    let tokens = super::stamp::tokens_for(log, head).map_err(MakeError::Stamps)?;
-    render_with(input, &tokens, template)
+    let (tokens, left_out) = super::stamp::sorted_tokens(log, head).map_err(MakeError::Stamps)?;
+    let made = render_with(input, &tokens, template)?;
+    Ok(Made { left_out, ..made })
 }
 
 /// Renders `input` with the time stamp `tokens` attached after the other
@@ -276,6 +282,7 @@ fn render_with(
     Ok(Made {
         pdf: rendered.pdf,
         rows: input.rows.len(),
+        left_out: Vec::new(),
     })
 }
 

@@ -113,6 +113,8 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
     }
     let entries = log.entries_prefix(size)?;
     if let Some(label) = newest_material(&state) {
+        // A token the annex leaves out still travels as its own file
+        // (`kept_files`), where the audit's step 9 names it.
         let annex = super::annex::make(log, &head, &state, label, template).map_err(annex_error)?;
         out.push(file(annex_file(label), "application/pdf", annex.pdf));
     }
