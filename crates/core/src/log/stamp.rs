@@ -413,7 +413,8 @@ pub fn sorted_tokens(
     let want = imprint(&head.to_bytes());
     let (mut carried, mut left_out) = (Vec::new(), Vec::new());
     for (name, der) in kept_tokens(log, size)? {
-        if !token_size(&name).is_some_and(|(n, _)| n == size) {
+        let of_head = token_size(&name).is_some_and(|(n, _)| n == size);
+        if !of_head {
             continue;
         }
         let why = match tsa::parse_token(&der) {
