@@ -886,3 +886,54 @@ fn several_tsas_stamp_one_checkpoint_and_each_is_audited_and_carried() {
         "{out}"
     );
 }
+
+/// Issue 18: one annex path. The desk's download and `ackreg log annex`
+/// give the same bytes for a log with a time stamp kept, and both carry it.
+#[test]
+fn the_desk_hands_out_the_same_annex_as_the_cli_with_its_time_stamp() {
+    let s = Setup::new();
+    let token = s.stamp(18);
+    let (code, out) = s.run(&["log", "annex", "log", "--version", "2", "-o", "p.pdf"]);
+    assert_eq!(code, 0, "{out}");
+    let cli = fs::read(s.d.join("p.pdf")).unwrap();
+
+    let log = ackreg_core::log::LogDir::new(&s.d.join("log"));
+    let (_, state) = log.committed().unwrap();
+    let n = state
+        .versions()
+        .iter()
+        .filter(|p| p.version.material)
+        .position(|p| p.version.label == "2")
+        .expect("version 2 is material");
+    let desk = ackreg_desk::view::annex(&log, n as u64).unwrap();
+    assert_eq!(
+        ackreg_core::pdf::attachment(&desk, "checkpoint.tsr").unwrap(),
+        token,
+        "the desk's annex carries the kept time stamp"
+    );
+    assert!(
+        desk == cli,
+        "the desk's annex differs from `ackreg log annex`"
+    );
+}
+
+/// Issue 18: a token kept for the checkpoint that is not a time stamp of
+/// it is not carried in the annex, and `ackreg log annex` says so.
+#[test]
+fn a_kept_token_the_annex_cannot_carry_is_named() {
+    let s = Setup::new();
+    let token = s.stamp(18);
+    fs::write(s.checkpoints().join("18.2.tsr"), b"not a token").unwrap();
+    let (code, out) = s.run(&["log", "annex", "log", "--version", "2", "-o", "p.pdf"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("18.2.tsr: not carried in the annex: it is not a time stamp token"),
+        "{out}"
+    );
+    let pdf = fs::read(s.d.join("p.pdf")).unwrap();
+    assert_eq!(
+        ackreg_core::pdf::attachment(&pdf, "checkpoint.tsr").unwrap(),
+        token
+    );
+    assert!(ackreg_core::pdf::attachment(&pdf, "checkpoint.2.tsr").is_err());
+}

@@ -550,18 +550,27 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
     };
     let log = LogDir::new(&a.log);
     let (head, state) = committed_state(&log)?;
-    let entries = log.entries_prefix(head.checkpoint.size).map_err(lib)?;
-    let mut input = alog::annex::input(&state, &head, &entries, &a.version).map_err(lib)?;
-    let tokens = alog::stamp::tokens_for(&log, &head).map_err(|e| CliError::file(&a.log, e))?;
-    alog::annex::add_tokens(&mut input, &tokens);
-    let rendered = template.render(&input).map_err(lib)?;
-    write_atomic(&a.output, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
+    let annex = alog::annex::make(&log, &head, &state, &a.version, &template).map_err(|e| {
+        match e {
+            // The kept time stamps are named by the log folder.
+            alog::annex::MakeError::Stamps(e) => CliError::file(&a.log, e),
+            other => lib(other),
+        }
+    })?;
+    write_atomic(&a.output, &annex.pdf, Overwrite::Replace, None).map_err(lib)?;
+    for left in &annex.left_out {
+        eprintln!(
+            "warning: {}: not carried in the annex: {}",
+            log.checkpoints_dir().join(&left.file).display(),
+            left.why
+        );
+    }
     out(format!(
         "wrote the annex of version {} at {} entries to {} ({} rows)",
         a.version,
         head.checkpoint.size,
         a.output.display(),
-        input.rows.len()
+        annex.rows
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -231,8 +231,7 @@ fn ack_document<'a>(
 fn print_ack_steps(path: &Path, report: &ack::Report) {
     out(format!("verifying acknowledgement {}", path.display()));
     for s in &report.steps {
-        let (status, text) = s.outcome.clone().into_parts();
-        out(step_line(s.step.number(), s.step.name(), status, &text));
+        out(step_line(s));
     }
     for step in Step::ALL.iter().skip(report.steps.len()) {
         out(format!(

@@ -286,36 +286,21 @@ impl Step {
     }
 }
 
-/// How a step ended. The text is safe to print (control characters escaped).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The check held; what was checked.
-    Passed(String),
-    /// The check failed; why.
-    Failed(String),
-    /// The check was not asked for; why.
-    Skipped(String),
-}
+pub use crate::outcome::Outcome;
+use crate::outcome::{StepId, StepResult};
 
-impl Outcome {
-    /// The status word reports use (`passed`, `failed`, `skipped`) and the text.
-    pub fn into_parts(self) -> (&'static str, String) {
-        match self {
-            Outcome::Passed(d) => ("passed", d),
-            Outcome::Failed(d) => ("failed", d),
-            Outcome::Skipped(d) => ("skipped", d),
-        }
+impl StepId for Step {
+    fn number(self) -> u8 {
+        Step::number(self)
+    }
+
+    fn name(self) -> &'static str {
+        Step::name(self)
     }
 }
 
 /// The result of one step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepReport {
-    /// Which step.
-    pub step: Step,
-    /// How it ended.
-    pub outcome: Outcome,
-}
+pub type StepReport = StepResult<Step>;
 
 /// What [`verify_ack`] checked. Steps stop at the first failure.
 #[derive(Debug, Clone, Default)]
@@ -331,19 +316,13 @@ pub struct Report {
 impl Report {
     /// True when every step ran and none failed.
     pub fn is_valid(&self) -> bool {
-        self.steps.len() == Step::ALL.len()
-            && self
-                .steps
-                .iter()
-                .all(|s| !matches!(s.outcome, Outcome::Failed(_)))
+        self.steps.len() == Step::ALL.len() && crate::outcome::held(&self.steps)
     }
 
     /// The failed step and its reason, if any.
     pub fn failure(&self) -> Option<(Step, &str)> {
-        self.steps.iter().find_map(|s| match &s.outcome {
-            Outcome::Failed(why) => Some((s.step, why.as_str())),
-            _ => None,
-        })
+        let failed = self.steps.iter().find(|s| s.failed())?;
+        Some((failed.step, failed.detail.as_str()))
     }
 
     fn pass(&mut self, step: Step, what: impl Into<String>) {
@@ -356,7 +335,7 @@ impl Report {
     }
 
     fn push(&mut self, step: Step, outcome: Outcome) {
-        self.steps.push(StepReport { step, outcome });
+        self.steps.push(StepResult::new(step, outcome));
     }
 }
 
@@ -617,7 +596,7 @@ mod tests {
 
         let skipped = verify_ack(&env, &ring, None);
         assert!(skipped.is_valid());
-        assert!(matches!(skipped.steps[4].outcome, Outcome::Skipped(_)));
+        assert!(skipped.steps[4].status == crate::outcome::Status::Skipped);
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //! - [`document`]: a PDF identified by its SHA-256 and title.
 //! - [`pdf`]: what a PDF says about itself (PDF/A, attachments).
 //! - [`dsse`]: DSSE v1 envelopes and their pre-authentication encoding.
+//! - [`outcome`]: the one vocabulary of verification steps and results.
 //! - [`ack`]: the acknowledgement payload and its verification steps.
 //! - [`register`], [`verify`]: the sealed register (format 1) and its audit.
 //! - [`log`]: the register as an append-only log: entries, state, store,
@@ -45,6 +46,7 @@ pub mod edoc;
 pub mod encoding;
 pub mod keyring;
 pub mod keys;
+pub mod outcome;
 pub mod pdf;
 pub mod register;
 pub mod text;

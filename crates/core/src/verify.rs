@@ -22,12 +22,13 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::ack::{self, Outcome};
+use crate::ack;
 use crate::dsse;
 use crate::dsse::Envelope;
 use crate::encoding::{b64_strict, hex};
 use crate::keyring::Keyring;
 use crate::keys::KeyId;
+use crate::outcome::{Outcome, StepId};
 use crate::register::{self, RegisterBody, RegisterEntry, PAYLOAD_TYPE, REGISTER_TYPE};
 use crate::text::printable;
 
@@ -150,15 +151,44 @@ impl RegisterStep {
     }
 }
 
+impl StepId for RegisterStep {
+    fn number(self) -> u8 {
+        RegisterStep::number(self)
+    }
+
+    fn name(self) -> &'static str {
+        RegisterStep::name(self)
+    }
+}
+
 /// One step's result.
-#[derive(Debug, Clone, Serialize)]
-pub struct StepResult {
-    /// Which step.
-    pub step: RegisterStep,
-    /// `passed`, `failed` or `skipped`.
-    pub status: &'static str,
-    /// What was checked, or why it failed or was skipped.
-    pub detail: String,
+pub type StepResult = crate::outcome::StepResult<RegisterStep>;
+
+/// 9. For an annex PDF (`annex_pdf`): its pages are exactly the rendering
+///    by `template` of the sealed register it carries (`register_bytes`,
+///    audited in `report`), so what a person reads is what is sealed.
+///    Skipped when the register itself does not verify.
+pub fn check_annex(
+    report: &RegisterReport,
+    register_bytes: &[u8],
+    annex_pdf: &[u8],
+    template: &crate::render::Template,
+) -> Outcome {
+    let Some(body) = report.body.as_ref().filter(|_| report.is_valid()) else {
+        return Outcome::Skipped("the register itself does not verify".into());
+    };
+    let input = register::annex_input(register_bytes, body, register::annex_rows(body));
+    match template.render(&input) {
+        Ok(r) if r.pdf == annex_pdf => Outcome::Passed(
+            "the printed annex is exactly the rendering of the sealed register".into(),
+        ),
+        Ok(_) => Outcome::Failed(
+            "the printed annex differs from the rendering of the sealed register \
+             (edited, or rendered with another template: pass --template)"
+                .into(),
+        ),
+        Err(e) => Outcome::Failed(format!("cannot re-render the annex: {e}")),
+    }
 }
 
 /// The verdict on one entry of the register.
@@ -220,7 +250,7 @@ pub struct RegisterReport {
 impl RegisterReport {
     /// True when no step failed and every entry is valid.
     pub fn is_valid(&self) -> bool {
-        self.steps.iter().all(|s| s.status != "failed")
+        crate::outcome::held(&self.steps)
             && self.entries.iter().all(EntryVerdict::is_valid)
             && self
                 .steps
@@ -230,12 +260,7 @@ impl RegisterReport {
 
     /// Adds a step result.
     pub fn push(&mut self, step: RegisterStep, outcome: Outcome) {
-        let (status, detail) = outcome.into_parts();
-        self.steps.push(StepResult {
-            step,
-            status,
-            detail: printable(&detail, 400),
-        });
+        self.steps.push(StepResult::printable(step, outcome, 400));
     }
 
     /// An empty report on the register file whose SHA-256 is
@@ -267,6 +292,18 @@ impl RegisterReport {
                 None
             }
         }
+    }
+
+    /// Step 9, for an annex PDF (`annex_pdf`) that carries the register
+    /// `register_bytes` this report is about: see [`check_annex`].
+    pub fn add_annex_check(
+        &mut self,
+        register_bytes: &[u8],
+        annex_pdf: &[u8],
+        template: &crate::render::Template,
+    ) {
+        let outcome = check_annex(self, register_bytes, annex_pdf, template);
+        self.push(RegisterStep::Annex, outcome);
     }
 
     /// The register's particulars, once step 2 has read them.
@@ -1173,7 +1210,10 @@ mod tests {
             let step5 = &report.steps[4];
             assert_eq!(
                 (step5.step, step5.status),
-                (RegisterStep::Acknowledgements, "failed")
+                (
+                    RegisterStep::Acknowledgements,
+                    crate::outcome::Status::Failed
+                )
             );
             assert!(step5.detail.starts_with("1 of 300"), "{}", step5.detail);
         }

@@ -8,13 +8,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use ackreg_core::ack::Outcome;
 use ackreg_core::keys::{self, KeyId};
+use ackreg_core::outcome::failed_count;
 use ackreg_core::register;
 use ackreg_core::render::Template;
-use ackreg_core::verify::{
-    self, EntryVerdict, IssuerKey, RegisterReport, RegisterStep, SignatureCheck,
-};
+use ackreg_core::verify::{self, EntryVerdict, IssuerKey, RegisterReport, SignatureCheck};
 use serde::Serialize;
 
 use super::{out, step_line, CliError};
@@ -155,8 +153,7 @@ pub fn run_with(
         &Bar::new(args.json),
     );
     if pdf {
-        let outcome = check_annex(&report, &register_bytes, bytes, &template);
-        report.push(RegisterStep::Annex, outcome);
+        report.add_annex_check(&register_bytes, bytes, &template);
     }
 
     let valid = report.is_valid();
@@ -170,34 +167,6 @@ pub fn run_with(
     } else {
         ExitCode::from(1)
     })
-}
-
-/// 9. For an annex PDF (`annex_pdf`): its pages are exactly the rendering
-///    of the sealed register it carries, so what a person reads is what is
-///    sealed.
-fn check_annex(
-    report: &RegisterReport,
-    register_bytes: &[u8],
-    annex_pdf: &[u8],
-    template: &Template,
-) -> Outcome {
-    match (&report.body, report.is_valid()) {
-        (Some(body), true) => {
-            let input = register::annex_input(register_bytes, body, register::annex_rows(body));
-            match template.render(&input) {
-                Ok(r) if r.pdf == annex_pdf => Outcome::Passed(
-                    "the printed annex is exactly the rendering of the sealed register".into(),
-                ),
-                Ok(_) => Outcome::Failed(
-                    "the printed annex differs from the rendering of the sealed register \
-                     (edited, or rendered with another template: pass --template)"
-                        .into(),
-                ),
-                Err(e) => Outcome::Failed(format!("cannot re-render the annex: {e}")),
-            }
-        }
-        _ => Outcome::Skipped("the register itself does not verify".into()),
-    }
 }
 
 /// Prints the report as JSON (`--json`).
@@ -241,12 +210,7 @@ fn print_table(path: &Path, pdf: bool, report: &RegisterReport, valid: bool) {
         out(format!("document: \"{t}\" (SHA-256 {h})"));
     }
     for s in &report.steps {
-        out(step_line(
-            s.step.number(),
-            s.step.name(),
-            s.status,
-            &s.detail,
-        ));
+        out(step_line(s));
     }
     if !report.entries.is_empty() {
         print_entries(&report.entries);
@@ -296,7 +260,7 @@ fn print_entries(entries: &[EntryVerdict]) {
 /// what failed.
 fn print_verdict(report: &RegisterReport, valid: bool) {
     let bad_entries = report.entries.iter().filter(|e| !e.is_valid()).count();
-    let failed_steps = report.steps.iter().filter(|s| s.status == "failed").count();
+    let failed_steps = failed_count(&report.steps);
     if valid {
         out(format!(
             "VALID: {} acknowledgements, {} outstanding, sealed {} by {}",

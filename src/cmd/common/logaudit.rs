@@ -5,13 +5,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use ackreg_core::ack::Outcome;
 use ackreg_core::edoc::seals::SealCheck;
 use ackreg_core::fsutil::read_limited;
 use ackreg_core::log::audit::{self, AuditOptions, LogReport};
 use ackreg_core::log::container::{self, ContainerReport};
 use ackreg_core::log::entry::{format_date, Entry};
-use ackreg_core::log::{receipt, stamp, LogDir};
+use ackreg_core::log::receipt::{self, ReceiptStep};
+use ackreg_core::log::{stamp, LogDir};
+use ackreg_core::outcome::{failed_count, held, Outcome, StepResult};
 use ackreg_core::render::Template;
 use ackreg_core::verify::{IssuerKey, NoProgress, SignatureCheck};
 
@@ -102,12 +103,7 @@ fn print_steps(what: &str, report: &LogReport) {
 fn print_log_steps(what: &str, report: &LogReport) {
     out(format!("verifying {what}"));
     for s in &report.steps {
-        out(step_line(
-            s.step.number(),
-            s.step.name(),
-            s.status,
-            &s.detail,
-        ));
+        out(step_line(s));
     }
     if report.stamps.len() > 1 {
         for stamp in &report.stamps {
@@ -151,7 +147,7 @@ fn print_verdict(report: &LogReport) {
     } else {
         out(format!(
             "INVALID: {} step(s) failed, {} entries with problems",
-            report.steps.iter().filter(|s| s.status == "failed").count(),
+            failed_count(&report.steps),
             report.problems.len()
         ));
     }
@@ -168,16 +164,7 @@ pub fn receipt_file(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCod
     out(format!("verifying receipt {}", path.display()));
     match receipt::verify(bytes, key) {
         Ok(v) => {
-            out(format!(
-                "  1. [ok]   receipt: a C2SP tlog-proof carrying entry {}",
-                v.index
-            ));
-            out(format!(
-                "  2. [ok]   checkpoint: signed by {} ({} entries)",
-                v.checkpoint.checkpoint.origin, v.checkpoint.checkpoint.size
-            ));
-            out("  3. [ok]   inclusion: the entry is in the log the checkpoint signs (RFC 9162 proof)");
-            out(format!("  4. [ok]   entry: {}", describe(&v.entry)));
+            print_receipt_checks(&v);
             let stamps = stamp::receipt_stamps(&v.checkpoint, args.tsa_anchors.as_ref());
             let valid = print_receipt_stamps(&stamps, args.tsa_anchors.is_some());
             out("");
@@ -200,15 +187,35 @@ pub fn receipt_file(path: &Path, bytes: &[u8], args: &LogArgs) -> Result<ExitCod
     }
 }
 
+/// Steps 1 to 4 of a receipt, which [`receipt::verify`] passed.
+fn print_receipt_checks(v: &receipt::Verified) {
+    let passed = |step, detail: String| StepResult::new(step, Outcome::Passed(detail));
+    let cp = &v.checkpoint.checkpoint;
+    for s in [
+        passed(
+            ReceiptStep::Receipt,
+            format!("a C2SP tlog-proof carrying entry {}", v.index),
+        ),
+        passed(
+            ReceiptStep::Checkpoint,
+            format!("signed by {} ({} entries)", cp.origin, cp.size),
+        ),
+        passed(
+            ReceiptStep::Inclusion,
+            "the entry is in the log the checkpoint signs (RFC 9162 proof)".into(),
+        ),
+        passed(ReceiptStep::Entry, describe(&v.entry)),
+    ] {
+        out(step_line(&s));
+    }
+}
+
 /// Step 5 of a receipt: the time stamps its checkpoint carries, presented
 /// as the audit's step 9 is; false when one failed.
 fn print_receipt_stamps(stamps: &[stamp::StampReport], anchored: bool) -> bool {
-    let (mark, detail, valid) = match stamp::summary(stamps, anchored) {
-        Outcome::Passed(d) => ("[ok]  ", d, true),
-        Outcome::Failed(d) => ("[FAIL]", d, false),
-        Outcome::Skipped(d) => ("[skip]", d, true),
-    };
-    out(format!("  5. {mark} timestamps: {detail}"));
+    let step = StepResult::new(ReceiptStep::Timestamps, stamp::summary(stamps, anchored));
+    out(step_line(&step));
+    let valid = held([&step]);
     if stamps.len() > 1 {
         for s in stamps {
             out(format!("     time stamp: {}", s.sentence()));
@@ -278,12 +285,7 @@ fn print_container(path: &Path, report: &ContainerReport) {
         out("");
         out(format!(
             "INVALID: {} step(s) failed, {} entries with problems, {} problem(s) with files",
-            report
-                .log
-                .steps
-                .iter()
-                .filter(|s| s.status == "failed")
-                .count(),
+            failed_count(&report.log.steps),
             report.log.problems.len(),
             report.file_problems.len()
         ));

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use ackreg_core::keyring::{self, Entry, Keyring};
+use ackreg_core::outcome::{Status, StepId, StepResult};
 use ackreg_core::Hint;
 
 pub mod audit;
@@ -123,13 +124,19 @@ pub fn lock(target: &Path, no_wait: bool) -> Result<ackreg_core::fsutil::Lock, C
 }
 
 /// One numbered step of a verification report as printed: `  3. [ok]   name: detail`.
-pub fn step_line(number: impl Display, name: &str, status: &str, detail: &str) -> String {
-    let mark = match status {
-        "passed" => "[ok]  ",
-        "failed" => "[FAIL]",
-        _ => "[skip]",
+/// The one place a step's result becomes a line.
+pub fn step_line<S: StepId>(s: &StepResult<S>) -> String {
+    let mark = match s.status {
+        Status::Passed => "[ok]  ",
+        Status::Failed => "[FAIL]",
+        Status::Skipped => "[skip]",
     };
-    format!("  {number}. {mark} {name}: {detail}")
+    format!(
+        "  {}. {mark} {}: {}",
+        s.step.number(),
+        s.step.name(),
+        s.detail
+    )
 }
 
 /// Writes lines to standard output; a closed pipe is not an error.

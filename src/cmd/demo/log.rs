@@ -207,10 +207,7 @@ fn outputs(
     }
     report_status(&log)?;
     let (_, state) = log.committed().map_err(lib)?;
-    let entries = log.entries_prefix(head.checkpoint.size).map_err(lib)?;
-    let annex = Template::builtin()
-        .render(&alog::annex::input(&state, head, &entries, "2").map_err(lib)?)
-        .map_err(lib)?;
+    let annex = alog::annex::make(&log, head, &state, "2", &Template::builtin()).map_err(lib)?;
     let annex_path = dir.join("pielikums-2.pdf");
     write(&annex_path, &annex.pdf)?;
     out(format!("   annex of version 2: {}", annex_path.display()));

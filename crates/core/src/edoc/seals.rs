@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use sha2::{Digest as _, Sha224, Sha256, Sha384, Sha512};
 
 use super::{shown, Container, ContainerFile, Reference, SignatureInfo};
-use crate::ack::Outcome;
+use crate::outcome::Outcome;
 
 /// A digest algorithm of XML Signature that ackreg computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -134,7 +134,7 @@ fn footer(
 
 /// What to render for version `label` at `head`, whose log is `entries`
 /// (the entries file up to the checkpoint's size) and `state`.
-pub fn input(
+fn input(
     state: &State,
     head: &SignedCheckpoint,
     entries: &[u8],
@@ -192,7 +192,7 @@ pub fn input(
 
 /// Adds the checkpoint's time stamp tokens, if any, to what is rendered
 /// (after the other attachments).
-pub fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
+fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
     for (k, data) in (1..=super::stamp::MAX_TOKENS).zip(tokens) {
         let attachment = Attachment {
             name: token_name(k),
@@ -203,6 +203,87 @@ pub fn add_tokens(input: &mut RenderInput, tokens: &[Vec<u8>]) {
             .more_attachments
             .push((attachment, "application/octet-stream".to_string()));
     }
+}
+
+/// Why the annex of a log could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MakeError {
+    /// The entries up to the checkpoint could not be read.
+    #[error(transparent)]
+    Entries(super::store::StoreError),
+    /// No annex of that version (none, or a correction).
+    #[error(transparent)]
+    Version(#[from] AnnexError),
+    /// The time stamps kept for the checkpoint could not be read: the annex
+    /// is not made without them.
+    #[error(transparent)]
+    Stamps(super::stamp::StampError),
+    /// The template could not render it.
+    #[error(transparent)]
+    Render(crate::render::RenderError),
+}
+
+impl crate::Hint for MakeError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            MakeError::Entries(e) => crate::Hint::hint(e),
+            MakeError::Version(e) => crate::Hint::hint(e),
+            MakeError::Stamps(e) => crate::Hint::hint(e),
+            MakeError::Render(e) => crate::Hint::hint(e),
+        }
+    }
+}
+
+/// An annex as made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// How many acknowledgements it lists.
+    pub rows: usize,
+    /// The tokens kept for the checkpoint that the annex does not carry,
+    /// because they are not time stamps of it (the audit's step 9 names
+    /// them too).
+    pub left_out: Vec<super::stamp::LeftOut>,
+}
+
+/// The one path that makes the annex PDF of version `label` of the log in
+/// `log` at the checkpoint `head` (whose state is `state`), with every time
+/// stamp token the log keeps for that checkpoint: `ackreg log annex`, the
+/// desk's download, the eDoc export and the demo all make it here, so the
+/// same log gives the same bytes everywhere. A time stamp file that cannot
+/// be read is an error; a token that is not a time stamp of `head` is not
+/// carried and is named in [`Made::left_out`], never silently dropped.
+pub fn make(
+    log: &super::store::LogDir,
+    head: &SignedCheckpoint,
+    state: &State,
+    label: &str,
+    template: &crate::render::Template,
+) -> Result<Made, MakeError> {
+    let entries = log
+        .entries_prefix(head.checkpoint.size)
+        .map_err(MakeError::Entries)?;
+    let input = input(state, head, &entries, label)?;
+    let (tokens, left_out) = super::stamp::sorted_tokens(log, head).map_err(MakeError::Stamps)?;
+    let made = render_with(input, &tokens, template)?;
+    Ok(Made { left_out, ..made })
+}
+
+/// Renders `input` with the time stamp `tokens` attached after the other
+/// attachments: the annex as [`make`] makes it and step 8 renders it again.
+fn render_with(
+    mut input: RenderInput,
+    tokens: &[Vec<u8>],
+    template: &crate::render::Template,
+) -> Result<Made, MakeError> {
+    add_tokens(&mut input, tokens);
+    let rendered = template.render(&input).map_err(MakeError::Render)?;
+    Ok(Made {
+        pdf: rendered.pdf,
+        rows: input.rows.len(),
+        left_out: Vec::new(),
+    })
 }
 
 /// The time stamp tokens an annex PDF carries, in order (up to the first
@@ -260,7 +341,7 @@ pub fn verify_pdf_with(
     options: &super::audit::AuditOptions,
 ) -> Result<super::audit::LogReport, AnnexPdfError> {
     use super::audit::LogStep;
-    use crate::ack::Outcome;
+    use crate::outcome::Outcome;
     let take = |name| crate::pdf::attachment(pdf, name).map_err(AnnexPdfError::Attachment);
     let (checkpoint, entries) = (take(CHECKPOINT_NAME)?, take(ENTRIES_NAME)?);
     let about = read_about(pdf)?;
@@ -297,16 +378,13 @@ pub fn read_about(pdf: &[u8]) -> Result<About, AnnexPdfError> {
     crate::encoding::from_json(&json).map_err(AnnexPdfError::About)
 }
 
-/// Whether steps 1 to 7 held: the pages can be compared even when a time
-/// stamp (step 9) failed.
+/// Whether the log the annex carries is valid enough to compare its pages:
+/// the audit's one rule ([`super::audit::LogReport::is_valid`]) with step 9
+/// (timestamps) excused. This is a deliberate choice: the pages say what
+/// the log says, which a failed time stamp does not change, and the failed
+/// time stamp is reported (and makes the whole audit invalid) on its own.
 pub fn log_valid(report: &super::audit::LogReport) -> bool {
-    use super::audit::LogStep;
-    report.problems.is_empty()
-        && report.forks.is_empty()
-        && report
-            .steps
-            .iter()
-            .all(|s| s.status != "failed" || s.step == LogStep::Timestamps)
+    report.is_valid_excusing(super::audit::LogStep::Timestamps)
 }
 
 /// What an annex PDF carries besides its checkpoint.
@@ -329,10 +407,10 @@ pub fn check_pages(
     printed: &Printed,
     template: &crate::render::Template,
     pdf: &[u8],
-) -> crate::ack::Outcome {
+) -> crate::outcome::Outcome {
     let about = printed.about;
     if about.renderer != renderer() {
-        return crate::ack::Outcome::Skipped(format!(
+        return crate::outcome::Outcome::Skipped(format!(
             "pages not compared: the annex was rendered by {}, this is {}; only the same renderer makes the same bytes (the log itself is verified above)",
             crate::text::printable(&about.renderer, 80),
             renderer()
@@ -347,16 +425,12 @@ fn compare(
     printed: &Printed,
     template: &crate::render::Template,
     pdf: &[u8],
-) -> crate::ack::Outcome {
-    use crate::ack::Outcome;
+) -> crate::outcome::Outcome {
+    use crate::outcome::Outcome;
     let about = printed.about;
     let rendered = input(state, head, printed.entries, &about.version)
-        .map(|mut i| {
-            add_tokens(&mut i, &printed.tokens);
-            i
-        })
-        .map_err(|e| e.to_string())
-        .and_then(|i| template.render(&i).map_err(|e| e.to_string()));
+        .map_err(MakeError::from)
+        .and_then(|i| render_with(i, &printed.tokens, template));
     match rendered {
         Ok(r) if r.pdf == pdf => Outcome::Passed(format!(
             "the pages are exactly the annex of version {} rendered from the log ({})",

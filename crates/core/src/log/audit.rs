@@ -46,8 +46,8 @@ use serde::Serialize;
 use super::entry::{self, Entry, Kind};
 use super::state::State;
 use super::store::{read_checkpoint, LogDir, StoreError, INDEX_RECORD};
-use crate::ack::Outcome;
 use crate::keys::KeyId;
+use crate::outcome::{Outcome, StepId};
 use crate::text::printable;
 use crate::verify::{IssuerKey, Progress, SignatureCheck};
 use tlog::checkpoint::SignedCheckpoint;
@@ -117,16 +117,18 @@ impl LogStep {
     }
 }
 
-/// One step's result.
-#[derive(Debug, Clone, Serialize)]
-pub struct StepResult {
-    /// Which step.
-    pub step: LogStep,
-    /// `passed`, `failed` or `skipped`.
-    pub status: &'static str,
-    /// What was checked, or why it failed or was skipped.
-    pub detail: String,
+impl StepId for LogStep {
+    fn number(self) -> u8 {
+        LogStep::number(self)
+    }
+
+    fn name(self) -> &'static str {
+        LogStep::name(self)
+    }
 }
+
+/// One step's result.
+pub type StepResult = crate::outcome::StepResult<LogStep>;
 
 /// Something wrong with one entry.
 #[derive(Debug, Clone, Serialize)]
@@ -196,22 +198,27 @@ impl LogReport {
         }
     }
 
-    /// True when no step failed.
+    /// True when a step ran, none failed ([`crate::outcome::held`]), no
+    /// entry has a problem and no checkpoints conflict.
     pub fn is_valid(&self) -> bool {
-        !self.steps.is_empty()
-            && self.steps.iter().all(|s| s.status != "failed")
-            && self.problems.is_empty()
-            && self.forks.is_empty()
+        self.found_nothing_wrong() && crate::outcome::held(&self.steps)
+    }
+
+    /// [`LogReport::is_valid`] with step `excused` allowed to fail
+    /// ([`crate::outcome::held_excusing`]).
+    pub fn is_valid_excusing(&self, excused: LogStep) -> bool {
+        self.found_nothing_wrong() && crate::outcome::held_excusing(&self.steps, excused)
+    }
+
+    /// What the audit checks besides its steps: a step ran, no entry has a
+    /// problem, no checkpoints conflict.
+    fn found_nothing_wrong(&self) -> bool {
+        !self.steps.is_empty() && self.problems.is_empty() && self.forks.is_empty()
     }
 
     /// Adds a step result.
     pub fn push(&mut self, step: LogStep, outcome: Outcome) {
-        let (status, detail) = outcome.into_parts();
-        self.steps.push(StepResult {
-            step,
-            status,
-            detail: printable(&detail, 600),
-        });
+        self.steps.push(StepResult::printable(step, outcome, 600));
     }
 
     fn problems_of(&self, step: LogStep) -> usize {

@@ -15,9 +15,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::ack::Outcome;
 use crate::edoc::seals::{self, FileProblem, SealCheck};
 use crate::edoc::{self, Container, ContainerFile};
+use crate::outcome::Outcome;
 use crate::render::Template;
 use tlog::checkpoint::SignedCheckpoint;
 
@@ -113,17 +113,26 @@ pub fn files(log: &LogDir, template: &Template) -> Result<Vec<ContainerFile>, Co
     }
     let entries = log.entries_prefix(size)?;
     if let Some(label) = newest_material(&state) {
-        let mut input = super::annex::input(&state, &head, &entries, label)
-            .map_err(|_| ContainerError::NotOurs("material version"))?;
-        let tokens = super::stamp::tokens_for(log, &head).unwrap_or_default();
-        super::annex::add_tokens(&mut input, &tokens);
-        let pdf = template.render(&input).map_err(ContainerError::Render)?.pdf;
-        out.push(file(annex_file(label), "application/pdf", pdf));
+        // A token the annex leaves out still travels as its own file
+        // (`kept_files`), where the audit's step 9 names it.
+        let annex = super::annex::make(log, &head, &state, label, template).map_err(annex_error)?;
+        out.push(file(annex_file(label), "application/pdf", annex.pdf));
     }
     out.push(file(ENTRIES.into(), "application/jsonl", entries));
     out.push(file(CHECKPOINT.into(), "text/plain", head.to_bytes()));
     out.extend(kept_files(log, size)?);
     Ok(out)
+}
+
+/// Why the annex could not be put in the container.
+fn annex_error(e: super::annex::MakeError) -> ContainerError {
+    use super::annex::MakeError;
+    match e {
+        MakeError::Entries(e) => ContainerError::Store(e),
+        MakeError::Version(_) => ContainerError::NotOurs("material version"),
+        MakeError::Stamps(e) => ContainerError::Stamp(e),
+        MakeError::Render(e) => ContainerError::Render(e),
+    }
 }
 
 /// The checkpoints and time stamp tokens kept for checkpoints up to `size`,
@@ -413,7 +422,13 @@ fn step_annex(
             format!("it is the annex of version {other}, not of version {shown}"),
         );
     }
-    let tokens = super::stamp::tokens_for(carried.log, carried.head).unwrap_or_default();
+    let tokens = match super::stamp::tokens_for(carried.log, carried.head) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let why = format!("cannot read the time stamps kept for the checkpoint: {e}");
+            return failed_on(&name, why);
+        }
+    };
     let printed = super::annex::Printed {
         entries: &carried.entries,
         about: &about,

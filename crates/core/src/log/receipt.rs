@@ -129,3 +129,37 @@ pub fn verify(bytes: &[u8], issuer: &VerifyingKey) -> Result<Verified, ReceiptEr
         checkpoint,
     })
 }
+
+/// A step of a receipt's verification, numbered as reports print them:
+/// [`verify`] checks steps 1 to 4 (any failure is its error), and
+/// [`super::stamp::receipt_stamps`] step 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptStep {
+    /// 1. The file is a C2SP tlog-proof carrying an entry.
+    Receipt,
+    /// 2. The checkpoint is signed by the issuer.
+    Checkpoint,
+    /// 3. The inclusion proof holds.
+    Inclusion,
+    /// 4. The entry is well formed, and an acknowledgement's signature verifies.
+    Entry,
+    /// 5. The time stamps the checkpoint carries.
+    Timestamps,
+}
+
+impl crate::outcome::StepId for ReceiptStep {
+    fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ReceiptStep::Receipt => "receipt",
+            ReceiptStep::Checkpoint => "checkpoint",
+            ReceiptStep::Inclusion => "inclusion",
+            ReceiptStep::Entry => "entry",
+            ReceiptStep::Timestamps => "timestamps",
+        }
+    }
+}

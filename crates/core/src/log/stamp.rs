@@ -27,8 +27,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::entry::Kind;
 use super::store::{LogDir, StoreError, MAX_CHECKPOINT_FILE};
-use crate::ack::Outcome;
 use crate::fsutil::{self, Overwrite};
+use crate::outcome::Outcome;
 use crate::tsa::{self, Stamp, Token, Trust, TrustStore, TsaError};
 use tlog::checkpoint::SignedCheckpoint;
 use tlog::note::{NoteError, NoteSignature};
@@ -390,16 +390,44 @@ pub fn kept_tokens(log: &LogDir, size: u64) -> Result<Vec<(String, Vec<u8>)>, St
 /// The tokens kept for `head` that are over `head`'s bytes (a checkpoint
 /// signed again with other signatures is another note), in their order.
 pub fn tokens_for(log: &LogDir, head: &SignedCheckpoint) -> Result<Vec<Vec<u8>>, StampError> {
+    Ok(sorted_tokens(log, head)?.0)
+}
+
+/// A token kept for a checkpoint that cannot travel with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Its file name in `checkpoints/`.
+    pub file: String,
+    /// Why: it is not a time stamp token, or it is over another signed
+    /// note of that size.
+    pub why: String,
+}
+
+/// [`tokens_for`], and the tokens kept under `head`'s size that are not
+/// over `head`'s bytes, each with why.
+pub fn sorted_tokens(
+    log: &LogDir,
+    head: &SignedCheckpoint,
+) -> Result<(Vec<Vec<u8>>, Vec<LeftOut>), StampError> {
     let size = head.checkpoint.size;
     let want = imprint(&head.to_bytes());
-    let mut out = Vec::new();
+    let (mut carried, mut left_out) = (Vec::new(), Vec::new());
     for (name, der) in kept_tokens(log, size)? {
-        let ours = token_size(&name).is_some_and(|(n, _)| n == size);
-        if ours && tsa::parse_token(&der).is_ok_and(|t| t.imprint() == want.as_slice()) {
-            out.push(der);
+        let of_head = token_size(&name).is_some_and(|(n, _)| n == size);
+        if !of_head {
+            continue;
         }
+        let why = match tsa::parse_token(&der) {
+            Ok(t) if t.imprint() == want.as_slice() => {
+                carried.push(der);
+                continue;
+            }
+            Ok(_) => "it is over another signed note of this size".to_string(),
+            Err(e) => format!("it is not a time stamp token: {e}"),
+        };
+        left_out.push(LeftOut { file: name, why });
     }
-    Ok(out)
+    Ok((carried, left_out))
 }
 
 /// `head` with every token of `tokens` as one more signature line each.
