@@ -67,9 +67,9 @@ fn readme_test_command_is_the_one_ci_runs_and_installs_every_tool() {
         assert!(script.contains(tool), "scripts/test installs {tool}");
     }
     assert!(
-        script
-            .lines()
-            .any(|l| l.trim_start().starts_with("cargo test --workspace --locked")),
+        script.lines().any(|l| l
+            .trim_start()
+            .starts_with("cargo test --workspace --locked")),
         "scripts/test ends by running the tests"
     );
 }

@@ -334,7 +334,7 @@ fn print_head(head: &tlog::checkpoint::SignedCheckpoint) {
     ));
 }
 
-fn lib<E: std::error::Error + ackreg_core::Hint>(e: E) -> CliError {
+fn lib<E: super::common::CliHint>(e: E) -> CliError {
     CliError::lib(e)
 }
 

@@ -81,7 +81,7 @@ impl crate::Hint for RenderError {
         match self {
             RenderError::TemplateIo { .. } => Some(format!(
                 "a template is a folder holding {MAIN_FILE} (and optionally {STYLE_FILE}); \
-                 omit --template to render the built-in document"
+                 or render the built-in document instead"
             )),
             RenderError::Template(d) => d
                 .iter()

@@ -770,7 +770,7 @@ fn check_outstanding(
 /// Step 8: the auditor's PDF, when given, is the register's document.
 fn check_document(body: &RegisterBody, document_sha256: Option<&[u8; 32]>) -> Outcome {
     match document_sha256 {
-        None => Outcome::Skipped("no --document given".into()),
+        None => Outcome::Skipped("no document given".into()),
         Some(h) if hex(h) == body.document.sha256 => Outcome::Passed(format!(
             "the given PDF has SHA-256 {}",
             body.document.sha256
