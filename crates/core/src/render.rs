@@ -242,6 +242,15 @@ impl Template {
         Self::with_resolver(TemplateFiles { dir: None }, Origin::BuiltIn)
     }
 
+    /// The template folder `dir` when one is named ([`Template::from_dir`]),
+    /// else the built-in document ([`Template::builtin`]).
+    pub fn from_dir_or_builtin(dir: Option<&Path>) -> Result<Template, RenderError> {
+        match dir {
+            Some(dir) => Self::from_dir(dir),
+            None => Ok(Self::builtin()),
+        }
+    }
+
     /// A template folder holding `rules.typ` and optionally `style.typ`.
     pub fn from_dir(dir: &Path) -> Result<Template, RenderError> {
         let io = |path: &Path, error| RenderError::TemplateIo {

@@ -203,6 +203,15 @@ impl CliHint for TsaError {
     }
 }
 
+impl CliHint for ackreg_core::evidence::IssuerKeyError {
+    fn cli_hint(&self) -> Option<String> {
+        match self {
+            ackreg_core::evidence::IssuerKeyError::Key { source, .. } => source.cli_hint(),
+            _ => self.hint(),
+        }
+    }
+}
+
 impl CliHint for ackreg_desk::DeskError {
     fn cli_hint(&self) -> Option<String> {
         match self {
