@@ -2,6 +2,12 @@
 //! the lock of a file, the employee's arguments, passphrases, writing a
 //! file, and the printed reports of the audits (`verify` prints them, and
 //! so does `demo`).
+//!
+//! Hints: the library's say what to do in words; the hint lines that name
+//! an option, a command or `ACKREG_PASSPHRASE` are all in [`hints`]
+//! ([`CliHint`], per library error variant), or, where only the call site
+//! knows which option fed the input, given there with
+//! [`CliError::with_hint`].
 
 use std::fmt::Display;
 use std::io::Write;
