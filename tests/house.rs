@@ -9,6 +9,8 @@
 //!   never imports another; what two share lives in `src/cmd/common`.
 //! - The core does not link the web stack or TLS, and the transparency-log
 //!   crate depends on nothing else of the workspace.
+//! - The libraries' strings name no option, command or environment
+//!   variable of the command line (point 5); the CLI's hints do.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -328,4 +330,157 @@ fn the_tlog_crate_stands_alone() {
             file.display()
         );
     }
+}
+
+/// The string literals of Rust `code` (comments skipped), as written
+/// between their quotes: plain, byte and raw strings; char literals and
+/// lifetimes are stepped over.
+fn string_literals(code: &str) -> Vec<String> {
+    let chars: Vec<char> = code.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1).copied()) {
+            ('/', Some('/')) => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            ('/', Some('*')) => {
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            ('\'', _) => {
+                // A char literal ('x', '\n', '\'', '"'), or a lifetime ('a).
+                i += match (chars.get(i + 1), chars.get(i + 2)) {
+                    (Some('\\'), _) => chars[i + 3..].iter().position(|&c| c == '\'').unwrap() + 4,
+                    (Some(_), Some('\'')) => 3,
+                    _ => 1,
+                };
+            }
+            ('r', Some('"' | '#')) if raw_string_at(&chars, i) => {
+                let hashes = chars[i + 1..].iter().take_while(|&&c| c == '#').count();
+                let start = i + 2 + hashes;
+                let close: String = std::iter::once('"')
+                    .chain("#".repeat(hashes).chars())
+                    .collect();
+                let rest: String = chars[start..].iter().collect();
+                let len = rest.find(&close).unwrap();
+                found.push(rest[..len].to_string());
+                i = start + rest[..len].chars().count() + close.len();
+            }
+            ('"', _) => {
+                let mut text = String::new();
+                i += 1;
+                while chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        text.push(chars[i]);
+                        i += 1;
+                    }
+                    text.push(chars[i]);
+                    i += 1;
+                }
+                found.push(text);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+/// Whether the `r` at `at` opens a raw string (`r"`, `r#"`, `br"`), not
+/// a raw identifier (`r#type`) or the end of a name (`for"`).
+fn raw_string_at(chars: &[char], at: usize) -> bool {
+    let word_before = |i: usize| i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+    let prefix_ok = !word_before(at) || (chars[at - 1] == 'b' && !word_before(at - 1));
+    let hashes = chars[at + 1..].iter().take_while(|&&c| c == '#').count();
+    prefix_ok && chars.get(at + 1 + hashes) == Some(&'"')
+}
+
+/// What in `literal` names the command line: an option (`--name`), a
+/// command (`` `ackreg verify` ``) or an environment variable of ours
+/// (`ACKREG_PASSPHRASE`).
+fn names_the_command_line(literal: &str) -> bool {
+    let bytes = literal.as_bytes();
+    let option = bytes.windows(3).enumerate().any(|(at, w)| {
+        w[0] == b'-'
+            && w[1] == b'-'
+            && w[2].is_ascii_lowercase()
+            && (at == 0 || bytes[at - 1] != b'-')
+    });
+    option || literal.contains("`ackreg ") || literal.contains("ACKREG_")
+}
+
+/// The text that file formats carry and that names a command on purpose:
+/// the annex PDF's instruction to the auditor (part of its bytes).
+const FORMAT_TEXT: [(&str, &str); 2] = [
+    (
+        "crates/core/src/log/annex.rs",
+        "ackreg verify pielikums.pdf --issuer ",
+    ),
+    (
+        "crates/core/src/register.rs",
+        "ackreg verify pielikums.pdf --issuer ",
+    ),
+];
+
+/// Issue 18, point 5: the libraries say what to do in words; only the
+/// command line (`src/cmd`, its hints in `src/cmd/common/hints.rs`) names
+/// its options, commands and environment variables. Unit tests are not
+/// searched; the annex's instruction, a file format, is allowed.
+#[test]
+fn library_strings_name_no_option_of_the_command_line() {
+    let mut found = Vec::new();
+    for src in crate_sources()
+        .into_iter()
+        .filter(|s| s.starts_with(root().join("crates")))
+    {
+        for file in rust_files(&src) {
+            let rel = file.strip_prefix(root()).unwrap().display().to_string();
+            for literal in string_literals(&code_of(&file)) {
+                let allowed = FORMAT_TEXT
+                    .iter()
+                    .any(|(f, text)| rel == *f && literal.starts_with(text));
+                if names_the_command_line(&literal) && !allowed {
+                    found.push(format!("{rel}: {literal:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "library strings naming the command line (say it in words; the CLI names \
+         options in src/cmd/common/hints.rs):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The reader sees the check at work on strings made for it.
+#[test]
+fn the_option_check_finds_an_option() {
+    let code = r##"
+        // "--in-a-comment" is not a string.
+        let a = '"'; let b: &'static str = "pass --document";
+        let c = r#"run `ackreg keygen`"#; let d = "set ACKREG_PASSPHRASE";
+        let e = "-----BEGIN PUBLIC KEY-----"; let f = "in words \" quoted";
+        let g = '\''; let h = br"raw \ --x";
+    "##;
+    let literals = string_literals(code);
+    assert_eq!(
+        literals,
+        [
+            "pass --document",
+            "run `ackreg keygen`",
+            "set ACKREG_PASSPHRASE",
+            "-----BEGIN PUBLIC KEY-----",
+            "in words \\\" quoted",
+            "raw \\ --x",
+        ]
+    );
+    let named: Vec<bool> = literals.iter().map(|l| names_the_command_line(l)).collect();
+    assert_eq!(named, [true, true, true, false, false, true]);
 }

@@ -617,9 +617,10 @@ fn an_intermediate_the_token_lacks_is_given_as_an_untrusted_chain() {
         matches!(&err, TsaError::IssuerNotFound { issuer, .. } if issuer == "CN=ackreg test ICA"),
         "{err}"
     );
+    // In words: the command line names its option (--tsa-chain).
     assert!(ackreg_core::Hint::hint(&err)
         .unwrap()
-        .contains("--tsa-chain"));
+        .contains("any intermediate CA certificate the token lacks"));
     assert!(!pki.openssl_verifies_with(&token.to_der(), &imprint, "ca.pem", "tsa.pem"));
 
     let chain = Intermediate::from_pem(&pki.read("ica.pem")).unwrap();

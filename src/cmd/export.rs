@@ -29,10 +29,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    let template = match &args.template {
-        Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
-        None => Template::builtin(),
-    };
+    let template =
+        Template::from_dir_or_builtin(args.template.as_deref()).map_err(CliError::lib)?;
     let log = LogDir::new(&args.log);
     let files = container::files(&log, &template).map_err(|e| CliError::file(&args.log, e))?;
     let bytes = ackreg_core::edoc::write(&files).map_err(|e| CliError::file(&args.edoc, e))?;

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ackreg_core::fsutil::Overwrite;
-use ackreg_core::keyring::{self, Keyring};
+use ackreg_core::fsutil::{Overwrite, WriteError};
+use ackreg_core::keyring::{self, Keyring, KeyringError};
 use ackreg_core::keys;
 
 use super::common::{out, CliError};
@@ -43,6 +43,21 @@ struct AddArgs {
     no_wait: bool,
 }
 
+/// The error of writing the employee's public key file. `keyring add` has
+/// no `--force`: a file left under the identifier is the person's to judge.
+fn key_file_error(e: KeyringError) -> CliError {
+    let exists = matches!(e, KeyringError::Write(WriteError::Exists(_)));
+    let err = CliError::lib(e);
+    if exists {
+        return err.with_hint(Some(
+            "another public key is kept under this identifier: choose another --id, or remove \
+             that file if it is stale"
+                .into(),
+        ));
+    }
+    err
+}
+
 /// List the employees in the keyring.
 #[derive(Debug, clap::Args)]
 struct ListArgs {
@@ -67,7 +82,7 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     // Read, change and write the keyring under its lock, so that two runs
     // at once cannot lose each other's entries.
     let (_lock, mut ring) = super::common::open_for_change(&args.keyring, &entry, args.no_wait)?;
-    keyring::write_public_key(&args.keyring, &entry, Overwrite::Refuse).map_err(CliError::lib)?;
+    keyring::write_public_key(&args.keyring, &entry, Overwrite::Refuse).map_err(key_file_error)?;
     let keyid = entry.keyid();
     ring.add(entry).map_err(|e| CliError::file(&ring_path, e))?;
     ring.save(&args.keyring).map_err(CliError::lib)?;

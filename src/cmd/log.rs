@@ -334,7 +334,7 @@ fn print_head(head: &tlog::checkpoint::SignedCheckpoint) {
     ));
 }
 
-fn lib<E: std::error::Error + ackreg_core::Hint>(e: E) -> CliError {
+fn lib<E: super::common::CliHint>(e: E) -> CliError {
     CliError::lib(e)
 }
 
@@ -366,10 +366,7 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
 }
 
 fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
-    let template = match &a.template {
-        Some(dir) => Template::from_dir(dir).map_err(lib)?,
-        None => Template::builtin(),
-    };
+    let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
     let rendered = template.render(&RenderInput::default()).map_err(lib)?;
     let version = Version {
         label: ackreg_core::text::normalize(&a.label, entry::MAX_LABEL_LEN, false)
@@ -544,10 +541,7 @@ fn find_ack(log: &LogDir, path: &Path) -> Result<u64, CliError> {
 }
 
 fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
-    let template = match &a.template {
-        Some(dir) => Template::from_dir(dir).map_err(lib)?,
-        None => Template::builtin(),
-    };
+    let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
     let log = LogDir::new(&a.log);
     let (head, state) = committed_state(&log)?;
     let annex = alog::annex::make(&log, &head, &state, &a.version, &template).map_err(|e| {

@@ -74,10 +74,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let ring = Keyring::load(&args.keyring)
         .map_err(|e| CliError::file(&keyring::keyring_path(&args.keyring), e))?;
     let candidates = read_candidates(&args.acks)?;
-    let template = match &args.template {
-        Some(dir) => Some(Template::from_dir(dir).map_err(CliError::lib)?),
-        None => None,
-    };
+    let template =
+        Template::from_dir_or_builtin(args.template.as_deref()).map_err(CliError::lib)?;
     let issuer_key = passphrase::read_secret_key(&args.issuer_key)?;
     let sealed_at = args
         .sealed_at
@@ -115,11 +113,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     ));
 
     if let Some(pdf_path) = &args.pdf {
-        write_annex(
-            pdf_path,
-            template.unwrap_or_else(Template::builtin),
-            &sealed,
-        )?;
+        write_annex(pdf_path, template, &sealed)?;
     }
     Ok(ExitCode::SUCCESS)
 }

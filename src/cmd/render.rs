@@ -27,10 +27,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    let template = match &args.template {
-        Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
-        None => Template::builtin(),
-    };
+    let template =
+        Template::from_dir_or_builtin(args.template.as_deref()).map_err(CliError::lib)?;
     let rendered = template
         .render(&RenderInput::default())
         .map_err(CliError::lib)?;

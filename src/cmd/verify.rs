@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use ackreg_core::ack::{self, Step};
 use ackreg_core::document::sha256;
+use ackreg_core::evidence::{self, Kind};
 use ackreg_core::fsutil::{read_limited, ReadError};
 use ackreg_core::keyring::{self, Keyring};
 use ackreg_core::register::MAX_ACK_FILE;
@@ -122,19 +123,6 @@ fn tsa_trust(
     ))
 }
 
-/// What kind of file `verify` was given.
-fn is_register(bytes: &[u8]) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Peek {
-        #[serde(rename = "payloadType")]
-        payload_type: Option<String>,
-    }
-    serde_json::from_slice::<Peek>(bytes)
-        .ok()
-        .and_then(|p| p.payload_type)
-        .is_some_and(|t| t == ackreg_core::register::PAYLOAD_TYPE)
-}
-
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if args.file.is_dir() {
         let log_args = log_args(&args)?;
@@ -144,23 +132,15 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     // limit is checked once the file is known not to be one.
     let bytes =
         read_limited(&args.file, MAX_REGISTER_FILE).map_err(|e| CliError::file(&args.file, e))?;
-    let is_pdf = bytes.starts_with(b"%PDF-");
-    if ackreg_core::log::receipt::is_receipt(&bytes) {
-        return super::common::logaudit::receipt_file(&args.file, &bytes, &log_args(&args)?);
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return super::common::logaudit::edoc(&args.file, &bytes, &log_args(&args)?);
-    }
-    if is_pdf
-        && ackreg_core::pdf::attachment(&bytes, ackreg_core::log::annex::CHECKPOINT_NAME).is_ok()
-    {
-        return super::common::logaudit::annex(&args.file, &bytes, &log_args(&args)?);
-    }
-    if is_pdf || is_register(&bytes) {
-        return super::common::audit::run(
-            &args.file,
+    let path = &args.file;
+    match evidence::kind_of(&bytes) {
+        Kind::Receipt => super::common::logaudit::receipt_file(path, &bytes, &log_args(&args)?),
+        Kind::Edoc => super::common::logaudit::edoc(path, &bytes, &log_args(&args)?),
+        Kind::LogAnnex => super::common::logaudit::annex(path, &bytes, &log_args(&args)?),
+        kind @ (Kind::RegisterAnnex | Kind::Register) => super::common::audit::run(
+            path,
             &bytes,
-            is_pdf,
+            kind == Kind::RegisterAnnex,
             &super::common::audit::AuditArgs {
                 issuer: args.issuer.as_deref(),
                 document: args.document.as_deref(),
@@ -168,14 +148,14 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 json: args.json,
                 no_batch: args.no_batch,
             },
-        );
+        ),
+        Kind::Acknowledgement => verify_ack_cmd(
+            path,
+            &bytes,
+            args.document.as_deref(),
+            args.keyring.as_deref(),
+        ),
     }
-    verify_ack_cmd(
-        &args.file,
-        &bytes,
-        args.document.as_deref(),
-        args.keyring.as_deref(),
-    )
 }
 
 /// Verifies the acknowledgement `bytes` read from `path`, printing the steps.

@@ -34,12 +34,12 @@ pub enum DocumentError {
 impl crate::Hint for DocumentError {
     fn hint(&self) -> Option<String> {
         match self {
-            DocumentError::NotPdf(_) => Some("pass the PDF of the rules with --document".into()),
+            DocumentError::NotPdf(_) => Some("pass the PDF of the rules".into()),
             DocumentError::NoTitle | DocumentError::BadTitle => {
-                Some("give the title with --title".into())
+                Some("give the title by hand".into())
             }
             DocumentError::Io(_) => Some("check the path of the PDF".into()),
-            DocumentError::TooLarge => Some("pass the PDF of the rules with --document".into()),
+            DocumentError::TooLarge => Some("pass the PDF of the rules".into()),
         }
     }
 }

@@ -44,7 +44,7 @@ impl crate::Hint for WriteError {
     fn hint(&self) -> Option<String> {
         match self {
             WriteError::Exists(_) => {
-                Some("choose another path, or pass --force to replace the file".into())
+                Some("choose another path, or allow the file to be replaced".into())
             }
             WriteError::Io { .. } => {
                 Some("check that the folder exists and that you may write to it".into())
@@ -189,10 +189,9 @@ pub enum LockError {
 impl crate::Hint for LockError {
     fn hint(&self) -> Option<String> {
         match self {
-            LockError::Held { .. } => Some(
-                "wait for the other run to finish, or run again without --no-wait to wait for it"
-                    .into(),
-            ),
+            LockError::Held { .. } => {
+                Some("wait for the other run to finish, or run again and let it wait".into())
+            }
             LockError::Io { .. } => {
                 Some("check that the folder exists and that you may write to it".into())
             }

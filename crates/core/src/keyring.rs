@@ -109,8 +109,8 @@ impl crate::Hint for KeyringError {
     fn hint(&self) -> Option<String> {
         match self {
             KeyringError::Missing => Some(
-                "pass the keyring folder with --keyring, or create one with `ackreg keygen` or \
-                 `ackreg keyring add`"
+                "name the keyring folder, or create a keyring by making an employee's key pair \
+                 or adding their public key"
                     .into(),
             ),
             KeyringError::DuplicateId(_) => Some("choose another identifier".into()),
@@ -124,8 +124,8 @@ impl crate::Hint for KeyringError {
             KeyringError::Lock(e) => crate::Hint::hint(e),
             KeyringError::Text { error, .. } => crate::Hint::hint(error),
             KeyringError::Json(_) | KeyringError::Version(_) => Some(
-                "keyring.json is written by `ackreg keygen` and `ackreg keyring add`; restore it \
-                 from a backup rather than editing it by hand"
+                "keyring.json is written by ackreg as employees are added; restore it from a \
+                 backup rather than editing it by hand"
                     .into(),
             ),
             KeyringError::KeyIdMismatch { .. } | KeyringError::KeyEncoding { .. } => {

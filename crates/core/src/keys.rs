@@ -96,27 +96,25 @@ impl crate::Hint for KeyError {
                     .into(),
             ),
             KeyError::Label { found, .. } if found.contains("OPENSSH") => Some(
-                "convert the key to PKCS#8 with `ssh-keygen -p -m PKCS8 -f FILE`, or make one \
-                 with `ackreg keygen`"
+                "convert the key to PKCS#8 with `ssh-keygen -p -m PKCS8 -f FILE`, or make a new \
+                 Ed25519 key pair"
                     .into(),
             ),
             KeyError::Label { found, .. } if found == PUBLIC_KEY_LABEL => {
                 Some("this is a public key; pass the private key file here".into())
             }
             KeyError::Label { .. } => Some(
-                "make a key with `ackreg keygen` or `openssl genpkey -algorithm ed25519`".into(),
+                "make an Ed25519 key pair, e.g. with `openssl genpkey -algorithm ed25519`".into(),
             ),
             KeyError::Algorithm { .. } => Some(
-                "ackreg only uses Ed25519; make a key with `ackreg keygen` or \
+                "ackreg only uses Ed25519; make an Ed25519 key pair, e.g. with \
                  `openssl genpkey -algorithm ed25519`"
                     .into(),
             ),
             KeyError::PassphraseNeeded => Some(
-                "set ACKREG_PASSPHRASE or run the command on a terminal to be asked for it".into(),
+                "give the passphrase, or run the command on a terminal to be asked for it".into(),
             ),
-            KeyError::WrongPassphrase => {
-                Some("check the passphrase (ACKREG_PASSPHRASE, if it is set)".into())
-            }
+            KeyError::WrongPassphrase => Some("check the passphrase".into()),
             KeyError::Decrypt(_) => Some(
                 "re-encrypt the key with `openssl pkcs8 -topk8 -v2 aes-256-cbc` or scrypt".into(),
             ),

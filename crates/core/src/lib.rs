@@ -27,6 +27,8 @@
 //! - [`outcome`]: the one vocabulary of verification steps and results.
 //! - [`ack`]: the acknowledgement payload and its verification steps.
 //! - [`register`], [`verify`]: the sealed register (format 1) and its audit.
+//! - [`evidence`]: what an auditor hands over: the kind of file, the
+//!   issuer's key.
 //! - [`log`]: the register as an append-only log: entries, state, store,
 //!   audit, receipts, annex, status, time stamps, containers.
 //! - [`tsa`]: RFC 3161 time stamps over checkpoints, verified offline.
@@ -44,6 +46,7 @@ pub mod document;
 pub mod dsse;
 pub mod edoc;
 pub mod encoding;
+pub mod evidence;
 pub mod keyring;
 pub mod keys;
 pub mod outcome;

@@ -27,7 +27,7 @@ impl crate::Hint for PdfError {
     fn hint(&self) -> Option<String> {
         match self {
             PdfError::NoAttachment(_) => Some(
-                "verify the annex PDF written by `ackreg register --pdf`, or the register JSON itself"
+                "verify the annex PDF written with the sealed register, or the register JSON itself"
                     .into(),
             ),
             _ => None,

@@ -81,7 +81,7 @@ impl crate::Hint for RenderError {
         match self {
             RenderError::TemplateIo { .. } => Some(format!(
                 "a template is a folder holding {MAIN_FILE} (and optionally {STYLE_FILE}); \
-                 omit --template to render the built-in document"
+                 or render the built-in document instead"
             )),
             RenderError::Template(d) => d
                 .iter()
@@ -240,6 +240,15 @@ impl Template {
     /// The default document built into the binary.
     pub fn builtin() -> Template {
         Self::with_resolver(TemplateFiles { dir: None }, Origin::BuiltIn)
+    }
+
+    /// The template folder `dir` when one is named ([`Template::from_dir`]),
+    /// else the built-in document ([`Template::builtin`]).
+    pub fn from_dir_or_builtin(dir: Option<&Path>) -> Result<Template, RenderError> {
+        match dir {
+            Some(dir) => Self::from_dir(dir),
+            None => Ok(Self::builtin()),
+        }
     }
 
     /// A template folder holding `rules.typ` and optionally `style.typ`.

@@ -333,8 +333,8 @@ impl crate::Hint for TsaError {
                 "the time stamp was made outside a certificate's validity: do not trust it"
             }
             E::IssuerNotFound { .. } => {
-                "give the CA certificate the time stamp authority chains to as a trust anchor \
-                 (--tsa-ca), and any intermediate CA certificate the token lacks with --tsa-chain"
+                "give the CA certificate the time stamp authority chains to as a trust anchor, \
+                 and any intermediate CA certificate the token lacks"
             }
             E::NotACa { .. } | E::PathLength { .. } => {
                 "a certificate in the chain may not issue certificates; the chain is not valid"
@@ -367,20 +367,18 @@ impl TsaError {
             E::Network { .. } => {
                 "check the network, the URL and any proxy (HTTPS_PROXY, NO_PROXY), or try \
                  again later; an https:// TSA that drops the connection (broken pipe, reset) \
-                 may want a client certificate (--tsa-client-cert, --tsa-client-key)"
+                 may want a client certificate and its key"
             }
-            E::Timeout(_) => "try again later, or give a longer --tsa-timeout SECONDS",
+            E::Timeout(_) => "try again later, or give the time stamp authority a longer deadline",
             E::Tls { .. } => {
-                "check the TSA's TLS certificate (give its CA with --tsa-tls-ca PEM) and, if it \
-                 asks for one, the client certificate (--tsa-client-cert, --tsa-client-key)"
+                "check the TSA's TLS certificate (give the CA it chains to) and, if it asks for \
+                 one, the client certificate and its key"
             }
             E::Proxy { .. } => {
                 "set HTTPS_PROXY (or HTTP_PROXY for http://) to http://host:port, or list the \
                  TSA's host in NO_PROXY"
             }
-            E::ClientKey => {
-                "give --tsa-client-key the PEM private key of the --tsa-client-cert certificate"
-            }
+            E::ClientKey => "give the PEM private key of the client certificate",
             _ => "check that the URL is the time stamp authority's RFC 3161 endpoint",
         }
     }

@@ -184,7 +184,7 @@ pub fn check_annex(
         ),
         Ok(_) => Outcome::Failed(
             "the printed annex differs from the rendering of the sealed register \
-             (edited, or rendered with another template: pass --template)"
+             (edited, or rendered with another template: verify it with that template)"
                 .into(),
         ),
         Err(e) => Outcome::Failed(format!("cannot re-render the annex: {e}")),
@@ -807,7 +807,7 @@ fn check_outstanding(
 /// Step 8: the auditor's PDF, when given, is the register's document.
 fn check_document(body: &RegisterBody, document_sha256: Option<&[u8; 32]>) -> Outcome {
     match document_sha256 {
-        None => Outcome::Skipped("no --document given".into()),
+        None => Outcome::Skipped("no document given".into()),
         Some(h) if hex(h) == body.document.sha256 => Outcome::Passed(format!(
             "the given PDF has SHA-256 {}",
             body.document.sha256

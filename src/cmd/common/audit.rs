@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use ackreg_core::keys::{self, KeyId};
+use ackreg_core::evidence::{self, IssuerKeyError};
 use ackreg_core::outcome::failed_count;
 use ackreg_core::register;
 use ackreg_core::render::Template;
@@ -78,7 +78,8 @@ impl verify::Progress for Bar {
     }
 }
 
-/// Reads the auditor's issuer key: a key id (64 hex digits) or a PEM file.
+/// The auditor's issuer key, `--issuer`: a key id (64 hex digits) or a PEM
+/// file, as [`evidence::issuer_key`] reads it.
 pub fn issuer_key(arg: Option<&str>) -> Result<IssuerKey, CliError> {
     let Some(arg) = arg else {
         return Err(
@@ -87,21 +88,14 @@ pub fn issuer_key(arg: Option<&str>) -> Result<IssuerKey, CliError> {
             )),
         );
     };
-    if arg.len() == 64 && arg.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return KeyId::from_hex(arg)
-            .map(IssuerKey::KeyId)
-            .map_err(|e| CliError::input(format!("--issuer {arg}: {e}")));
-    }
-    let path = Path::new(arg);
-    let pem = std::fs::read(path).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot read the issuer key: {e}",
-            path.display()
-        ))
-    })?;
-    keys::decode_public_key(&pem)
-        .map(IssuerKey::Key)
-        .map_err(|e| CliError::file(path, e))
+    evidence::issuer_key(arg).map_err(|e| {
+        let key_id = matches!(e, IssuerKeyError::KeyId { .. });
+        let mut err = CliError::lib(e);
+        if key_id {
+            err.message = format!("--issuer {}", err.message);
+        }
+        err
+    })
 }
 
 /// Verifies a register file (`pdf == false`) or an annex PDF, batching the
@@ -131,10 +125,7 @@ pub fn run_with(
         )?)),
         None => None,
     };
-    let template = match args.template {
-        Some(dir) => Template::from_dir(dir).map_err(CliError::lib)?,
-        None => Template::builtin(),
-    };
+    let template = Template::from_dir_or_builtin(args.template).map_err(CliError::lib)?;
     // A register file is verified in place (no copy: it may be 100 MB).
     let register_bytes: Cow<[u8]> = if pdf {
         Cow::Owned(

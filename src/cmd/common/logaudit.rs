@@ -61,10 +61,7 @@ pub fn log(dir: &Path, args: &LogArgs) -> Result<ExitCode, CliError> {
 
 /// The template of `--template`, or the built-in one.
 fn template(args: &LogArgs) -> Result<Template, CliError> {
-    match args.template {
-        Some(dir) => Template::from_dir(dir).map_err(CliError::lib),
-        None => Ok(Template::builtin()),
-    }
+    Template::from_dir_or_builtin(args.template).map_err(CliError::lib)
 }
 
 /// `ackreg verify ANNEX.pdf` for an annex printed from a log.

@@ -2,6 +2,12 @@
 //! the lock of a file, the employee's arguments, passphrases, writing a
 //! file, and the printed reports of the audits (`verify` prints them, and
 //! so does `demo`).
+//!
+//! Hints: the library's say what to do in words; the hint lines that name
+//! an option, a command or `ACKREG_PASSPHRASE` are all in [`hints`]
+//! ([`CliHint`], per library error variant), or, where only the call site
+//! knows which option fed the input, given there with
+//! [`CliError::with_hint`].
 
 use std::fmt::Display;
 use std::io::Write;
@@ -9,9 +15,10 @@ use std::path::Path;
 
 use ackreg_core::keyring::{self, Entry, Keyring};
 use ackreg_core::outcome::{Status, StepId, StepResult};
-use ackreg_core::Hint;
+pub use hints::CliHint;
 
 pub mod audit;
+pub mod hints;
 pub mod logaudit;
 pub mod passphrase;
 
@@ -43,15 +50,16 @@ impl CliError {
     }
 
     /// Wraps a library error, naming the file it concerns.
-    pub fn file<E: std::error::Error + Hint>(path: &Path, err: E) -> Self {
+    pub fn file<E: CliHint>(path: &Path, err: E) -> Self {
         let mut e = Self::lib(err);
         e.message = format!("{}: {}", path.display(), e.message);
         e
     }
 
     /// Wraps a library error whose message already names what it concerns,
-    /// followed by its causes (`message: cause: cause of the cause`).
-    pub fn lib<E: std::error::Error + Hint>(err: E) -> Self {
+    /// followed by its causes (`message: cause: cause of the cause`), and
+    /// its hint as the command line words it ([`CliHint`]).
+    pub fn lib<E: CliHint>(err: E) -> Self {
         let mut message = err.to_string();
         let mut source = err.source();
         while let Some(cause) = source {
@@ -59,7 +67,7 @@ impl CliError {
             message.push_str(&cause.to_string());
             source = cause.source();
         }
-        CliError::input(message).with_hint(err.hint())
+        CliError::input(message).with_hint(err.cli_hint())
     }
 
     /// Prints the error to standard error.

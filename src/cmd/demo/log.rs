@@ -28,7 +28,7 @@ fn date(s: &str) -> Date {
     parse_date(s).unwrap_or(Date::MIN)
 }
 
-fn lib<E: std::error::Error + ackreg_core::Hint>(e: E) -> CliError {
+fn lib<E: crate::cmd::common::CliHint>(e: E) -> CliError {
     CliError::lib(e)
 }
 

@@ -127,11 +127,9 @@ pub enum StoreError {
 impl crate::Hint for StoreError {
     fn hint(&self) -> Option<String> {
         match self {
-            StoreError::NotALog(_) => {
-                Some("create one with `ackreg log init`, or name the log's folder".into())
-            }
+            StoreError::NotALog(_) => Some("create the log first, or name the log's folder".into()),
             StoreError::Damaged(_) => {
-                Some("audit it with `ackreg verify` and restore the folder from a backup".into())
+                Some("audit the log and restore the folder from a backup".into())
             }
             StoreError::ForeignLog(_) => Some("use the issuer key of this log".into()),
             StoreError::Lock(e) => crate::Hint::hint(e),
