@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use ackreg_core::encoding::{b64, hex};
 use ackreg_core::fsutil::{read_limited, write_atomic, Overwrite, Wait};
 use ackreg_core::keys::{self, KeyId};
-use ackreg_core::log::entry::{self, parse_date, Version};
 use ackreg_core::log::append::{Appender, TreeSource};
+use ackreg_core::log::entry::{self, parse_date, Version};
 use ackreg_core::log::state::State;
 use ackreg_core::log::{self as alog, status, LogDir};
 use ackreg_core::render::{RenderInput, Template};
@@ -504,7 +504,10 @@ fn add(a: AddArgs) -> Result<ExitCode, CliError> {
 fn checkpoint(a: WriteArgs) -> Result<ExitCode, CliError> {
     let mut appender = open(&a)?;
     let committed = appender.commit().map_err(|e| CliError::file(&a.log, e))?;
-    print!("{}", String::from_utf8_lossy(&committed.checkpoint.to_bytes()));
+    print!(
+        "{}",
+        String::from_utf8_lossy(&committed.checkpoint.to_bytes())
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -355,8 +355,15 @@ mod tests {
         }
         // With TLS, or on loopback, the rule passes (and the missing log
         // is what stops the start).
-        for (listen, tls) in [("0.0.0.0:8080", true), ("127.0.0.1:0", false), ("[::1]:0", false)] {
-            assert!(check_listen(listen.parse().unwrap(), tls).is_ok(), "{listen}");
+        for (listen, tls) in [
+            ("0.0.0.0:8080", true),
+            ("127.0.0.1:0", false),
+            ("[::1]:0", false),
+        ] {
+            assert!(
+                check_listen(listen.parse().unwrap(), tls).is_ok(),
+                "{listen}"
+            );
             assert!(
                 matches!(Desk::start(config(listen, tls)), Err(DeskError::Store(_))),
                 "{listen}"

@@ -311,7 +311,6 @@ impl Task {
         Ok(())
     }
 
-
     fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
         while let Some(first) = rx.blocking_recv() {
             let mut batch = vec![first];

@@ -264,7 +264,9 @@ impl Appender {
             .map(|Pending { added, bytes }| {
                 let note = note.clone();
                 let receipt = match &self.tree {
-                    Tree::Files => receipt::assemble(&self.log().tree(), note, size, added.index, bytes),
+                    Tree::Files => {
+                        receipt::assemble(&self.log().tree(), note, size, added.index, bytes)
+                    }
                     Tree::Memory(tree) => receipt::assemble(tree, note, size, added.index, bytes),
                 }?;
                 Ok(Accepted {
@@ -328,10 +330,7 @@ mod tests {
 
     /// A fresh folder for one test.
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "ackreg-append-{}-{name}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("ackreg-append-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -358,7 +357,8 @@ mod tests {
             deadline: Some(d("2017-12-15")),
             new_employee_days: 14,
         };
-        a.add_bytes(entry::version_bytes(&version).unwrap()).unwrap();
+        a.add_bytes(entry::version_bytes(&version).unwrap())
+            .unwrap();
         let enrol = entry::enrol_bytes(
             "jberzins",
             "Jānis Bērziņš",
@@ -379,10 +379,11 @@ mod tests {
             title: "Noteikumi".into(),
             sha256: [sha; 32],
         };
-        let env = crate::ack::Acknowledgement::new(&doc, "Jānis Bērziņš", "jberzins", "2017-12-04", None)
-            .unwrap()
-            .sign(&key(1))
-            .unwrap();
+        let env =
+            crate::ack::Acknowledgement::new(&doc, "Jānis Bērziņš", "jberzins", "2017-12-04", None)
+                .unwrap()
+                .sign(&key(1))
+                .unwrap();
         let received = parse_date("2017-12-05").unwrap();
         let bytes = entry::ack_bytes(received, &key(1).verifying_key(), &env).unwrap();
         Checked::new(bytes).unwrap()
@@ -410,7 +411,13 @@ mod tests {
             base(&dir);
             let mut a = open(&dir, source);
             let added = a.add(ack(1)).unwrap();
-            assert_eq!(added, Added { index: 3, again: false });
+            assert_eq!(
+                added,
+                Added {
+                    index: 3,
+                    again: false
+                }
+            );
             let committed = a.commit().unwrap();
             assert_eq!(committed.checkpoint.checkpoint.size, 4);
             let accepted = committed.accepted[0].as_ref().unwrap();
@@ -428,7 +435,10 @@ mod tests {
         let mut a = open(&dir, TreeSource::Memory);
         // Document 2 is not published.
         let refused = a.add(ack(2));
-        assert!(matches!(refused, Err(StoreError::Refused { index: 3, .. })), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Refused { index: 3, .. })),
+            "{refused:?}"
+        );
         assert_eq!(a.state().size(), 3);
         let added = a.add(ack(1)).unwrap();
         assert_eq!(added.index, 3, "the refused entry took no index");
@@ -445,7 +455,13 @@ mod tests {
         let mut a = open(&dir, TreeSource::Memory).retries(Retry::Answer);
         a.add(ack(1)).unwrap();
         // Sent again in the same batch: the entry staged.
-        assert_eq!(a.add(ack(1)).unwrap(), Added { index: 3, again: true });
+        assert_eq!(
+            a.add(ack(1)).unwrap(),
+            Added {
+                index: 3,
+                again: true
+            }
+        );
         let committed = a.commit().unwrap();
         assert_eq!(committed.checkpoint.checkpoint.size, 4);
         for accepted in &committed.accepted {
@@ -453,7 +469,13 @@ mod tests {
         }
         // Sent again later: a batch of retries only signs nothing.
         let signed = LogDir::new(&dir).history().unwrap().len();
-        assert_eq!(a.add(ack(1)).unwrap(), Added { index: 3, again: true });
+        assert_eq!(
+            a.add(ack(1)).unwrap(),
+            Added {
+                index: 3,
+                again: true
+            }
+        );
         let committed = a.commit().unwrap();
         assert_eq!(LogDir::new(&dir).history().unwrap().len(), signed);
         let accepted = committed.accepted[0].as_ref().unwrap();
@@ -464,7 +486,13 @@ mod tests {
         let mut a = open(&dir, TreeSource::Files);
         let again = a.add(ack(1));
         assert!(
-            matches!(again, Err(StoreError::Refused { error: Refusal::Duplicate { entry: 3, .. }, .. })),
+            matches!(
+                again,
+                Err(StoreError::Refused {
+                    error: Refusal::Duplicate { entry: 3, .. },
+                    ..
+                })
+            ),
             "{again:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);
@@ -496,7 +524,10 @@ mod tests {
             assert_eq!(committed.checkpoint.checkpoint.size, 3 + u64::from(n));
             for accepted in committed.accepted {
                 let accepted = accepted.unwrap();
-                assert_eq!(accepted.receipt, receipt::make(a.log(), accepted.index).unwrap());
+                assert_eq!(
+                    accepted.receipt,
+                    receipt::make(a.log(), accepted.index).unwrap()
+                );
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
