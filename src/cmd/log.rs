@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use ackreg_core::encoding::{b64, hex};
 use ackreg_core::fsutil::{read_limited, write_atomic, Overwrite, Wait};
 use ackreg_core::keys::{self, KeyId};
+use ackreg_core::log::append::{Appender, TreeSource};
 use ackreg_core::log::entry::{self, parse_date, Version};
-use ackreg_core::log::{self as alog, status, LogDir, Writer};
+use ackreg_core::log::state::State;
+use ackreg_core::log::{self as alog, status, LogDir};
 use ackreg_core::render::{RenderInput, Template};
 use ed25519_dalek::SigningKey;
 use time::Date;
@@ -298,31 +300,34 @@ fn date_arg(flag: &str, value: Option<&str>) -> Result<Date, CliError> {
     }
 }
 
-fn open(w: &WriteArgs) -> Result<Writer, CliError> {
+/// The log's appender, its proofs read from the files (a command commits
+/// once and exits).
+fn open(w: &WriteArgs) -> Result<Appender, CliError> {
     let key = passphrase::read_secret_key(&w.issuer_key)?;
     let wait = if w.no_wait { Wait::No } else { Wait::Yes };
-    Writer::open(&w.log, key, wait, |path, holder| {
+    let on_wait = |path: &Path, holder: &str| {
         eprintln!(
             "waiting: {} is held by another ackreg run ({holder})",
             path.display()
         );
-    })
-    .map_err(|e| CliError::file(&w.log, e))
+    };
+    Appender::open(&w.log, key, wait, on_wait, TreeSource::Files)
+        .map_err(|e| CliError::file(&w.log, e))
 }
 
 /// Appends one entry and commits it, printing what was appended.
 fn append_one(
     w: &WriteArgs,
-    make: impl FnOnce(&Writer) -> Result<Vec<u8>, CliError>,
+    make: impl FnOnce(&State) -> Result<Vec<u8>, CliError>,
 ) -> Result<ExitCode, CliError> {
-    let mut writer = open(w)?;
-    let bytes = make(&writer)?;
-    let index = writer
-        .append(bytes)
+    let mut appender = open(w)?;
+    let bytes = make(appender.state())?;
+    let added = appender
+        .add_bytes(bytes)
         .map_err(|e| CliError::file(&w.log, e))?;
-    let head = writer.commit().map_err(|e| CliError::file(&w.log, e))?;
-    out(format!("appended entry {index}"));
-    print_head(&head);
+    let committed = appender.commit().map_err(|e| CliError::file(&w.log, e))?;
+    out(format!("appended entry {}", added.index));
+    print_head(&committed.checkpoint);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -350,11 +355,12 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
     let first =
         entry::log_bytes(&a.origin, &name, &key.verifying_key(), &body, created).map_err(lib)?;
     let vkey = tlog::note::vkey(&a.origin, &key.verifying_key());
-    let mut writer = Writer::create(&a.write.log, key, first, Wait::Yes)
+    let mut appender = Appender::create(&a.write.log, key, first, Wait::Yes)
         .map_err(|e| CliError::file(&a.write.log, e))?;
-    let head = writer
+    let head = appender
         .commit()
-        .map_err(|e| CliError::file(&a.write.log, e))?;
+        .map_err(|e| CliError::file(&a.write.log, e))?
+        .checkpoint;
     out(format!(
         "created the log {} in {}",
         a.origin,
@@ -442,9 +448,8 @@ fn replace_key(a: ReplaceArgs) -> Result<ExitCode, CliError> {
 
 fn revoke(a: PersonDateArgs) -> Result<ExitCode, CliError> {
     let date = date_arg("date", a.date.as_deref())?;
-    append_one(&a.write, |w| {
-        let keyid = w
-            .state()
+    append_one(&a.write, |state| {
+        let keyid = state
             .employee(&a.id)
             .and_then(|e| e.current())
             .map(|k| k.keyid)
@@ -460,33 +465,32 @@ fn leave(a: PersonDateArgs) -> Result<ExitCode, CliError> {
 
 fn add(a: AddArgs) -> Result<ExitCode, CliError> {
     let received = date_arg("received", a.received.as_deref())?;
-    let today = ackreg_core::clock::today();
-    if received > today {
-        return Err(CliError::input(format!(
-            "--received {}: a date in the future",
-            entry::format_date(received)
-        )));
-    }
-    let mut writer = open(&a.write)?;
+    alog::received::check_handed_in(received, ackreg_core::clock::today())
+        .map_err(|e| CliError::input(format!("--received {e}")))?;
+    let mut appender = open(&a.write)?;
     let mut refused = 0;
     for path in &a.acks {
         let bytes = read_limited(path, ackreg_core::register::MAX_ACK_FILE)
             .map_err(|e| CliError::file(path, e))?;
-        let appended = alog::ack_entry(writer.state(), &bytes, received)
+        let added = alog::ack_entry(appender.state(), &bytes, received)
             .map_err(|e| e.to_string())
-            .and_then(|entry| writer.append(entry).map_err(|e| e.to_string()));
-        match appended {
-            Ok(index) => out(format!("accepted {} as entry {index}", path.display())),
+            .and_then(|entry| appender.add_bytes(entry).map_err(|e| e.to_string()));
+        match added {
+            Ok(added) => out(format!(
+                "accepted {} as entry {}",
+                path.display(),
+                added.index
+            )),
             Err(why) => {
                 refused += 1;
                 out(format!("refused  {}: {why}", path.display()));
             }
         }
     }
-    let head = writer
+    let committed = appender
         .commit()
         .map_err(|e| CliError::file(&a.write.log, e))?;
-    print_head(&head);
+    print_head(&committed.checkpoint);
     if refused > 0 {
         out(format!("{refused} refused"));
         return Ok(ExitCode::from(1));
@@ -495,9 +499,12 @@ fn add(a: AddArgs) -> Result<ExitCode, CliError> {
 }
 
 fn checkpoint(a: WriteArgs) -> Result<ExitCode, CliError> {
-    let mut writer = open(&a)?;
-    let head = writer.commit().map_err(|e| CliError::file(&a.log, e))?;
-    print!("{}", String::from_utf8_lossy(&head.to_bytes()));
+    let mut appender = open(&a)?;
+    let committed = appender.commit().map_err(|e| CliError::file(&a.log, e))?;
+    print!(
+        "{}",
+        String::from_utf8_lossy(&committed.checkpoint.to_bytes())
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -124,9 +124,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         }),
         _ => None,
     };
-    if tls.is_none() && !args.listen.ip().is_loopback() {
-        return Err(CliError::lib(DeskError::NeedsTls(args.listen)));
-    }
+    // The desk's TLS rule, asked before the passphrase (`Desk::start`
+    // applies it again).
+    ackreg_desk::check_listen(args.listen, tls.is_some()).map_err(CliError::lib)?;
     let acceptor = tls
         .as_ref()
         .map(TlsFiles::acceptor)
@@ -150,7 +150,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         listen: addr,
         observer: Arc::new(Lines { quiet: args.quiet }),
     })
-    .map_err(|e| CliError::file(&args.log, e))?;
+    .map_err(|e| match e {
+        DeskError::NeedsTls(_) => CliError::lib(e),
+        e => CliError::file(&args.log, e),
+    })?;
     let base = base_url(addr, acceptor.is_some());
     if let Err(e) = ackreg_desk::admin::record_address(&args.log, &base) {
         eprintln!("desk: {e}");

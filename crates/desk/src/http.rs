@@ -559,8 +559,7 @@ async fn ack(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         return Err(Fail(RequestError::NotYou));
     }
     let today = today();
-    let yesterday = today.previous_day().unwrap_or(today);
-    if parsed.date != today && parsed.date != yesterday {
+    if ackreg_core::log::received::check_signed_at_desk(parsed.date, today).is_err() {
         return Err(Fail(RequestError::Date(parsed.ack.date.clone())));
     }
     let sha = ackreg_core::encoding::hex32(&parsed.ack.document.sha256).ok();

@@ -22,8 +22,9 @@
 //! - [`pin`]: employees' PINs, hashed, with their own attempt limit;
 //! - [`departure`]: departures recorded ahead, written on their day;
 //! - [`request`]: the strict parsers of every request body;
-//! - [`writer`]: the one task that appends, grouping what arrives together
-//!   into one commit (one checkpoint, one round of fsyncs);
+//! - [`writer`]: the queue in front of the log's one appender, grouping
+//!   what arrives together into one commit (one checkpoint, one round of
+//!   fsyncs);
 //! - [`http`]: routes, security headers, the origin check, the pages;
 //! - [`view`]: what the pages show, from the log's state;
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
@@ -65,9 +66,6 @@ pub enum DeskError {
     /// The log cannot be opened for writing.
     #[error(transparent)]
     Store(#[from] ackreg_core::log::StoreError),
-    /// The log's tree and the desk's copy of it differ.
-    #[error("the log's root after the commit of {0} entries is not the one the desk computed")]
-    TreeMismatch(u64),
     /// A file of the desk could not be read or written.
     #[error("{}: {error}", path.display())]
     Io {
@@ -203,10 +201,12 @@ pub struct Started {
 }
 
 impl Desk {
-    /// Opens the log for writing (taking its lock for as long as the desk
+    /// Refuses to serve plain HTTP beyond loopback ([`check_listen`]), then
+    /// opens the log for writing (taking its lock for as long as the desk
     /// runs), starts the writer task and makes the administrator's
     /// one-time sign-in token.
     pub fn start(config: Config) -> Result<Started, DeskError> {
+        check_listen(config.listen, config.tls)?;
         let writer = writer::Handle::start(&config.log, config.issuer, config.observer.clone())?;
         let enrolments = enrolment::Enrolments::load(&desk_dir(&config.log))?;
         let pins = pin::Pins::load(&desk_dir(&config.log))?;
@@ -276,6 +276,19 @@ impl Desk {
     }
 }
 
+/// The TLS rule: the desk serves plain HTTP only on a loopback address.
+/// Beyond it browsers allow WebCrypto keys only on a secure page, and
+/// sessions and PINs would cross the network in clear.
+/// [`Desk::start`] applies it; a caller may ask it earlier, before it
+/// asks for the issuer's passphrase, say.
+pub fn check_listen(listen: SocketAddr, tls: bool) -> Result<(), DeskError> {
+    if tls || listen.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(DeskError::NeedsTls(listen))
+    }
+}
+
 /// Writes the planned departures when their day comes, checking every
 /// minute, for as long as the desk runs (requests also check first).
 pub async fn keep_time(desk: Arc<Desk>) {
@@ -315,4 +328,46 @@ fn load_saved<T: serde::de::DeserializeOwned + Default>(
 /// date the desk writes as received.
 pub fn today() -> Date {
     ackreg_core::clock::today()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(listen: &str, tls: bool) -> Config {
+        Config {
+            log: PathBuf::from("/nonexistent/ackreg-desk-test"),
+            issuer: SigningKey::from_bytes(&[7; 32]),
+            tls,
+            listen: listen.parse().unwrap(),
+            observer: Arc::new(Quiet),
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_beyond_loopback_by_start_itself() {
+        for listen in ["0.0.0.0:8080", "192.0.2.1:443", "[::]:0"] {
+            let refused = Desk::start(config(listen, false));
+            assert!(
+                matches!(refused, Err(DeskError::NeedsTls(a)) if a.to_string() == listen),
+                "{listen}: {refused:?}"
+            );
+        }
+        // With TLS, or on loopback, the rule passes (and the missing log
+        // is what stops the start).
+        for (listen, tls) in [
+            ("0.0.0.0:8080", true),
+            ("127.0.0.1:0", false),
+            ("[::1]:0", false),
+        ] {
+            assert!(
+                check_listen(listen.parse().unwrap(), tls).is_ok(),
+                "{listen}"
+            );
+            assert!(
+                matches!(Desk::start(config(listen, tls)), Err(DeskError::Store(_))),
+                "{listen}"
+            );
+        }
+    }
 }

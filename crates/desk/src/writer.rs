@@ -1,14 +1,14 @@
-//! The one task that writes the log.
+//! The queue in front of the log's one appender
+//! ([`ackreg_core::log::append`]).
 //!
-//! Requests hand it jobs over a channel. It takes every job waiting, checks
-//! and stages each entry (a refused one is answered at once and changes
-//! nothing), then commits them all together: one write and one fsync per
-//! file, one signed checkpoint. Only then does it answer each accepted
-//! request, with a receipt proved against that checkpoint, so that an
-//! answer "accepted" always means "on disk under a signed checkpoint".
-//!
-//! The receipts' inclusion proofs come from a copy of the tree kept in
-//! memory, checked against the root of every checkpoint signed.
+//! Requests hand it jobs over a channel. Its task takes every job waiting,
+//! adds each entry to the appender (a refused one is answered at once and
+//! changes nothing), then has the appender commit them all together: one
+//! write and one fsync per file, one signed checkpoint. Only then does it
+//! answer each accepted request, with the receipt the appender made
+//! against that checkpoint, so that an answer "accepted" always means "on
+//! disk under a signed checkpoint". The log's lifecycle, its rules and its
+//! receipts are the appender's; this module only queues and answers.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,30 +24,16 @@ use super::request::{self, RequestError};
 use super::{DeskError, Observer};
 use ackreg_core::fsutil::Wait;
 use ackreg_core::keys::KeyId;
+use ackreg_core::log::append::{Appender, Retry, TreeSource};
 use ackreg_core::log::entry;
-use ackreg_core::log::entry::Entry;
-use ackreg_core::log::state::{Published, Refusal, State};
+use ackreg_core::log::state::{Published, State};
 use ackreg_core::log::status::{self, Phase};
-use ackreg_core::log::{Checked, LogDir, Writer};
-use tlog::checkpoint::SignedCheckpoint;
-use tlog::merkle::{self, MemoryTree};
-use tlog::tlogproof::TlogProof;
+use ackreg_core::log::Checked;
+
+pub use ackreg_core::log::append::Accepted;
 
 /// Most jobs committed together.
 pub const MAX_BATCH: usize = 2048;
-
-/// An entry the log accepted and committed.
-#[derive(Debug, Clone)]
-pub struct Accepted {
-    /// Its index.
-    pub index: u64,
-    /// Its receipt (a C2SP tlog-proof) against the checkpoint that
-    /// committed it.
-    pub receipt: Vec<u8>,
-    /// Whether it was in the log already: an identical acknowledgement
-    /// sent again (the receipt is then against the newest checkpoint).
-    pub again: bool,
-}
 
 type Reply = oneshot::Sender<Result<Accepted, RequestError>>;
 type Read = Box<dyn FnOnce(&State) + Send>;
@@ -188,10 +174,9 @@ impl std::fmt::Debug for Handle {
 struct Task {
     dir: PathBuf,
     key: SigningKey,
-    writer: Option<Writer>,
-    tree: MemoryTree,
-    /// The newest checkpoint signed (or found at start).
-    head: Option<SignedCheckpoint>,
+    /// The log's appender; none after a failed commit whose reopening
+    /// failed too.
+    appender: Option<Appender>,
     directory: Arc<RwLock<Directory>>,
     observer: Arc<dyn Observer>,
 }
@@ -211,9 +196,7 @@ impl Handle {
         let mut task = Task {
             dir: dir.to_path_buf(),
             key,
-            writer: None,
-            tree: MemoryTree::new(),
-            head: None,
+            appender: None,
             directory: Arc::new(RwLock::new(Directory::default())),
             observer,
         };
@@ -310,51 +293,22 @@ impl Handle {
     }
 }
 
-/// A staged entry waiting for its commit.
-struct Staged {
-    index: u64,
-    bytes: Vec<u8>,
-    reply: Reply,
-    /// An acknowledgement sent again, identical to the one at `index`
-    /// (written earlier, or staged in this batch): answered with that
-    /// entry's receipt, nothing new written.
-    again: bool,
-}
-
 impl Task {
-    /// Opens the log, rebuilds the tree in memory from the entries and
-    /// checks it against the checkpoint.
+    /// Opens the log's appender, its tree's hashes read into memory once,
+    /// answering acknowledgements sent again with their receipt.
     fn open(&mut self) -> Result<(), DeskError> {
-        self.writer = None;
-        let writer = Writer::open(&self.dir, self.key.clone(), Wait::No, |_, _| {})?;
-        let log = LogDir::new(&self.dir);
-        let head = log.checkpoint()?;
-        let entries = log.entries_prefix(writer.committed())?;
-        let mut tree = MemoryTree::new();
-        for line in entries
-            .split(|&b| b == b'\n')
-            .take(writer.committed() as usize)
-        {
-            tree.push(merkle::leaf_hash(line));
-        }
-        let root =
-            merkle::root(&tree, tree.size()).map_err(|_| DeskError::TreeMismatch(tree.size()))?;
-        if tree.size() != head.checkpoint.size || root != head.checkpoint.root {
-            return Err(DeskError::TreeMismatch(head.checkpoint.size));
-        }
-        self.tree = tree;
-        self.head = Some(head);
-        self.publish_directory(writer.state());
-        self.writer = Some(writer);
+        self.appender = None;
+        let appender = Appender::open(
+            &self.dir,
+            self.key.clone(),
+            Wait::No,
+            |_, _| {},
+            TreeSource::Memory,
+        )?
+        .retries(Retry::Answer);
+        publish(&self.directory, appender.state());
+        self.appender = Some(appender);
         Ok(())
-    }
-
-    fn publish_directory(&self, state: &State) {
-        let d = Directory::of(state);
-        *self
-            .directory
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = d;
     }
 
     fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
@@ -372,40 +326,36 @@ impl Task {
         }
     }
 
-    /// Stages, commits and answers one batch; true when asked to stop.
+    /// Adds, commits and answers one batch; true when asked to stop.
     fn run_batch(&mut self, batch: Vec<Job>) -> bool {
-        let (mut staged, mut reads, mut stop, mut people) = (Vec::new(), Vec::new(), false, false);
+        let (mut added, mut reads, mut stop, mut people) = (Vec::new(), Vec::new(), false, false);
         for job in batch {
             match job {
                 Job::Read(f) => reads.push(f),
                 Job::Stop => stop = true,
                 job => {
                     people |= !matches!(job, Job::Ack { .. });
-                    if let Some(s) = self.stage(job, &staged) {
-                        staged.push(s);
+                    if let Some(reply) = self.add(job) {
+                        added.push(reply);
                     }
                 }
             }
         }
-        if !staged.is_empty() {
-            self.commit(staged, people);
+        if !added.is_empty() {
+            self.commit(added, people);
         }
-        if let Some(w) = &self.writer {
+        if let Some(a) = &self.appender {
             for f in reads {
-                f(w.state());
+                f(a.state());
             }
         }
         stop
     }
 
-    /// Makes and appends one job's entry; `None` when it was answered
-    /// (refused) already.
-    fn stage(&mut self, job: Job, batch: &[Staged]) -> Option<Staged> {
-        let job = match self.again(job, batch) {
-            Ok(done) => return Some(done),
-            Err(job) => job,
-        };
-        let Some(writer) = self.writer.as_mut() else {
+    /// Makes one job's entry and adds it; its reply, to answer after the
+    /// commit, or `None` when it was answered (refused) already.
+    fn add(&mut self, job: Job) -> Option<Reply> {
+        let Some(appender) = self.appender.as_mut() else {
             if let Some(r) = reply_of(job) {
                 let _ = r.send(Err(unavailable("the log could not be reopened")));
             }
@@ -414,7 +364,7 @@ impl Task {
         let (made, reply) = match job {
             Job::Ack { entry, reply } => (Ok(*entry), reply),
             Job::Enrol { who, date, reply } => (
-                enrol_entry(writer.state(), &who.0, &who.1, date)
+                enrol_entry(appender.state(), &who.0, &who.1, date)
                     .and_then(|bytes| Checked::new(bytes).map_err(refused)),
                 reply,
             ),
@@ -426,18 +376,8 @@ impl Task {
             ),
             Job::Read(_) | Job::Stop => return None,
         };
-        let appended = made.and_then(|checked| {
-            let bytes = checked.bytes().to_vec();
-            let index = writer.append_checked(checked).map_err(refused)?;
-            Ok((index, bytes))
-        });
-        match appended {
-            Ok((index, bytes)) => Some(Staged {
-                index,
-                bytes,
-                reply,
-                again: false,
-            }),
+        match made.and_then(|checked| appender.add(checked).map_err(refused)) {
+            Ok(_) => Some(reply),
             Err(e) => {
                 let _ = reply.send(Err(e));
                 None
@@ -445,120 +385,29 @@ impl Task {
         }
     }
 
-    /// An acknowledgement identical to one the log holds already (the
-    /// same key, payload and signature: a retry after an answer that was
-    /// lost, say in a crash just after the commit) is answered with that
-    /// entry's receipt, idempotently: `Ok` with it staged as `again`.
-    /// Any other job comes back as `Err`.
-    fn again(&self, job: Job, batch: &[Staged]) -> Result<Staged, Job> {
-        let Job::Ack { entry, reply } = job else {
-            return Err(job);
-        };
-        let earlier = match (&self.writer, entry.entry()) {
-            (Some(w), Entry::Ack(record)) => match w.state().check_ack(record) {
-                Err(Refusal::Duplicate { entry: earlier, .. }) => Some(earlier),
-                _ => None,
-            },
-            _ => None,
-        };
-        let found = earlier.and_then(|index| {
-            let bytes = self.entry_bytes(index, batch)?;
-            same_ack(&bytes, entry.entry()).then_some((index, bytes))
-        });
-        match found {
-            Some((index, bytes)) => Ok(Staged {
-                index,
-                bytes,
-                reply,
-                again: true,
-            }),
-            None => Err(Job::Ack { entry, reply }),
-        }
-    }
-
-    /// The bytes of entry `index`: staged in this batch, or on disk.
-    fn entry_bytes(&self, index: u64, batch: &[Staged]) -> Option<Vec<u8>> {
-        if let Some(s) = batch.iter().find(|s| s.index == index && !s.again) {
-            return Some(s.bytes.clone());
-        }
-        LogDir::new(&self.dir).entry(index).ok()
-    }
-
-    /// Commits the staged entries and answers each with its receipt; on a
-    /// failure answers them all with it and reopens the log. A batch of
-    /// acknowledgements sent again only is answered against the newest
-    /// checkpoint, with no commit.
-    fn commit(&mut self, staged: Vec<Staged>, people: bool) {
-        if staged.iter().all(|s| s.again) {
-            if let Some(head) = self.head.clone() {
-                for s in staged {
-                    let receipt = self.receipt(&head, s.index, s.bytes, true);
-                    let _ = s.reply.send(receipt);
-                }
-            }
-            return;
-        }
-        let Some(writer) = self.writer.as_mut() else {
+    /// Commits the entries added and answers each with its receipt; on a
+    /// failure answers them all with it and reopens the log.
+    fn commit(&mut self, replies: Vec<Reply>, people: bool) {
+        let Some(appender) = self.appender.as_mut() else {
             return;
         };
-        let committed = writer.commit().map_err(DeskError::from).and_then(|head| {
-            for s in staged.iter().filter(|s| !s.again) {
-                debug_assert_eq!(s.index, self.tree.size());
-                self.tree.push(merkle::leaf_hash(&s.bytes));
-            }
-            match merkle::root(&self.tree, head.checkpoint.size) {
-                Ok(root)
-                    if root == head.checkpoint.root && self.tree.size() == head.checkpoint.size =>
-                {
-                    Ok(head)
-                }
-                _ => Err(DeskError::TreeMismatch(head.checkpoint.size)),
-            }
-        });
-        let head = match committed {
-            Ok(head) => head,
-            Err(e) => return self.fail(staged, e),
+        let committed = match appender.commit() {
+            Ok(committed) => committed,
+            Err(e) => return self.fail(replies, DeskError::from(e)),
         };
-        self.head = Some(head.clone());
         if people {
-            if let Some(w) = &self.writer {
-                self.publish_directory(w.state());
-            }
+            publish(&self.directory, appender.state());
         }
-        for s in staged {
-            let receipt = self.receipt(&head, s.index, s.bytes, s.again);
-            let _ = s.reply.send(receipt);
+        for (reply, accepted) in replies.into_iter().zip(committed.accepted) {
+            let _ = reply.send(accepted.map_err(unavailable));
         }
     }
 
-    fn receipt(
-        &self,
-        head: &SignedCheckpoint,
-        index: u64,
-        bytes: Vec<u8>,
-        again: bool,
-    ) -> Result<Accepted, RequestError> {
-        let proof = merkle::inclusion_proof(&self.tree, index, head.checkpoint.size)
-            .map_err(unavailable)?;
-        let receipt = TlogProof {
-            extra: Some(bytes),
-            index,
-            proof,
-            checkpoint: head.to_bytes(),
-        }
-        .to_bytes();
-        Ok(Accepted {
-            index,
-            receipt,
-            again,
-        })
-    }
-
-    fn fail(&mut self, staged: Vec<Staged>, error: DeskError) {
+    fn fail(&mut self, replies: Vec<Reply>, error: DeskError) {
         self.observer
             .note(&format!("commit failed: {error}; reopening the log"));
-        for s in staged {
-            let _ = s.reply.send(Err(unavailable(&error)));
+        for reply in replies {
+            let _ = reply.send(Err(unavailable(&error)));
         }
         if let Err(e) = self.open() {
             self.observer.note(&format!("cannot reopen the log: {e}"));
@@ -566,17 +415,12 @@ impl Task {
     }
 }
 
-/// Whether the entry `bytes` is an acknowledgement with the same key,
-/// payload and signature as `entry`.
-fn same_ack(bytes: &[u8], other: &Entry) -> bool {
-    match (entry::parse(bytes), other) {
-        (Ok(Entry::Ack(old)), Entry::Ack(new)) => {
-            old.key == new.key
-                && old.envelope.payload == new.envelope.payload
-                && old.envelope.signature == new.envelope.signature
-        }
-        _ => false,
-    }
+/// Makes the directory the one of `state`.
+fn publish(directory: &RwLock<Directory>, state: &State) {
+    let d = Directory::of(state);
+    *directory
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = d;
 }
 
 fn reply_of(job: Job) -> Option<Reply> {

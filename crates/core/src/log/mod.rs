@@ -11,16 +11,21 @@
 //! - [`entry`]: the entries and their one spelling;
 //! - [`state`]: the rules that decide whether an entry may stand where it is;
 //! - [`store`]: the folder on disk, its one writer, crash-safe commits;
+//! - [`append`]: the one appender: entries added, committed in batches,
+//!   each answered with its index and receipt;
 //! - [`audit`]: the numbered verification steps;
 //! - [`receipt`]: receipts, made and verified alone;
+//! - [`received`]: the received-date rules, against the clock;
 //! - [`status`]: who acknowledged, who is outstanding, overdue or late.
 
 pub mod annex;
+pub mod append;
 pub mod audit;
 pub mod container;
 pub mod entry;
 mod fields;
 pub mod receipt;
+pub mod received;
 pub mod snapshot;
 pub mod stamp;
 pub mod state;

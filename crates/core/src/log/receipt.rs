@@ -12,7 +12,7 @@ use ed25519_dalek::VerifyingKey;
 use super::entry::{self, Entry};
 use super::store::{LogDir, StoreError};
 use tlog::checkpoint::SignedCheckpoint;
-use tlog::merkle;
+use tlog::merkle::{self, SubtreeHashes};
 use tlog::tlogproof::TlogProof;
 
 /// The first line of a receipt.
@@ -76,11 +76,29 @@ pub fn make(log: &LogDir, index: u64) -> Result<Vec<u8>, StoreError> {
     if index >= size {
         return Err(StoreError::NoEntry { index, size });
     }
+    let entry = log.entry(index)?;
+    assemble(&log.tree(), head.to_bytes(), size, index, entry)
+}
+
+/// The one place a receipt is put together: entry `index`, whose bytes
+/// are `entry`, proved against the signed checkpoint `note` of a tree of
+/// `size` entries, the inclusion proof taken from `tree` (the log's files,
+/// or their hashes in memory for a writer that answers many at once).
+pub fn assemble<T: SubtreeHashes + ?Sized>(
+    tree: &T,
+    note: Vec<u8>,
+    size: u64,
+    index: u64,
+    entry: Vec<u8>,
+) -> Result<Vec<u8>, StoreError> {
+    if index >= size {
+        return Err(StoreError::NoEntry { index, size });
+    }
     let proof = TlogProof {
-        extra: Some(log.entry(index)?),
+        extra: Some(entry),
         index,
-        proof: log.inclusion_proof(index, size)?,
-        checkpoint: head.to_bytes(),
+        proof: merkle::inclusion_proof(tree, index, size).map_err(StoreError::Merkle)?,
+        checkpoint: note,
     };
     Ok(proof.to_bytes())
 }

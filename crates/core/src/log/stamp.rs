@@ -490,16 +490,18 @@ pub fn receipt_at(log: &LogDir, index: u64, size: Option<u64>) -> Result<Vec<u8>
     let bytes = checkpoint_bytes(log, size)?;
     let head = SignedCheckpoint::parse(&bytes)
         .map_err(|e| StoreError::Damaged(format!("checkpoints/{size}: {e}")))?;
-    let proof = tlog::tlogproof::TlogProof {
-        extra: Some(log.entry(index)?),
-        index,
-        proof: log.inclusion_proof(index, size)?,
-        checkpoint: match tokens_for(log, &head)?.as_slice() {
-            [] => bytes,
-            tokens => attach_all(&head, tokens)?.to_bytes(),
-        },
+    let entry = log.entry(index)?;
+    let note = match tokens_for(log, &head)?.as_slice() {
+        [] => bytes,
+        tokens => attach_all(&head, tokens)?.to_bytes(),
     };
-    Ok(proof.to_bytes())
+    Ok(super::receipt::assemble(
+        &log.tree(),
+        note,
+        size,
+        index,
+        entry,
+    )?)
 }
 
 /// What the audit found about one time stamp.

@@ -18,7 +18,7 @@
 use serde::Serialize;
 use time::{Date, Duration};
 
-use super::entry::format_date;
+use super::entry::{format_date, Version};
 use super::state::{Employee, Published, State};
 
 /// Where one employee stands for one version.
@@ -187,22 +187,35 @@ pub fn status(state: &State, today: Date) -> Vec<VersionStatus> {
         .collect()
 }
 
+/// The deadline rule: the last day to acknowledge the material version
+/// `version` on time. For the version itself (`enrolled` none), its
+/// deadline (its effective date if it names none); for an employee
+/// enrolled on `enrolled`, that or `new_employee_days` after their
+/// enrolment, whichever is later.
+pub fn deadline(version: &Version, enrolled: Option<Date>) -> Date {
+    let own = version.deadline.unwrap_or(version.effective);
+    let Some(enrolled) = enrolled else {
+        return own;
+    };
+    let days = Duration::days(i64::from(version.new_employee_days));
+    own.max(enrolled.checked_add(days).unwrap_or(Date::MAX))
+}
+
 fn version_status(state: &State, v: usize, end: Option<Date>, today: Date) -> VersionStatus {
     let p = &state.versions()[v];
-    let deadline = p.version.deadline.unwrap_or(p.version.effective);
     let lines = state
         .employees()
         .iter()
         .enumerate()
         .filter(|(_, e)| concerned(e, p.version.effective, end))
-        .map(|(i, e)| line(state, i, e, v, deadline, today))
+        .map(|(i, e)| line(state, i, e, v, today))
         .collect();
     VersionStatus {
         label: p.version.label.clone(),
         title: p.version.title.clone(),
         sha256: crate::encoding::hex(&p.version.sha256),
         effective: format_date(p.version.effective),
-        deadline: format_date(deadline),
+        deadline: format_date(deadline(&p.version, None)),
         corrections: state
             .versions()
             .iter()
@@ -222,13 +235,8 @@ fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
     joined_in_time && still_there
 }
 
-fn line(state: &State, i: usize, e: &Employee, v: usize, deadline: Date, today: Date) -> Line {
-    let days = state.versions()[v].version.new_employee_days;
-    let own = e
-        .enrolled
-        .checked_add(Duration::days(i64::from(days)))
-        .unwrap_or(Date::MAX);
-    let deadline = deadline.max(own);
+fn line(state: &State, i: usize, e: &Employee, v: usize, today: Date) -> Line {
+    let deadline = deadline(&state.versions()[v].version, Some(e.enrolled));
     let acked = state.acknowledgement(i, v);
     let standing = match acked {
         Some(a) if a.date <= deadline => Standing::Acknowledged,
@@ -297,6 +305,24 @@ mod tests {
 
     fn d(s: &str) -> Date {
         parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn the_deadline_is_the_versions_or_a_late_joiners_own() {
+        let mut v = Version {
+            label: "1".into(),
+            title: "Noteikumi".into(),
+            sha256: [1; 32],
+            effective: d("2017-12-01"),
+            material: true,
+            deadline: Some(d("2017-12-15")),
+            new_employee_days: 10,
+        };
+        assert_eq!(deadline(&v, None), d("2017-12-15"));
+        assert_eq!(deadline(&v, Some(d("2017-11-01"))), d("2017-12-15"));
+        assert_eq!(deadline(&v, Some(d("2017-12-10"))), d("2017-12-20"));
+        v.deadline = None;
+        assert_eq!(deadline(&v, None), d("2017-12-01"));
     }
 
     #[test]

@@ -595,6 +595,13 @@ impl Writer {
     /// Writes the staged entries, syncs them, signs the checkpoint of the
     /// new size and makes it the log's: the commit point. Returns it.
     pub fn commit(&mut self) -> Result<SignedCheckpoint, StoreError> {
+        self.commit_levels().map(|(signed, _)| signed)
+    }
+
+    /// As [`Writer::commit`], also returning the complete-subtree hashes
+    /// the commit added, per level (first new index, hashes), for a copy
+    /// of the tree kept in memory ([`TreeInMemory::extend`]).
+    pub(crate) fn commit_levels(&mut self) -> Result<(SignedCheckpoint, Levels), StoreError> {
         let size = self.committed + self.staged.len() as u64;
         let pending = self.write_staged()?;
         let tree = TreeFiles {
@@ -602,6 +609,7 @@ impl Writer {
             pending,
         };
         let root = merkle::root(&tree, size).map_err(StoreError::Merkle)?;
+        let pending = tree.pending;
         let checkpoint = Checkpoint {
             origin: self.origin.clone(),
             size,
@@ -627,7 +635,7 @@ impl Writer {
         if self.committed - self.synced >= CACHE_SYNC_EVERY {
             self.sync_caches()?;
         }
-        Ok(signed)
+        Ok((signed, pending))
     }
 
     /// Syncs the index and the tree files and records in `synced` that
@@ -1052,10 +1060,35 @@ impl LogDir {
     }
 }
 
+/// New complete-subtree hashes per level: (first new index, hashes).
+pub(crate) type Levels = Vec<(u64, Vec<Hash>)>;
+
 /// Every stored interior hash of a tree of `size` entries, read into
 /// memory at once (64 bytes per entry): for making many proofs quickly.
 pub struct TreeInMemory {
     levels: Vec<Vec<u8>>,
+}
+
+impl TreeInMemory {
+    /// Adds the hashes a commit wrote to the level files (see
+    /// [`Writer::commit_levels`]), so that the copy stays what the files
+    /// hold without reading them again.
+    pub(crate) fn extend(&mut self, new: &[(u64, Vec<Hash>)]) -> Result<(), StoreError> {
+        for (level, (first, hashes)) in new.iter().enumerate() {
+            if self.levels.len() == level {
+                self.levels.push(Vec::new());
+            }
+            let bytes = &mut self.levels[level];
+            if bytes.len() as u64 != first * 32 {
+                return Err(StoreError::Damaged(format!(
+                    "tree level {level}: the copy in memory holds {} hashes, the commit adds from {first}",
+                    bytes.len() / 32
+                )));
+            }
+            bytes.extend(hashes.iter().flatten());
+        }
+        Ok(())
+    }
 }
 
 impl LogDir {
