@@ -152,23 +152,37 @@ impl Envelope {
     /// Decodes and checks the encodings: canonical base64, exactly one
     /// signature, a well-formed key id, a 64-byte signature.
     pub fn check(&self) -> Result<CheckedEnvelope, DsseError> {
-        let payload = b64_strict(&self.payload).map_err(DsseError::Payload)?;
-        let [sig] = self.signatures.as_slice() else {
-            return Err(DsseError::SignatureCount(self.signatures.len()));
-        };
-        let keyid = KeyId::from_hex(&sig.keyid).map_err(DsseError::KeyId)?;
-        let sig_bytes = b64_strict(&sig.sig).map_err(DsseError::SignatureEncoding)?;
-        let sig_bytes: [u8; 64] = sig_bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| DsseError::SignatureLength(sig_bytes.len()))?;
-        Ok(CheckedEnvelope {
-            payload_type: self.payload_type.clone(),
-            payload,
-            keyid,
-            signature: Signature::from_bytes(&sig_bytes),
-        })
+        match self.signatures.as_slice() {
+            [sig] => check_parts(&self.payload_type, &self.payload, &sig.keyid, &sig.sig),
+            more => {
+                b64_strict(&self.payload).map_err(DsseError::Payload)?;
+                Err(DsseError::SignatureCount(more.len()))
+            }
+        }
     }
+}
+
+/// [`Envelope::check`] of an envelope with one signature, given its
+/// fields as they appear in JSON (payload and signature in base64).
+pub fn check_parts(
+    payload_type: &str,
+    payload: &str,
+    keyid: &str,
+    sig: &str,
+) -> Result<CheckedEnvelope, DsseError> {
+    let payload = b64_strict(payload).map_err(DsseError::Payload)?;
+    let keyid = KeyId::from_hex(keyid).map_err(DsseError::KeyId)?;
+    let sig_bytes = b64_strict(sig).map_err(DsseError::SignatureEncoding)?;
+    let sig_bytes: [u8; 64] = sig_bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| DsseError::SignatureLength(sig_bytes.len()))?;
+    Ok(CheckedEnvelope {
+        payload_type: payload_type.to_string(),
+        payload,
+        keyid,
+        signature: Signature::from_bytes(&sig_bytes),
+    })
 }
 
 impl CheckedEnvelope {

@@ -46,6 +46,7 @@ pub mod document;
 pub mod dsse;
 pub mod edoc;
 pub mod encoding;
+mod exact;
 pub mod evidence;
 pub mod keyring;
 pub mod keys;

@@ -452,7 +452,94 @@ pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
         Kind::Key => check_key(&shape(kind, bytes)?),
         Kind::Revoke => check_revoke(&shape(kind, bytes)?),
         Kind::Leave => check_leave(&shape(kind, bytes)?),
-        Kind::Ack => check_ack(&shape(kind, bytes)?).map(|a| Entry::Ack(Box::new(a))),
+        Kind::Ack => {
+            let record = match AckFields::exact(bytes) {
+                Some(fields) => check_ack(fields, false),
+                None => check_ack(AckFields::of(&shape::<AckJson>(kind, bytes)?), false),
+            };
+            record.map(|a| Entry::Ack(Box::new(a)))
+        }
+    }
+}
+
+/// [`parse`] with serde alone, never the fast path of the one common
+/// spelling: what tests and the fuzz target compare [`parse`] with.
+#[doc(hidden)]
+pub fn parse_by_serde(bytes: &[u8]) -> Result<Entry, EntryError> {
+    match peek_kind(bytes) {
+        Some(Kind::Ack) if bytes.len() <= MAX_ENTRY => {
+            check_ack(AckFields::of(&shape::<AckJson>(Kind::Ack, bytes)?), true)
+                .map(|a| Entry::Ack(Box::new(a)))
+        }
+        _ => parse(bytes),
+    }
+}
+
+/// The strings of an acknowledgement entry, as they appear in its JSON.
+struct AckFields<'a> {
+    received: &'a str,
+    public_key: &'a str,
+    payload_type: &'a str,
+    payload: &'a str,
+    keyid: &'a str,
+    sig: &'a str,
+    /// The envelope as serde read it (`None` on the fast path, where it
+    /// has exactly one signature, `keyid` and `sig`).
+    envelope: Option<&'a Envelope>,
+}
+
+impl<'a> AckFields<'a> {
+    /// The fields of an entry in exactly its one spelling with one
+    /// signature and no escaped string, read without serde: the same
+    /// strings `shape` would give, and canonical by construction (see
+    /// `crate::exact`). Anything else is `None`, for `shape` to judge.
+    fn exact(bytes: &'a [u8]) -> Option<AckFields<'a>> {
+        let mut c = crate::exact::Exact::new(bytes);
+        c.lit(br#"{"kind":"ack","received":""#)?;
+        let received = c.plain()?;
+        c.lit(br#","public_key":""#)?;
+        let public_key = c.plain()?;
+        c.lit(br#","envelope":{"payloadType":""#)?;
+        let payload_type = c.plain()?;
+        c.lit(br#","payload":""#)?;
+        let payload = c.plain()?;
+        c.lit(br#","signatures":[{"keyid":""#)?;
+        let keyid = c.plain()?;
+        c.lit(br#","sig":""#)?;
+        let sig = c.plain()?;
+        c.lit(b"}]}}")?;
+        c.end()?;
+        Some(AckFields {
+            received,
+            public_key,
+            payload_type,
+            payload,
+            keyid,
+            sig,
+            envelope: None,
+        })
+    }
+
+    /// The fields of an entry parsed by serde.
+    fn of(j: &'a AckJson) -> AckFields<'a> {
+        AckFields {
+            received: &j.received,
+            public_key: &j.public_key,
+            payload_type: &j.envelope.payload_type,
+            payload: &j.envelope.payload,
+            keyid: "",
+            sig: "",
+            envelope: Some(&j.envelope),
+        }
+    }
+
+    /// The envelope, its encodings checked.
+    fn envelope(&self) -> Result<CheckedEnvelope, EntryError> {
+        match self.envelope {
+            Some(e) => e.check(),
+            None => crate::dsse::check_parts(self.payload_type, self.payload, self.keyid, self.sig),
+        }
+        .map_err(EntryError::Envelope)
     }
 }
 
@@ -648,11 +735,11 @@ fn check_leave(j: &LeaveJson) -> Result<Entry, EntryError> {
     })
 }
 
-fn check_ack(j: &AckJson) -> Result<AckRecord, EntryError> {
+fn check_ack(j: AckFields, by_serde: bool) -> Result<AckRecord, EntryError> {
     let k = Kind::Ack;
-    let received = date(k, "received", &j.received)?;
-    let key = public_key(k, "public_key", &j.public_key)?;
-    let envelope = j.envelope.check().map_err(EntryError::Envelope)?;
+    let received = date(k, "received", j.received)?;
+    let key = public_key(k, "public_key", j.public_key)?;
+    let envelope = j.envelope()?;
     if envelope.keyid != KeyId::of(&key) {
         return Err(field_err(
             k,
@@ -666,7 +753,11 @@ fn check_ack(j: &AckJson) -> Result<AckRecord, EntryError> {
             80,
         ))));
     }
-    let parsed = Acknowledgement::from_payload(&envelope.payload).map_err(EntryError::Payload)?;
+    let parsed = match by_serde {
+        false => Acknowledgement::from_payload(&envelope.payload),
+        true => Acknowledgement::from_payload_by_serde(&envelope.payload),
+    }
+    .map_err(EntryError::Payload)?;
     let date = parse_date(&parsed.date)
         .ok_or_else(|| EntryError::Payload(ack::AckError::Date(printable(&parsed.date, 40))))?;
     let document =
@@ -788,6 +879,100 @@ mod tests {
 
     fn key() -> VerifyingKey {
         ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key()
+    }
+
+    /// What a parse says, comparable: the entry's debug form or the error.
+    fn verdict(r: Result<Entry, EntryError>) -> String {
+        match r {
+            Ok(e) => format!("ok {e:?}"),
+            Err(e) => format!("err {e}"),
+        }
+    }
+
+    fn ack_entry(title: &str, name: &str, notes: Option<&str>) -> Vec<u8> {
+        let k = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let doc = crate::document::DocumentRef {
+            title: title.into(),
+            sha256: [3; 32],
+        };
+        let env = Acknowledgement::new(&doc, name, "jberzins", "2017-12-04", notes)
+            .unwrap()
+            .sign(&k)
+            .unwrap();
+        ack_bytes(parse_date("2017-12-05").unwrap(), &k.verifying_key(), &env).unwrap()
+    }
+
+    /// Every entry the fast path reads gives what serde alone gives, and
+    /// so does every one-byte change and cut of it (the fuzz target
+    /// `ack_exact` goes on from here).
+    #[test]
+    fn the_fast_path_agrees_with_serde_on_every_nearby_entry() {
+        let entries = [
+            ack_entry("Noteikumi", "Jānis Bērziņš", None),
+            ack_entry("Noteikumi \"KAC\"", "Jānis Bērziņš", Some("Lasīju.\nLabi.")),
+            ack_entry("Noteikumi", "Līga Ozoliņa", Some("Piezīme")),
+        ];
+        let mut fast = 0;
+        for bytes in &entries {
+            fast += usize::from(AckFields::exact(bytes).is_some());
+            assert_eq!(verdict(parse(bytes)), verdict(parse_by_serde(bytes)));
+            for i in 0..bytes.len() {
+                for b in [b'"', b'\\', b'A', b'/', 0, 0x7f, 0xc4, b'}', b' '] {
+                    let mut m = bytes.clone();
+                    m[i] = b;
+                    assert_eq!(verdict(parse(&m)), verdict(parse_by_serde(&m)), "{i} {b}");
+                }
+                let mut cut = bytes.clone();
+                cut.remove(i);
+                assert_eq!(verdict(parse(&cut)), verdict(parse_by_serde(&cut)), "cut {i}");
+            }
+        }
+        // All three entries are in the common spelling (the payload is
+        // base64 in the entry; the second's escaped quote is the payload
+        // path's business, tested below).
+        assert_eq!(fast, entries.len());
+    }
+
+    /// The same for the payloads inside the envelopes.
+    #[test]
+    fn the_payload_fast_path_agrees_with_serde() {
+        let quoted = crate::document::DocumentRef {
+            title: "Noteikumi \"KAC\"".into(),
+            sha256: [3; 32],
+        };
+        let p = Acknowledgement::new(&quoted, "Jānis", "jberzins", "2017-12-04", None)
+            .unwrap()
+            .to_payload()
+            .unwrap();
+        assert!(Acknowledgement::from_exact(&p).is_none(), "an escaped quote");
+        assert!(Acknowledgement::from_payload(&p).is_ok());
+        let doc = crate::document::DocumentRef {
+            title: "Noteikumi".into(),
+            sha256: [3; 32],
+        };
+        for notes in [None, Some("Piezīme")] {
+            let p = Acknowledgement::new(&doc, "Jānis Bērziņš", "jberzins", "2017-12-04", notes)
+                .unwrap()
+                .to_payload()
+                .unwrap();
+            let same = |m: &[u8]| {
+                let a = Acknowledgement::from_payload(m).map_err(|e| e.to_string());
+                let b = Acknowledgement::from_payload_by_serde(m).map_err(|e| e.to_string());
+                assert_eq!(a, b, "{}", String::from_utf8_lossy(m));
+            };
+            same(&p);
+            assert!(Acknowledgement::from_exact(&p).is_some(), "the common spelling");
+            for i in 0..p.len() {
+                for b in [b'"', b'\\', b'x', 0, 0xc4, b'}', b' ', b'n'] {
+                    let mut m = p.clone();
+                    m[i] = b;
+                    same(&m);
+                }
+                let mut cut = p.clone();
+                cut.remove(i);
+                same(&cut);
+            }
+        }
     }
 
     #[test]
