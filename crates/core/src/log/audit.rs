@@ -38,6 +38,8 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::ops::Range;
+use std::sync::Arc;
 
 use ed25519_dalek::VerifyingKey;
 use rayon::prelude::*;
@@ -508,7 +510,11 @@ impl Scan {
         })
     }
 
-    /// Reads and checks the entries up to `size`.
+    /// Reads and checks the entries up to `size`, as an ordered pipeline:
+    /// the entries are cut into batches that are hashed, parsed and
+    /// verified on all cores, at most [`ahead`] batches ahead, while this
+    /// thread reads the file and applies each batch in log order as soon as
+    /// it is ready. No core waits at a chunk's end for another's last batch.
     fn run(
         &mut self,
         log: &LogDir,
@@ -523,45 +529,24 @@ impl Scan {
         };
         let mut file = File::open(&path).map_err(io)?;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(self.offset)).map_err(io)?;
-        let check = self.check;
-        let mut lines =
-            next_lines(&mut file, &[], Vec::new(), size - self.next, CHUNK_BYTES).map_err(io)?;
-        let mut lined = self.next + lines.len() as u64;
-        let (mut pending, mut spare, mut applied) = (Vec::new(), Vec::new(), Vec::new());
+        let cores = rayon::current_num_threads();
+        let batch = batch_size((size - self.next) as usize, cores);
+        let mut feed = Feed::start(file, size - self.next).map_err(io)?;
+        let mut inflight = std::collections::VecDeque::new();
         loop {
-            let done = lined == size || (lines.eof && lines.is_empty());
-            let applying = std::mem::take(&mut pending);
-            let freeing = std::mem::take(&mut applied);
-            // A pipeline: this chunk's lines are hashed, parsed and
-            // verified on all cores while, on one of them, the next chunk
-            // is read and the chunk before is applied in log order; no
-            // core waits for the sequential parts. The chunk applied before
-            // that is freed on the parallel side too.
-            let (read, (next, done_applying)) = rayon::join(
-                || {
-                    drop(freeing);
-                    read_all(&lines, check)
-                },
-                || {
-                    let next = (!done).then(|| {
-                        let spare = std::mem::take(&mut spare);
-                        next_lines(&mut file, lines.tail(), spare, size - lined, CHUNK_BYTES)
-                    });
-                    self.apply_all(&applying, progress, report);
-                    (next, applying)
-                },
-            );
-            (pending, applied) = (read, done_applying);
-            let Some(next) = next else {
-                self.apply_all(&pending, progress, report);
-                report.unfinished_bytes = lines.tail().len() as u64 + remaining(&mut file);
-                return Ok(());
+            while inflight.len() < ahead(cores) {
+                let Some((lines, range)) = feed.next_batch(batch).map_err(io)? else {
+                    break;
+                };
+                inflight.push_back(spawn_batch(lines, range, self.check));
+            }
+            let Some(ready) = inflight.pop_front() else {
+                break;
             };
-            // The chunk just read takes the place of this one, whose
-            // buffer is kept for the chunk after.
-            spare = std::mem::replace(&mut lines, next.map_err(io)?).buf;
-            lined += lines.len() as u64;
+            self.apply_all(&receive(ready), progress, report);
         }
+        report.unfinished_bytes = feed.unfinished();
+        Ok(())
     }
 
     /// Applies read entries in log order.
@@ -962,29 +947,115 @@ fn remaining(reader: &mut impl Read) -> u64 {
     std::io::copy(reader, &mut std::io::sink()).unwrap_or(0)
 }
 
-/// Hashes, parses and verifies the signatures of a chunk of lines, on
-/// all cores.
-fn read_all(lines: &Lines, check: SignatureCheck) -> Vec<Read1> {
-    lines
-        .spans
-        .par_chunks(batch_size(lines.len(), rayon::current_num_threads()))
-        .flat_map_iter(|batch| {
-            let mut read: Vec<Read1> = batch
-                .iter()
-                .map(|&(a, b)| {
-                    let l = &lines.buf[a..b];
-                    Read1 {
-                        leaf: merkle::leaf_hash(l),
-                        len: l.len() as u64,
-                        parsed: entry::parse(l),
-                        signature_ok: false,
-                    }
-                })
-                .collect();
-            verify_signatures(&mut read, check);
-            read
+/// Batches in flight at most: enough that no core waits for work, few
+/// enough that memory stays bounded.
+fn ahead(cores: usize) -> usize {
+    cores.max(1) * 3
+}
+
+/// The entries file, read a chunk at a time and handed out in batches of
+/// whole lines.
+struct Feed {
+    file: File,
+    lines: Arc<Lines>,
+    /// Lines of `lines` already handed out.
+    taken: usize,
+    /// Lines still to read, up to the checkpoint.
+    left: u64,
+    /// The file ended, or every line up to the checkpoint is read.
+    exhausted: bool,
+}
+
+impl Feed {
+    fn start(mut file: File, max: u64) -> std::io::Result<Feed> {
+        let lines = next_lines(&mut file, &[], Vec::new(), max, CHUNK_BYTES)?;
+        let left = max - lines.len() as u64;
+        Ok(Feed {
+            exhausted: left == 0 || (lines.eof && lines.is_empty()),
+            file,
+            lines: Arc::new(lines),
+            taken: 0,
+            left,
         })
-        .collect()
+    }
+
+    /// The next batch of up to `batch` lines, reading the next chunk when
+    /// this one is handed out; `None` at the end.
+    fn next_batch(&mut self, batch: usize) -> std::io::Result<Option<(Arc<Lines>, Range<usize>)>> {
+        while self.taken == self.lines.len() {
+            if self.exhausted {
+                return Ok(None);
+            }
+            let next = next_lines(
+                &mut self.file,
+                self.lines.tail(),
+                Vec::new(),
+                self.left,
+                CHUNK_BYTES,
+            )?;
+            self.left -= next.len() as u64;
+            self.exhausted = self.left == 0 || (next.eof && next.is_empty());
+            self.lines = Arc::new(next);
+            self.taken = 0;
+        }
+        let range = self.taken..(self.taken + batch).min(self.lines.len());
+        self.taken = range.end;
+        Ok(Some((Arc::clone(&self.lines), range)))
+    }
+
+    /// Bytes after the last line taken: an unfinished append.
+    fn unfinished(&mut self) -> u64 {
+        self.lines.tail().len() as u64 + remaining(&mut self.file)
+    }
+}
+
+/// Hashes, parses and verifies a batch of lines on the thread pool; the
+/// result arrives on the receiver.
+fn spawn_batch(
+    lines: Arc<Lines>,
+    range: Range<usize>,
+    check: SignatureCheck,
+) -> std::sync::mpsc::Receiver<Vec<Read1>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    rayon::spawn_fifo(move || {
+        // The receiver is only gone if the audit itself is.
+        let _ = tx.send(read_batch(&lines, &lines.spans[range], check));
+    });
+    rx
+}
+
+/// Waits for a batch. On a thread of the pool itself, it helps with the
+/// pool's work meanwhile instead of blocking a core.
+fn receive(ready: std::sync::mpsc::Receiver<Vec<Read1>>) -> Vec<Read1> {
+    loop {
+        match ready.try_recv() {
+            Ok(read) => return read,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return Vec::new(),
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                if rayon::yield_now().is_none() {
+                    return ready.recv().unwrap_or_default();
+                }
+            }
+        }
+    }
+}
+
+/// Hashes, parses and verifies the signatures of one batch of lines.
+fn read_batch(lines: &Lines, batch: &[(usize, usize)], check: SignatureCheck) -> Vec<Read1> {
+    let mut read: Vec<Read1> = batch
+        .iter()
+        .map(|&(a, b)| {
+            let l = &lines.buf[a..b];
+            Read1 {
+                leaf: merkle::leaf_hash(l),
+                len: l.len() as u64,
+                parsed: entry::parse(l),
+                signature_ok: false,
+            }
+        })
+        .collect();
+    verify_signatures(&mut read, check);
+    read
 }
 
 /// Entries per batch: [`BATCH`], or fewer when there are too few entries

@@ -924,7 +924,11 @@ mod tests {
                 }
                 let mut cut = bytes.clone();
                 cut.remove(i);
-                assert_eq!(verdict(parse(&cut)), verdict(parse_by_serde(&cut)), "cut {i}");
+                assert_eq!(
+                    verdict(parse(&cut)),
+                    verdict(parse_by_serde(&cut)),
+                    "cut {i}"
+                );
             }
         }
         // All three entries are in the common spelling (the payload is
@@ -944,7 +948,10 @@ mod tests {
             .unwrap()
             .to_payload()
             .unwrap();
-        assert!(Acknowledgement::from_exact(&p).is_none(), "an escaped quote");
+        assert!(
+            Acknowledgement::from_exact(&p).is_none(),
+            "an escaped quote"
+        );
         assert!(Acknowledgement::from_payload(&p).is_ok());
         let doc = crate::document::DocumentRef {
             title: "Noteikumi".into(),
@@ -961,7 +968,10 @@ mod tests {
                 assert_eq!(a, b, "{}", String::from_utf8_lossy(m));
             };
             same(&p);
-            assert!(Acknowledgement::from_exact(&p).is_some(), "the common spelling");
+            assert!(
+                Acknowledgement::from_exact(&p).is_some(),
+                "the common spelling"
+            );
             for i in 0..p.len() {
                 for b in [b'"', b'\\', b'x', 0, 0xc4, b'}', b' ', b'n'] {
                     let mut m = p.clone();
