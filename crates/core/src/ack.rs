@@ -197,8 +197,10 @@ impl Acknowledgement {
             return Err(AckError::Statement);
         }
         hex32(&self.document.sha256).map_err(AckError::Hash)?;
-        text::check(&self.document.title, MAX_TITLE_LEN, false).map_err(field("document title"))?;
-        text::check(&self.employee.name, MAX_NAME_LEN, false).map_err(field("employee name"))?;
+        text::check_cached(&self.document.title, MAX_TITLE_LEN, false)
+            .map_err(field("document title"))?;
+        text::check_cached(&self.employee.name, MAX_NAME_LEN, false)
+            .map_err(field("employee name"))?;
         text::check_id(&self.employee.id).map_err(field("employee id"))?;
         check_date(&self.date)?;
         if let Some(notes) = &self.notes {

@@ -240,6 +240,39 @@ pub fn check(text: &str, max_chars: usize, multiline: bool) -> Result<(), TextEr
     Ok(())
 }
 
+thread_local! {
+    /// Texts that passed [`check`] on this thread, by its limits.
+    static PASSED: std::cell::RefCell<
+        std::collections::HashMap<(usize, bool), std::collections::HashSet<Box<str>>>,
+    > = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Texts remembered per thread and limits, at most (then forgotten at once).
+const PASSED_CACHE: usize = 4096;
+
+/// [`check`], remembering on this thread the texts that passed: an audit
+/// checks the same titles and names in every acknowledgement.
+pub fn check_cached(text: &str, max_chars: usize, multiline: bool) -> Result<(), TextError> {
+    let known = PASSED.with(|p| {
+        p.borrow()
+            .get(&(max_chars, multiline))
+            .is_some_and(|set| set.contains(text))
+    });
+    if known {
+        return Ok(());
+    }
+    check(text, max_chars, multiline)?;
+    PASSED.with(|p| {
+        let mut p = p.borrow_mut();
+        let set = p.entry((max_chars, multiline)).or_default();
+        if set.len() >= PASSED_CACHE {
+            set.clear();
+        }
+        set.insert(text.into());
+    });
+    Ok(())
+}
+
 /// Checks an employee identifier: 1 to 64 characters of `[a-z0-9._-]`.
 /// A control, bidirectional or invisible character is named.
 pub fn check_id(id: &str) -> Result<(), TextError> {
@@ -278,6 +311,25 @@ pub fn printable(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_remembered_check_says_what_the_check_says() {
+        for (text, max) in [
+            ("Jānis Bērziņš", 200),
+            ("Jānis Bērziņš", 5),
+            ("e\u{301}", 200),
+            ("a\u{202e}b", 200),
+            (" ", 200),
+        ] {
+            for _ in 0..2 {
+                assert_eq!(
+                    check_cached(text, max, false),
+                    check(text, max, false),
+                    "{text}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn names_are_nfc() {

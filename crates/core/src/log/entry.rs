@@ -183,6 +183,39 @@ fn public_key(kind: Kind, field: &'static str, s: &str) -> Result<VerifyingKey, 
         .map_err(|e| field_err(kind, field, format!("is not usable: {e}")))
 }
 
+thread_local! {
+    /// Signers' keys this thread read, by their base64 text, with their key
+    /// ids: an audit meets the same few thousand keys in every
+    /// acknowledgement, and decoding and hashing each again costs a fiftieth
+    /// of the audit.
+    static SIGNERS: std::cell::RefCell<std::collections::HashMap<[u8; 44], (VerifyingKey, KeyId)>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Keys remembered per thread, at most (then forgotten all at once).
+const SIGNER_CACHE: usize = 4096;
+
+/// An acknowledgement entry's `public_key` and its key id: [`public_key`]
+/// and [`KeyId::of`], remembered per thread for the keys that were valid.
+fn signer_key(s: &str) -> Result<(VerifyingKey, KeyId), EntryError> {
+    let text: Option<[u8; 44]> = s.as_bytes().try_into().ok();
+    if let Some(known) = text.and_then(|t| SIGNERS.with(|c| c.borrow().get(&t).copied())) {
+        return Ok(known);
+    }
+    let key = public_key(Kind::Ack, "public_key", s)?;
+    let id = KeyId::of(&key);
+    if let Some(t) = text {
+        SIGNERS.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= SIGNER_CACHE {
+                c.clear();
+            }
+            c.insert(t, (key, id));
+        });
+    }
+    Ok((key, id))
+}
+
 fn text_field(kind: Kind, field: &'static str, s: &str, max: usize) -> Result<(), EntryError> {
     text::check(s, max, false).map_err(|e: TextError| field_err(kind, field, e))
 }
@@ -738,9 +771,9 @@ fn check_leave(j: &LeaveJson) -> Result<Entry, EntryError> {
 fn check_ack(j: AckFields, by_serde: bool) -> Result<AckRecord, EntryError> {
     let k = Kind::Ack;
     let received = date(k, "received", j.received)?;
-    let key = public_key(k, "public_key", j.public_key)?;
+    let (key, keyid) = signer_key(j.public_key)?;
     let envelope = j.envelope()?;
-    if envelope.keyid != KeyId::of(&key) {
+    if envelope.keyid != keyid {
         return Err(field_err(
             k,
             "public_key",
