@@ -962,6 +962,9 @@ struct Feed {
     taken: usize,
     /// Lines still to read, up to the checkpoint.
     left: u64,
+    /// Chunks handed out before, whose buffers are used again once every
+    /// batch of them is done (fresh pages cost the kernel time).
+    retired: std::collections::VecDeque<Arc<Lines>>,
     /// The file ended, or every line up to the checkpoint is read.
     exhausted: bool,
 }
@@ -976,6 +979,7 @@ impl Feed {
             lines: Arc::new(lines),
             taken: 0,
             left,
+            retired: std::collections::VecDeque::new(),
         })
     }
 
@@ -986,21 +990,40 @@ impl Feed {
             if self.exhausted {
                 return Ok(None);
             }
+            let spare = self.spare();
             let next = next_lines(
                 &mut self.file,
                 self.lines.tail(),
-                Vec::new(),
+                spare,
                 self.left,
                 CHUNK_BYTES,
             )?;
             self.left -= next.len() as u64;
             self.exhausted = self.left == 0 || (next.eof && next.is_empty());
-            self.lines = Arc::new(next);
+            let done = std::mem::replace(&mut self.lines, Arc::new(next));
+            self.retired.push_back(done);
+            if self.retired.len() > 3 {
+                self.retired.pop_front();
+            }
             self.taken = 0;
         }
         let range = self.taken..(self.taken + batch).min(self.lines.len());
         self.taken = range.end;
         Ok(Some((Arc::clone(&self.lines), range)))
+    }
+
+    /// The buffer of the oldest retired chunk if no batch holds it any
+    /// more, else a new one.
+    fn spare(&mut self) -> Vec<u8> {
+        match self.retired.front() {
+            Some(old) if Arc::strong_count(old) == 1 => self
+                .retired
+                .pop_front()
+                .and_then(|old| Arc::try_unwrap(old).ok())
+                .map(|old| old.buf)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// Bytes after the last line taken: an unfinished append.
