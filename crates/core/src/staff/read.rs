@@ -80,14 +80,25 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StaffRow>, StaffError> {
         return Err(StaffError::Empty);
     }
     // 3. The delimiter.
+    let mut problems = Problems::default();
+    let Some(delimiter) = delimiter(text) else {
+        let line = 1 + text.lines().take_while(|l| l.trim().is_empty()).count() as u64;
+        problems.add(
+            line,
+            None,
+            "the header row has no \";\" or \",\" between the column names (is the file \
+             saved as text with tabs?)",
+        );
+        problems.finish()?;
+        return Err(StaffError::Empty);
+    };
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(text))
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
     let mut lines = Lines::new(text);
-    let mut problems = Problems::default();
     // 4. The header.
     let Some(header) = next_record(&mut records, &mut problems) else {
         problems.finish()?;
@@ -133,8 +144,8 @@ fn utf8(bytes: &[u8]) -> Result<&str, StaffError> {
 }
 
 /// `;` or `,`: whichever the header line holds more of outside quotes
-/// (`;` when as many).
-fn delimiter(text: &str) -> u8 {
+/// (`;` when as many); `None` when it holds neither.
+fn delimiter(text: &str) -> Option<u8> {
     let header = text
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -148,10 +159,10 @@ fn delimiter(text: &str) -> u8 {
             _ => {}
         }
     }
-    if commas > semicolons {
-        b','
-    } else {
-        b';'
+    match (semicolons, commas) {
+        (0, 0) => None,
+        (s, c) if c > s => Some(b','),
+        _ => Some(b';'),
     }
 }
 

@@ -187,6 +187,17 @@ fn missing_columns_are_named_with_their_spellings() {
 }
 
 #[test]
+fn a_header_without_separators_is_named() {
+    assert_eq!(
+        problems(b"\nid\tname\tposition\tunits\tstart\na\tA\t\t\t2026-01-01\n"),
+        vec![
+            "line 2: the header row has no \";\" or \",\" between the column names (is the \
+             file saved as text with tabs?)"
+        ]
+    );
+}
+
+#[test]
 fn unknown_and_repeated_columns_are_refused() {
     let got = problems(
         "id;name;position;units;start;personas kods;identifikators\na;A;;;2026-01-01;;\n"
@@ -686,4 +697,66 @@ proptest! {
         let after = first.after(&[]);
         prop_assert!(plan(&read, &after, &known, today).unwrap().is_empty());
     }
+}
+
+/// The size of a municipality (issue 20, point 5: `log staff` on 2,000
+/// rows): 2,000 rows against a log of 2,000 people, a tenth of them
+/// moved, renamed or gone, read and planned, then planned again to nothing.
+#[test]
+fn two_thousand_employees() {
+    let mut text = String::from(
+        "\u{feff}identifikators;vārds, uzvārds;amats;struktūrvienības;sākuma datums;beigu datums\r\n",
+    );
+    let mut log = Vec::new();
+    for i in 0..2000 {
+        let unit = format!("u{}", i % 30);
+        let moved = if i % 10 == 1 {
+            "u99".to_string()
+        } else {
+            unit.clone()
+        };
+        let name = format!("Darbinieks Nr. {i} Bērziņš");
+        if i % 10 != 3 {
+            text.push_str(&format!(
+                "e{i:04};{name};speciālists;{moved};01.02.2020;\r\n"
+            ));
+        }
+        log.push(Current {
+            id: format!("e{i:04}"),
+            name: if i % 10 == 2 {
+                format!("Cits {i}")
+            } else {
+                name
+            },
+            position: Some("speciālists".into()),
+            units: vec![unit],
+            start: d("2020-02-01"),
+            left: None,
+        });
+    }
+    let rows = parse(text.as_bytes()).unwrap();
+    assert_eq!(rows.len(), 1800);
+    let mut known: BTreeSet<String> = (0..30).map(|u| format!("u{u}")).collect();
+    known.insert("u99".into());
+    let first = plan(&rows, &log, &known, d("2026-12-06")).unwrap();
+    let count = |kind: &str| {
+        first
+            .changes
+            .iter()
+            .filter(|c| serde_json::to_value(c).unwrap()["kind"] == kind)
+            .count()
+    };
+    assert_eq!(
+        (
+            count("join"),
+            count("move"),
+            count("update"),
+            count("leave")
+        ),
+        (0, 200, 200, 200)
+    );
+    let after = first.after(&log);
+    assert!(plan(&rows, &after, &known, d("2026-12-07"))
+        .unwrap()
+        .is_empty());
 }
