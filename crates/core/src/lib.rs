@@ -34,6 +34,7 @@
 //! - [`tsa`]: RFC 3161 time stamps over checkpoints, verified offline.
 //! - [`edoc`]: eDoc (ASiC-E) containers to seal in DigiDoc4 or eParaksts.
 //! - [`clock`]: what day it is, in the computer's time zone.
+//! - [`staff`], [`csvout`]: the HR system's staff list read and planned; tables written as CSV for Excel.
 //! - [`encoding`], [`text`]: strict hex/base64/JSON and rules for text fields.
 #![forbid(unsafe_code)]
 
@@ -42,6 +43,7 @@ pub mod render;
 
 pub mod ack;
 pub mod clock;
+pub mod csvout;
 pub mod document;
 pub mod dsse;
 pub mod edoc;
@@ -53,6 +55,7 @@ pub mod keys;
 pub mod outcome;
 pub mod pdf;
 pub mod register;
+pub mod staff;
 pub mod text;
 pub mod verify;
 
