@@ -48,6 +48,7 @@ fn version(v: u64) -> Version {
     let mut sha = [0u8; 32];
     sha[..8].copy_from_slice(&v.to_le_bytes());
     Version {
+        document: None,
         label: format!("{}", v + 1),
         title: "Aknīstes novada pašvaldības klientu apkalpošanas centra noteikumi".into(),
         sha256: sha,
