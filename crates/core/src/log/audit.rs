@@ -757,7 +757,11 @@ impl Scan {
         // log of an earlier format reads as it always did).
         for (kind, one, many) in [
             (Kind::Unit, "unit", "units"),
-            (Kind::Document, "document declaration", "document declarations"),
+            (
+                Kind::Document,
+                "document declaration",
+                "document declarations",
+            ),
             (Kind::Join, "join", "joins"),
             (Kind::Move, "move", "moves"),
             (Kind::Update, "update", "updates"),

@@ -1254,11 +1254,23 @@ mod tests {
             date: d,
         };
         let all = [
-            (unit_bytes("kac", "Klientu apkalpošanas centrs").unwrap(), Kind::Unit, 8),
+            (
+                unit_bytes("kac", "Klientu apkalpošanas centrs").unwrap(),
+                Kind::Unit,
+                8,
+            ),
             (document_bytes(&declaration).unwrap(), Kind::Document, 9),
-            (join_bytes("aozola", "Anna Ozola", None, &units, d).unwrap(), Kind::Join, 10),
+            (
+                join_bytes("aozola", "Anna Ozola", None, &units, d).unwrap(),
+                Kind::Join,
+                10,
+            ),
             (move_bytes("aozola", &units, d).unwrap(), Kind::Move, 11),
-            (update_bytes("aozola", "Anna Kalniņa", Some("Vadītāja"), d).unwrap(), Kind::Update, 12),
+            (
+                update_bytes("aozola", "Anna Kalniņa", Some("Vadītāja"), d).unwrap(),
+                Kind::Update,
+                12,
+            ),
         ];
         for (bytes, kind, code) in all {
             let parsed = parse(&bytes).unwrap();

@@ -298,7 +298,9 @@ impl Document {
 
     /// The title as the newest declaration gives it.
     pub fn title(&self) -> &str {
-        self.declarations.last().map_or("", |(d, _)| d.title.as_str())
+        self.declarations
+            .last()
+            .map_or("", |(d, _)| d.title.as_str())
     }
 }
 
@@ -306,7 +308,10 @@ impl Document {
 /// position: it binds everyone, or names one of the units, or the position.
 pub fn audience_includes(d: &Declaration, period: &Period) -> bool {
     d.binds_everyone()
-        || period.units.iter().any(|u| d.units.binary_search(u).is_ok())
+        || period
+            .units
+            .iter()
+            .any(|u| d.units.binary_search(u).is_ok())
         || period
             .position
             .as_ref()
@@ -947,7 +952,13 @@ impl State {
         Ok(())
     }
 
-    fn move_to(&mut self, index: u64, id: &str, units: &[String], date: Date) -> Result<(), Refusal> {
+    fn move_to(
+        &mut self,
+        index: u64,
+        id: &str,
+        units: &[String],
+        date: Date,
+    ) -> Result<(), Refusal> {
         self.known_units(units)?;
         self.new_period(index, id, date, |p| p.units = units.to_vec())
     }
@@ -1394,7 +1405,10 @@ mod tests {
         add(&mut s, join("aozola", &["kac"], "2018-01-01")).unwrap();
         let size = s.size();
         let cases: Vec<(Vec<u8>, &str)> = vec![
-            (entry::unit_bytes("kac", "Other").unwrap(), "unit kac is already declared"),
+            (
+                entry::unit_bytes("kac", "Other").unwrap(),
+                "unit kac is already declared",
+            ),
             (
                 entry::document_bytes(&declaration("x", &["nope"], &[], "2018-01-01")).unwrap(),
                 "unit nope is not declared",
@@ -1403,13 +1417,34 @@ mod tests {
                 entry::document_bytes(&declaration("kac", &["bv"], &[], "2017-11-30")).unwrap(),
                 "declaration date 2017-11-30 is before document kac's previous declaration",
             ),
-            (doc_version("nodoc", "1", 3, "2018-01-01"), "document nodoc is not declared"),
-            (doc_version("kac", "1", 3, "2018-01-01"), "version 1 of kac is already published"),
-            (doc_version("kac", "2", 2, "2018-01-01"), "already published"),
-            (doc_version("kac", "2", 3, "2017-11-01"), "is before version 1 of kac's"),
-            (join("aozola", &[], "2018-01-01"), "employee aozola is already in the log"),
-            (join("jberzins", &[], "2018-01-01"), "employee jberzins is already in the log"),
-            (join("new", &["nope"], "2018-01-01"), "unit nope is not declared"),
+            (
+                doc_version("nodoc", "1", 3, "2018-01-01"),
+                "document nodoc is not declared",
+            ),
+            (
+                doc_version("kac", "1", 3, "2018-01-01"),
+                "version 1 of kac is already published",
+            ),
+            (
+                doc_version("kac", "2", 2, "2018-01-01"),
+                "already published",
+            ),
+            (
+                doc_version("kac", "2", 3, "2017-11-01"),
+                "is before version 1 of kac's",
+            ),
+            (
+                join("aozola", &[], "2018-01-01"),
+                "employee aozola is already in the log",
+            ),
+            (
+                join("jberzins", &[], "2018-01-01"),
+                "employee jberzins is already in the log",
+            ),
+            (
+                join("new", &["nope"], "2018-01-01"),
+                "unit nope is not declared",
+            ),
             (
                 entry::move_bytes("nobody", &[], d("2018-02-01")).unwrap(),
                 "employee nobody is not enrolled",
@@ -1439,19 +1474,47 @@ mod tests {
                 "employee aozola has no key yet",
             ),
             (
-                entry::enrol_bytes("aozola", "Anna Ozoliņa", None, &key(4).verifying_key(), d("2018-02-01")).unwrap(),
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozoliņa",
+                    None,
+                    &key(4).verifying_key(),
+                    d("2018-02-01"),
+                )
+                .unwrap(),
                 "the enrolment gives aozola the name Anna Ozoliņa, the log has Anna Ozola",
             ),
             (
-                entry::enrol_bytes("aozola", "Anna Ozola", Some("Boss"), &key(4).verifying_key(), d("2018-02-01")).unwrap(),
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    Some("Boss"),
+                    &key(4).verifying_key(),
+                    d("2018-02-01"),
+                )
+                .unwrap(),
                 "the position Boss, the log has none",
             ),
             (
-                entry::enrol_bytes("aozola", "Anna Ozola", None, &key(4).verifying_key(), d("2017-12-31")).unwrap(),
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    None,
+                    &key(4).verifying_key(),
+                    d("2017-12-31"),
+                )
+                .unwrap(),
                 "valid_from 2017-12-31 is before the first working day 2018-01-01",
             ),
             (
-                entry::enrol_bytes("aozola", "Anna Ozola", None, &key(1).verifying_key(), d("2018-01-01")).unwrap(),
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    None,
+                    &key(1).verifying_key(),
+                    d("2018-01-01"),
+                )
+                .unwrap(),
                 "already enrolled (for jberzins)",
             ),
         ];
@@ -1461,7 +1524,11 @@ mod tests {
         }
         assert_eq!(s.size(), size, "refusals change nothing");
         // A departed employee is moved, updated or left no more.
-        add(&mut s, entry::leave_bytes("aozola", d("2018-03-01")).unwrap()).unwrap();
+        add(
+            &mut s,
+            entry::leave_bytes("aozola", d("2018-03-01")).unwrap(),
+        )
+        .unwrap();
         for bytes in [
             entry::move_bytes("aozola", &[], d("2018-04-01")).unwrap(),
             entry::update_bytes("aozola", "A", None, d("2018-04-01")).unwrap(),
@@ -1480,8 +1547,14 @@ mod tests {
         assert!(!e.has_key() && e.current().is_none());
         add(
             &mut s,
-            entry::enrol_bytes("aozola", "Anna Ozola", None, &key(4).verifying_key(), d("2018-01-02"))
-                .unwrap(),
+            entry::enrol_bytes(
+                "aozola",
+                "Anna Ozola",
+                None,
+                &key(4).verifying_key(),
+                d("2018-01-02"),
+            )
+            .unwrap(),
         )
         .unwrap();
         let a = |sha: u8, date: &str| ack(&key(4), sha, "Anna Ozola", "aozola", date, date);
@@ -1493,17 +1566,36 @@ mod tests {
         );
         s.append(&a(1, "2018-01-03")).unwrap();
         // Moved to the KAC from 2018-02-01: bound from then, not before.
-        add(&mut s, entry::move_bytes("aozola", &ids(&["kac"]), d("2018-02-01")).unwrap()).unwrap();
-        assert!(matches!(s.append(&a(2, "2018-01-31")), Err(Refusal::NotBound { .. })));
+        add(
+            &mut s,
+            entry::move_bytes("aozola", &ids(&["kac"]), d("2018-02-01")).unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.append(&a(2, "2018-01-31")),
+            Err(Refusal::NotBound { .. })
+        ));
         s.append(&a(2, "2018-02-01")).unwrap();
         // By position: Jānis is a Jurists in no unit.
-        let jb = ack(&key(1), 2, "Jānis Bērziņš", "jberzins", "2018-01-05", "2018-01-05");
+        let jb = ack(
+            &key(1),
+            2,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2018-01-05",
+            "2018-01-05",
+        );
         let err = s.append(&jb).unwrap_err();
         assert!(matches!(err, Refusal::NotBound { .. }), "{err}");
         add(
             &mut s,
-            entry::update_bytes("jberzins", "Jānis Bērziņš", Some("Jurists"), d("2018-01-01"))
-                .unwrap(),
+            entry::update_bytes(
+                "jberzins",
+                "Jānis Bērziņš",
+                Some("Jurists"),
+                d("2018-01-01"),
+            )
+            .unwrap(),
         )
         .unwrap();
         s.append(&jb).unwrap();
@@ -1526,7 +1618,11 @@ mod tests {
     #[test]
     fn before_a_future_departure_the_employee_still_signs() {
         let mut s = base();
-        add(&mut s, entry::leave_bytes("jberzins", d("2018-01-01")).unwrap()).unwrap();
+        add(
+            &mut s,
+            entry::leave_bytes("jberzins", d("2018-01-01")).unwrap(),
+        )
+        .unwrap();
         let jb = |date: &str, received: &str| {
             ack(&key(1), 1, "Jānis Bērziņš", "jberzins", date, received)
         };
@@ -1538,9 +1634,16 @@ mod tests {
     fn staff_on_a_day_is_who_has_not_left_as_they_are_that_day() {
         let mut s = organised();
         add(&mut s, join("aozola", &["bv"], "2018-01-01")).unwrap();
-        add(&mut s, entry::move_bytes("aozola", &ids(&["bv", "kac"]), d("2018-03-01")).unwrap())
-            .unwrap();
-        add(&mut s, entry::leave_bytes("jberzins", d("2018-02-01")).unwrap()).unwrap();
+        add(
+            &mut s,
+            entry::move_bytes("aozola", &ids(&["bv", "kac"]), d("2018-03-01")).unwrap(),
+        )
+        .unwrap();
+        add(
+            &mut s,
+            entry::leave_bytes("jberzins", d("2018-02-01")).unwrap(),
+        )
+        .unwrap();
         let staff = s.staff_on(d("2018-01-15"));
         assert_eq!(staff.len(), 2);
         assert_eq!(staff[0].id, "jberzins");
@@ -1558,8 +1661,11 @@ mod tests {
     fn versions_are_per_document() {
         let mut s = organised();
         // Label 1 and an earlier effective date are fine in another document.
-        add(&mut s, entry::document_bytes(&declaration("it", &[], &[], "2017-01-01")).unwrap())
-            .unwrap();
+        add(
+            &mut s,
+            entry::document_bytes(&declaration("it", &[], &[], "2017-01-01")).unwrap(),
+        )
+        .unwrap();
         add(&mut s, doc_version("it", "1", 5, "2017-06-01")).unwrap();
         assert_eq!(s.version_of("it", "1").unwrap().0, 2);
         assert_eq!(s.version_of("rules", "1").unwrap().0, 0);

@@ -102,9 +102,7 @@ pub fn phase_in(versions: &[Published], v: usize, day: Date) -> Option<Phase> {
         return Some(Phase::Coming);
     }
     let taken_over = versions[base + 1..].iter().any(|p| {
-        p.version.material
-            && p.version.effective <= day
-            && p.version.document == own.document
+        p.version.material && p.version.effective <= day && p.version.document == own.document
     });
     Some(if taken_over {
         Phase::Superseded
@@ -556,8 +554,14 @@ mod tests {
         let units = |u: &[&str]| u.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut s = State::new();
         let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
-        add(entry::log_bytes("o.invalid/l", "J", &key(9).verifying_key(), "P", d("2018-01-01"))
-            .unwrap());
+        add(entry::log_bytes(
+            "o.invalid/l",
+            "J",
+            &key(9).verifying_key(),
+            "P",
+            d("2018-01-01"),
+        )
+        .unwrap());
         add(entry::unit_bytes("kac", "KAC").unwrap());
         add(entry::unit_bytes("bv", "Būvvalde").unwrap());
         add(entry::document_bytes(&entry::Declaration {
@@ -615,7 +619,9 @@ mod tests {
         assert!(status_of(&s, today, &other).is_empty());
         let json = serde_json::to_string(&all[0].lines[0]).unwrap();
         assert!(!json.contains("no_key"), "{json}");
-        assert!(serde_json::to_string(&all[0]).unwrap().starts_with(r#"{"document":"kac","#));
+        assert!(serde_json::to_string(&all[0])
+            .unwrap()
+            .starts_with(r#"{"document":"kac","#));
     }
 
     #[test]
