@@ -97,6 +97,7 @@ fn version(shape: &Shape, v: u64) -> Version {
         ),
     };
     Version {
+        document: None,
         label: format!("{}", v + 1),
         title,
         sha256: sha,

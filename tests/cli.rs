@@ -5,8 +5,9 @@
 //! cannot be the same twice (fresh keys, the time, a random token). The runs
 //! read the committed fixtures in `tests/fixtures`, each in its own copy of
 //! that folder: a small log signed by the RFC 8032 test 1 key
-//! (`make-log.sh`), and a keyring, an acknowledgement, a tiny PDF and a log
-//! waiting for its acknowledgement (`make-cmd.sh`).
+//! (`make-log.sh`), and a keyring, an acknowledgement, a tiny PDF, a log
+//! waiting for its acknowledgement and a log of format 0.3 with units, a
+//! document and employees without keys (`org-log`; `make-cmd.sh`).
 //!
 //! Every subcommand has its main success (`NAME.toml`) and its main refusal
 //! (`NAME-WHY.toml`, exit 1 or 2): demo, render, keygen, keyring add and

@@ -8,7 +8,7 @@ use ackreg_core::ack::Acknowledgement;
 use ackreg_core::document::DocumentRef;
 use ackreg_core::encoding::hex;
 use ackreg_core::fsutil::Wait;
-use ackreg_core::log::entry::{self, parse_date, Version};
+use ackreg_core::log::entry::{self, parse_date, Declaration, Version};
 use ackreg_core::log::{receipt, LogDir, Writer};
 use ed25519_dalek::SigningKey;
 
@@ -51,6 +51,7 @@ fn example_log(dir: &std::path::Path) -> (String, String, String) {
     let sha = ackreg_core::document::sha256(b"ackreg worked example document");
     let title = "Klientu apkalpošanas centra darbības noteikumi";
     let version = Version {
+        document: None,
         label: "1".into(),
         title: title.into(),
         sha256: sha,
@@ -113,6 +114,172 @@ fn the_worked_example_is_what_the_code_computes() {
     // The receipt verifies alone with the issuer's key.
     let v = receipt::verify(receipt.as_bytes(), &rfc8032(2).verifying_key()).unwrap();
     assert_eq!(v.index, 3);
+}
+
+/// The multi-document example of log format 0.3: two units, two
+/// documents (one binding everyone, one the KAC), a version of each, an
+/// employee who joins, is enrolled and acknowledges, and one who joins
+/// without a key and moves. Returns the entries, the checkpoint, the
+/// receipt of the acknowledgement (entry 9) and the verifier key.
+fn example_multi(dir: &std::path::Path) -> (String, String, String, String) {
+    let d = |s| parse_date(s).unwrap();
+    let issuer = rfc8032(2);
+    let employee = rfc8032(1);
+    let origin = "example.invalid/novads";
+    let first = entry::log_bytes(
+        origin,
+        "J.Gavars",
+        &issuer.verifying_key(),
+        "Aknīstes novada pašvaldība",
+        d("2018-01-01"),
+    )
+    .unwrap();
+    let vkey = tlog::note::vkey(origin, &issuer.verifying_key());
+    let mut w = Writer::create(dir, issuer, first, Wait::Yes).unwrap();
+    let units = |u: &[&str]| u.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let declare = |id: &str, title: &str, units: Vec<String>| Declaration {
+        id: id.into(),
+        title: title.into(),
+        units,
+        positions: vec![],
+        date: d("2018-01-01"),
+    };
+    let work = declare("darba-kartiba", "Darba kārtības noteikumi", vec![]);
+    let data = declare(
+        "datu-aizsardziba",
+        "Personas datu aizsardzības noteikumi",
+        units(&["kac"]),
+    );
+    let version = |doc: &Declaration, what: &[u8]| Version {
+        document: Some(doc.id.clone()),
+        label: "1".into(),
+        title: doc.title.clone(),
+        sha256: ackreg_core::document::sha256(what),
+        effective: d("2018-01-01"),
+        material: true,
+        deadline: Some(d("2018-01-31")),
+        new_employee_days: 14,
+    };
+    let data_v1 = version(&data, b"ackreg worked example: data protection");
+    let jb = (
+        "jberzins",
+        "Jānis Bērziņš",
+        Some("Klientu apkalpošanas speciālists"),
+    );
+    let entries = [
+        entry::unit_bytes("kac", "Klientu apkalpošanas centrs"),
+        entry::unit_bytes("bv", "Būvvalde"),
+        entry::document_bytes(&work),
+        entry::document_bytes(&data),
+        entry::version_bytes(&version(&work, b"ackreg worked example: work rules")),
+        entry::version_bytes(&data_v1),
+        entry::join_bytes(jb.0, jb.1, jb.2, &units(&["kac"]), d("2018-01-02")),
+        entry::enrol_bytes(jb.0, jb.1, None, &employee.verifying_key(), d("2018-01-02")),
+    ];
+    for bytes in entries {
+        w.append(bytes.unwrap()).unwrap();
+    }
+    let doc = DocumentRef {
+        title: data_v1.title.clone(),
+        sha256: data_v1.sha256,
+    };
+    let env = Acknowledgement::new(&doc, jb.1, jb.0, "2018-01-04", None)
+        .unwrap()
+        .sign(&employee)
+        .unwrap();
+    let rest = [
+        entry::ack_bytes(d("2018-01-05"), &employee.verifying_key(), &env),
+        entry::join_bytes(
+            "aozola",
+            "Anna Ozola",
+            None,
+            &units(&["bv"]),
+            d("2018-01-08"),
+        ),
+        entry::move_bytes("aozola", &units(&["bv", "kac"]), d("2018-02-01")),
+    ];
+    for bytes in rest {
+        w.append(bytes.unwrap()).unwrap();
+    }
+    let head = w.commit().unwrap();
+    drop(w);
+    let log = LogDir::new(dir);
+    let entries = String::from_utf8(std::fs::read(log.entries_path()).unwrap()).unwrap();
+    let receipt = String::from_utf8(receipt::make(&log, 9).unwrap()).unwrap();
+    (
+        entries,
+        String::from_utf8(head.to_bytes()).unwrap(),
+        receipt,
+        vkey,
+    )
+}
+
+/// The status of the multi-document example on 2018-02-20, as `ackreg log
+/// status --date 2018-02-20` prints it.
+fn example_multi_status(dir: &std::path::Path) -> String {
+    let log = LogDir::new(dir);
+    let (_, state) = log.committed().unwrap();
+    let mut out = String::new();
+    for s in ackreg_core::log::status::status(&state, parse_date("2018-02-20").unwrap()) {
+        out.push_str(&format!(
+            "{} {}: {} line(s)\n",
+            s.document.unwrap_or_default(),
+            s.label,
+            s.lines.len()
+        ));
+        for l in &s.lines {
+            out.push_str(&format!(
+                "  {} {} deadline {}{}\n",
+                l.id,
+                l.standing.english(),
+                l.deadline,
+                if l.no_key { " no key yet" } else { "" }
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_multi_document_example_is_what_the_code_computes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("log");
+    let (entries, checkpoint, receipt, vkey) = example_multi(&dir);
+    let status = example_multi_status(&dir);
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
+    if std::env::var_os("ACKREG_PRINT_EXAMPLE").is_some() {
+        println!("ENTRIES\n{entries}CHECKPOINT\n{checkpoint}RECEIPT\n{receipt}VKEY\n{vkey}\nSTATUS\n{status}");
+    }
+    assert_eq!(example_block(&doc, "log3-entries"), entries.trim_end());
+    assert_eq!(
+        example_block(&doc, "log3-checkpoint"),
+        checkpoint.trim_end()
+    );
+    assert_eq!(example_block(&doc, "log3-receipt"), receipt.trim_end());
+    assert_eq!(example_block(&doc, "log3-status"), status.trim_end());
+    let v = receipt::verify(receipt.as_bytes(), &rfc8032(2).verifying_key()).unwrap();
+    assert_eq!(v.index, 9);
+    // The same files are the vectors the independent checkers of
+    // crates/tlog/tests/interop read (they cannot depend on ackreg-core).
+    let vectors = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/tlog/tests/vectors/note"
+    ));
+    let pinned = |name: &str| std::fs::read_to_string(vectors.join(name)).unwrap();
+    assert_eq!(pinned("multidoc-checkpoint-12.note"), checkpoint);
+    assert_eq!(pinned("multidoc-entry-9.tlog-proof"), receipt);
+    assert_eq!(pinned("multidoc.vkey").trim_end(), vkey);
+    assert_eq!(pinned("multidoc.entries"), entries);
+    // And the audit of the folder finds nothing wrong.
+    let report = ackreg_core::log::audit::audit(
+        &LogDir::new(&dir),
+        &ackreg_core::verify::IssuerKey::Key(rfc8032(2).verifying_key()),
+        &ackreg_core::log::audit::AuditOptions::default(),
+        &ackreg_core::verify::NoProgress,
+    )
+    .unwrap();
+    assert!(report.is_valid(), "{report:?}");
 }
 
 #[test]

@@ -50,6 +50,7 @@ fn setup(dir: &Path, n: u64) -> (PathBuf, Vec<PathBuf>) {
     .unwrap();
     let mut w = Writer::create(&log, issuer, first, Wait::Yes).unwrap();
     let version = Version {
+        document: None,
         label: "1".into(),
         title: "Noteikumi".into(),
         sha256: [7; 32],

@@ -48,6 +48,22 @@ fn written(e: &Entry) -> Vec<u8> {
         } => entry::key_bytes(id, key, *valid_from),
         Entry::Revoke { id, keyid, date } => entry::revoke_bytes(id, keyid, *date),
         Entry::Leave { id, date } => entry::leave_bytes(id, *date),
+        Entry::Unit { id, name } => entry::unit_bytes(id, name),
+        Entry::Document(d) => entry::document_bytes(d),
+        Entry::Join {
+            id,
+            name,
+            position,
+            units,
+            date,
+        } => entry::join_bytes(id, name, position.as_deref(), units, *date),
+        Entry::Move { id, units, date } => entry::move_bytes(id, units, *date),
+        Entry::Update {
+            id,
+            name,
+            position,
+            date,
+        } => entry::update_bytes(id, name, position.as_deref(), *date),
         Entry::Ack(record) => {
             let env = &record.envelope;
             let envelope = Envelope {

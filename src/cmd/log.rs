@@ -32,10 +32,23 @@ pub struct Args {
 enum Command {
     /// Create a log in a new folder.
     Init(InitArgs),
+    /// Declare a unit of the organisation (e.g. the client service centre).
+    Unit(UnitArgs),
+    /// Declare a document, with who it binds; again for a new title or
+    /// audience from a date.
+    Document(DocumentArgs),
     /// Render a version of the rules and publish it.
     Publish(PublishArgs),
-    /// Enrol an employee with their public key.
+    /// Record an employee's first working day, with their units and
+    /// position (before they have a key).
+    Join(JoinArgs),
+    /// Enrol an employee with their public key (a joined employee's first
+    /// key, or a new employee with their key).
     Enrol(EnrolArgs),
+    /// Record an employee's new set of units from a date.
+    Move(MoveArgs),
+    /// Record an employee's new name or position from a date.
+    Update(UpdateArgs),
     /// Replace an employee's key from a date.
     ReplaceKey(ReplaceArgs),
     /// Revoke an employee's key (lost or stolen) from a date.
@@ -121,6 +134,101 @@ struct PublishArgs {
     /// Also write the rendered PDF here.
     #[arg(short, long, value_name = "PDF")]
     output: Option<PathBuf>,
+    /// The document it is a version of (declared with `log document`)
+    /// [default: the rules, which bind everyone].
+    #[arg(long, value_name = "ID")]
+    document: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct UnitArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The unit's identifier: a-z, 0-9, '.', '_', '-' (1 to 64), e.g. kac.
+    #[arg(long)]
+    id: String,
+    /// The unit's name, e.g. "Klientu apkalpošanas centrs".
+    #[arg(long)]
+    name: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct DocumentArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The document's identifier: a-z, 0-9, '.', '_', '-' (1 to 64), e.g.
+    /// datu-aizsardziba.
+    #[arg(long)]
+    id: String,
+    /// The document's title.
+    #[arg(long)]
+    title: String,
+    /// A unit it binds (may be repeated); with no --unit and no --position
+    /// it binds everyone.
+    #[arg(long = "unit", value_name = "UNIT")]
+    units: Vec<String>,
+    /// A position it binds (may be repeated).
+    #[arg(long = "position", value_name = "POSITION")]
+    positions: Vec<String>,
+    /// From when this title and audience hold, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct JoinArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The employee's identifier: a-z, 0-9, '.', '_', '-' (1 to 64).
+    #[arg(long)]
+    id: String,
+    /// The employee's full name, e.g. "Jānis Bērziņš".
+    #[arg(long)]
+    name: String,
+    /// The employee's position.
+    #[arg(long)]
+    position: Option<String>,
+    /// A unit they work in (may be repeated).
+    #[arg(long = "unit", value_name = "UNIT")]
+    units: Vec<String>,
+    /// Their first working day, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct MoveArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The employee's identifier.
+    #[arg(long)]
+    id: String,
+    /// A unit they work in from the date (may be repeated): the whole new
+    /// set; none for no unit.
+    #[arg(long = "unit", value_name = "UNIT")]
+    units: Vec<String>,
+    /// From when, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["name", "position"])))]
+struct UpdateArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// The employee's identifier.
+    #[arg(long)]
+    id: String,
+    /// The new full name [default: unchanged].
+    #[arg(long)]
+    name: Option<String>,
+    /// The new position [default: unchanged].
+    #[arg(long)]
+    position: Option<String>,
+    /// From when, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -264,6 +372,13 @@ struct StatusArgs {
     /// The day to judge deadlines on, YYYY-MM-DD [default: today].
     #[arg(long)]
     date: Option<String>,
+    /// Only this document's versions (`rules` for the versions that name
+    /// no document).
+    #[arg(long, value_name = "ID")]
+    document: Option<String>,
+    /// Only the employees in this unit on the day.
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<String>,
     /// Print JSON.
     #[arg(long, conflicts_with = "csv")]
     json: bool,
@@ -275,8 +390,13 @@ struct StatusArgs {
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match args.command {
         Command::Init(a) => init(a),
+        Command::Unit(a) => unit(a),
+        Command::Document(a) => document(a),
         Command::Publish(a) => publish(a),
+        Command::Join(a) => join(a),
         Command::Enrol(a) => enrol(a),
+        Command::Move(a) => move_cmd(a),
+        Command::Update(a) => update(a),
         Command::ReplaceKey(a) => replace_key(a),
         Command::Revoke(a) => revoke(a),
         Command::Leave(a) => leave(a),
@@ -374,7 +494,13 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
 fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
     let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
     let rendered = template.render(&RenderInput::default()).map_err(lib)?;
+    let document = a
+        .document
+        .as_deref()
+        .map(|d| id_arg("document", d))
+        .transpose()?;
     let version = Version {
+        document: document.filter(|d| d != entry::RULES),
         label: ackreg_core::text::normalize(&a.label, entry::MAX_LABEL_LEN, false)
             .map_err(|e| CliError::input(format!("--label {e}")))?,
         title: rendered.title.clone(),
@@ -409,6 +535,139 @@ fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
         hex(&version.sha256)
     ));
     append_one(&a.write, |_| entry::version_bytes(&version).map_err(lib))
+}
+
+/// An identifier argument (of an employee, a unit or a document).
+fn id_arg(flag: &str, value: &str) -> Result<String, CliError> {
+    ackreg_core::text::check_id(value).map_err(|e| {
+        CliError::input(format!("--{flag} {e}"))
+            .with_hint(Some("use a-z, 0-9, '.', '_', '-', e.g. kac".into()))
+    })?;
+    Ok(value.to_string())
+}
+
+/// A name, title or position argument, normalised (NFC, trimmed).
+fn text_arg(flag: &str, value: &str) -> Result<String, CliError> {
+    ackreg_core::text::normalize(value, ackreg_core::keyring::MAX_NAME_LEN, false)
+        .map_err(|e| CliError::input(format!("--{flag} {e}")))
+}
+
+/// Unit arguments, each an identifier.
+fn units_arg(units: &[String]) -> Result<Vec<String>, CliError> {
+    units.iter().map(|u| id_arg("unit", u)).collect()
+}
+
+fn unit(a: UnitArgs) -> Result<ExitCode, CliError> {
+    let id = id_arg("id", &a.id)?;
+    let name = text_arg("name", &a.name)?;
+    out(format!("unit {id}: {name}"));
+    append_one(&a.write, |_| entry::unit_bytes(&id, &name).map_err(lib))
+}
+
+fn document(a: DocumentArgs) -> Result<ExitCode, CliError> {
+    let id = id_arg("id", &a.id)?;
+    let title = ackreg_core::text::normalize(&a.title, ackreg_core::ack::MAX_TITLE_LEN, false)
+        .map_err(|e| CliError::input(format!("--title {e}")))?;
+    let positions = a
+        .positions
+        .iter()
+        .map(|p| text_arg("position", p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let declaration = entry::Declaration {
+        id,
+        title,
+        units: units_arg(&a.units)?,
+        positions,
+        date: date_arg("date", a.date.as_deref())?,
+    };
+    out(format!(
+        "document {}: {} (binds {})",
+        declaration.id,
+        declaration.title,
+        audience(&declaration)
+    ));
+    append_one(&a.write, |_| {
+        entry::document_bytes(&declaration).map_err(lib)
+    })
+}
+
+/// Who a declaration binds, in words.
+fn audience(d: &entry::Declaration) -> String {
+    if d.binds_everyone() {
+        return "everyone".into();
+    }
+    let units = entry::one_spelling(&d.units);
+    let positions = entry::one_spelling(&d.positions);
+    let mut parts = Vec::new();
+    if !units.is_empty() {
+        parts.push(format!("units {}", units.join(", ")));
+    }
+    if !positions.is_empty() {
+        parts.push(format!("positions {}", positions.join(", ")));
+    }
+    parts.join("; ")
+}
+
+fn join(a: JoinArgs) -> Result<ExitCode, CliError> {
+    let id = id_arg("id", &a.id)?;
+    let name = text_arg("name", &a.name)?;
+    let position = a
+        .position
+        .as_deref()
+        .map(|p| text_arg("position", p))
+        .transpose()?;
+    let units = units_arg(&a.units)?;
+    let date = date_arg("date", a.date.as_deref())?;
+    out(format!(
+        "{name} ({id}) joins on {}",
+        entry::format_date(date)
+    ));
+    append_one(&a.write, |_| {
+        entry::join_bytes(&id, &name, position.as_deref(), &units, date).map_err(lib)
+    })
+}
+
+fn move_cmd(a: MoveArgs) -> Result<ExitCode, CliError> {
+    let units = units_arg(&a.units)?;
+    let date = date_arg("date", a.date.as_deref())?;
+    let to = if units.is_empty() {
+        "no unit".to_string()
+    } else {
+        entry::one_spelling(&units).join(", ")
+    };
+    out(format!(
+        "{} in {to} from {}",
+        a.id,
+        entry::format_date(date)
+    ));
+    append_one(&a.write, |_| {
+        entry::move_bytes(&a.id, &units, date).map_err(lib)
+    })
+}
+
+fn update(a: UpdateArgs) -> Result<ExitCode, CliError> {
+    let name = a.name.as_deref().map(|n| text_arg("name", n)).transpose()?;
+    let position = a
+        .position
+        .as_deref()
+        .map(|p| text_arg("position", p))
+        .transpose()?;
+    let date = date_arg("date", a.date.as_deref())?;
+    append_one(&a.write, |state| {
+        let current = state
+            .employee(&a.id)
+            .map(|e| e.on(date))
+            .ok_or_else(|| CliError::input(format!("employee {} is not in the log", a.id)))?;
+        let name = name.unwrap_or_else(|| current.name.clone());
+        let position = position.or_else(|| current.position.clone());
+        out(format!(
+            "{name} ({}), {} from {}",
+            a.id,
+            position.as_deref().unwrap_or("no position"),
+            entry::format_date(date)
+        ));
+        entry::update_bytes(&a.id, &name, position.as_deref(), date).map_err(lib)
+    })
 }
 
 fn public_key_file(path: &Path) -> Result<ed25519_dalek::VerifyingKey, CliError> {
@@ -586,7 +845,25 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
     let log = LogDir::new(&a.log);
     let (_, state) = committed_state(&log)?;
     let today = date_arg("date", a.date.as_deref())?;
-    let statuses = status::status(&state, today);
+    let filter = status::Filter {
+        document: a.document.clone(),
+        unit: a.unit.clone(),
+    };
+    if let Some(d) = filter.document.as_deref() {
+        if !state.document_ids().contains(&d) {
+            return Err(CliError::input(format!("document {d} is not in the log"))
+                .with_hint(Some("declare it with `ackreg log document`".into())));
+        }
+    }
+    if let Some(u) = filter.unit.as_deref() {
+        if state.unit(u).is_none() {
+            return Err(
+                CliError::input(format!("unit {u} is not declared in the log"))
+                    .with_hint(Some("declare it with `ackreg log unit`".into())),
+            );
+        }
+    }
+    let statuses = status::status_of(&state, today, &filter);
     if a.json {
         out(serde_json::to_string_pretty(&statuses).map_err(|e| CliError::input(e.to_string()))?);
     } else if a.csv {
@@ -600,8 +877,13 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
 fn print_status(statuses: &[status::VersionStatus]) {
     use status::Standing::*;
     for s in statuses {
+        let document = s
+            .document
+            .as_deref()
+            .map(|d| format!("document {d}, "))
+            .unwrap_or_default();
         out(format!(
-            "version {}: {} (effective {}, deadline {})",
+            "{document}version {}: {} (effective {}, deadline {})",
             s.label, s.title, s.effective, s.deadline
         ));
         out(format!(
@@ -618,8 +900,9 @@ fn print_status(statuses: &[status::VersionStatus]) {
                 .as_deref()
                 .map(|d| format!(" signed {d}"))
                 .unwrap_or_default();
+            let no_key = if l.no_key { " (no key yet)" } else { "" };
             out(format!(
-                "  {:<12} {:<28} {}{when} (deadline {})",
+                "  {:<12} {:<28} {}{when} (deadline {}){no_key}",
                 l.standing.english(),
                 l.name,
                 l.id,

@@ -40,6 +40,7 @@ pub(crate) fn publish(
     let effective = entry::parse_date(effective).unwrap();
     let title = "Iekšējās kārtības noteikumi".to_string();
     let v = Version {
+        document: None,
         label: label.into(),
         title: title.clone(),
         sha256: sha,

@@ -87,6 +87,7 @@ pub fn fixture(count: usize, rules: bool) -> Fixture {
         )
         .unwrap();
         let v = Version {
+            document: None,
             label: (i + 1).to_string(),
             title: title.clone(),
             sha256: sha,

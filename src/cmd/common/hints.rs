@@ -25,6 +25,7 @@ use ackreg_core::fsutil::{LockError, WriteError};
 use ackreg_core::keyring::KeyringError;
 use ackreg_core::keys::{KeyError, PUBLIC_KEY_LABEL};
 use ackreg_core::log::stamp::StampError;
+use ackreg_core::log::state::Refusal;
 use ackreg_core::log::StoreError;
 use ackreg_core::pdf::PdfError;
 use ackreg_core::render::{RenderError, MAIN_FILE, STYLE_FILE};
@@ -136,8 +137,30 @@ impl CliHint for StoreError {
             }
             StoreError::Lock(e) => e.cli_hint(),
             StoreError::Write(e) => e.cli_hint(),
+            StoreError::Refused { error, .. } => refusal_hint(error).or_else(|| self.hint()),
             _ => self.hint(),
         }
+    }
+}
+
+/// What to do about a refusal of log format 0.3's rules, naming the command
+/// that does it (the older refusals say it in their message).
+fn refusal_hint(refusal: &Refusal) -> Option<String> {
+    match refusal {
+        Refusal::UnknownUnit(_) => named("declare the unit first with `ackreg log unit`"),
+        Refusal::UnitExists(_) => named("a unit is declared once: choose another --id"),
+        Refusal::UndeclaredDocument(_) => {
+            named("declare the document first with `ackreg log document`")
+        }
+        Refusal::AlreadyKnown(_) => named(
+            "an employee joins once: record a change with `ackreg log move` or `ackreg log update`",
+        ),
+        Refusal::NotAsJoined { .. } => named(
+            "give --name and --position as the log has them, or record the change first with \
+             `ackreg log update`",
+        ),
+        Refusal::NoKeyYet(_) => named("enrol their first key with `ackreg log enrol`"),
+        _ => None,
     }
 }
 

@@ -55,6 +55,7 @@ fn version(
     deadline: &str,
 ) -> Version {
     Version {
+        document: None,
         label: label.into(),
         title: rendered.title.clone(),
         sha256: rendered.sha256,

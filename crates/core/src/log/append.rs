@@ -349,6 +349,7 @@ mod tests {
         .unwrap();
         let mut a = Appender::create(dir, issuer(), first, Wait::No).unwrap();
         let version = Version {
+            document: None,
             label: "1".into(),
             title: "Noteikumi".into(),
             sha256: [1; 32],

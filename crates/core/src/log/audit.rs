@@ -477,7 +477,7 @@ struct Scan {
     kept: Vec<(u64, SignedCheckpoint)>,
     roots: Vec<(u64, Hash)>,
     store: StoreCheck,
-    counts: [u64; 7],
+    counts: [u64; Kind::ALL.len()],
 }
 
 impl Scan {
@@ -506,7 +506,7 @@ impl Scan {
             kept,
             roots: Vec::new(),
             store: StoreCheck::open(log, from, offset),
-            counts: [0; 7],
+            counts: [0; Kind::ALL.len()],
         })
     }
 
@@ -732,18 +732,32 @@ impl Scan {
             );
             return;
         }
-        step_count(
-            report,
-            LogStep::History,
-            format!(
-                "{}, {}, {}, {}, {}",
-                counted(c(Kind::Version), "version", "versions"),
-                counted(c(Kind::Enrol), "enrolment", "enrolments"),
-                counted(c(Kind::Key), "key replacement", "key replacements"),
-                counted(c(Kind::Revoke), "revocation", "revocations"),
-                counted(c(Kind::Leave), "departure", "departures")
-            ),
+        let mut detail = format!(
+            "{}, {}, {}, {}, {}",
+            counted(c(Kind::Version), "version", "versions"),
+            counted(c(Kind::Enrol), "enrolment", "enrolments"),
+            counted(c(Kind::Key), "key replacement", "key replacements"),
+            counted(c(Kind::Revoke), "revocation", "revocations"),
+            counted(c(Kind::Leave), "departure", "departures")
         );
+        // Log format 0.3's kinds, named only when the log has them (so a
+        // log of an earlier format reads as it always did).
+        for (kind, one, many) in [
+            (Kind::Unit, "unit", "units"),
+            (
+                Kind::Document,
+                "document declaration",
+                "document declarations",
+            ),
+            (Kind::Join, "join", "joins"),
+            (Kind::Move, "move", "moves"),
+            (Kind::Update, "update", "updates"),
+        ] {
+            if c(kind) > 0 {
+                detail.push_str(&format!(", {}", counted(c(kind), one, many)));
+            }
+        }
+        step_count(report, LogStep::History, detail);
     }
 }
 

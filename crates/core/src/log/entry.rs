@@ -30,6 +30,10 @@ pub const MAX_LABEL_LEN: usize = 40;
 pub const MAX_ORIGIN_LEN: usize = 200;
 /// Most days a new employee may be given to acknowledge a version.
 pub const MAX_NEW_EMPLOYEE_DAYS: u32 = 3660;
+/// The implicit document of a version entry without `document`: every
+/// version of a log written before log format 0.3 is of it. It binds
+/// everyone, and no `document` entry may declare it.
+pub const RULES: &str = "rules";
 
 /// The kinds of entry, with the code stored in the log's index file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,11 +52,21 @@ pub enum Kind {
     Leave,
     /// An acknowledgement was received.
     Ack,
+    /// A unit of the organisation was declared.
+    Unit,
+    /// A document (its title and audience) was declared.
+    Document,
+    /// An employee started work (before any key).
+    Join,
+    /// An employee's units changed.
+    Move,
+    /// An employee's name or position changed.
+    Update,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Log,
         Kind::Version,
         Kind::Enrol,
@@ -60,6 +74,11 @@ impl Kind {
         Kind::Revoke,
         Kind::Leave,
         Kind::Ack,
+        Kind::Unit,
+        Kind::Document,
+        Kind::Join,
+        Kind::Move,
+        Kind::Update,
     ];
 
     /// The `kind` field's value.
@@ -72,6 +91,11 @@ impl Kind {
             Kind::Revoke => "revoke",
             Kind::Leave => "leave",
             Kind::Ack => "ack",
+            Kind::Unit => "unit",
+            Kind::Document => "document",
+            Kind::Join => "join",
+            Kind::Move => "move",
+            Kind::Update => "update",
         }
     }
 
@@ -85,6 +109,11 @@ impl Kind {
             Kind::Revoke => 5,
             Kind::Leave => 6,
             Kind::Ack => 7,
+            Kind::Unit => 8,
+            Kind::Document => 9,
+            Kind::Join => 10,
+            Kind::Move => 11,
+            Kind::Update => 12,
         }
     }
 
@@ -256,6 +285,9 @@ pub struct LogJson {
 #[serde(deny_unknown_fields)]
 pub struct VersionJson {
     kind: String,
+    /// The document it is a version of; absent for [`RULES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
     /// Short label, e.g. "1" or "2017/1".
     pub label: String,
     /// The document's title.
@@ -329,6 +361,81 @@ pub struct LeaveJson {
     pub date: String,
 }
 
+/// `{"kind":"unit",...}`: a unit of the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitJson {
+    kind: String,
+    /// Identifier (the rules of employee identifiers), e.g. "kac".
+    pub id: String,
+    /// Its name, NFC.
+    pub name: String,
+}
+
+/// `{"kind":"document",...}`: a document's title and audience from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentJson {
+    kind: String,
+    /// Identifier (the rules of employee identifiers), not [`RULES`].
+    pub id: String,
+    /// Title, NFC.
+    pub title: String,
+    /// Units it binds, sorted, without duplicates.
+    pub units: Vec<String>,
+    /// Positions it binds, sorted, without duplicates.
+    pub positions: Vec<String>,
+    /// First day this declaration holds.
+    pub date: String,
+}
+
+/// `{"kind":"join",...}`: an employee's first working day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// Full name, NFC.
+    pub name: String,
+    /// Position, NFC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Units, sorted, without duplicates.
+    pub units: Vec<String>,
+    /// First working day.
+    pub date: String,
+}
+
+/// `{"kind":"move",...}`: an employee's units from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// The whole new set of units, sorted, without duplicates.
+    pub units: Vec<String>,
+    /// First day in them.
+    pub date: String,
+}
+
+/// `{"kind":"update",...}`: an employee's name and position from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateJson {
+    kind: String,
+    /// Employee identifier.
+    pub id: String,
+    /// Full name from that day, NFC.
+    pub name: String,
+    /// Position from that day (none when absent), NFC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// First day of the new name and position.
+    pub date: String,
+}
+
 /// `{"kind":"ack",...}`: an acknowledgement as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -347,6 +454,9 @@ pub struct AckJson {
 /// A version of the rules.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Version {
+    /// The document it is a version of; `None` for [`RULES`] (the field
+    /// is left out of the entry).
+    pub document: Option<String>,
     /// Label.
     pub label: String,
     /// Title.
@@ -363,6 +473,36 @@ pub struct Version {
     pub deadline: Option<Date>,
     /// Days a new employee has.
     pub new_employee_days: u32,
+}
+
+impl Version {
+    /// The id of its document: [`RULES`] when the entry names none.
+    pub fn document_id(&self) -> &str {
+        self.document.as_deref().unwrap_or(RULES)
+    }
+}
+
+/// A document's declaration: its title and audience from a date.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Declaration {
+    /// Document identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Units it binds (sorted, no duplicates).
+    pub units: Vec<String>,
+    /// Positions it binds (sorted, no duplicates).
+    pub positions: Vec<String>,
+    /// First day it holds.
+    #[serde(with = "super::fields::date")]
+    pub date: Date,
+}
+
+impl Declaration {
+    /// Whether it binds everyone (no units and no positions named).
+    pub fn binds_everyone(&self) -> bool {
+        self.units.is_empty() && self.positions.is_empty()
+    }
 }
 
 /// An acknowledgement entry, decoded (its signature not yet verified).
@@ -448,6 +588,48 @@ pub enum Entry {
     },
     /// An acknowledgement.
     Ack(Box<AckRecord>),
+    /// A unit.
+    Unit {
+        /// Identifier.
+        id: String,
+        /// Name.
+        name: String,
+    },
+    /// A document's declaration.
+    Document(Declaration),
+    /// An employee's first day.
+    Join {
+        /// Employee identifier.
+        id: String,
+        /// Name.
+        name: String,
+        /// Position.
+        position: Option<String>,
+        /// Units.
+        units: Vec<String>,
+        /// First working day.
+        date: Date,
+    },
+    /// A change of units.
+    Move {
+        /// Employee identifier.
+        id: String,
+        /// The new units.
+        units: Vec<String>,
+        /// From.
+        date: Date,
+    },
+    /// A change of name or position.
+    Update {
+        /// Employee identifier.
+        id: String,
+        /// Name from then.
+        name: String,
+        /// Position from then.
+        position: Option<String>,
+        /// From.
+        date: Date,
+    },
 }
 
 impl Entry {
@@ -461,6 +643,11 @@ impl Entry {
             Entry::Revoke { .. } => Kind::Revoke,
             Entry::Leave { .. } => Kind::Leave,
             Entry::Ack(_) => Kind::Ack,
+            Entry::Unit { .. } => Kind::Unit,
+            Entry::Document(_) => Kind::Document,
+            Entry::Join { .. } => Kind::Join,
+            Entry::Move { .. } => Kind::Move,
+            Entry::Update { .. } => Kind::Update,
         }
     }
 }
@@ -492,6 +679,11 @@ pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
             };
             record.map(|a| Entry::Ack(Box::new(a)))
         }
+        Kind::Unit => check_unit(&shape(kind, bytes)?),
+        Kind::Document => check_document(&shape(kind, bytes)?).map(Entry::Document),
+        Kind::Join => check_join(&shape(kind, bytes)?),
+        Kind::Move => check_move(&shape(kind, bytes)?),
+        Kind::Update => check_update(&shape(kind, bytes)?),
     }
 }
 
@@ -637,7 +829,12 @@ has_kind!(
     KeyJson,
     RevokeJson,
     LeaveJson,
-    AckJson
+    AckJson,
+    UnitJson,
+    DocumentJson,
+    JoinJson,
+    MoveJson,
+    UpdateJson
 );
 
 fn check_log(j: &LogJson) -> Result<Entry, EntryError> {
@@ -676,6 +873,16 @@ pub fn check_origin(origin: &str) -> Result<(), String> {
 
 fn check_version(j: &VersionJson) -> Result<Version, EntryError> {
     let k = Kind::Version;
+    if let Some(document) = &j.document {
+        text::check_id(document).map_err(|e| field_err(k, "document", e))?;
+        if document == RULES {
+            return Err(field_err(
+                k,
+                "document",
+                format!("is \"{RULES}\", which is written by leaving the field out"),
+            ));
+        }
+    }
     text::check(&j.label, MAX_LABEL_LEN, false).map_err(|e| field_err(k, "label", e))?;
     text_field(k, "title", &j.title, ack::MAX_TITLE_LEN)?;
     let sha256 = hex32(&j.sha256).map_err(|e| field_err(k, "sha256", e))?;
@@ -713,6 +920,7 @@ fn check_version(j: &VersionJson) -> Result<Version, EntryError> {
         ));
     }
     Ok(Version {
+        document: j.document.clone(),
         label: j.label.clone(),
         title: j.title.clone(),
         sha256,
@@ -805,7 +1013,116 @@ fn check_ack(j: AckFields, by_serde: bool) -> Result<AckRecord, EntryError> {
     })
 }
 
+fn check_unit(j: &UnitJson) -> Result<Entry, EntryError> {
+    let k = Kind::Unit;
+    id_field(k, &j.id)?;
+    text_field(k, "name", &j.name, crate::keyring::MAX_NAME_LEN)?;
+    Ok(Entry::Unit {
+        id: j.id.clone(),
+        name: j.name.clone(),
+    })
+}
+
+/// A list of identifiers (units), sorted and without duplicates.
+fn id_list(kind: Kind, field: &'static str, ids: &[String]) -> Result<(), EntryError> {
+    for id in ids {
+        text::check_id(id).map_err(|e| field_err(kind, field, e))?;
+    }
+    sorted_once(kind, field, ids)
+}
+
+/// A list of texts (positions), sorted and without duplicates.
+fn text_list(kind: Kind, field: &'static str, texts: &[String]) -> Result<(), EntryError> {
+    for t in texts {
+        text_field(kind, field, t, crate::keyring::MAX_NAME_LEN)?;
+    }
+    sorted_once(kind, field, texts)
+}
+
+/// One spelling of a set: sorted (by bytes), each member once.
+fn sorted_once(kind: Kind, field: &'static str, list: &[String]) -> Result<(), EntryError> {
+    if list.windows(2).all(|w| w[0] < w[1]) {
+        Ok(())
+    } else {
+        Err(field_err(kind, field, "must be sorted, each member once"))
+    }
+}
+
+fn check_document(j: &DocumentJson) -> Result<Declaration, EntryError> {
+    let k = Kind::Document;
+    id_field(k, &j.id)?;
+    if j.id == RULES {
+        return Err(field_err(
+            k,
+            "id",
+            format!("\"{RULES}\" is reserved for the versions that name no document"),
+        ));
+    }
+    text_field(k, "title", &j.title, ack::MAX_TITLE_LEN)?;
+    id_list(k, "units", &j.units)?;
+    text_list(k, "positions", &j.positions)?;
+    Ok(Declaration {
+        id: j.id.clone(),
+        title: j.title.clone(),
+        units: j.units.clone(),
+        positions: j.positions.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn person_fields(k: Kind, id: &str, name: &str, position: Option<&str>) -> Result<(), EntryError> {
+    id_field(k, id)?;
+    text_field(k, "name", name, crate::keyring::MAX_NAME_LEN)?;
+    if let Some(p) = position {
+        text_field(k, "position", p, crate::keyring::MAX_NAME_LEN)?;
+    }
+    Ok(())
+}
+
+fn check_join(j: &JoinJson) -> Result<Entry, EntryError> {
+    let k = Kind::Join;
+    person_fields(k, &j.id, &j.name, j.position.as_deref())?;
+    id_list(k, "units", &j.units)?;
+    Ok(Entry::Join {
+        id: j.id.clone(),
+        name: j.name.clone(),
+        position: j.position.clone(),
+        units: j.units.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn check_move(j: &MoveJson) -> Result<Entry, EntryError> {
+    let k = Kind::Move;
+    id_field(k, &j.id)?;
+    id_list(k, "units", &j.units)?;
+    Ok(Entry::Move {
+        id: j.id.clone(),
+        units: j.units.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn check_update(j: &UpdateJson) -> Result<Entry, EntryError> {
+    let k = Kind::Update;
+    person_fields(k, &j.id, &j.name, j.position.as_deref())?;
+    Ok(Entry::Update {
+        id: j.id.clone(),
+        name: j.name.clone(),
+        position: j.position.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
 // ---- Writing ------------------------------------------------------------
+
+/// A set as entries write it: sorted, each member once.
+pub fn one_spelling(list: &[String]) -> Vec<String> {
+    let mut out = list.to_vec();
+    out.sort();
+    out.dedup();
+    out
+}
 
 fn to_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, EntryError> {
     serde_json::to_vec(value).map_err(EntryError::Serialize)
@@ -835,6 +1152,7 @@ pub fn log_bytes(
 pub fn version_bytes(v: &Version) -> Result<Vec<u8>, EntryError> {
     to_bytes(&VersionJson {
         kind: Kind::Version.name().into(),
+        document: v.document.clone(),
         label: v.label.clone(),
         title: v.title.clone(),
         sha256: hex(&v.sha256),
@@ -888,6 +1206,71 @@ pub fn leave_bytes(id: &str, date: Date) -> Result<Vec<u8>, EntryError> {
     to_bytes(&LeaveJson {
         kind: Kind::Leave.name().into(),
         id: id.into(),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of a unit's declaration.
+pub fn unit_bytes(id: &str, name: &str) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&UnitJson {
+        kind: Kind::Unit.name().into(),
+        id: id.into(),
+        name: name.into(),
+    })
+}
+
+/// The bytes of a document's declaration (its lists in their one spelling).
+pub fn document_bytes(d: &Declaration) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&DocumentJson {
+        kind: Kind::Document.name().into(),
+        id: d.id.clone(),
+        title: d.title.clone(),
+        units: one_spelling(&d.units),
+        positions: one_spelling(&d.positions),
+        date: format_date(d.date),
+    })
+}
+
+/// The bytes of an employee's first day (units in their one spelling).
+pub fn join_bytes(
+    id: &str,
+    name: &str,
+    position: Option<&str>,
+    units: &[String],
+    date: Date,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&JoinJson {
+        kind: Kind::Join.name().into(),
+        id: id.into(),
+        name: name.into(),
+        position: position.map(str::to_string),
+        units: one_spelling(units),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of a move to `units` (the whole new set).
+pub fn move_bytes(id: &str, units: &[String], date: Date) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&MoveJson {
+        kind: Kind::Move.name().into(),
+        id: id.into(),
+        units: one_spelling(units),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of a change of name and position.
+pub fn update_bytes(
+    id: &str,
+    name: &str,
+    position: Option<&str>,
+    date: Date,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&UpdateJson {
+        kind: Kind::Update.name().into(),
+        id: id.into(),
+        name: name.into(),
+        position: position.map(str::to_string),
         date: format_date(date),
     })
 }
@@ -1069,6 +1452,7 @@ mod tests {
     fn versions_need_a_deadline_exactly_when_material() {
         let d = parse_date("2017-12-01").unwrap();
         let v = Version {
+            document: None,
             label: "1".into(),
             title: "T".into(),
             sha256: [1; 32],
@@ -1084,6 +1468,77 @@ mod tests {
             ..v
         };
         assert!(parse(&version_bytes(&v).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn the_new_kinds_round_trip_with_their_codes() {
+        let d = parse_date("2018-01-01").unwrap();
+        let units = vec!["kac".to_string(), "bv".to_string(), "kac".to_string()];
+        let declaration = Declaration {
+            id: "datu-aizsardziba".into(),
+            title: "Datu aizsardzības noteikumi".into(),
+            units: units.clone(),
+            positions: vec!["Jurists".into()],
+            date: d,
+        };
+        let all = [
+            (
+                unit_bytes("kac", "Klientu apkalpošanas centrs").unwrap(),
+                Kind::Unit,
+                8,
+            ),
+            (document_bytes(&declaration).unwrap(), Kind::Document, 9),
+            (
+                join_bytes("aozola", "Anna Ozola", None, &units, d).unwrap(),
+                Kind::Join,
+                10,
+            ),
+            (move_bytes("aozola", &units, d).unwrap(), Kind::Move, 11),
+            (
+                update_bytes("aozola", "Anna Kalniņa", Some("Vadītāja"), d).unwrap(),
+                Kind::Update,
+                12,
+            ),
+        ];
+        for (bytes, kind, code) in all {
+            let parsed = parse(&bytes).unwrap();
+            assert_eq!(parsed.kind(), kind);
+            assert_eq!(kind.code(), code);
+            assert_eq!(Kind::from_code(code), Some(kind));
+        }
+        assert_eq!(
+            String::from_utf8(move_bytes("aozola", &units, d).unwrap()).unwrap(),
+            r#"{"kind":"move","id":"aozola","units":["bv","kac"],"date":"2018-01-01"}"#
+        );
+    }
+
+    #[test]
+    fn sets_have_one_spelling_and_rules_is_implicit() {
+        let refused = [
+            r#"{"kind":"move","id":"a","units":["kac","bv"],"date":"2018-01-01"}"#,
+            r#"{"kind":"move","id":"a","units":["bv","bv"],"date":"2018-01-01"}"#,
+            r#"{"kind":"move","id":"a","units":["B V"],"date":"2018-01-01"}"#,
+            r#"{"kind":"document","id":"rules","title":"T","units":[],"positions":[],"date":"2018-01-01"}"#,
+            r#"{"kind":"document","id":"x","title":"T","units":[],"positions":["b","a"],"date":"2018-01-01"}"#,
+            r#"{"kind":"version","document":"rules","label":"1","title":"T","sha256":"0101010101010101010101010101010101010101010101010101010101010101","effective":"2018-01-01","material":false,"new_employee_days":1}"#,
+            r#"{"kind":"join","id":"a","name":"A","units":[],"position":"P","date":"2018-01-01"}"#,
+        ];
+        for bad in refused {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+        let v = Version {
+            document: Some("it".into()),
+            label: "1".into(),
+            title: "T".into(),
+            sha256: [1; 32],
+            effective: parse_date("2018-01-01").unwrap(),
+            material: false,
+            deadline: None,
+            new_employee_days: 1,
+        };
+        let bytes = version_bytes(&v).unwrap();
+        assert!(bytes.starts_with(br#"{"kind":"version","document":"it","label":"1""#));
+        assert!(matches!(parse(&bytes).unwrap(), Entry::Version(p) if p == v));
     }
 
     #[test]

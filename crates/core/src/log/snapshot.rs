@@ -5,7 +5,7 @@
 //! only for the writer; no auditor reads it. The file is
 //!
 //! ```text
-//! "ackreg-state/1\n" || SHA-256(body) || body
+//! "ackreg-state/2\n" || SHA-256(body) || body
 //! body = bincode(size, root hash of the first `size` entries, state)
 //! ```
 //!
@@ -18,8 +18,11 @@ use sha2::{Digest, Sha256};
 use super::state::State;
 use tlog::merkle::Hash;
 
-/// The first bytes of the file; a new layout gets a new number.
-const MAGIC: &[u8] = b"ackreg-state/1\n";
+/// The first bytes of the file; a new layout gets a new number (2: units,
+/// documents and employees' periods, log format 0.3). A snapshot of
+/// another layout is not read: the writer replays the entries and writes
+/// the new one.
+const MAGIC: &[u8] = b"ackreg-state/2\n";
 /// The largest snapshot read: far above what a state of a million entries
 /// takes, so that a damaged length cannot ask for all the memory.
 const MAX_SNAPSHOT: u64 = 1 << 30;
@@ -55,4 +58,42 @@ pub fn decode(bytes: &[u8]) -> Option<(State, Hash)> {
     }
     state.reindex();
     Some((state, root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::entry::{self, parse, parse_date};
+    use ed25519_dalek::SigningKey;
+
+    /// Log format 0.3's state (units, documents, periods, an employee
+    /// without a key) survives the snapshot; a snapshot of layout 1 is not
+    /// read (the writer replays the entries instead).
+    #[test]
+    fn the_new_state_round_trips_and_an_old_layout_is_ignored() {
+        let d = |s| parse_date(s).unwrap();
+        let mut s = State::new();
+        let key = SigningKey::from_bytes(&[9; 32]).verifying_key();
+        let units = vec!["kac".to_string()];
+        for bytes in [
+            entry::log_bytes("o.invalid/l", "J", &key, "P", d("2018-01-01")),
+            entry::unit_bytes("kac", "KAC"),
+            entry::join_bytes("aozola", "Anna Ozola", None, &units, d("2018-01-08")),
+            entry::move_bytes("aozola", &[], d("2018-02-01")),
+        ] {
+            s.append(&parse(&bytes.unwrap()).unwrap()).unwrap();
+        }
+        let root = [7; 32];
+        let bytes = encode(&s, &root).unwrap();
+        let (back, r) = decode(&bytes).unwrap();
+        assert_eq!(r, root);
+        assert_eq!(back.units().len(), 1);
+        let e = back.employee("aozola").unwrap();
+        assert!(!e.has_key());
+        assert_eq!(e.units_on(d("2018-01-31")), units.as_slice());
+        assert!(e.units_on(d("2018-02-01")).is_empty());
+        let mut old = bytes.clone();
+        old[..MAGIC.len()].copy_from_slice(b"ackreg-state/1\n");
+        assert!(decode(&old).is_none());
+    }
 }

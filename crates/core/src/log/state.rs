@@ -1,5 +1,6 @@
-//! What the log says at a point: the issuer, the versions of the rules, the
-//! employees with the history of their keys, and who acknowledged what.
+//! What the log says at a point: the issuer, the units and documents, the
+//! versions of each document, the employees with the history of their
+//! units, names and keys, and who acknowledged what.
 //!
 //! The same rules decide whether the administration may append an entry
 //! and whether an auditor accepts it, so both replay the log through
@@ -14,7 +15,7 @@ use time::Date;
 
 use super::fields as snap;
 
-use super::entry::{format_date, AckRecord, Entry, Kind, Version};
+use super::entry::{format_date, AckRecord, Declaration, Entry, Kind, Version, RULES};
 use crate::keys::KeyId;
 use crate::text::printable;
 
@@ -109,6 +110,43 @@ pub enum Refusal {
         /// The earlier entry.
         entry: u64,
     },
+    /// A unit declared a second time.
+    #[error("unit {0} is already declared")]
+    UnitExists(String),
+    /// A unit that no entry declared.
+    #[error("unit {0} is not declared")]
+    UnknownUnit(String),
+    /// A join of an identifier the log already has.
+    #[error("employee {0} is already in the log")]
+    AlreadyKnown(String),
+    /// A version of a document that no entry declared.
+    #[error("document {0} is not declared")]
+    UndeclaredDocument(String),
+    /// The acknowledged version's document does not bind the signer.
+    #[error("document {document} does not bind {id} on {date}")]
+    NotBound {
+        /// The document.
+        document: String,
+        /// The signer.
+        id: String,
+        /// The acknowledgement's date.
+        date: String,
+    },
+    /// The first key's enrolment of a joined employee names them otherwise.
+    #[error("the enrolment gives {id} the {field} {given}, the log has {logged}")]
+    NotAsJoined {
+        /// The employee.
+        id: String,
+        /// `name` or `position`.
+        field: &'static str,
+        /// What the enrolment says.
+        given: String,
+        /// What the log says.
+        logged: String,
+    },
+    /// A key replacement for someone who has no key to replace.
+    #[error("employee {0} has no key yet: enrol their first key")]
+    NoKeyYet(String),
 }
 
 /// Why a key's period ended.
@@ -152,25 +190,46 @@ pub struct KeySpan {
     pub end: Option<(Date, EndKind, u64)>,
 }
 
+/// An employee's name, position and units from a day on (a join, an
+/// enrolment without a join, a move or an update starts one).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    #[serde(with = "snap::date")]
+    pub from: Date,
+    /// Name.
+    pub name: String,
+    /// Position.
+    pub position: Option<String>,
+    /// Units (sorted).
+    pub units: Vec<String>,
+    /// The entry that started it.
+    pub entry: u64,
+}
+
 /// An employee, as the log knows them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Employee {
     /// Identifier.
     pub id: String,
-    /// Name.
+    /// Name, as the log's latest entry about them gives it.
     pub name: String,
-    /// Position.
+    /// Position, as the log's latest entry about them gives it.
     pub position: Option<String>,
-    /// Enrolment date (first key's first day).
+    /// First working day: the join's date, or for someone enrolled without
+    /// a join (every employee of a log before format 0.3) the first key's
+    /// first day.
     #[serde(with = "snap::date")]
     pub enrolled: Date,
-    /// The enrolment entry.
+    /// The entry that brought them into the log (join or enrolment).
     pub entry: u64,
-    /// Keys, oldest first.
+    /// Keys, oldest first (none for someone who joined and has no key yet).
     pub keys: Vec<KeySpan>,
     /// Departure date and entry.
     #[serde(with = "snap::left")]
     pub left: Option<(Date, u64)>,
+    /// Name, position and units over time, oldest first, dated in order.
+    pub periods: Vec<Period>,
 }
 
 impl Employee {
@@ -178,6 +237,114 @@ impl Employee {
     pub fn current(&self) -> Option<&KeySpan> {
         self.keys.last().filter(|k| k.end.is_none())
     }
+
+    /// Whether any key was ever enrolled for them.
+    pub fn has_key(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
+    /// Their name, position and units on `day` (before their first day:
+    /// those of their first day).
+    pub fn on(&self, day: Date) -> &Period {
+        let later = self.periods.partition_point(|p| p.from <= day);
+        &self.periods[later.saturating_sub(1)]
+    }
+
+    /// Their units on `day`.
+    pub fn units_on(&self, day: Date) -> &[String] {
+        &self.on(day).units
+    }
+
+    /// Whether they work there on `day`: on or after their first day and
+    /// before their departure.
+    pub fn employed_on(&self, day: Date) -> bool {
+        self.enrolled <= day && self.left.is_none_or(|(left, _)| day < left)
+    }
+
+    /// The first day of their latest period (join, move, update).
+    fn last_change(&self) -> Date {
+        self.periods.last().map_or(self.enrolled, |p| p.from)
+    }
+}
+
+/// A unit of the organisation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unit {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its entry.
+    pub entry: u64,
+}
+
+/// A declared document and its declarations (title and audience from a
+/// date), oldest first. The implicit document [`RULES`] has none.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Document {
+    /// Identifier.
+    pub id: String,
+    /// Declarations with their entries, dated in order.
+    pub declarations: Vec<(Declaration, u64)>,
+}
+
+impl Document {
+    /// The declaration that holds on `day` (before the first one's date:
+    /// the first one).
+    pub fn on(&self, day: Date) -> &Declaration {
+        let later = self.declarations.partition_point(|(d, _)| d.date <= day);
+        &self.declarations[later.saturating_sub(1)].0
+    }
+
+    /// The title as the newest declaration gives it.
+    pub fn title(&self) -> &str {
+        self.declarations
+            .last()
+            .map_or("", |(d, _)| d.title.as_str())
+    }
+}
+
+/// Whether the declaration `d` binds someone with `period`'s units and
+/// position: it binds everyone, or names one of the units, or the position.
+pub fn audience_includes(d: &Declaration, period: &Period) -> bool {
+    d.binds_everyone()
+        || period
+            .units
+            .iter()
+            .any(|u| d.units.binary_search(u).is_ok())
+        || period
+            .position
+            .as_ref()
+            .is_some_and(|p| d.positions.binary_search(p).is_ok())
+}
+
+/// One person of the current staff, as [`State::staff_on`] gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffMember {
+    /// Identifier.
+    pub id: String,
+    /// Name on the day.
+    pub name: String,
+    /// Position on the day.
+    pub position: Option<String>,
+    /// Units on the day (sorted).
+    pub units: Vec<String>,
+    /// First working day.
+    #[serde(serialize_with = "serialize_date")]
+    pub start: Date,
+    /// Departure date, if one is recorded (after the day).
+    #[serde(serialize_with = "serialize_opt_date")]
+    pub left: Option<Date>,
+    /// Whether a key was ever enrolled for them.
+    pub has_key: bool,
+}
+
+fn serialize_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_date(*d))
+}
+
+fn serialize_opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    d.map(format_date).serialize(s)
 }
 
 /// A published version and the material version it belongs to.
@@ -243,6 +410,28 @@ pub struct State {
     by_sha: HashMap<[u8; 32], usize>,
     acks: HashMap<(usize, usize), Acked>,
     size: u64,
+    units: Vec<Unit>,
+    documents: Vec<Document>,
+}
+
+/// Whether a key's end stops `record`: a replacement or revocation stops
+/// every acknowledgement appended after it, backdated or not; a departure
+/// stops those signed or received on or after its date (before a departure
+/// dated in the future, the employee still signs).
+fn ends_before(end: &(Date, EndKind, u64), record: &AckRecord) -> bool {
+    match end {
+        (left, EndKind::Left, _) => record.date >= *left || record.received >= *left,
+        _ => true,
+    }
+}
+
+/// A version as refusals name it: its label, and its document unless it is
+/// [`RULES`].
+fn version_name(v: &Version) -> String {
+    match &v.document {
+        None => printable(&v.label, 60),
+        Some(doc) => format!("{} of {doc}", printable(&v.label, 60)),
+    }
 }
 
 fn later(what: &'static str, date: Date, other: String, other_date: Date) -> Result<(), Refusal> {
@@ -321,12 +510,95 @@ impl State {
         self.by_sha.get(sha).map(|&i| (i, &self.versions[i]))
     }
 
-    /// The version with a label.
+    /// The version with a label, of any document (the first published;
+    /// see [`State::version_of`] for one document's).
     pub fn version_by_label(&self, label: &str) -> Option<(usize, &Published)> {
         self.versions
             .iter()
             .enumerate()
             .find(|(_, v)| v.version.label == label)
+    }
+
+    /// The version of `document` ([`RULES`] for the implicit one) with a
+    /// label.
+    pub fn version_of(&self, document: &str, label: &str) -> Option<(usize, &Published)> {
+        self.versions
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.version.document_id() == document && v.version.label == label)
+    }
+
+    /// Every declared unit, in declaration order.
+    pub fn units(&self) -> &[Unit] {
+        &self.units
+    }
+
+    /// A declared unit.
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.id == id)
+    }
+
+    /// Every declared document, in declaration order (without [`RULES`]).
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    /// A declared document.
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+
+    /// The ids of the documents that have versions or declarations:
+    /// [`RULES`] first if it has versions, then the declared ones.
+    pub fn document_ids(&self) -> Vec<&str> {
+        let rules = self.versions.iter().any(|p| p.version.document.is_none());
+        rules
+            .then_some(RULES)
+            .into_iter()
+            .chain(self.documents.iter().map(|d| d.id.as_str()))
+            .collect()
+    }
+
+    /// The audience rule: whether `document` ([`RULES`] binds everyone)
+    /// binds `employee` on `day` by its declaration holding that day and
+    /// their units and position that day. Employment is not judged here.
+    pub fn binds(&self, document: &str, employee: &Employee, day: Date) -> bool {
+        match self.document(document) {
+            None => true,
+            Some(doc) => audience_includes(doc.on(day), employee.on(day)),
+        }
+    }
+
+    /// Whether `document` binds everyone on every day (then who it binds
+    /// is a matter of employment only).
+    pub fn binds_everyone(&self, document: &str) -> bool {
+        self.document(document)
+            .is_none_or(|d| d.declarations.iter().all(|(d, _)| d.binds_everyone()))
+    }
+
+    /// The current staff on `day`, for comparing with an HR list: everyone
+    /// in the log who has not left by `day` (a departure dated after `day`
+    /// is given as `left`; someone whose first day is after `day` is
+    /// included, with `start` after `day`), in the order they came into
+    /// the log, with their name, position and units on `day` (or on their
+    /// first day, if that is later).
+    pub fn staff_on(&self, day: Date) -> Vec<StaffMember> {
+        self.employees
+            .iter()
+            .filter(|e| e.left.is_none_or(|(left, _)| day < left))
+            .map(|e| {
+                let p = e.on(day.max(e.enrolled));
+                StaffMember {
+                    id: e.id.clone(),
+                    name: p.name.clone(),
+                    position: p.position.clone(),
+                    units: p.units.clone(),
+                    start: e.enrolled,
+                    left: e.left.map(|(d, _)| d),
+                    has_key: e.has_key(),
+                }
+            })
+            .collect()
     }
 
     /// The acknowledgement by employee `e` (index in [`State::employees`])
@@ -389,6 +661,22 @@ impl State {
             Entry::Revoke { id, keyid, date } => self.revoke(index, id, keyid, *date),
             Entry::Leave { id, date } => self.leave(index, id, *date),
             Entry::Ack(record) => self.accept(index, record),
+            Entry::Unit { id, name } => self.declare_unit(index, id, name),
+            Entry::Document(d) => self.declare_document(index, d),
+            Entry::Join {
+                id,
+                name,
+                position,
+                units,
+                date,
+            } => self.join(index, id, name, position.as_deref(), units, *date),
+            Entry::Move { id, units, date } => self.move_to(index, id, units, *date),
+            Entry::Update {
+                id,
+                name,
+                position,
+                date,
+            } => self.update(index, id, name, position.as_deref(), *date),
         }
     }
 
@@ -403,24 +691,38 @@ impl State {
         result
     }
 
+    /// Versions are per document: labels unique in it, effective dates in
+    /// order in it, a correction belongs to its last version; a PDF hash is
+    /// unique in the whole log.
     fn publish(&mut self, index: u64, v: &Version) -> Result<(), Refusal> {
-        if self.by_sha.contains_key(&v.sha256)
-            || self.versions.iter().any(|p| p.version.label == v.label)
-        {
-            return Err(Refusal::VersionExists(printable(&v.label, 60)));
+        let doc = v.document_id();
+        if v.document.is_some() && self.document(doc).is_none() {
+            return Err(Refusal::UndeclaredDocument(doc.to_string()));
         }
-        if let Some(last) = self.versions.last() {
+        let mut same = self
+            .versions
+            .iter()
+            .filter(|p| p.version.document_id() == doc);
+        if self.by_sha.contains_key(&v.sha256) || same.any(|p| p.version.label == v.label) {
+            return Err(Refusal::VersionExists(version_name(v)));
+        }
+        let last = self
+            .versions
+            .iter()
+            .rev()
+            .find(|p| p.version.document_id() == doc);
+        if let Some(last) = last {
             later(
                 "effective date",
                 v.effective,
-                format!("version {}'s", last.version.label),
+                format!("version {}'s", version_name(&last.version)),
                 last.version.effective,
             )?;
         }
         let base = if v.material {
             self.versions.len()
         } else {
-            self.versions.last().ok_or(Refusal::CorrectionFirst)?.base
+            last.ok_or(Refusal::CorrectionFirst)?.base
         };
         self.by_sha.insert(v.sha256, self.versions.len());
         self.versions.push(Published {
@@ -465,29 +767,214 @@ impl State {
         key: &VerifyingKey,
         valid_from: Date,
     ) -> Result<(), Refusal> {
-        if self.by_id.contains_key(id) {
-            return Err(Refusal::AlreadyEnrolled(id.to_string()));
+        if let Some(&e) = self.by_id.get(id) {
+            if self.employees[e].has_key() {
+                return Err(Refusal::AlreadyEnrolled(id.to_string()));
+            }
+            return self.first_key(index, id, name, position, key, valid_from);
         }
         let keyid = self.fresh_key(key)?;
-        let e = self.employees.len();
-        self.by_id.insert(id.to_string(), e);
+        self.add_employee(index, id, name, position, &[], valid_from);
+        let e = self.employees.len() - 1;
         self.keys.insert(keyid, (e, 0));
+        self.employees[e].keys.push(KeySpan {
+            key: *key,
+            keyid,
+            from: valid_from,
+            entry: index,
+            end: None,
+        });
+        Ok(())
+    }
+
+    /// A new employee from `date`, without a key.
+    fn add_employee(
+        &mut self,
+        index: u64,
+        id: &str,
+        name: &str,
+        position: Option<&str>,
+        units: &[String],
+        date: Date,
+    ) {
+        self.by_id.insert(id.to_string(), self.employees.len());
         self.employees.push(Employee {
             id: id.to_string(),
             name: name.to_string(),
             position: position.map(str::to_string),
-            enrolled: valid_from,
+            enrolled: date,
             entry: index,
-            keys: vec![KeySpan {
-                key: *key,
-                keyid,
-                from: valid_from,
-                entry: index,
-                end: None,
-            }],
+            keys: Vec::new(),
             left: None,
+            periods: vec![Period {
+                from: date,
+                name: name.to_string(),
+                position: position.map(str::to_string),
+                units: units.to_vec(),
+                entry: index,
+            }],
+        });
+    }
+
+    /// The enrolment of a joined employee's first key: it names them as the
+    /// log does, and the key is valid from their first day at the earliest.
+    fn first_key(
+        &mut self,
+        index: u64,
+        id: &str,
+        name: &str,
+        position: Option<&str>,
+        key: &VerifyingKey,
+        valid_from: Date,
+    ) -> Result<(), Refusal> {
+        let e = self.employee_index(id)?;
+        let employee = &self.employees[e];
+        let differs = |field, given: &str, logged: &str| Refusal::NotAsJoined {
+            id: id.to_string(),
+            field,
+            given: printable(given, 80),
+            logged: logged.to_string(),
+        };
+        if name != employee.name {
+            return Err(differs("name", name, &employee.name));
+        }
+        if let Some(p) = position.filter(|&p| Some(p) != employee.position.as_deref()) {
+            return Err(differs(
+                "position",
+                p,
+                employee.position.as_deref().unwrap_or("none"),
+            ));
+        }
+        later(
+            "valid_from",
+            valid_from,
+            "the first working day".into(),
+            employee.enrolled,
+        )?;
+        let keyid = self.fresh_key(key)?;
+        self.keys.insert(keyid, (e, 0));
+        self.employees[e].keys.push(KeySpan {
+            key: *key,
+            keyid,
+            from: valid_from,
+            entry: index,
+            end: None,
         });
         Ok(())
+    }
+
+    fn declare_unit(&mut self, index: u64, id: &str, name: &str) -> Result<(), Refusal> {
+        if self.unit(id).is_some() {
+            return Err(Refusal::UnitExists(id.to_string()));
+        }
+        self.units.push(Unit {
+            id: id.to_string(),
+            name: name.to_string(),
+            entry: index,
+        });
+        Ok(())
+    }
+
+    /// Every unit named is declared.
+    fn known_units(&self, units: &[String]) -> Result<(), Refusal> {
+        match units.iter().find(|u| self.unit(u).is_none()) {
+            Some(u) => Err(Refusal::UnknownUnit(u.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// A document's first declaration, or a new one from a date not before
+    /// the previous one's.
+    fn declare_document(&mut self, index: u64, d: &Declaration) -> Result<(), Refusal> {
+        self.known_units(&d.units)?;
+        match self.documents.iter_mut().find(|doc| doc.id == d.id) {
+            Some(doc) => {
+                if let Some((previous, _)) = doc.declarations.last() {
+                    later(
+                        "declaration date",
+                        d.date,
+                        format!("document {}'s previous declaration", d.id),
+                        previous.date,
+                    )?;
+                }
+                doc.declarations.push((d.clone(), index));
+            }
+            None => self.documents.push(Document {
+                id: d.id.clone(),
+                declarations: vec![(d.clone(), index)],
+            }),
+        }
+        Ok(())
+    }
+
+    fn join(
+        &mut self,
+        index: u64,
+        id: &str,
+        name: &str,
+        position: Option<&str>,
+        units: &[String],
+        date: Date,
+    ) -> Result<(), Refusal> {
+        if self.by_id.contains_key(id) {
+            return Err(Refusal::AlreadyKnown(id.to_string()));
+        }
+        self.known_units(units)?;
+        self.add_employee(index, id, name, position, units, date);
+        Ok(())
+    }
+
+    /// A new period of employee `id` from `date`, made from their latest
+    /// one by `change`: they are there, and `date` is not before their
+    /// latest change.
+    fn new_period(
+        &mut self,
+        index: u64,
+        id: &str,
+        date: Date,
+        change: impl FnOnce(&mut Period),
+    ) -> Result<(), Refusal> {
+        let e = self.employee_index(id)?;
+        let employee = &mut self.employees[e];
+        later(
+            "date",
+            date,
+            format!("{id}'s latest change"),
+            employee.last_change(),
+        )?;
+        let mut period = employee.on(date).clone();
+        period.from = date;
+        period.entry = index;
+        change(&mut period);
+        employee.name = period.name.clone();
+        employee.position = period.position.clone();
+        employee.periods.push(period);
+        Ok(())
+    }
+
+    fn move_to(
+        &mut self,
+        index: u64,
+        id: &str,
+        units: &[String],
+        date: Date,
+    ) -> Result<(), Refusal> {
+        self.known_units(units)?;
+        self.new_period(index, id, date, |p| p.units = units.to_vec())
+    }
+
+    fn update(
+        &mut self,
+        index: u64,
+        id: &str,
+        name: &str,
+        position: Option<&str>,
+        date: Date,
+    ) -> Result<(), Refusal> {
+        self.new_period(index, id, date, |p| {
+            p.name = name.to_string();
+            p.position = position.map(str::to_string);
+        })
     }
 
     fn replace_key(
@@ -498,6 +985,9 @@ impl State {
         valid_from: Date,
     ) -> Result<(), Refusal> {
         let e = self.employee_index(id)?;
+        if !self.employees[e].has_key() {
+            return Err(Refusal::NoKeyYet(id.to_string()));
+        }
         let keyid = self.fresh_key(key)?;
         if let Some(last) = self.employees[e].keys.last() {
             let since = last.end.map(|(d, _, _)| d).unwrap_or(last.from);
@@ -549,6 +1039,12 @@ impl State {
             "the enrolment".into(),
             employee.enrolled,
         )?;
+        later(
+            "departure date",
+            date,
+            format!("{id}'s latest change"),
+            employee.last_change(),
+        )?;
         employee.left = Some((date, index));
         if let Some(span) = employee.keys.last_mut().filter(|k| k.end.is_none()) {
             span.end = Some((date, EndKind::Left, index));
@@ -566,7 +1062,7 @@ impl State {
             .ok_or_else(|| Refusal::UnknownKey(keyid.to_string()))?;
         let employee = &self.employees[e];
         let span = &employee.keys[k];
-        if let Some((date, why, _)) = span.end {
+        if let Some((date, why, _)) = span.end.filter(|end| ends_before(end, record)) {
             return Err(Refusal::KeyEnded {
                 keyid: keyid.to_string(),
                 id: employee.id.clone(),
@@ -575,10 +1071,11 @@ impl State {
             });
         }
         let signed = &record.ack.employee;
-        if signed.id != employee.id || signed.name != employee.name {
+        let name = &employee.on(record.date).name;
+        if signed.id != employee.id || signed.name != *name {
             return Err(Refusal::OtherEmployee {
                 signed: format!("{} ({})", printable(&signed.name, 80), signed.id),
-                enrolled: format!("{} ({})", employee.name, employee.id),
+                enrolled: format!("{} ({})", name, employee.id),
             });
         }
         let (v, published) = self
@@ -588,6 +1085,7 @@ impl State {
             return Err(Refusal::OtherTitle(published.version.label.clone()));
         }
         self.check_ack_dates(record, span, published)?;
+        self.check_bound(record, employee, &published.version)?;
         if let Some(earlier) = self.acks.get(&(e, v)) {
             return Err(Refusal::Duplicate {
                 id: employee.id.clone(),
@@ -624,6 +1122,24 @@ impl State {
         )
     }
 
+    /// The version's document binds the signer on the acknowledgement's date.
+    fn check_bound(
+        &self,
+        record: &AckRecord,
+        employee: &Employee,
+        version: &Version,
+    ) -> Result<(), Refusal> {
+        let document = version.document_id();
+        if self.binds(document, employee, record.date) {
+            return Ok(());
+        }
+        Err(Refusal::NotBound {
+            document: document.to_string(),
+            id: employee.id.clone(),
+            date: format_date(record.date),
+        })
+    }
+
     fn accept(&mut self, index: u64, record: &AckRecord) -> Result<(), Refusal> {
         let (e, v) = self.check_ack(record)?;
         self.acks.insert(
@@ -658,6 +1174,7 @@ mod tests {
 
     fn version(label: &str, sha: u8, effective: &str, material: bool) -> Entry {
         let v = Version {
+            document: None,
             label: label.into(),
             title: "Noteikumi".into(),
             sha256: [sha; 32],
@@ -832,6 +1349,327 @@ mod tests {
             "2018-01-02",
         ))
         .unwrap();
+    }
+
+    fn add(s: &mut State, bytes: Vec<u8>) -> Result<(), Refusal> {
+        s.append(&parse(&bytes).unwrap())
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|u| u.to_string()).collect()
+    }
+
+    fn declaration(id: &str, units: &[&str], positions: &[&str], date: &str) -> Declaration {
+        Declaration {
+            id: id.into(),
+            title: "KAC noteikumi".into(),
+            units: ids(units),
+            positions: ids(positions),
+            date: d(date),
+        }
+    }
+
+    fn doc_version(document: &str, label: &str, sha: u8, effective: &str) -> Vec<u8> {
+        entry::version_bytes(&Version {
+            document: Some(document.into()),
+            label: label.into(),
+            title: "Noteikumi".into(),
+            sha256: [sha; 32],
+            effective: d(effective),
+            material: true,
+            deadline: Some(d(effective)),
+            new_employee_days: 14,
+        })
+        .unwrap()
+    }
+
+    /// [`base`] with units kac and bv, and document `kac` binding unit kac
+    /// and position Jurists from 2017-12-01, its version 1 (sha 2).
+    fn organised() -> State {
+        let mut s = base();
+        add(&mut s, entry::unit_bytes("kac", "KAC").unwrap()).unwrap();
+        add(&mut s, entry::unit_bytes("bv", "Būvvalde").unwrap()).unwrap();
+        let kac = declaration("kac", &["kac"], &["Jurists"], "2017-12-01");
+        add(&mut s, entry::document_bytes(&kac).unwrap()).unwrap();
+        add(&mut s, doc_version("kac", "1", 2, "2017-12-01")).unwrap();
+        s
+    }
+
+    fn join(id: &str, units: &[&str], date: &str) -> Vec<u8> {
+        entry::join_bytes(id, "Anna Ozola", None, &ids(units), d(date)).unwrap()
+    }
+
+    #[test]
+    fn each_new_rule_refuses_and_names_why() {
+        let mut s = organised();
+        add(&mut s, join("aozola", &["kac"], "2018-01-01")).unwrap();
+        let size = s.size();
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (
+                entry::unit_bytes("kac", "Other").unwrap(),
+                "unit kac is already declared",
+            ),
+            (
+                entry::document_bytes(&declaration("x", &["nope"], &[], "2018-01-01")).unwrap(),
+                "unit nope is not declared",
+            ),
+            (
+                entry::document_bytes(&declaration("kac", &["bv"], &[], "2017-11-30")).unwrap(),
+                "declaration date 2017-11-30 is before document kac's previous declaration",
+            ),
+            (
+                doc_version("nodoc", "1", 3, "2018-01-01"),
+                "document nodoc is not declared",
+            ),
+            (
+                doc_version("kac", "1", 3, "2018-01-01"),
+                "version 1 of kac is already published",
+            ),
+            (
+                doc_version("kac", "2", 2, "2018-01-01"),
+                "already published",
+            ),
+            (
+                doc_version("kac", "2", 3, "2017-11-01"),
+                "is before version 1 of kac's",
+            ),
+            (
+                join("aozola", &[], "2018-01-01"),
+                "employee aozola is already in the log",
+            ),
+            (
+                join("jberzins", &[], "2018-01-01"),
+                "employee jberzins is already in the log",
+            ),
+            (
+                join("new", &["nope"], "2018-01-01"),
+                "unit nope is not declared",
+            ),
+            (
+                entry::move_bytes("nobody", &[], d("2018-02-01")).unwrap(),
+                "employee nobody is not enrolled",
+            ),
+            (
+                entry::move_bytes("aozola", &ids(&["nope"]), d("2018-02-01")).unwrap(),
+                "unit nope is not declared",
+            ),
+            (
+                entry::move_bytes("aozola", &[], d("2017-12-31")).unwrap(),
+                "date 2017-12-31 is before aozola's latest change 2018-01-01",
+            ),
+            (
+                entry::update_bytes("nobody", "N", None, d("2018-02-01")).unwrap(),
+                "employee nobody is not enrolled",
+            ),
+            (
+                entry::update_bytes("aozola", "N", None, d("2017-12-31")).unwrap(),
+                "before aozola's latest change",
+            ),
+            (
+                entry::leave_bytes("aozola", d("2017-12-31")).unwrap(),
+                "departure date 2017-12-31 is before",
+            ),
+            (
+                entry::key_bytes("aozola", &key(4).verifying_key(), d("2018-02-01")).unwrap(),
+                "employee aozola has no key yet",
+            ),
+            (
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozoliņa",
+                    None,
+                    &key(4).verifying_key(),
+                    d("2018-02-01"),
+                )
+                .unwrap(),
+                "the enrolment gives aozola the name Anna Ozoliņa, the log has Anna Ozola",
+            ),
+            (
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    Some("Boss"),
+                    &key(4).verifying_key(),
+                    d("2018-02-01"),
+                )
+                .unwrap(),
+                "the position Boss, the log has none",
+            ),
+            (
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    None,
+                    &key(4).verifying_key(),
+                    d("2017-12-31"),
+                )
+                .unwrap(),
+                "valid_from 2017-12-31 is before the first working day 2018-01-01",
+            ),
+            (
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    None,
+                    &key(1).verifying_key(),
+                    d("2018-01-01"),
+                )
+                .unwrap(),
+                "already enrolled (for jberzins)",
+            ),
+        ];
+        for (bytes, why) in cases {
+            let err = add(&mut s, bytes).unwrap_err().to_string();
+            assert!(err.contains(why), "{err:?} should say {why:?}");
+        }
+        assert_eq!(s.size(), size, "refusals change nothing");
+        // A departed employee is moved, updated or left no more.
+        add(
+            &mut s,
+            entry::leave_bytes("aozola", d("2018-03-01")).unwrap(),
+        )
+        .unwrap();
+        for bytes in [
+            entry::move_bytes("aozola", &[], d("2018-04-01")).unwrap(),
+            entry::update_bytes("aozola", "A", None, d("2018-04-01")).unwrap(),
+            entry::leave_bytes("aozola", d("2018-04-01")).unwrap(),
+        ] {
+            let err = add(&mut s, bytes).unwrap_err().to_string();
+            assert!(err.contains("aozola left on 2018-03-01"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_joined_employee_gets_a_first_key_then_signs_what_binds_them() {
+        let mut s = organised();
+        add(&mut s, join("aozola", &["bv"], "2018-01-01")).unwrap();
+        let e = s.employee("aozola").unwrap();
+        assert!(!e.has_key() && e.current().is_none());
+        add(
+            &mut s,
+            entry::enrol_bytes(
+                "aozola",
+                "Anna Ozola",
+                None,
+                &key(4).verifying_key(),
+                d("2018-01-02"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let a = |sha: u8, date: &str| ack(&key(4), sha, "Anna Ozola", "aozola", date, date);
+        // The rules bind everyone; the KAC's document does not bind the building board.
+        let err = s.append(&a(2, "2018-01-03")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "document kac does not bind aozola on 2018-01-03"
+        );
+        s.append(&a(1, "2018-01-03")).unwrap();
+        // Moved to the KAC from 2018-02-01: bound from then, not before.
+        add(
+            &mut s,
+            entry::move_bytes("aozola", &ids(&["kac"]), d("2018-02-01")).unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.append(&a(2, "2018-01-31")),
+            Err(Refusal::NotBound { .. })
+        ));
+        s.append(&a(2, "2018-02-01")).unwrap();
+        // By position: Jānis is a Jurists in no unit.
+        let jb = ack(
+            &key(1),
+            2,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2018-01-05",
+            "2018-01-05",
+        );
+        let err = s.append(&jb).unwrap_err();
+        assert!(matches!(err, Refusal::NotBound { .. }), "{err}");
+        add(
+            &mut s,
+            entry::update_bytes(
+                "jberzins",
+                "Jānis Bērziņš",
+                Some("Jurists"),
+                d("2018-01-01"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        s.append(&jb).unwrap();
+    }
+
+    #[test]
+    fn a_name_change_counts_from_its_date() {
+        let mut s = base();
+        add(
+            &mut s,
+            entry::update_bytes("jberzins", "Jānis Kalniņš", None, d("2018-01-01")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(s.employee("jberzins").unwrap().name, "Jānis Kalniņš");
+        let old = |date: &str| ack(&key(1), 1, "Jānis Bērziņš", "jberzins", date, date);
+        assert!(s.append(&old("2018-01-01")).is_err());
+        s.append(&old("2017-12-31")).unwrap();
+    }
+
+    #[test]
+    fn before_a_future_departure_the_employee_still_signs() {
+        let mut s = base();
+        add(
+            &mut s,
+            entry::leave_bytes("jberzins", d("2018-01-01")).unwrap(),
+        )
+        .unwrap();
+        let jb = |date: &str, received: &str| {
+            ack(&key(1), 1, "Jānis Bērziņš", "jberzins", date, received)
+        };
+        assert!(s.append(&jb("2018-01-01", "2018-01-01")).is_err());
+        s.append(&jb("2017-12-20", "2017-12-20")).unwrap();
+    }
+
+    #[test]
+    fn staff_on_a_day_is_who_has_not_left_as_they_are_that_day() {
+        let mut s = organised();
+        add(&mut s, join("aozola", &["bv"], "2018-01-01")).unwrap();
+        add(
+            &mut s,
+            entry::move_bytes("aozola", &ids(&["bv", "kac"]), d("2018-03-01")).unwrap(),
+        )
+        .unwrap();
+        add(
+            &mut s,
+            entry::leave_bytes("jberzins", d("2018-02-01")).unwrap(),
+        )
+        .unwrap();
+        let staff = s.staff_on(d("2018-01-15"));
+        assert_eq!(staff.len(), 2);
+        assert_eq!(staff[0].id, "jberzins");
+        assert_eq!(staff[0].left, Some(d("2018-02-01")));
+        assert!(staff[0].has_key);
+        assert_eq!(staff[1].units, ids(&["bv"]));
+        assert!(!staff[1].has_key);
+        let staff = s.staff_on(d("2018-03-01"));
+        assert_eq!(staff.len(), 1);
+        assert_eq!(staff[0].units, ids(&["bv", "kac"]));
+        assert_eq!(staff[0].start, d("2018-01-01"));
+    }
+
+    #[test]
+    fn versions_are_per_document() {
+        let mut s = organised();
+        // Label 1 and an earlier effective date are fine in another document.
+        add(
+            &mut s,
+            entry::document_bytes(&declaration("it", &[], &[], "2017-01-01")).unwrap(),
+        )
+        .unwrap();
+        add(&mut s, doc_version("it", "1", 5, "2017-06-01")).unwrap();
+        assert_eq!(s.version_of("it", "1").unwrap().0, 2);
+        assert_eq!(s.version_of("rules", "1").unwrap().0, 0);
+        assert_eq!(s.document_ids(), ["rules", "kac", "it"]);
     }
 
     #[test]

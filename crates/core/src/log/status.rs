@@ -1,13 +1,17 @@
 //! Who has acknowledged each version, who is outstanding, who is overdue
 //! and who was late, on a given day.
 //!
-//! A material version must be acknowledged by every employee who works
-//! there while it is in force: from its effective date until the next
-//! material version takes effect. An employee's deadline is the version's,
-//! or, for someone enrolled later, their enrolment date plus the version's
-//! days for new employees, whichever is later. An acknowledgement of a
-//! correction counts for the material version it corrects. People who left
-//! without acknowledging are listed as having left, not as outstanding.
+//! Each document has its own versions. A material version must be
+//! acknowledged by every employee whom its document binds on some day
+//! while they work there and it is in force: from its effective date until
+//! the next material version of the same document takes effect. An
+//! employee's deadline is the version's, or, for someone whose binding
+//! began later (they joined, moved into a unit it binds, or its audience
+//! widened), the day it began plus the version's days for new employees,
+//! whichever is later. An acknowledgement of a correction counts for the
+//! material version it corrects. People who left without acknowledging are
+//! listed as having left, not as outstanding; someone with no key yet is
+//! listed as anyone else, flagged `no_key`.
 //!
 //! A version takes over on its effective date, not when it is published:
 //! until then the version before it stays in force and is the one to sign,
@@ -97,9 +101,9 @@ pub fn phase_in(versions: &[Published], v: usize, day: Date) -> Option<Phase> {
     if own.effective > day {
         return Some(Phase::Coming);
     }
-    let taken_over = versions[base + 1..]
-        .iter()
-        .any(|p| p.version.material && p.version.effective <= day);
+    let taken_over = versions[base + 1..].iter().any(|p| {
+        p.version.material && p.version.effective <= day && p.version.document == own.document
+    });
     Some(if taken_over {
         Phase::Superseded
     } else {
@@ -108,17 +112,32 @@ pub fn phase_in(versions: &[Published], v: usize, day: Date) -> Option<Phase> {
 }
 
 /// The material version that takes over from the version at index `v`
-/// (the next material one), if one is published.
+/// (the next material one of the same document), if one is published.
 pub fn successor(versions: &[Published], v: usize) -> Option<&Published> {
     let base = versions.get(v)?.base;
-    versions[base + 1..].iter().find(|p| p.version.material)
+    let document = &versions[base].version.document;
+    versions[base + 1..]
+        .iter()
+        .find(|p| p.version.material && p.version.document == *document)
 }
 
 /// The index in [`State::versions`] of the material version in force on
-/// `day`, if any has taken effect.
+/// `day`, if any has taken effect: of the first document that has one
+/// (see [`in_force_of`] for one document's).
 pub fn in_force(state: &State, day: Date) -> Option<usize> {
     (0..state.versions().len())
         .filter(|&v| state.versions()[v].version.material)
+        .find(|&v| phase(state, v, day) == Some(Phase::InForce))
+}
+
+/// The index in [`State::versions`] of the material version of `document`
+/// ([`super::entry::RULES`] for the implicit one) in force on `day`.
+pub fn in_force_of(state: &State, document: &str, day: Date) -> Option<usize> {
+    (0..state.versions().len())
+        .filter(|&v| {
+            let version = &state.versions()[v].version;
+            version.material && version.document_id() == document
+        })
         .find(|&v| phase(state, v, day) == Some(Phase::InForce))
 }
 
@@ -139,11 +158,19 @@ pub struct Line {
     pub received: Option<String>,
     /// The acknowledgement's entry, if acknowledged.
     pub entry: Option<u64>,
+    /// No key was ever enrolled for them ("no key yet"); left out of the
+    /// JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_key: bool,
 }
 
 /// One material version's status.
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionStatus {
+    /// The document it is a version of; left out for
+    /// [`super::entry::RULES`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
     /// Label.
     pub label: String,
     /// Title.
@@ -171,20 +198,41 @@ impl VersionStatus {
     }
 }
 
-/// The status of every material version on `today`.
+/// Which part of the status to compute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this document's versions ([`super::entry::RULES`] for the
+    /// implicit one).
+    pub document: Option<String>,
+    /// Only the employees in this unit on the status day.
+    pub unit: Option<String>,
+}
+
+/// The status of every material version on `today`, document by document
+/// ([`State::document_ids`] order), each document's in log order.
 pub fn status(state: &State, today: Date) -> Vec<VersionStatus> {
+    status_of(state, today, &Filter::default())
+}
+
+/// [`status`], only for the document and unit of `filter`.
+pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStatus> {
     let versions = state.versions();
-    let material: Vec<usize> = (0..versions.len())
-        .filter(|&i| versions[i].version.material)
-        .collect();
-    material
-        .iter()
-        .enumerate()
-        .map(|(k, &v)| {
+    let documents = state.document_ids();
+    let chosen = documents
+        .into_iter()
+        .filter(|d| filter.document.as_deref().is_none_or(|f| f == *d));
+    let mut out = Vec::new();
+    for document in chosen {
+        let material: Vec<usize> = (0..versions.len())
+            .filter(|&i| versions[i].version.material)
+            .filter(|&i| versions[i].version.document_id() == document)
+            .collect();
+        for (k, &v) in material.iter().enumerate() {
             let end = material.get(k + 1).map(|&n| versions[n].version.effective);
-            version_status(state, v, end, today)
-        })
-        .collect()
+            out.push(version_status(state, v, end, today, filter));
+        }
+    }
+    out
 }
 
 /// The deadline rule: the last day to acknowledge the material version
@@ -201,16 +249,29 @@ pub fn deadline(version: &Version, enrolled: Option<Date>) -> Date {
     own.max(enrolled.checked_add(days).unwrap_or(Date::MAX))
 }
 
-fn version_status(state: &State, v: usize, end: Option<Date>, today: Date) -> VersionStatus {
+fn version_status(
+    state: &State,
+    v: usize,
+    end: Option<Date>,
+    today: Date,
+    filter: &Filter,
+) -> VersionStatus {
     let p = &state.versions()[v];
     let lines = state
         .employees()
         .iter()
         .enumerate()
-        .filter(|(_, e)| concerned(e, p.version.effective, end))
-        .map(|(i, e)| line(state, i, e, v, today))
+        .filter(|(_, e)| {
+            let unit = filter.unit.as_ref();
+            unit.is_none_or(|u| e.units_on(today).contains(u))
+        })
+        .filter_map(|(i, e)| {
+            let since = bound_since(state, e, &p.version, end)?;
+            Some(line(state, i, e, v, since, today))
+        })
         .collect();
     VersionStatus {
+        document: p.version.document.clone(),
         label: p.version.label.clone(),
         title: p.version.title.clone(),
         sha256: crate::encoding::hex(&p.version.sha256),
@@ -235,8 +296,60 @@ fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
     joined_in_time && still_there
 }
 
-fn line(state: &State, i: usize, e: &Employee, v: usize, today: Date) -> Line {
-    let deadline = deadline(&state.versions()[v].version, Some(e.enrolled));
+/// If the version (in force until `end`) concerns `e`, the day their
+/// binding by its document began: they work there at some time while it
+/// is in force and the document binds them on some such day. For a
+/// document that binds everyone that is their first day.
+fn bound_since(state: &State, e: &Employee, v: &Version, end: Option<Date>) -> Option<Date> {
+    if !concerned(e, v.effective, end) {
+        return None;
+    }
+    let document = v.document_id();
+    if state.binds_everyone(document) {
+        return Some(e.enrolled);
+    }
+    let from = v.effective.max(e.enrolled);
+    let until = match (end, e.left) {
+        (Some(end), Some((left, _))) => Some(end.min(left)),
+        (end, left) => end.or(left.map(|(d, _)| d)),
+    };
+    let changes = change_days(state, e, document);
+    let bound = |day: Date| state.binds(document, e, day);
+    let first = std::iter::once(from)
+        .chain(changes.iter().copied().filter(|&c| c > from))
+        .take_while(|&c| until.is_none_or(|u| c < u))
+        .find(|&c| bound(c))?;
+    // Back to the start of the run of days on which they were bound.
+    let at = changes.partition_point(|&c| c <= first);
+    let mut start = at.checked_sub(1).map_or(first, |i| changes[i]);
+    for &c in changes[..at.saturating_sub(1)].iter().rev() {
+        if !bound(c) {
+            break;
+        }
+        start = c;
+    }
+    Some(start.max(e.enrolled))
+}
+
+/// The days on which whether `document` binds `e` can change: their first
+/// day, their moves and updates, the document's declarations (sorted).
+fn change_days(state: &State, e: &Employee, document: &str) -> Vec<Date> {
+    let declarations = state
+        .document(document)
+        .map(|d| d.declarations.as_slice())
+        .unwrap_or_default();
+    let mut days: Vec<Date> = std::iter::once(e.enrolled)
+        .chain(e.periods.iter().map(|p| p.from))
+        .chain(declarations.iter().map(|(d, _)| d.date))
+        .filter(|&d| d >= e.enrolled)
+        .collect();
+    days.sort();
+    days.dedup();
+    days
+}
+
+fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Date) -> Line {
+    let deadline = deadline(&state.versions()[v].version, Some(since));
     let acked = state.acknowledgement(i, v);
     let standing = match acked {
         Some(a) if a.date <= deadline => Standing::Acknowledged,
@@ -253,6 +366,7 @@ fn line(state: &State, i: usize, e: &Employee, v: usize, today: Date) -> Line {
         signed: acked.map(|a| format_date(a.date)),
         received: acked.map(|a| format_date(a.received)),
         entry: acked.map(|a| a.entry),
+        no_key: !e.has_key(),
     }
 }
 
@@ -310,6 +424,7 @@ mod tests {
     #[test]
     fn the_deadline_is_the_versions_or_a_late_joiners_own() {
         let mut v = Version {
+            document: None,
             label: "1".into(),
             title: "Noteikumi".into(),
             sha256: [1; 32],
@@ -339,6 +454,7 @@ mod tests {
         )
         .unwrap());
         let v = Version {
+            document: None,
             label: "1".into(),
             title: "Noteikumi".into(),
             sha256: [1; 32],
@@ -398,6 +514,7 @@ mod tests {
         )
         .unwrap());
         let v = |label: &str, sha: u8, effective: &str, material: bool| Version {
+            document: None,
             label: label.into(),
             title: "Noteikumi".into(),
             sha256: [sha; 32],
@@ -427,6 +544,84 @@ mod tests {
         let statuses = status(&s, d("2018-02-28"));
         let phases: Vec<Phase> = statuses.iter().map(|v| v.phase).collect();
         assert_eq!(phases, [Phase::InForce, Phase::Coming]);
+    }
+
+    /// Issue 20: per document, per unit, people without keys, and
+    /// deadlines from the day a binding began.
+    #[test]
+    fn a_documents_audience_owes_it_from_the_day_binding_began() {
+        let key = |n: u8| SigningKey::from_bytes(&[n; 32]);
+        let units = |u: &[&str]| u.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut s = State::new();
+        let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
+        add(entry::log_bytes(
+            "o.invalid/l",
+            "J",
+            &key(9).verifying_key(),
+            "P",
+            d("2018-01-01"),
+        )
+        .unwrap());
+        add(entry::unit_bytes("kac", "KAC").unwrap());
+        add(entry::unit_bytes("bv", "Būvvalde").unwrap());
+        add(entry::document_bytes(&entry::Declaration {
+            id: "kac".into(),
+            title: "KAC noteikumi".into(),
+            units: units(&["kac"]),
+            positions: vec![],
+            date: d("2018-01-01"),
+        })
+        .unwrap());
+        add(entry::version_bytes(&Version {
+            document: Some("kac".into()),
+            label: "1".into(),
+            title: "KAC noteikumi".into(),
+            sha256: [1; 32],
+            effective: d("2018-02-01"),
+            material: true,
+            deadline: Some(d("2018-02-15")),
+            new_employee_days: 10,
+        })
+        .unwrap());
+        // In the KAC from before; joins the KAC later; moves in later; never in it.
+        add(entry::join_bytes("a", "A", None, &units(&["kac"]), d("2018-01-01")).unwrap());
+        add(entry::join_bytes("b", "B", None, &units(&["kac"]), d("2018-03-01")).unwrap());
+        add(entry::join_bytes("c", "C", None, &units(&["bv"]), d("2018-01-01")).unwrap());
+        add(entry::move_bytes("c", &units(&["kac"]), d("2018-03-10")).unwrap());
+        add(entry::join_bytes("e", "E", None, &units(&["bv"]), d("2018-01-01")).unwrap());
+        add(entry::enrol_bytes("a", "A", None, &key(1).verifying_key(), d("2018-01-01")).unwrap());
+        let today = d("2018-03-12");
+        let all = status(&s, today);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].document.as_deref(), Some("kac"));
+        let rows: Vec<(&str, &str, bool)> = all[0]
+            .lines
+            .iter()
+            .map(|l| (l.id.as_str(), l.deadline.as_str(), l.no_key))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("a", "2018-02-15", false),
+                ("b", "2018-03-11", true),
+                ("c", "2018-03-20", true)
+            ]
+        );
+        let in_bv = Filter {
+            document: None,
+            unit: Some("bv".into()),
+        };
+        assert!(status_of(&s, today, &in_bv)[0].lines.is_empty());
+        let other = Filter {
+            document: Some("rules".into()),
+            unit: None,
+        };
+        assert!(status_of(&s, today, &other).is_empty());
+        let json = serde_json::to_string(&all[0].lines[0]).unwrap();
+        assert!(!json.contains("no_key"), "{json}");
+        assert!(serde_json::to_string(&all[0])
+            .unwrap()
+            .starts_with(r#"{"document":"kac","#));
     }
 
     #[test]

@@ -346,3 +346,36 @@ fn tlog_scales_verifies_our_checkpoints() {
         assert_accepts(tlog_scales(&[v.trim_end(), cosigned.to_str().unwrap()]), 1);
     }
 }
+
+/// Issue 20: a log of format 0.3 (two units, two documents, their
+/// versions, joins, a move, an acknowledgement), as ackreg's worked example
+/// in docs/FORMAT.md makes it (`tests/log_format.rs` in the root package
+/// checks these files are what ackreg writes). The checkers accept its
+/// checkpoint and the acknowledgement's receipt, and the root rebuilt here
+/// from its entries is the checkpoint's.
+#[test]
+fn the_checkers_accept_a_multi_document_ackreg_log() {
+    let vectors = repo_file("tests/vectors/note");
+    let file = |name: &str| vectors.join(name).to_str().unwrap().to_owned();
+    let vkey = std::fs::read_to_string(vectors.join("multidoc.vkey")).unwrap();
+    let vkey = vkey.trim_end();
+    let checkpoint = file("multidoc-checkpoint-12.note");
+    assert_accepts(c2sp_check(&["checkpoint", vkey, &checkpoint]), 1);
+    assert_accepts(tlog_scales(&[vkey, &checkpoint]), 1);
+    let receipt = file("multidoc-entry-9.tlog-proof");
+    assert_accepts(
+        c2sp_check(&["proof", "--entry-in-extra", vkey, &receipt]),
+        1,
+    );
+    let entries = std::fs::read(vectors.join("multidoc.entries")).unwrap();
+    let leaves: Vec<[u8; 32]> = entries
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(rfc6962::leaf)
+        .collect();
+    assert_eq!(leaves.len(), 12);
+    let text = std::fs::read_to_string(&checkpoint).unwrap();
+    let root_line = text.lines().nth(2).unwrap();
+    let root = tlog::encoding::b64_strict(root_line).unwrap();
+    assert_eq!(root, rfc6962::root(&leaves));
+}
