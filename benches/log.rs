@@ -171,7 +171,7 @@ fn build(dir: &Path, shape: &Shape) -> u64 {
     let mut add = |w: &mut Writer, e: Vec<u8>| {
         w.append(e).unwrap();
         appended += 1;
-        if appended % shape.commit_every == 0 {
+        if appended.is_multiple_of(shape.commit_every) {
             w.commit().unwrap();
         }
     };

@@ -240,11 +240,12 @@ pub fn check(text: &str, max_chars: usize, multiline: bool) -> Result<(), TextEr
     Ok(())
 }
 
+/// Texts that passed [`check`], by its limits (`max_chars`, `multiline`).
+type Passed = std::collections::HashMap<(usize, bool), std::collections::HashSet<Box<str>>>;
+
 thread_local! {
-    /// Texts that passed [`check`] on this thread, by its limits.
-    static PASSED: std::cell::RefCell<
-        std::collections::HashMap<(usize, bool), std::collections::HashSet<Box<str>>>,
-    > = std::cell::RefCell::new(std::collections::HashMap::new());
+    /// Texts that passed [`check`] on this thread.
+    static PASSED: std::cell::RefCell<Passed> = std::cell::RefCell::new(Passed::new());
 }
 
 /// Texts remembered per thread and limits, at most (then forgotten at once).
