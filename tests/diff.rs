@@ -29,15 +29,33 @@ fn two_versions() -> tempfile::TempDir {
     let key = key.to_str().unwrap();
     ackreg(d)
         .args(["log", "init", "log", "--issuer-key", key])
-        .args(["--origin", "example.invalid/diff", "--issuer-name", "J.Gavars"])
-        .args(["--body", "Aknīstes novada pašvaldība", "--date", "2018-01-01"])
+        .args([
+            "--origin",
+            "example.invalid/diff",
+            "--issuer-name",
+            "J.Gavars",
+        ])
+        .args([
+            "--body",
+            "Aknīstes novada pašvaldība",
+            "--date",
+            "2018-01-01",
+        ])
         .run()
         .must_succeed();
     for (n, effective) in [(1, "2018-01-01"), (2, "2018-06-01")] {
         let (label, folder) = (n.to_string(), fixture_template(n));
         let label = label.as_str();
         ackreg(d)
-            .args(["log", "publish", "log", "--issuer-key", key, "--label", label])
+            .args([
+                "log",
+                "publish",
+                "log",
+                "--issuer-key",
+                key,
+                "--label",
+                label,
+            ])
             .args(["--template", folder.to_str().unwrap()])
             .args(["--effective", effective, "--deadline", "2018-12-31"])
             .run()
@@ -48,7 +66,13 @@ fn two_versions() -> tempfile::TempDir {
 
 fn publish_pdf(d: &Path, label: &str, pdf: &str) -> crate::common::Run {
     ackreg(d)
-        .args(["log", "publish", "log", "--issuer-key", key().to_str().unwrap()])
+        .args([
+            "log",
+            "publish",
+            "log",
+            "--issuer-key",
+            key().to_str().unwrap(),
+        ])
         .args(["--label", label, "--pdf", pdf])
         .args(["--effective", "2019-01-01", "--deadline", "2019-12-31"])
         .run()
@@ -71,16 +95,39 @@ fn diff_of_two_rendered_versions_as_text_json_and_pdf() {
         .run()
         .must_succeed();
     let text = o.stdout();
-    assert!(text.starts_with("document rules: Darba kārtības noteikumi\n"), "{text}");
-    assert!(text.contains("1 changed, 1 added, 1 removed, 1 renumbered, 3 unchanged"), "{text}");
+    assert!(
+        text.starts_with("document rules: Darba kārtības noteikumi\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 changed, 1 added, 1 removed, 1 renumbered, 3 unchanged"),
+        "{text}"
+    );
     assert!(text.contains("\nchanged clause 2.\n  ~ Darbinieks ierodas darbā noteiktajā [-laikā.-] {+laikā un reģistrē ierašanos.+}\n"), "{text}");
-    assert!(text.contains("\nadded clause 2.1.\n  + Ierašanos reģistrē elektroniski vai žurnālā.\n"), "{text}");
-    assert!(text.contains("\nremoved clause 3.\n  - Darbinieks darba vietā ievēro klusumu.\n"), "{text}");
+    assert!(
+        text.contains("\nadded clause 2.1.\n  + Ierašanos reģistrē elektroniski vai žurnālā.\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nremoved clause 3.\n  - Darbinieks darba vietā ievēro klusumu.\n"),
+        "{text}"
+    );
     assert!(text.contains("\nrenumbered clause 4. -> 3.\n"), "{text}");
     assert!(text.contains("clauses as rendered"), "{text}");
 
     let json = ackreg(d)
-        .args(["log", "diff", "log", "--document", "rules", "--from", "1", "--to", "2", "--json"])
+        .args([
+            "log",
+            "diff",
+            "log",
+            "--document",
+            "rules",
+            "--from",
+            "1",
+            "--to",
+            "2",
+            "--json",
+        ])
         .run()
         .must_succeed();
     let v: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
@@ -93,7 +140,9 @@ fn diff_of_two_rendered_versions_as_text_json_and_pdf() {
     let mut pdfs = Vec::new();
     for out in ["a.pdf", "b.pdf"] {
         ackreg(d)
-            .args(["log", "diff", "log", "--from", "1", "--to", "2", "--pdf", out])
+            .args([
+                "log", "diff", "log", "--from", "1", "--to", "2", "--pdf", out,
+            ])
             .run()
             .must_succeed();
         pdfs.push(fs::read(d.join(out)).unwrap());
@@ -111,7 +160,10 @@ fn diff_of_two_rendered_versions_as_text_json_and_pdf() {
         "Svītrots 3. punkts",
         "pārnumurēts par 3. punktu",
     ] {
-        assert!(printed.contains(words), "{words:?} not in the handout: {printed}");
+        assert!(
+            printed.contains(words),
+            "{words:?} not in the handout: {printed}"
+        );
     }
 }
 
@@ -130,7 +182,13 @@ fn a_pdf_made_elsewhere_is_published_and_compared_from_its_text() {
     )
     .unwrap();
     ackreg(d)
-        .args(["render", "--template", folder.to_str().unwrap(), "-o", "v3.pdf"])
+        .args([
+            "render",
+            "--template",
+            folder.to_str().unwrap(),
+            "-o",
+            "v3.pdf",
+        ])
         .run()
         .must_succeed();
     publish_pdf(d, "3", "v3.pdf").must_succeed();
@@ -157,8 +215,21 @@ fn a_pdf_made_elsewhere_is_published_and_compared_from_its_text() {
     );
 
     // A plain PDF from another tool: ASCII text in a standard font.
-    fs::write(d.join("a.pdf"), plain_pdf(&["RULES", "1. First rule of", "the house.", "2. Second rule."])).unwrap();
-    fs::write(d.join("b.pdf"), plain_pdf(&["RULES", "1. First rule of", "the office.", "2. Second rule."])).unwrap();
+    fs::write(
+        d.join("a.pdf"),
+        plain_pdf(&["RULES", "1. First rule of", "the house.", "2. Second rule."]),
+    )
+    .unwrap();
+    fs::write(
+        d.join("b.pdf"),
+        plain_pdf(&[
+            "RULES",
+            "1. First rule of",
+            "the office.",
+            "2. Second rule.",
+        ]),
+    )
+    .unwrap();
     publish_pdf(d, "4", "a.pdf").must_succeed();
     publish_pdf(d, "5", "b.pdf").must_succeed();
     let o = ackreg(d)
@@ -166,7 +237,8 @@ fn a_pdf_made_elsewhere_is_published_and_compared_from_its_text() {
         .run()
         .must_succeed();
     assert!(
-        o.stdout().contains("\nchanged clause 1.\n  ~ First rule of the [-house.-] {+office.+}\n"),
+        o.stdout()
+            .contains("\nchanged clause 1.\n  ~ First rule of the [-house.-] {+office.+}\n"),
         "{}",
         o.stdout()
     );
@@ -180,25 +252,56 @@ fn refusals_name_the_input() {
         .args(["log", "diff", "log", "--from", "1", "--to", "9"])
         .run()
         .must_fail(2);
-    assert!(o.stderr().contains("error: log: document rules has no version 9"), "{}", o.stderr());
+    assert!(
+        o.stderr()
+            .contains("error: log: document rules has no version 9"),
+        "{}",
+        o.stderr()
+    );
 
     let o = ackreg(d)
         .args(["log", "diff", "log", "--from", "2", "--to", "2"])
         .run()
         .must_fail(2);
-    assert!(o.stderr().contains("error: log: version 2 is compared with itself"), "{}", o.stderr());
-    assert!(o.stderr().contains("hint: give --from and --to two different labels"));
+    assert!(
+        o.stderr()
+            .contains("error: log: version 2 is compared with itself"),
+        "{}",
+        o.stderr()
+    );
+    assert!(o
+        .stderr()
+        .contains("hint: give --from and --to two different labels"));
 
     let o = ackreg(d)
-        .args(["log", "diff", "log", "--document", "ethics", "--from", "1", "--to", "2"])
+        .args([
+            "log",
+            "diff",
+            "log",
+            "--document",
+            "ethics",
+            "--from",
+            "1",
+            "--to",
+            "2",
+        ])
         .run()
         .must_fail(2);
-    assert!(o.stderr().contains("error: log: the log has no document ethics"), "{}", o.stderr());
+    assert!(
+        o.stderr()
+            .contains("error: log: the log has no document ethics"),
+        "{}",
+        o.stderr()
+    );
 
     // A corrupt PDF is refused at publishing, naming the file.
     fs::write(d.join("bad.pdf"), b"%PDF-1.7\nnot really\n").unwrap();
     let o = publish_pdf(d, "3", "bad.pdf").must_fail(2);
-    assert!(o.stderr().contains("error: bad.pdf: not a readable PDF"), "{}", o.stderr());
+    assert!(
+        o.stderr().contains("error: bad.pdf: not a readable PDF"),
+        "{}",
+        o.stderr()
+    );
 
     // A kept PDF damaged later: the diff names it.
     fs::write(d.join("ok.pdf"), plain_pdf(&["1. One."])).unwrap();
@@ -213,17 +316,32 @@ fn refusals_name_the_input() {
         .args(["log", "diff", "log", "--from", "2", "--to", "3"])
         .run()
         .must_fail(2);
-    assert!(o.stderr().contains(&format!("{}.pdf is not the PDF of version 3", sha)), "{}", o.stderr());
+    assert!(
+        o.stderr()
+            .contains(&format!("{}.pdf is not the PDF of version 3", sha)),
+        "{}",
+        o.stderr()
+    );
 
     // A PDF with no numbered clauses cannot be compared.
     fs::write(d.join("none.pdf"), plain_pdf(&["Just words."])).unwrap();
     let o = publish_pdf(d, "4", "none.pdf").must_succeed();
-    assert!(o.stderr().contains("warning: none.pdf: no numbered clauses found"), "{}", o.stderr());
+    assert!(
+        o.stderr()
+            .contains("warning: none.pdf: no numbered clauses found"),
+        "{}",
+        o.stderr()
+    );
     let o = ackreg(d)
         .args(["log", "diff", "log", "--from", "2", "--to", "4"])
         .run()
         .must_fail(2);
-    assert!(o.stderr().contains("no numbered clauses found in the PDF's text"), "{}", o.stderr());
+    assert!(
+        o.stderr()
+            .contains("no numbered clauses found in the PDF's text"),
+        "{}",
+        o.stderr()
+    );
 }
 
 /// A one-page PDF with each of `lines` on its own line in Helvetica.

@@ -202,9 +202,8 @@ pub fn collapse(s: &str) -> String {
 pub(crate) fn split_roman(s: &str) -> Option<(&str, &str)> {
     let (head, rest) = s.split_once(' ').unwrap_or((s, ""));
     let numeral = head.strip_suffix('.')?;
-    let roman = !numeral.is_empty()
-        && numeral.len() <= 8
-        && numeral.chars().all(|c| "IVXLC".contains(c));
+    let roman =
+        !numeral.is_empty() && numeral.len() <= 8 && numeral.chars().all(|c| "IVXLC".contains(c));
     roman.then_some((head, rest.trim()))
 }
 
@@ -215,7 +214,10 @@ mod tests {
     #[test]
     fn chapter_numbers_and_spaces() {
         let c = Clause::new(Kind::Chapter, "", " II.  Klientu\n apkalpošanas ");
-        assert_eq!((c.number.as_str(), c.text.as_str()), ("II.", "Klientu apkalpošanas"));
+        assert_eq!(
+            (c.number.as_str(), c.text.as_str()),
+            ("II.", "Klientu apkalpošanas")
+        );
         let c = Clause::new(Kind::Chapter, "", "Ievads");
         assert_eq!((c.number.as_str(), c.text.as_str()), ("", "Ievads"));
         let c = Clause::new(Kind::Clause, "5.1.", "pieklājība:");

@@ -109,10 +109,7 @@ pub struct Summary {
 pub fn compare(old: &[Clause], new: &[Clause]) -> (Vec<Change>, Summary) {
     let pairs = match_clauses(old, new);
     let mut summary = Summary {
-        unchanged: pairs
-            .iter()
-            .filter(|(&o, &n)| old[o] == new[n])
-            .count(),
+        unchanged: pairs.iter().filter(|(&o, &n)| old[o] == new[n]).count(),
         ..Summary::default()
     };
     let changes = ordered(old, new, &pairs);
@@ -436,7 +433,10 @@ mod tests {
         let (changes, _) = compare(&old, &new);
         assert_eq!(
             shape(&changes),
-            vec![(What::Removed, "1.>".into()), (What::Renumbered, "2.>1.".into())]
+            vec![
+                (What::Removed, "1.>".into()),
+                (What::Renumbered, "2.>1.".into())
+            ]
         );
     }
 
@@ -451,8 +451,13 @@ mod tests {
 
     #[test]
     fn deterministic() {
-        let old: Vec<Clause> = (1..60).map(|i| c(&format!("{i}."), &format!("teksts {i} a b"))).collect();
-        let new: Vec<Clause> = (1..60).rev().map(|i| c(&format!("{i}."), &format!("teksts {} a b c", i * 7 % 59))).collect();
+        let old: Vec<Clause> = (1..60)
+            .map(|i| c(&format!("{i}."), &format!("teksts {i} a b")))
+            .collect();
+        let new: Vec<Clause> = (1..60)
+            .rev()
+            .map(|i| c(&format!("{i}."), &format!("teksts {} a b c", i * 7 % 59)))
+            .collect();
         assert_eq!(compare(&old, &new), compare(&old, &new));
     }
 }

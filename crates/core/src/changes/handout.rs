@@ -129,12 +129,20 @@ mod tests {
     fn handout_is_deterministic_and_latvian() {
         let old = vec![
             Clause::new(Kind::Chapter, "", "I. Vispārīgie jautājumi"),
-            Clause::new(Kind::Clause, "1.", "Noteikumi ir saistoši visiem darbiniekiem."),
+            Clause::new(
+                Kind::Clause,
+                "1.",
+                "Noteikumi ir saistoši visiem darbiniekiem.",
+            ),
             Clause::new(Kind::Clause, "2.", "Darbinieks ir pieklājīgs."),
         ];
         let new = vec![
             Clause::new(Kind::Chapter, "", "I. Vispārīgie jautājumi"),
-            Clause::new(Kind::Clause, "1.", "Noteikumi ir saistoši visiem KAC darbiniekiem."),
+            Clause::new(
+                Kind::Clause,
+                "1.",
+                "Noteikumi ir saistoši visiem KAC darbiniekiem.",
+            ),
             Clause::new(Kind::Clause, "2.", "Darbinieks lieto valsts valodu."),
         ];
         let (changes, summary) = compare(&old, &new);

@@ -102,9 +102,9 @@ impl crate::Hint for ChangesError {
                 Some("the labels are those of the log's versions (see the log's status)".into())
             }
             ChangesError::SameVersion(_) => Some("name two different versions".into()),
-            ChangesError::NoPdf { .. } | ChangesError::WrongPdf { .. } => Some(
-                "put the version's PDF back as documents/SHA256.pdf in the log folder".into(),
-            ),
+            ChangesError::NoPdf { .. } | ChangesError::WrongPdf { .. } => {
+                Some("put the version's PDF back as documents/SHA256.pdf in the log folder".into())
+            }
             ChangesError::Read { .. } => None,
             ChangesError::Clauses { why, .. } => why.hint(),
             ChangesError::PdfText { why, .. } => why.hint(),

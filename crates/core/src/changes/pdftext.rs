@@ -72,8 +72,8 @@ pub fn clauses_from_pdf(bytes: &[u8]) -> Result<Vec<Clause>, PdfTextError> {
     }
     // lopdf reads hostile input without panicking as far as its authors
     // know; should it panic, the panic stays here.
-    let pages = std::panic::catch_unwind(|| page_texts(bytes))
-        .map_err(|_| PdfTextError::Unreadable)??;
+    let pages =
+        std::panic::catch_unwind(|| page_texts(bytes)).map_err(|_| PdfTextError::Unreadable)??;
     let found = split(&pages);
     if found.is_empty() {
         return Err(PdfTextError::NoClauses);
@@ -194,7 +194,11 @@ mod tests {
             Clause::new(Kind::Chapter, "I.", "Vispārīgie jautājumi"),
             Clause::new(Kind::Clause, "1.", "Noteikumi nosaka kārtību."),
             Clause::new(Kind::Clause, "5.1.", "pieklājība:"),
-            Clause::new(Kind::Clause, "5.1.1.", "attiecībās ar klientu Darbinieks ir korekts;"),
+            Clause::new(
+                Kind::Clause,
+                "5.1.1.",
+                "attiecībās ar klientu Darbinieks ir korekts;",
+            ),
             Clause::new(Kind::Chapter, "II.", "Beigas"),
             Clause::new(Kind::Clause, "2.", "Stājas spēkā 2017.gada 1.decembrī."),
         ];
@@ -203,8 +207,14 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        assert!(matches!(clauses_from_pdf(b""), Err(PdfTextError::NotPdf(_))));
-        assert!(matches!(clauses_from_pdf(b"%PDF-1.7\n garbage"), Err(PdfTextError::NotPdf(_))));
+        assert!(matches!(
+            clauses_from_pdf(b""),
+            Err(PdfTextError::NotPdf(_))
+        ));
+        assert!(matches!(
+            clauses_from_pdf(b"%PDF-1.7\n garbage"),
+            Err(PdfTextError::NotPdf(_))
+        ));
         let pdf = crate::render::render_default().unwrap().pdf;
         for cut in [10, 100, 1000, pdf.len() / 2, pdf.len() - 10] {
             let _ = clauses_from_pdf(&pdf[..cut]);
