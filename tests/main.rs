@@ -6,6 +6,7 @@
 //!   README's two commands kept true;
 //! - [`render`], [`register`], [`acknowledge`]: the rules PDF, the sealed
 //!   register and acknowledgements;
+//! - [`diff`]: what changed between two versions (`log diff`);
 //! - [`log`], [`log_format`], [`log_reliability`], [`log_timestamp`]: the
 //!   append-only log, its files, crashes and time stamps;
 //! - [`tsa`]: RFC 3161 time stamps against `openssl ts`;
@@ -25,6 +26,7 @@ mod desk_support;
 mod acknowledge;
 mod cli;
 mod desk;
+mod diff;
 mod edoc;
 mod hardening;
 mod house;

@@ -65,6 +65,12 @@ enum Command {
     Annex(AnnexArgs),
     /// Who acknowledged each version, who is outstanding, overdue or late.
     Status(StatusArgs),
+    /// What changed between two versions: clauses added, removed, changed
+    /// and renumbered, with the words that changed.
+    ///
+    /// The clauses are those kept when the version was published from a
+    /// template, else read from the text of its PDF in the log folder.
+    Diff(DiffArgs),
     /// Get an RFC 3161 time stamp over a checkpoint from a time stamp
     /// authority, online (--tsa) or offline (--request, then --reply).
     ///
@@ -119,6 +125,12 @@ struct PublishArgs {
     /// The template folder [default: built-in].
     #[arg(long, value_name = "DIR")]
     template: Option<PathBuf>,
+    /// Publish this PDF, made elsewhere, instead of rendering a template.
+    #[arg(long, value_name = "FILE", conflicts_with = "template")]
+    pdf: Option<PathBuf>,
+    /// With --pdf: the title, when the PDF has none in its Info dictionary.
+    #[arg(long, requires = "pdf")]
+    title: Option<String>,
     /// The date it takes effect, YYYY-MM-DD.
     #[arg(long)]
     effective: String,
@@ -365,6 +377,28 @@ struct TimestampArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// The document [default: the log's one document, rules].
+    #[arg(long, value_name = "ID", default_value = ackreg_core::changes::IMPLICIT_DOCUMENT)]
+    document: String,
+    /// The older version's label.
+    #[arg(long, value_name = "LABEL")]
+    from: String,
+    /// The newer version's label.
+    #[arg(long, value_name = "LABEL")]
+    to: String,
+    /// Also write the changes as a PDF to hand out (Latvian, A4, PDF/A).
+    #[arg(long, value_name = "OUT")]
+    pdf: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
 struct StatusArgs {
     /// The log's folder.
     #[arg(value_name = "DIR")]
@@ -405,6 +439,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Receipt(a) => receipt(a),
         Command::Annex(a) => annex(a),
         Command::Status(a) => status_cmd(a),
+        Command::Diff(a) => diff(a),
         Command::Timestamp(a) => timestamp(a),
     }
 }
@@ -491,9 +526,51 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `log publish` publishes: the PDF, its title, and its clauses when
+/// a template rendered it.
+struct ToPublish {
+    pdf: Vec<u8>,
+    title: String,
+    sha256: [u8; 32],
+    clauses: Vec<ackreg_core::changes::Clause>,
+}
+
+/// The rendered template, or with `--pdf` the PDF made elsewhere.
+fn to_publish(a: &PublishArgs) -> Result<ToPublish, CliError> {
+    let Some(path) = &a.pdf else {
+        let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
+        let rendered = template.render(&RenderInput::default()).map_err(lib)?;
+        return Ok(ToPublish {
+            pdf: rendered.pdf,
+            title: rendered.title,
+            sha256: rendered.sha256,
+            clauses: rendered.clauses,
+        });
+    };
+    let pdf = read_limited(path, ackreg_core::changes::pdftext::MAX_PDF)
+        .map_err(|e| CliError::file(path, e))?;
+    let doc = ackreg_core::document::DocumentRef::from_pdf_bytes(&pdf, a.title.as_deref())
+        .map_err(|e| {
+            let hint = matches!(e, ackreg_core::document::DocumentError::NotPdf(_))
+                .then(|| "--pdf takes the PDF of the version".to_string());
+            CliError::file(path, e).with_hint(hint)
+        })?;
+    if let Err(e) = ackreg_core::changes::pdftext::clauses_from_pdf(&pdf) {
+        eprintln!(
+            "warning: {}: {e}: `ackreg log diff` cannot compare this version",
+            path.display()
+        );
+    }
+    Ok(ToPublish {
+        pdf,
+        title: doc.title,
+        sha256: doc.sha256,
+        clauses: Vec::new(),
+    })
+}
+
 fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
-    let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
-    let rendered = template.render(&RenderInput::default()).map_err(lib)?;
+    let rendered = to_publish(&a)?;
     let document = a
         .document
         .as_deref()
@@ -521,9 +598,13 @@ fn publish(a: PublishArgs) -> Result<ExitCode, CliError> {
             )),
         );
     }
-    LogDir::new(&a.write.log)
-        .store_document(&rendered.pdf)
+    let log = LogDir::new(&a.write.log);
+    log.store_document(&rendered.pdf)
         .map_err(|e| CliError::file(&a.write.log, e))?;
+    if !rendered.clauses.is_empty() {
+        ackreg_core::changes::clauses::store(&log, &rendered.sha256, &rendered.clauses)
+            .map_err(|e| CliError::file(&a.write.log, e))?;
+    }
     if let Some(o) = &a.output {
         write_atomic(o, &rendered.pdf, Overwrite::Replace, None).map_err(lib)?;
         out(format!("wrote {}", o.display()));
@@ -1018,4 +1099,107 @@ fn import_reply(
         None => None,
     };
     alog::stamp::import(log, size, &der, nonce).map_err(|e| CliError::file(path, e))
+}
+
+fn diff(a: DiffArgs) -> Result<ExitCode, CliError> {
+    use ackreg_core::changes::{self, ChangesError};
+    let log = LogDir::new(&a.log);
+    let (_, state) = committed_state(&log)?;
+    let comparison =
+        changes::between(&log, &state, &a.document, &a.from, &a.to).map_err(|e| match e {
+            ChangesError::NoDocument(_)
+            | ChangesError::NoVersion { .. }
+            | ChangesError::SameVersion(_) => CliError::file(&a.log, e),
+            other => lib(other),
+        })?;
+    if let Some(path) = &a.pdf {
+        let handout = changes::handout::render(&comparison).map_err(lib)?;
+        write_atomic(path, &handout.pdf, Overwrite::Replace, None).map_err(lib)?;
+        let note = format!("wrote the changes to {}", path.display());
+        match a.json {
+            true => eprintln!("{note}"),
+            false => out(note),
+        }
+    }
+    if a.json {
+        out(serde_json::to_string_pretty(&comparison)
+            .map_err(|e| CliError::input(e.to_string()))?);
+    } else {
+        print_changes(&comparison);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_changes(c: &ackreg_core::changes::Comparison) {
+    use ackreg_core::changes::{Source, What};
+    let version = |dir: &str, v: &ackreg_core::changes::VersionText| {
+        let source = match v.source {
+            Source::Template => "clauses as rendered",
+            Source::PdfText => "clauses read from the PDF's text",
+        };
+        format!(
+            "{dir} version {} (effective {}, sha256 {}), {source}",
+            v.label, v.effective, v.sha256
+        )
+    };
+    out(format!("document {}: {}", c.document, c.to.title));
+    out(version("from", &c.from));
+    out(version("to  ", &c.to));
+    let s = &c.summary;
+    out(format!(
+        "{} changed, {} added, {} removed, {} renumbered, {} unchanged",
+        s.changed, s.added, s.removed, s.renumbered, s.unchanged
+    ));
+    for change in &c.changes {
+        let number = |x: &Option<ackreg_core::changes::Clause>| {
+            x.as_ref().map_or(String::new(), |c| c.number.clone())
+        };
+        let kind = match change.kind {
+            ackreg_core::changes::Kind::Chapter => "chapter",
+            ackreg_core::changes::Kind::Clause => "clause",
+        };
+        let (old, new) = (number(&change.old), number(&change.new));
+        let text = |x: &Option<ackreg_core::changes::Clause>| {
+            x.as_ref().map_or(String::new(), |c| c.text.clone())
+        };
+        out("");
+        match change.what {
+            What::Added => {
+                out(format!("added {kind} {new}"));
+                out(format!("  + {}", text(&change.new)));
+            }
+            What::Removed => {
+                out(format!("removed {kind} {old}"));
+                out(format!("  - {}", text(&change.old)));
+            }
+            What::Renumbered => {
+                out(format!("renumbered {kind} {old} -> {new}"));
+                out(format!("    {}", text(&change.new)));
+            }
+            What::Changed => {
+                let head = if old == new {
+                    format!("changed {kind} {new}")
+                } else {
+                    format!("changed {kind} {old} -> {new}")
+                };
+                out(head);
+                out(format!("  ~ {}", word_line(&change.words)));
+            }
+        }
+    }
+}
+
+/// The words of a changed clause, `[-deleted-]` and `{+inserted+}` as
+/// `git diff --word-diff` writes them.
+fn word_line(words: &[ackreg_core::changes::Segment]) -> String {
+    use ackreg_core::changes::Op;
+    words
+        .iter()
+        .map(|w| match w.op {
+            Op::Same => w.text.clone(),
+            Op::Deleted => format!("[-{}-]", w.text),
+            Op::Inserted => format!("{{+{}+}}", w.text),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

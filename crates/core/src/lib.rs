@@ -31,6 +31,8 @@
 //!   issuer's key.
 //! - [`log`]: the register as an append-only log: entries, state, store,
 //!   audit, receipts, annex, status, time stamps, containers.
+//! - [`changes`]: what changed between two versions: their clauses, kept
+//!   at publishing or read from the PDF, compared word by word.
 //! - [`tsa`]: RFC 3161 time stamps over checkpoints, verified offline.
 //! - [`edoc`]: eDoc (ASiC-E) containers to seal in DigiDoc4 or eParaksts.
 //! - [`clock`]: what day it is, in the computer's time zone.
@@ -42,6 +44,7 @@ pub mod fsutil;
 pub mod render;
 
 pub mod ack;
+pub mod changes;
 pub mod clock;
 pub mod csvout;
 pub mod document;

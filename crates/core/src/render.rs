@@ -193,6 +193,10 @@ pub struct Rendered {
     pub sha256: [u8; 32],
     /// Number of pages.
     pub pages: usize,
+    /// The clauses and chapter headings as rendered, from the marks the
+    /// house style's `clause` and `chapter` place (none when the template's
+    /// own style places none).
+    pub clauses: Vec<crate::changes::Clause>,
 }
 
 /// Which PDF to write: always PDF/A-3a, except when measuring.
@@ -239,7 +243,13 @@ impl std::fmt::Debug for Template {
 impl Template {
     /// The default document built into the binary.
     pub fn builtin() -> Template {
-        Self::with_resolver(TemplateFiles { dir: None }, Origin::BuiltIn)
+        Self::builtin_source(RULES_TYP)
+    }
+
+    /// A document built into the binary whose main file is `main` (the
+    /// handout of what changed, say); it may import the house style.
+    pub fn builtin_source(main: &'static str) -> Template {
+        Self::with_resolver(TemplateFiles { dir: None, main }, Origin::BuiltIn)
     }
 
     /// The template folder `dir` when one is named ([`Template::from_dir`]),
@@ -269,6 +279,7 @@ impl Template {
         Ok(Self::with_resolver(
             TemplateFiles {
                 dir: Some(root.clone()),
+                main: RULES_TYP,
             },
             Origin::Dir(dir.to_path_buf()),
         ))
@@ -304,12 +315,23 @@ impl Template {
         self.render_as(input, PdfProfile::Plain { tagged })
     }
 
+    /// Renders the template with `inputs` as its `sys.inputs`, for a
+    /// document of the library's own (the handout of what changed) whose
+    /// inputs are not a [`RenderInput`].
+    pub(crate) fn render_inputs(&self, inputs: Dict) -> Result<Rendered, RenderError> {
+        self.render_dict(inputs, PdfProfile::A3a)
+    }
+
     fn render_as(&self, input: &RenderInput, profile: PdfProfile) -> Result<Rendered, RenderError> {
+        self.render_dict(to_inputs(input), profile)
+    }
+
+    fn render_dict(&self, inputs: Dict, profile: PdfProfile) -> Result<Rendered, RenderError> {
         let main = file_id(MAIN_FILE);
         let world = self
             .engine
             .world_builder(main)
-            .with_inputs(to_inputs(input))
+            .with_inputs(inputs)
             .build()
             .map_err(|e| {
                 RenderError::Template(vec![Diagnostic {
@@ -375,6 +397,7 @@ impl Template {
             title,
             sha256,
             pages: doc.pages().len(),
+            clauses: clause_marks(doc),
         })
     }
 
@@ -407,6 +430,41 @@ impl Template {
             hints: d.hints.iter().map(|h| h.v.to_string()).collect(),
         }
     }
+}
+
+/// The label of the marks that `clause` and `chapter` place (style.typ).
+pub const CLAUSE_MARK: &str = "ackreg-clause";
+
+/// The clauses of a compiled document, in document order: each mark is a
+/// `metadata` of a dictionary `(kind, number, body)`, the body content or a
+/// string. Marks of another shape are passed over.
+fn clause_marks(doc: &PagedDocument) -> Vec<crate::changes::Clause> {
+    use crate::changes::{Clause, Kind};
+    use typst::foundations::{Label, Selector};
+    use typst::introspection::{Introspector, MetadataElem};
+    let Some(label) = Label::new(typst::utils::PicoStr::intern(CLAUSE_MARK)) else {
+        return Vec::new();
+    };
+    let text = |v: &Value| match v {
+        Value::Str(s) => Some(s.to_string()),
+        Value::Content(c) => Some(c.plain_text().to_string()),
+        _ => None,
+    };
+    doc.introspector()
+        .query(&Selector::Label(label))
+        .iter()
+        .filter_map(|c| {
+            let Value::Dict(d) = &c.to_packed::<MetadataElem>()?.value else {
+                return None;
+            };
+            let kind = match d.get("kind").ok()? {
+                Value::Str(k) if k.as_str() == "chapter" => Kind::Chapter,
+                _ => Kind::Clause,
+            };
+            let number = d.get("number").ok().and_then(text).unwrap_or_default();
+            Some(Clause::new(kind, &number, &text(d.get("body").ok()?)?))
+        })
+        .collect()
 }
 
 /// Renders the built-in document with no data: the rules and an empty annex.
@@ -488,13 +546,15 @@ fn to_inputs(input: &RenderInput) -> Dict {
 /// back to the built-in style and document.
 struct TemplateFiles {
     dir: Option<PathBuf>,
+    /// The built-in main file (the rules, unless another document).
+    main: &'static str,
 }
 
 impl TemplateFiles {
-    fn builtin(name: &str) -> Option<&'static str> {
+    fn builtin(&self, name: &str) -> Option<&'static str> {
         match name {
             STYLE_FILE => Some(STYLE_TYP),
-            MAIN_FILE => Some(RULES_TYP),
+            MAIN_FILE => Some(self.main),
             _ => None,
         }
     }
@@ -527,7 +587,7 @@ impl TemplateFiles {
                 Err(e) => return Err(FileError::from_io(e, &wanted)),
             }
         }
-        Self::builtin(name)
+        self.builtin(name)
             .map(|s| Cow::Borrowed(s.as_bytes()))
             .ok_or_else(|| FileError::NotFound(name.into()))
     }

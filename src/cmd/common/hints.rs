@@ -256,6 +256,22 @@ impl CliHint for ackreg_desk::DeskError {
     }
 }
 
+impl CliHint for ackreg_core::changes::ChangesError {
+    fn cli_hint(&self) -> Option<String> {
+        use ackreg_core::changes::{ChangesError, IMPLICIT_DOCUMENT};
+        match self {
+            ChangesError::NoDocument(_) => named(&format!(
+                "--document takes a document the log declares (`ackreg log status` lists them), or {IMPLICIT_DOCUMENT}"
+            )),
+            ChangesError::NoVersion { .. } => {
+                named("--from and --to take the labels that `ackreg log status` lists")
+            }
+            ChangesError::SameVersion(_) => named("give --from and --to two different labels"),
+            _ => self.hint(),
+        }
+    }
+}
+
 /// The library errors whose hints name nothing of the command line: shown
 /// with the library's own words.
 macro_rules! in_the_library_words {
@@ -266,6 +282,8 @@ macro_rules! in_the_library_words {
 
 in_the_library_words!(
     ackreg_core::ack::AckError,
+    ackreg_core::changes::clauses::ClausesError,
+    ackreg_core::changes::pdftext::PdfTextError,
     ackreg_core::dsse::DsseError,
     ackreg_core::edoc::EdocError,
     ackreg_core::encoding::JsonError,

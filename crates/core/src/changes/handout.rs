@@ -1,0 +1,165 @@
+//! The handout of what changed: a Latvian A4 PDF/A to hand out with the
+//! new version, rendered from a [`Comparison`] by the built-in Typst source
+//! `handout.typ`, deterministically (the new version's effective date is
+//! the PDF's date; the same comparison gives the same bytes).
+
+use typst::foundations::{Array, Dict, Value};
+
+use super::{Change, Comparison, Kind, Op, VersionText};
+use crate::register::latvian_date;
+use crate::render::{RenderError, Rendered, Template};
+
+/// The handout's Typst source, built into the binary.
+pub const HANDOUT_TYP: &str = include_str!("handout.typ");
+
+/// Renders the handout of `c`.
+pub fn render(c: &Comparison) -> Result<Rendered, RenderError> {
+    Template::builtin_source(HANDOUT_TYP).render_inputs(inputs(c))
+}
+
+fn s(v: &str) -> Value {
+    Value::Str(v.into())
+}
+
+fn dict<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let mut d = Dict::new();
+    for (k, v) in pairs {
+        d.insert(k.into(), v);
+    }
+    Value::Dict(d)
+}
+
+/// Everything the handout prints, as `sys.inputs`.
+fn inputs(c: &Comparison) -> Dict {
+    let mut d = Dict::new();
+    d.insert("title".into(), s(&c.to.title));
+    d.insert("from".into(), version(&c.from));
+    d.insert("to".into(), version(&c.to));
+    let (year, month, day) = ymd(&c.to.effective);
+    d.insert("year".into(), Value::Int(year));
+    d.insert("month".into(), Value::Int(month));
+    d.insert("day".into(), Value::Int(day));
+    let n = |x: usize| Value::Int(i64::try_from(x).unwrap_or(i64::MAX));
+    d.insert(
+        "summary".into(),
+        dict([
+            ("added", n(c.summary.added)),
+            ("removed", n(c.summary.removed)),
+            ("changed", n(c.summary.changed)),
+            ("renumbered", n(c.summary.renumbered)),
+            ("unchanged", n(c.summary.unchanged)),
+        ]),
+    );
+    let changes: Array = c.changes.iter().map(change).collect();
+    d.insert("changes".into(), Value::Array(changes));
+    d
+}
+
+fn version(v: &VersionText) -> Value {
+    dict([
+        ("label", s(&v.label)),
+        ("effective", s(&latvian_date(&v.effective))),
+        ("sha256", s(&v.sha256)),
+    ])
+}
+
+/// "2018-06-01" -> (2018, 6, 1); the dates come from the log, which
+/// keeps them valid (else 2000-01-01).
+fn ymd(iso: &str) -> (i64, i64, i64) {
+    crate::log::entry::parse_date(iso).map_or((2000, 1, 1), |d| {
+        (
+            i64::from(d.year()),
+            i64::from(u8::from(d.month())),
+            i64::from(d.day()),
+        )
+    })
+}
+
+fn change(c: &Change) -> Value {
+    let what = serde_json::to_value(c.what)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let kind = match c.kind {
+        Kind::Chapter => "chapter",
+        Kind::Clause => "clause",
+    };
+    let number = |x: &Option<super::Clause>| s(x.as_ref().map_or("", |c| c.number.as_str()));
+    let text = |x: &Option<super::Clause>| s(x.as_ref().map_or("", |c| c.text.as_str()));
+    let words: Array = c
+        .words
+        .iter()
+        .map(|w| {
+            let op = match w.op {
+                Op::Same => "same",
+                Op::Deleted => "deleted",
+                Op::Inserted => "inserted",
+            };
+            dict([("op", s(op)), ("text", s(&w.text))])
+        })
+        .collect();
+    dict([
+        ("what", s(&what)),
+        ("kind", s(kind)),
+        ("old-number", number(&c.old)),
+        ("new-number", number(&c.new)),
+        ("old-text", text(&c.old)),
+        ("new-text", text(&c.new)),
+        ("words", Value::Array(words)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::{compare, Clause, Source};
+
+    fn version(label: &str, effective: &str, clauses: Vec<Clause>) -> VersionText {
+        VersionText {
+            label: label.into(),
+            title: "Klientu apkalpošanas noteikumi".into(),
+            effective: effective.into(),
+            sha256: "ab".repeat(32),
+            source: Source::Template,
+            clauses,
+        }
+    }
+
+    #[test]
+    fn handout_is_deterministic_and_latvian() {
+        let old = vec![
+            Clause::new(Kind::Chapter, "", "I. Vispārīgie jautājumi"),
+            Clause::new(
+                Kind::Clause,
+                "1.",
+                "Noteikumi ir saistoši visiem darbiniekiem.",
+            ),
+            Clause::new(Kind::Clause, "2.", "Darbinieks ir pieklājīgs."),
+        ];
+        let new = vec![
+            Clause::new(Kind::Chapter, "", "I. Vispārīgie jautājumi"),
+            Clause::new(
+                Kind::Clause,
+                "1.",
+                "Noteikumi ir saistoši visiem KAC darbiniekiem.",
+            ),
+            Clause::new(Kind::Clause, "2.", "Darbinieks lieto valsts valodu."),
+        ];
+        let (changes, summary) = compare(&old, &new);
+        let c = Comparison {
+            document: "rules".into(),
+            from: version("1", "2017-12-01", old),
+            to: version("2", "2018-06-01", new),
+            summary,
+            changes,
+        };
+        let a = render(&c).unwrap();
+        let b = render(&c).unwrap();
+        assert_eq!(a.pdf, b.pdf);
+        assert_eq!(
+            a.title,
+            "Izmaiņas noteikumos – Klientu apkalpošanas noteikumi"
+        );
+        assert!(a.clauses.is_empty());
+    }
+}
