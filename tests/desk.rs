@@ -390,7 +390,7 @@ async fn admin_issues_links(c: &Client, server: &Server) -> Vec<String> {
 
 /// Presses Tab until the focused element matches `css`, then `key`.
 async fn tab_to_and_press(c: &Client, css: &str, key: &str) {
-    for _ in 0..40 {
+    for _ in 0..80 {
         let focused = c
             .execute(
                 "return document.activeElement.matches(arguments[0])",
@@ -441,6 +441,23 @@ async fn employee_enrols_and_signs(c: &Client, link: &str) -> String {
         .unwrap()
         .unwrap()
         .starts_with("/doc/"));
+    // The PDF viewer inside the frame takes the focus when it has loaded:
+    // wait until it has (on a loaded machine that is seconds), so that the
+    // keyboard walk below starts after it.
+    for _ in 0..100 {
+        let loaded = c
+            .execute(
+                "const f = document.querySelector('iframe.doc-frame'); \
+                 return !!(f && f.contentDocument && f.contentDocument.readyState === 'complete')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     tokio::time::sleep(Duration::from_millis(800)).await;
     screenshots(c, "4-desk").await;
     axe(c, "desk").await;
