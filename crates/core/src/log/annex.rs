@@ -64,7 +64,7 @@ impl crate::Hint for AnnexError {}
 pub fn rows(state: &State, base: usize) -> Vec<AnnexRow> {
     let mut acked: Vec<_> = state
         .acks()
-        .filter(|(_, a)| state.versions()[a.version].base == base)
+        .filter(|(_, a)| state.versions()[a.version()].base == base)
         .collect();
     acked.sort_by_key(|(_, a)| a.entry);
     acked
@@ -76,7 +76,7 @@ pub fn rows(state: &State, base: usize) -> Vec<AnnexRow> {
             name: e.name.clone(),
             signature: format!(
                 "Parakstīts elektroniski (Ed25519)\natslēga {}\nieraksts Nr. {}",
-                shorten(&a.keyid.to_string(), 8, 8),
+                shorten(&state.keyid_of(a).to_string(), 8, 8),
                 a.entry
             ),
             notes: a.notes.clone().unwrap_or_default(),

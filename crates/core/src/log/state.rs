@@ -359,7 +359,8 @@ pub struct Published {
     pub base: usize,
 }
 
-/// An accepted acknowledgement.
+/// An accepted acknowledgement. A log keeps one per acknowledgement, a
+/// million and more, so it is small: indexes instead of copies.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Acked {
     /// Its entry.
@@ -371,12 +372,21 @@ pub struct Acked {
     #[serde(with = "snap::date")]
     pub received: Date,
     /// The version (index in [`State::versions`]) it names.
-    pub version: usize,
+    pub version: u32,
+    /// The employee (index in [`State::employees`]) who signed.
+    pub employee: u32,
+    /// The key that signed (index in that employee's keys; see
+    /// [`State::keyid_of`]).
+    pub key: u32,
     /// Notes.
     pub notes: Option<String>,
-    /// Key id that signed.
-    #[serde(with = "snap::keyid")]
-    pub keyid: KeyId,
+}
+
+impl Acked {
+    /// The version's index in [`State::versions`].
+    pub fn version(&self) -> usize {
+        self.version as usize
+    }
 }
 
 /// The log's issuer, from entry 0.
@@ -408,7 +418,11 @@ pub struct State {
     versions: Vec<Published>,
     #[serde(skip)]
     by_sha: HashMap<[u8; 32], usize>,
-    acks: HashMap<(usize, usize), Acked>,
+    /// Every accepted acknowledgement, in log order.
+    acks: Vec<Acked>,
+    /// Per employee, (version, index in `acks`) sorted by version.
+    #[serde(skip)]
+    acked_by: Vec<Vec<(u32, u32)>>,
     size: u64,
     units: Vec<Unit>,
     documents: Vec<Document>,
@@ -466,6 +480,33 @@ impl State {
         for (v, published) in self.versions.iter().enumerate() {
             self.by_sha.insert(published.version.sha256, v);
         }
+        self.acked_by.clear();
+        for i in 0..self.acks.len() {
+            self.index_ack(i);
+        }
+    }
+
+    /// Files acknowledgement `i` of [`State::acks`] under its employee.
+    fn index_ack(&mut self, i: usize) {
+        let (e, v) = (self.acks[i].employee as usize, self.acks[i].version);
+        if self.acked_by.len() <= e {
+            self.acked_by.resize_with(e + 1, Vec::new);
+        }
+        let list = &mut self.acked_by[e];
+        let at = list.partition_point(|&(w, _)| w < v);
+        list.insert(at, (v, i as u32));
+    }
+
+    /// The acknowledgement by employee `e` of exactly version `v`.
+    fn ack_of(&self, e: usize, v: usize) -> Option<&Acked> {
+        let list = self.acked_by.get(e)?;
+        let at = list.binary_search_by_key(&(v as u32), |&(w, _)| w).ok()?;
+        Some(&self.acks[list[at].1 as usize])
+    }
+
+    /// The key id that signed `a`.
+    pub fn keyid_of(&self, a: &Acked) -> KeyId {
+        self.employees[a.employee as usize].keys[a.key as usize].keyid
     }
 
     /// Number of entries applied (accepted or refused).
@@ -610,13 +651,15 @@ impl State {
             .iter()
             .enumerate()
             .filter(|(_, p)| p.base == base)
-            .filter_map(|(i, _)| self.acks.get(&(e, i)))
+            .filter_map(|(i, _)| self.ack_of(e, i))
             .min_by_key(|a| a.entry)
     }
 
-    /// Every accepted acknowledgement.
+    /// Every accepted acknowledgement, in log order.
     pub fn acks(&self) -> impl Iterator<Item = (&Employee, &Acked)> {
-        self.acks.iter().map(|(&(e, _), a)| (&self.employees[e], a))
+        self.acks
+            .iter()
+            .map(|a| (&self.employees[a.employee as usize], a))
     }
 
     /// Applies the entry at index [`State::size`]: on success the state
@@ -1086,7 +1129,7 @@ impl State {
         }
         self.check_ack_dates(record, span, published)?;
         self.check_bound(record, employee, &published.version)?;
-        if let Some(earlier) = self.acks.get(&(e, v)) {
+        if let Some(earlier) = self.ack_of(e, v) {
             return Err(Refusal::Duplicate {
                 id: employee.id.clone(),
                 label: published.version.label.clone(),
@@ -1142,17 +1185,17 @@ impl State {
 
     fn accept(&mut self, index: u64, record: &AckRecord) -> Result<(), Refusal> {
         let (e, v) = self.check_ack(record)?;
-        self.acks.insert(
-            (e, v),
-            Acked {
-                entry: index,
-                date: record.date,
-                received: record.received,
-                version: v,
-                notes: record.ack.notes.clone(),
-                keyid: record.keyid(),
-            },
-        );
+        let key = self.keys.get(&record.keyid()).map_or(0, |&(_, k)| k);
+        self.acks.push(Acked {
+            entry: index,
+            date: record.date,
+            received: record.received,
+            version: v as u32,
+            employee: e as u32,
+            key: key as u32,
+            notes: record.ack.notes.clone(),
+        });
+        self.index_ack(self.acks.len() - 1);
         Ok(())
     }
 }
@@ -1712,5 +1755,17 @@ mod tests {
             .acknowledgement(0, 0)
             .expect("the correction's acknowledgement counts");
         assert_eq!(acked.version, 1);
+        assert_eq!(s.keyid_of(acked), KeyId::of(&key(1).verifying_key()));
+        // The index of acknowledgements is rebuilt from them (as after a
+        // snapshot is read), and finds the same.
+        let mut again = s.clone();
+        again.acked_by.clear();
+        again.reindex();
+        assert_eq!(
+            again.acknowledgement(0, 0).map(|a| a.entry),
+            Some(acked.entry)
+        );
+        assert!(again.acknowledgement(0, 1).is_some());
+        assert_eq!(again.acks().count(), 1);
     }
 }
