@@ -36,4 +36,5 @@ mod log_reliability;
 mod log_timestamp;
 mod register;
 mod render;
+mod staff;
 mod tsa;

@@ -28,6 +28,8 @@ pub struct Args {
     command: Command,
 }
 
+mod staff;
+
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Create a log in a new folder.
@@ -49,6 +51,9 @@ enum Command {
     Move(MoveArgs),
     /// Record an employee's new name or position from a date.
     Update(UpdateArgs),
+    /// Compare the staff file from the HR system with the log: who joins,
+    /// leaves, moves or changes name or position; --apply writes it.
+    Staff(staff::StaffArgs),
     /// Replace an employee's key from a date.
     ReplaceKey(ReplaceArgs),
     /// Revoke an employee's key (lost or stolen) from a date.
@@ -431,6 +436,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Enrol(a) => enrol(a),
         Command::Move(a) => move_cmd(a),
         Command::Update(a) => update(a),
+        Command::Staff(a) => staff::run(a),
         Command::ReplaceKey(a) => replace_key(a),
         Command::Revoke(a) => revoke(a),
         Command::Leave(a) => leave(a),

@@ -514,3 +514,55 @@ impl crate::Hint for StaffError {
 
 #[cfg(test)]
 mod tests;
+
+/// Everyone the log has ever known, as [`plan`] compares them with the
+/// file: name, position and units on `day` (or on their first day, if that
+/// is later), and the day they left, if they did.
+pub fn current_of(state: &crate::log::state::State, day: Date) -> Vec<Current> {
+    state
+        .employees()
+        .iter()
+        .map(|e| {
+            let p = e.on(day.max(e.enrolled));
+            Current {
+                id: e.id.clone(),
+                name: p.name.clone(),
+                position: p.position.clone(),
+                units: p.units.clone(),
+                start: e.enrolled,
+                left: e.left.map(|(d, _)| d),
+            }
+        })
+        .collect()
+}
+
+/// The units the log declares, as [`plan`] takes them.
+pub fn units_of(state: &crate::log::state::State) -> std::collections::BTreeSet<String> {
+    state.units().iter().map(|u| u.id.clone()).collect()
+}
+
+/// The log entry a change asks for.
+pub fn entry_of(change: &Change) -> Result<Vec<u8>, crate::log::entry::EntryError> {
+    use crate::log::entry;
+    match change {
+        Change::Join {
+            id,
+            name,
+            position,
+            units,
+            date,
+            ..
+        } => entry::join_bytes(id, name, position.as_deref(), units, *date),
+        Change::Move {
+            id, units, date, ..
+        } => entry::move_bytes(id, units, *date),
+        Change::Update {
+            id,
+            name,
+            position,
+            date,
+            ..
+        } => entry::update_bytes(id, name, position.as_deref(), *date),
+        Change::Leave { id, date, .. } => entry::leave_bytes(id, *date),
+    }
+}

@@ -296,6 +296,7 @@ in_the_library_words!(
     ackreg_core::log::AckFileError,
     ackreg_core::log::CheckError,
     ackreg_core::register::RegisterError,
+    ackreg_core::staff::StaffError,
     ackreg_core::text::TextError,
     ackreg_desk::request::RequestError,
     tlog::checkpoint::CheckpointError,
