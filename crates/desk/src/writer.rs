@@ -95,6 +95,7 @@ pub struct Directory {
 
 impl Directory {
     fn of(state: &State) -> Directory {
+        let today = ackreg_core::clock::today();
         let mut d = Directory::default();
         for e in state.employees() {
             let current = e.current().map(|k| k.keyid);
@@ -108,7 +109,8 @@ impl Directory {
                 id: e.id.clone(),
                 name: e.name.clone(),
                 current,
-                left: e.left.is_some(),
+                // A departure dated in the future ends nothing yet.
+                left: e.left.is_some_and(|(d, _)| d <= today),
             };
             d.people.insert(e.id.clone(), person);
         }
@@ -443,7 +445,17 @@ fn enrol_entry(
     date: Date,
 ) -> Result<Vec<u8>, RequestError> {
     match state.employee(&link.id) {
-        Some(e) if e.left.is_some() => Err(refused(format!("{} has left", link.id))),
+        Some(e) if e.left.is_some_and(|(d, _)| d <= date) => {
+            Err(refused(format!("{} has left", link.id)))
+        }
+        // Someone who joined before they had a key gets their first one,
+        // under the name and position the log has for them.
+        Some(e) if e.keys.is_empty() => {
+            let first = date.max(e.enrolled);
+            let now = e.on(first);
+            entry::enrol_bytes(&link.id, &now.name, now.position.as_deref(), key, first)
+                .map_err(refused)
+        }
         Some(_) => entry::key_bytes(&link.id, key, date).map_err(refused),
         None => entry::enrol_bytes(&link.id, &link.name, link.position.as_deref(), key, date)
             .map_err(refused),
