@@ -547,10 +547,10 @@ fn to_publish(a: &PublishArgs) -> Result<ToPublish, CliError> {
         let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
         let rendered = template.render(&RenderInput::default()).map_err(lib)?;
         return Ok(ToPublish {
+            clauses: ackreg_core::changes::Clause::of_rendered(&rendered),
             pdf: rendered.pdf,
             title: rendered.title,
             sha256: rendered.sha256,
-            clauses: rendered.clauses,
         });
     };
     let pdf = read_limited(path, ackreg_core::changes::pdftext::MAX_PDF)

@@ -195,8 +195,19 @@ pub struct Rendered {
     pub pages: usize,
     /// The clauses and chapter headings as rendered, from the marks the
     /// house style's `clause` and `chapter` place (none when the template's
-    /// own style places none).
-    pub clauses: Vec<crate::changes::Clause>,
+    /// own style places none); `changes` makes them clauses.
+    pub marks: Vec<ClauseMark>,
+}
+
+/// One mark of a clause or chapter heading in a rendered document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseMark {
+    /// A chapter heading (else a numbered clause).
+    pub chapter: bool,
+    /// The number as the mark gives it (may be empty).
+    pub number: String,
+    /// The text as rendered.
+    pub text: String,
 }
 
 /// Which PDF to write: always PDF/A-3a, except when measuring.
@@ -397,7 +408,7 @@ impl Template {
             title,
             sha256,
             pages: doc.pages().len(),
-            clauses: clause_marks(doc),
+            marks: clause_marks(doc),
         })
     }
 
@@ -438,8 +449,7 @@ pub const CLAUSE_MARK: &str = "ackreg-clause";
 /// The clauses of a compiled document, in document order: each mark is a
 /// `metadata` of a dictionary `(kind, number, body)`, the body content or a
 /// string. Marks of another shape are passed over.
-fn clause_marks(doc: &PagedDocument) -> Vec<crate::changes::Clause> {
-    use crate::changes::{Clause, Kind};
+fn clause_marks(doc: &PagedDocument) -> Vec<ClauseMark> {
     use typst::foundations::{Label, Selector};
     use typst::introspection::{Introspector, MetadataElem};
     let Some(label) = Label::new(typst::utils::PicoStr::intern(CLAUSE_MARK)) else {
@@ -457,12 +467,13 @@ fn clause_marks(doc: &PagedDocument) -> Vec<crate::changes::Clause> {
             let Value::Dict(d) = &c.to_packed::<MetadataElem>()?.value else {
                 return None;
             };
-            let kind = match d.get("kind").ok()? {
-                Value::Str(k) if k.as_str() == "chapter" => Kind::Chapter,
-                _ => Kind::Clause,
-            };
+            let chapter = matches!(d.get("kind").ok()?, Value::Str(k) if k.as_str() == "chapter");
             let number = d.get("number").ok().and_then(text).unwrap_or_default();
-            Some(Clause::new(kind, &number, &text(d.get("body").ok()?)?))
+            Some(ClauseMark {
+                chapter,
+                number,
+                text: text(d.get("body").ok()?)?,
+            })
         })
         .collect()
 }

@@ -49,6 +49,22 @@ pub struct Clause {
 }
 
 impl Clause {
+    /// The clauses of a rendered document, from its marks.
+    pub fn of_rendered(rendered: &crate::render::Rendered) -> Vec<Clause> {
+        rendered
+            .marks
+            .iter()
+            .map(|m| {
+                let kind = if m.chapter {
+                    Kind::Chapter
+                } else {
+                    Kind::Clause
+                };
+                Clause::new(kind, &m.number, &m.text)
+            })
+            .collect()
+    }
+
     /// A clause from its number and text, spaces collapsed; a chapter's
     /// leading Roman numeral ("II.") becomes its number.
     pub fn new(kind: Kind, number: &str, text: &str) -> Clause {

@@ -160,6 +160,6 @@ mod tests {
             a.title,
             "Izmaiņas noteikumos – Klientu apkalpošanas noteikumi"
         );
-        assert!(a.clauses.is_empty());
+        assert!(a.marks.is_empty());
     }
 }
