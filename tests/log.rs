@@ -211,37 +211,42 @@ fn status_lists_acknowledged_late_overdue_and_who_left() {
         .must_succeed();
     let csv = o.stdout();
     assert!(
-        csv.starts_with("version,title,employee_id,name,status,deadline,signed,received,entry\r\n"),
+        csv.starts_with(
+            "\u{feff}document;version;title;employee_id;name;status;no_key;deadline;signed;received;entry\r\n"
+        ),
         "{csv}"
     );
     let row = |version: &str, id: &str| {
         csv.lines()
-            .find(|l| l.starts_with(&format!("{version},")) && l.contains(&format!(",{id},")))
+            .find(|l| l.starts_with(&format!("rules;{version};")) && l.contains(&format!(";{id};")))
             .map(str::to_string)
     };
     let v1_late = row("1", "azagars").unwrap();
     assert!(
-        v1_late.contains(",late,2017-12-15,2017-12-20,"),
+        v1_late.contains(";late;;2017-12-15;2017-12-20;"),
         "{v1_late}"
     );
     // Enrolled on 2018-02-01: her own deadline is 14 days later.
     let v1_new = row("1", "ivitola").unwrap();
     assert!(
-        v1_new.contains(",acknowledged,2018-02-15,2018-02-05,2018-02-06,"),
+        v1_new.contains(";acknowledged;;2018-02-15;2018-02-05;2018-02-06;"),
         "{v1_new}"
     );
-    assert!(row("1", "gkalnina").unwrap().contains(",acknowledged,"));
+    assert!(row("1", "gkalnina").unwrap().contains(";acknowledged;"));
     // Gunta Kalniņa left before version 2 took effect: not concerned by it.
     assert!(row("2", "gkalnina").is_none(), "{csv}");
     let v2_overdue = row("2", "azagars").unwrap();
-    assert!(v2_overdue.contains(",overdue,2018-05-15,,"), "{v2_overdue}");
+    assert!(
+        v2_overdue.contains(";overdue;;2018-05-15;;"),
+        "{v2_overdue}"
+    );
     // Before the deadline, the same person is outstanding, not overdue.
     let o = ackreg(&d)
         .args(["log", "status", "log", "--date", "2018-05-10", "--csv"])
         .run();
     assert!(o
         .stdout()
-        .contains(",azagars,Ādolfs Žagars,outstanding,2018-05-15,,"));
+        .contains(";azagars;Ādolfs Žagars;outstanding;;2018-05-15;;"));
 }
 
 #[test]

@@ -954,7 +954,9 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
     if a.json {
         out(serde_json::to_string_pretty(&statuses).map_err(|e| CliError::input(e.to_string()))?);
     } else if a.csv {
-        print!("{}", status::to_csv(&statuses));
+        let csv = status::to_csv(&statuses).map_err(|e| CliError::input(e.to_string()))?;
+        std::io::Write::write_all(&mut std::io::stdout(), &csv)
+            .map_err(|e| CliError::input(format!("cannot write the table: {e}")))?;
     } else {
         print_status(&statuses);
     }

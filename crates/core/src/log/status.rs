@@ -370,45 +370,48 @@ fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Dat
     }
 }
 
-/// The status as CSV for spreadsheets: one row per version and employee,
-/// RFC 4180 quoting, UTF-8 with a header row.
-pub fn to_csv(statuses: &[VersionStatus]) -> String {
-    let mut out =
-        String::from("version,title,employee_id,name,status,deadline,signed,received,entry\r\n");
-    for s in statuses {
-        for l in &s.lines {
-            let cells = [
+/// The statuses as a table for Excel ([`crate::csvout`]: UTF-8 with a
+/// byte order mark, `;` between cells, formulas neutralised): one row per
+/// employee and version, with the document, and whether they have no key
+/// yet.
+pub fn to_csv(statuses: &[VersionStatus]) -> std::io::Result<Vec<u8>> {
+    const HEADER: [&str; 11] = [
+        "document",
+        "version",
+        "title",
+        "employee_id",
+        "name",
+        "status",
+        "no_key",
+        "deadline",
+        "signed",
+        "received",
+        "entry",
+    ];
+    let rows = statuses.iter().flat_map(|s| {
+        s.lines.iter().map(move |l| {
+            [
+                s.document
+                    .clone()
+                    .unwrap_or_else(|| super::entry::RULES.into()),
                 s.label.clone(),
                 s.title.clone(),
                 l.id.clone(),
                 l.name.clone(),
                 l.standing.english().to_string(),
+                if l.no_key {
+                    "yes".into()
+                } else {
+                    String::new()
+                },
                 l.deadline.clone(),
                 l.signed.clone().unwrap_or_default(),
                 l.received.clone().unwrap_or_default(),
                 l.entry.map(|e| e.to_string()).unwrap_or_default(),
-            ];
-            let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            out.push_str(&row.join(","));
-            out.push_str("\r\n");
-        }
-    }
-    out
-}
-
-/// One CSV cell: quoted when needed; a leading `=`, `+`, `-` or `@` is
-/// prefixed with `'` so that a spreadsheet never runs it as a formula.
-fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
+            ]
+        })
+    });
+    crate::csvout::to_vec(&HEADER, rows)
 }
 
 #[cfg(test)]
@@ -625,10 +628,38 @@ mod tests {
     }
 
     #[test]
-    fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+    fn the_csv_has_the_document_and_who_has_no_key_and_no_formula() {
+        let line = Line {
+            id: "aozola".into(),
+            name: "=Anna; \"Ozola\"".into(),
+            standing: Standing::Overdue,
+            deadline: "2018-01-22".into(),
+            signed: None,
+            received: None,
+            entry: None,
+            no_key: true,
+        };
+        let status = VersionStatus {
+            document: Some("datu-aizsardziba".into()),
+            label: "1".into(),
+            title: "Personas datu aizsardzības noteikumi".into(),
+            sha256: String::new(),
+            effective: "2018-01-01".into(),
+            deadline: "2018-01-31".into(),
+            corrections: Vec::new(),
+            superseded: None,
+            phase: Phase::InForce,
+            lines: vec![line],
+        };
+        let csv = String::from_utf8(to_csv(&[status]).unwrap()).unwrap();
+        let mut rows = csv.trim_start_matches('\u{feff}').lines();
+        assert!(rows
+            .next()
+            .unwrap()
+            .starts_with("document;version;title;employee_id"));
+        assert_eq!(
+            rows.next().unwrap(),
+            "datu-aizsardziba;1;Personas datu aizsardzības noteikumi;aozola;\"'=Anna; \"\"Ozola\"\"\";overdue;yes;2018-01-22;;;"
+        );
     }
 }
