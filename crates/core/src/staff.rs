@@ -523,14 +523,14 @@ pub fn current_of(state: &crate::log::state::State, day: Date) -> Vec<Current> {
         .employees()
         .iter()
         .map(|e| {
-            let p = e.on(day.max(e.enrolled));
+            let m = e.member_on(day);
             Current {
-                id: e.id.clone(),
-                name: p.name.clone(),
-                position: p.position.clone(),
-                units: p.units.clone(),
-                start: e.enrolled,
-                left: e.left.map(|(d, _)| d),
+                id: m.id,
+                name: m.name,
+                position: m.position,
+                units: m.units,
+                start: m.start,
+                left: m.left,
             }
         })
         .collect()

@@ -238,6 +238,21 @@ impl Employee {
         self.keys.last().filter(|k| k.end.is_none())
     }
 
+    /// Who they are on `day` (or on their first day, if that is later),
+    /// as [`State::staff_on`] lists them.
+    pub fn member_on(&self, day: Date) -> StaffMember {
+        let p = self.on(day.max(self.enrolled));
+        StaffMember {
+            id: self.id.clone(),
+            name: p.name.clone(),
+            position: p.position.clone(),
+            units: p.units.clone(),
+            start: self.enrolled,
+            left: self.left.map(|(d, _)| d),
+            has_key: self.has_key(),
+        }
+    }
+
     /// Whether any key was ever enrolled for them.
     pub fn has_key(&self) -> bool {
         !self.keys.is_empty()
@@ -627,18 +642,7 @@ impl State {
         self.employees
             .iter()
             .filter(|e| e.left.is_none_or(|(left, _)| day < left))
-            .map(|e| {
-                let p = e.on(day.max(e.enrolled));
-                StaffMember {
-                    id: e.id.clone(),
-                    name: p.name.clone(),
-                    position: p.position.clone(),
-                    units: p.units.clone(),
-                    start: e.enrolled,
-                    left: e.left.map(|(d, _)| d),
-                    has_key: e.has_key(),
-                }
-            })
+            .map(|e| e.member_on(day))
             .collect()
     }
 
