@@ -325,3 +325,76 @@ fn todays_date_is_the_day_in_the_computers_time_zone() {
     }
     assert!(enrolled[0] > enrolled[1], "{enrolled:?}");
 }
+
+/// The demo's organisation: one log, three documents, two units, staff
+/// from two HR files (a joiner, a mover, a leaver) and someone overdue who
+/// has no key yet. It verifies, and its status says so.
+#[test]
+fn the_demo_organisation_has_three_documents_and_someone_overdue_without_a_key() {
+    let (_tmp, d) = demo();
+    let (code, text) = verify(&d, &["organizacija/log"]);
+    assert_eq!(code, 0, "{text}");
+    let o = ackreg(&d)
+        .args([
+            "log",
+            "status",
+            "organizacija/log",
+            "--date",
+            "2019-10-01",
+            "--csv",
+        ])
+        .run()
+        .must_succeed();
+    let csv = o.stdout();
+    let row = |document: &str, id: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{document};1;")) && l.contains(&format!(";{id};")))
+            .map(str::to_string)
+    };
+    for document in ["darba-kartiba", "kac-klientu-apkalposana"] {
+        let joiner = row(document, "ivitola").unwrap_or_default();
+        // Joined on 2019-09-02 with 14 days; never enrolled a key.
+        assert!(
+            joiner.contains(";Ilze Vītola;overdue;yes;2019-09-16;"),
+            "{document}: {joiner}\n{csv}"
+        );
+    }
+    // The building board's procedure binds its unit only: the joiner in
+    // the KAC does not owe it; the mover does, and signed it.
+    assert!(row("buvvaldes-iesniegumi", "ivitola").is_none(), "{csv}");
+    let mover = row("buvvaldes-iesniegumi", "lozolina").unwrap_or_default();
+    assert!(
+        mover.contains(";acknowledged;;2019-09-16;2019-09-10;"),
+        "{mover}"
+    );
+    let o = ackreg(&d)
+        .args([
+            "log",
+            "status",
+            "organizacija/log",
+            "--date",
+            "2019-10-01",
+            "--unit",
+            "buvvalde",
+            "--json",
+        ])
+        .run()
+        .must_succeed();
+    assert!(!o.stdout().contains("ivitola"), "{}", o.stdout());
+    assert!(o.stdout().contains("lozolina"), "{}", o.stdout());
+    // Re-importing the September file adds nothing.
+    let o = ackreg(&d)
+        .args([
+            "log",
+            "staff",
+            "organizacija/log",
+            "--csv",
+            "organizacija/darbinieki-2019-09.csv",
+            "--date",
+            "2019-10-01",
+        ])
+        .run()
+        .must_succeed();
+    assert!(!o.stdout().contains("joins"), "{}", o.stdout());
+    assert!(!o.stdout().contains("moves"), "{}", o.stdout());
+}

@@ -1,6 +1,7 @@
 //! `ackreg demo`: the whole job, on the built-in document, in one go.
 
 mod log;
+mod org;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -141,6 +142,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .map(|(e, key)| (e.id, e.name, e.position, key))
         .collect();
     log::run(dir, &issuer, &staff)?;
+    org::run(dir, &issuer)?;
     Ok(code)
 }
 
