@@ -269,6 +269,12 @@ fn the_multi_document_example_is_what_the_code_computes() {
     let pinned = |name: &str| std::fs::read_to_string(vectors.join(name)).unwrap();
     assert_eq!(pinned("multidoc-checkpoint-12.note"), checkpoint);
     assert_eq!(pinned("multidoc-entry-9.tlog-proof"), receipt);
+    // The same receipt as earlier releases wrote it, the entry verbatim in
+    // its `extra` line, verifies to the same entry.
+    let verbatim = pinned("multidoc-entry-9-verbatim.tlog-proof");
+    let old = receipt::verify(verbatim.as_bytes(), &rfc8032(2).verifying_key()).unwrap();
+    assert_eq!((old.index, old.entry.kind()), (9, v.entry.kind()));
+    assert!(verbatim.len() > receipt.len() + 200, "{}", receipt.len());
     assert_eq!(pinned("multidoc.vkey").trim_end(), vkey);
     assert_eq!(pinned("multidoc.entries"), entries);
     // And the audit of the folder finds nothing wrong.

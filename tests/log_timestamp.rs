@@ -697,6 +697,7 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
         &repo_file("crates/tlog/tests/interop/c2sp_check.py"),
         "proof",
         "--entry-in-extra",
+        "--zlib-extra",
         &vkey,
         &path,
     ]);

@@ -9,13 +9,16 @@ what ackreg writes is what another implementation accepts.
 Usage:
     c2sp_check.py note VKEY FILE...
     c2sp_check.py checkpoint VKEY FILE...
-    c2sp_check.py proof [--entry-in-extra] VKEY FILE...
+    c2sp_check.py proof [--entry-in-extra [--zlib-extra]] VKEY FILE...
 
 VKEY is a verifier key string NAME+KEYID+BASE64 (Ed25519, type 0x01).
 `checkpoint` also requires the key name to be the checkpoint's origin.
 `proof` checks the proof's checkpoint like `checkpoint`, and with
 --entry-in-extra also the inclusion proof of the leaf
 SHA-256(0x00 || extra) at the index against the checkpoint's root.
+With --zlib-extra the extra data is instead a zlib stream (RFC 1950) of the
+entry, as the application ackreg defines it: the leaf is the hash of the
+inflated bytes (at most 81,920, nothing after the stream).
 
 Every FILE must pass. Exit status: 0 accepted, 1 rejected (the reason on standard error),
 2 usage error, 3 the `cryptography` package is missing.
@@ -25,6 +28,9 @@ import base64
 import binascii
 import hashlib
 import sys
+import zlib
+
+MAX_ENTRY = 80 * 1024
 
 try:
     from cryptography.exceptions import InvalidSignature
@@ -215,7 +221,21 @@ def verify_inclusion(leaf_hash, index, size, proof, root):
         raise Reject("inclusion: proof does not lead to the root")
 
 
-def check_file(command, vkey, path, entry_in_extra):
+def inflate_entry(extra):
+    """The entry a zlib stream holds, refusing a bomb or trailing bytes."""
+    inflater = zlib.decompressobj()
+    try:
+        entry = inflater.decompress(extra, MAX_ENTRY + 1)
+    except zlib.error as e:
+        raise Reject(f"proof: extra is not a zlib stream: {e}")
+    if len(entry) > MAX_ENTRY:
+        raise Reject("proof: extra inflates beyond the largest entry")
+    if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+        raise Reject("proof: extra is not exactly one whole zlib stream")
+    return entry
+
+
+def check_file(command, vkey, path, entry_in_extra, zlib_extra=False):
     """Checks one file; returns what was accepted, or raises Reject."""
     with open(path, "rb") as f:
         data = f.read()
@@ -230,7 +250,8 @@ def check_file(command, vkey, path, entry_in_extra):
     if entry_in_extra:
         if extra is None:
             raise Reject("proof: no extra data to take the entry from")
-        leaf = hashlib.sha256(b"\x00" + extra).digest()
+        entry = inflate_entry(extra) if zlib_extra else extra
+        leaf = hashlib.sha256(b"\x00" + entry).digest()
         verify_inclusion(leaf, index, size, hashes, root)
     return f"proof of index {index} in {origin} size {size}"
 
@@ -240,14 +261,17 @@ def main(argv):
     entry_in_extra = "--entry-in-extra" in args
     if entry_in_extra:
         args.remove("--entry-in-extra")
+    zlib_extra = "--zlib-extra" in args
+    if zlib_extra:
+        args.remove("--zlib-extra")
     commands = ("note", "checkpoint", "proof")
-    if len(args) < 3 or args[0] not in commands or (entry_in_extra and args[0] != "proof"):
+    if len(args) < 3 or args[0] not in commands or (entry_in_extra and args[0] != "proof") or (zlib_extra and not entry_in_extra):
         print(__doc__, file=sys.stderr)
         return 2
     command, vkey, paths = args[0], args[1], args[2:]
     for path in paths:
         try:
-            print(f"OK {check_file(command, vkey, path, entry_in_extra)}")
+            print(f"OK {check_file(command, vkey, path, entry_in_extra, zlib_extra)}")
         except Reject as e:
             print(f"REJECT {path}: {e}", file=sys.stderr)
             return 1

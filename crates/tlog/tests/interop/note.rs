@@ -362,9 +362,20 @@ fn the_checkers_accept_a_multi_document_ackreg_log() {
     let checkpoint = file("multidoc-checkpoint-12.note");
     assert_accepts(c2sp_check(&["checkpoint", vkey, &checkpoint]), 1);
     assert_accepts(tlog_scales(&[vkey, &checkpoint]), 1);
+    // The receipt as ackreg writes it now, its entry zlib-compressed, and
+    // as earlier releases wrote it, the entry verbatim.
     let receipt = file("multidoc-entry-9.tlog-proof");
     assert_accepts(
+        c2sp_check(&["proof", "--entry-in-extra", "--zlib-extra", vkey, &receipt]),
+        1,
+    );
+    assert_refuses(
         c2sp_check(&["proof", "--entry-in-extra", vkey, &receipt]),
+        "inclusion",
+    );
+    let verbatim = file("multidoc-entry-9-verbatim.tlog-proof");
+    assert_accepts(
+        c2sp_check(&["proof", "--entry-in-extra", vkey, &verbatim]),
         1,
     );
     let entries = std::fs::read(vectors.join("multidoc.entries")).unwrap();
