@@ -70,6 +70,10 @@ enum Command {
     Annex(AnnexArgs),
     /// Who acknowledged each version, who is outstanding, overdue or late.
     Status(StatusArgs),
+    /// Print the status as a PDF report for the director's signature
+    /// (Latvian, A4, PDF/A): per document, its version in force, who
+    /// acknowledged, is late, outstanding or overdue, and who has no key yet.
+    Report(ReportArgs),
     /// What changed between two versions: clauses added, removed, changed
     /// and renumbered, with the words that changed.
     ///
@@ -426,6 +430,25 @@ struct StatusArgs {
     csv: bool,
 }
 
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// Where to write the PDF.
+    #[arg(short, long, value_name = "PDF")]
+    output: PathBuf,
+    /// Only this document (`rules` for the versions that name no document).
+    #[arg(long, value_name = "ID")]
+    document: Option<String>,
+    /// Only the employees in this unit on the day.
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<String>,
+    /// The day of the report, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match args.command {
         Command::Init(a) => init(a),
@@ -445,6 +468,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Receipt(a) => receipt(a),
         Command::Annex(a) => annex(a),
         Command::Status(a) => status_cmd(a),
+        Command::Report(a) => report(a),
         Command::Diff(a) => diff(a),
         Command::Timestamp(a) => timestamp(a),
     }
@@ -960,6 +984,30 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
     } else {
         print_status(&statuses);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(a: ReportArgs) -> Result<ExitCode, CliError> {
+    use alog::report::{self, ReportError};
+    let log = LogDir::new(&a.log);
+    let (head, state) = committed_state(&log)?;
+    let request = report::Request {
+        document: a.document,
+        unit: a.unit,
+        date: date_arg("date", a.date.as_deref())?,
+    };
+    let made = report::make(&state, &head.checkpoint, &request).map_err(|e| match e {
+        ReportError::Render(e) => lib(e),
+        other => CliError::file(&a.log, other),
+    })?;
+    write_atomic(&a.output, &made.pdf, Overwrite::Replace, None).map_err(lib)?;
+    out(format!(
+        "wrote the report of {} document(s) at {} entries to {} ({} page(s))",
+        made.report.documents.len(),
+        head.checkpoint.size,
+        a.output.display(),
+        made.pages
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

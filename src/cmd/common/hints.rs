@@ -272,6 +272,25 @@ impl CliHint for ackreg_core::changes::ChangesError {
     }
 }
 
+impl CliHint for ackreg_core::log::report::ReportError {
+    fn cli_hint(&self) -> Option<String> {
+        use ackreg_core::log::report::ReportError;
+        match self {
+            ReportError::NoDocument(_) => named(
+                "--document takes a document the log declares (`ackreg log status` lists them), or rules",
+            ),
+            ReportError::NoUnit(_) => {
+                named("--unit takes a unit the log declares; declare one with `ackreg log unit`")
+            }
+            ReportError::NotInForce { .. } | ReportError::NothingInForce(_) => named(
+                "a version is reported from its effective date: give a later --date, or publish one",
+            ),
+            ReportError::Render(e) => e.cli_hint(),
+            ReportError::NoIssuer => self.hint(),
+        }
+    }
+}
+
 /// The library errors whose hints name nothing of the command line: shown
 /// with the library's own words.
 macro_rules! in_the_library_words {

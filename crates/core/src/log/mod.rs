@@ -16,7 +16,8 @@
 //! - [`audit`]: the numbered verification steps;
 //! - [`receipt`]: receipts, made and verified alone;
 //! - [`received`]: the received-date rules, against the clock;
-//! - [`status`]: who acknowledged, who is outstanding, overdue or late.
+//! - [`status`]: who acknowledged, who is outstanding, overdue or late;
+//! - [`report`]: the printed status report for the director's signature.
 
 pub mod annex;
 pub mod append;
@@ -25,6 +26,7 @@ pub mod container;
 pub mod entry;
 mod fields;
 pub mod receipt;
+pub mod report;
 pub mod received;
 pub mod snapshot;
 pub mod stamp;
