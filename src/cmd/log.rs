@@ -333,6 +333,10 @@ struct AnnexArgs {
     /// The version's label.
     #[arg(long)]
     version: String,
+    /// The version's document [default: rules if it has the label, else
+    /// the one document that has it].
+    #[arg(long, value_name = "ID")]
+    document: Option<String>,
     /// The template folder [default: built-in].
     #[arg(long, value_name = "DIR")]
     template: Option<PathBuf>,
@@ -921,7 +925,8 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
     let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
     let log = LogDir::new(&a.log);
     let (head, state) = committed_state(&log)?;
-    let annex = alog::annex::make(&log, &head, &state, &a.version, &template).map_err(|e| {
+    let v = alog::annex::choose(&state, a.document.as_deref(), &a.version).map_err(lib)?;
+    let annex = alog::annex::make_version(&log, &head, &state, v, &template).map_err(|e| {
         match e {
             // The kept time stamps are named by the log folder.
             alog::annex::MakeError::Stamps(e) => CliError::file(&a.log, e),
@@ -936,8 +941,12 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
             left.why
         );
     }
+    let of_document = match state.versions()[v].version.document_id() {
+        entry::RULES => String::new(),
+        d => format!(" of document {d}"),
+    };
     out(format!(
-        "wrote the annex of version {} at {} entries to {} ({} rows)",
+        "wrote the annex of version {}{of_document} at {} entries to {} ({} rows)",
         a.version,
         head.checkpoint.size,
         a.output.display(),
