@@ -70,9 +70,11 @@ enum Command {
     Annex(AnnexArgs),
     /// Who acknowledged each version, who is outstanding, overdue or late.
     Status(StatusArgs),
-    /// Print the status as a PDF report for the director's signature
-    /// (Latvian, A4, PDF/A): per document, its version in force, who
-    /// acknowledged, is late, outstanding or overdue, and who has no key yet.
+    /// Print the status as a PDF report for the director's signature.
+    ///
+    /// Latvian, A4, PDF/A: per document, its version in force on the day,
+    /// who acknowledged, is late, outstanding or overdue, and who has no
+    /// key yet; then the checkpoint it reflects and the signature block.
     Report(ReportArgs),
     /// What changed between two versions: clauses added, removed, changed
     /// and renumbered, with the words that changed.
