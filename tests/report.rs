@@ -44,11 +44,25 @@ fn org_log() -> tempfile::TempDir {
     let d = tmp.path();
     ackreg(d)
         .args(["log", "init", "log", "--issuer-key", &key()])
-        .args(["--origin", "example.invalid/report", "--issuer-name", "J.Gavars"])
-        .args(["--body", "Aknīstes novada pašvaldība", "--date", "2018-01-01"])
+        .args([
+            "--origin",
+            "example.invalid/report",
+            "--issuer-name",
+            "J.Gavars",
+        ])
+        .args([
+            "--body",
+            "Aknīstes novada pašvaldība",
+            "--date",
+            "2018-01-01",
+        ])
         .run()
         .must_succeed();
-    log(d, "unit", &["--id", "kac", "--name", "Klientu apkalpošanas centrs"]);
+    log(
+        d,
+        "unit",
+        &["--id", "kac", "--name", "Klientu apkalpošanas centrs"],
+    );
     log(d, "unit", &["--id", "bv", "--name", "Būvvalde"]);
     log(
         d,
@@ -94,10 +108,28 @@ fn org_log() -> tempfile::TempDir {
             ],
         )
     };
-    join("jberzins", "Jānis Bērziņš", "Vecākais referents", "kac", "2018-01-01");
-    join("aozola", "Anna Ozola", "Klientu apkalpošanas speciāliste", "kac", "2018-01-01");
+    join(
+        "jberzins",
+        "Jānis Bērziņš",
+        "Vecākais referents",
+        "kac",
+        "2018-01-01",
+    );
+    join(
+        "aozola",
+        "Anna Ozola",
+        "Klientu apkalpošanas speciāliste",
+        "kac",
+        "2018-01-01",
+    );
     join("zberzina", MARKUP, "Speciāliste", "kac", "2018-01-01");
-    join("pkalnins", "Pēteris Kalniņš", "Būvinspektors", "bv", "2018-01-01");
+    join(
+        "pkalnins",
+        "Pēteris Kalniņš",
+        "Būvinspektors",
+        "bv",
+        "2018-01-01",
+    );
     let pem = fixtures().join("employees/jberzins-rfc8032-test2.pub.pem");
     log(
         d,
@@ -154,8 +186,21 @@ fn org_log() -> tempfile::TempDir {
     ] {
         let (pdf, ack) = (format!("{document}.pdf"), format!("{document}.ack.json"));
         ackreg(d)
-            .args(["sign", "--key", signer.to_str().unwrap(), "--document", &pdf])
-            .args(["--date", date, "--name", "Jānis Bērziņš", "--id", "jberzins"])
+            .args([
+                "sign",
+                "--key",
+                signer.to_str().unwrap(),
+                "--document",
+                &pdf,
+            ])
+            .args([
+                "--date",
+                date,
+                "--name",
+                "Jānis Bērziņš",
+                "--id",
+                "jberzins",
+            ])
             .args(["-o", &ack])
             .run()
             .must_succeed();
@@ -177,7 +222,11 @@ fn pdftotext_as(pdf: &Path, how: &str) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils) runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -247,13 +296,22 @@ fn the_report_lists_each_document_with_its_people_by_standing() {
     let checkpoint = fs::read_to_string(d.join("log/checkpoint")).unwrap();
     let mut lines = checkpoint.lines();
     let (_, size, root) = (lines.next(), lines.next().unwrap(), lines.next().unwrap());
-    assert!(flat.contains(&format!("Kontrolpunkts {size} ieraksti")), "{flat}");
-    assert!(flat.contains(&format!("Saknes jaucējvērtība {root}")), "{flat}");
+    assert!(
+        flat.contains(&format!("Kontrolpunkts {size} ieraksti")),
+        "{flat}"
+    );
+    assert!(
+        flat.contains(&format!("Saknes jaucējvērtība {root}")),
+        "{flat}"
+    );
 
     let parts = parts(&text);
     assert_eq!(parts.len(), 2, "{text}");
     let (datu, kac) = (&parts[0], &parts[1]);
-    assert!(datu.contains("Personas datu aizsardzības noteikumi"), "{datu}");
+    assert!(
+        datu.contains("Personas datu aizsardzības noteikumi"),
+        "{datu}"
+    );
     let on_time = section(datu, "Iepazinušies noteiktajā termiņā");
     assert!(on_time.contains("Jānis Bērziņš"), "{on_time}");
     assert!(on_time.contains("10.02.2018."), "{on_time}");
@@ -271,7 +329,10 @@ fn the_report_lists_each_document_with_its_people_by_standing() {
     // The KAC's document: Pēteris (building board) is not bound; Jānis late.
     assert!(!kac.contains("Pēteris"), "{kac}");
     let late = section(kac, "Iepazinušies pēc termiņa");
-    assert!(late.contains("Jānis Bērziņš") && late.contains("05.03.2018."), "{late}");
+    assert!(
+        late.contains("Jānis Bērziņš") && late.contains("05.03.2018."),
+        "{late}"
+    );
     assert!(!section(kac, "Iepazinušies noteiktajā termiņā").contains("Jānis"));
     let overdue = section(kac, "Termiņš nokavēts (nav iepazinušies)");
     assert!(overdue.contains("Anna Ozola"), "{overdue}");
@@ -288,7 +349,10 @@ fn the_report_is_the_same_bytes_twice_and_prints_markup_as_text() {
     assert_eq!(a, fs::read(d.join("b.pdf")).unwrap(), "deterministic");
     // In the order the page draws it, a cell's wrapped lines follow each other.
     let flat = squash(&pdftotext_as(&d.join("a.pdf"), "-raw"));
-    assert!(flat.contains(MARKUP), "{MARKUP:?} not printed as it is: {flat}");
+    assert!(
+        flat.contains(MARKUP),
+        "{MARKUP:?} not printed as it is: {flat}"
+    );
     assert!(flat.contains("zberzina"), "{flat}");
 }
 
@@ -305,13 +369,20 @@ fn the_report_of_one_unit_and_one_document() {
         assert!(!flat.contains(other), "{other} is not in the bv: {flat}");
     }
 
-    report(d, "kac.pdf", &["--document", "kac-klientu-apkalposana", "--unit", "kac"])
-        .must_succeed();
+    report(
+        d,
+        "kac.pdf",
+        &["--document", "kac-klientu-apkalposana", "--unit", "kac"],
+    )
+    .must_succeed();
     let text = pdftotext(&d.join("kac.pdf"));
     assert_eq!(parts(&text).len(), 1, "{text}");
     let flat = squash(&text);
     assert!(flat.contains("Klientu apkalpošanas noteikumi"), "{flat}");
-    assert!(!flat.contains("Personas datu aizsardzības noteikumi"), "{flat}");
+    assert!(
+        !flat.contains("Personas datu aizsardzības noteikumi"),
+        "{flat}"
+    );
     assert!(flat.contains("Anna Ozola"), "{flat}");
 }
 
@@ -334,7 +405,15 @@ fn an_unknown_document_or_unit_is_named_and_nothing_is_written() {
         o.stderr()
     );
     let o = ackreg(d)
-        .args(["log", "report", "log", "-o", "x.pdf", "--date", "2018-01-15"])
+        .args([
+            "log",
+            "report",
+            "log",
+            "-o",
+            "x.pdf",
+            "--date",
+            "2018-01-15",
+        ])
         .run()
         .must_fail(2);
     assert!(

@@ -561,3 +561,93 @@ fn compare(
         Err(e) => Outcome::Failed(format!("cannot render the annex again: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::entry::{self, parse, parse_date, Declaration, Version};
+    use ed25519_dalek::SigningKey;
+
+    /// A log with versions (document, label, hash byte) in this order.
+    fn state(versions: &[(Option<&str>, &str, u8)]) -> State {
+        let d = |s: &str| parse_date(s).unwrap();
+        let mut s = State::new();
+        let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
+        let key = SigningKey::from_bytes(&[9; 32]).verifying_key();
+        add(entry::log_bytes("o.invalid/l", "J", &key, "P", d("2018-01-01")).unwrap());
+        for id in ["kac", "dp"] {
+            add(entry::document_bytes(&Declaration {
+                id: id.into(),
+                title: id.into(),
+                units: vec![],
+                positions: vec![],
+                date: d("2018-01-01"),
+            })
+            .unwrap());
+        }
+        for (document, label, sha) in versions {
+            add(entry::version_bytes(&Version {
+                document: document.map(str::to_string),
+                label: label.to_string(),
+                title: "T".into(),
+                sha256: [*sha; 32],
+                effective: d("2018-02-01"),
+                material: true,
+                deadline: Some(d("2018-02-15")),
+                new_employee_days: 10,
+            })
+            .unwrap());
+        }
+        s
+    }
+
+    #[test]
+    fn the_version_is_of_the_named_document_else_of_rules_else_of_the_one_with_the_label() {
+        let s = state(&[(Some("kac"), "1", 1), (None, "1", 2), (Some("dp"), "2", 3)]);
+        assert_eq!(choose(&s, None, "1").unwrap(), 1, "rules first");
+        assert_eq!(choose(&s, Some("kac"), "1").unwrap(), 0);
+        assert_eq!(choose(&s, None, "2").unwrap(), 2, "the one document");
+        assert_eq!(
+            choose(&s, Some("kac"), "2").unwrap_err().to_string(),
+            "document kac has no version 2"
+        );
+        assert_eq!(
+            choose(&s, Some("nav"), "1").unwrap_err().to_string(),
+            "the log has no document nav"
+        );
+        assert_eq!(
+            choose(&s, None, "9").unwrap_err().to_string(),
+            "the log has no version 9"
+        );
+        let ambiguous = state(&[(Some("kac"), "1", 1), (Some("dp"), "1", 2)]);
+        assert_eq!(
+            choose(&ambiguous, None, "1").unwrap_err().to_string(),
+            "version 1 is a version of several documents: kac, dp"
+        );
+    }
+
+    #[test]
+    fn annex_json_names_the_document_only_when_the_label_alone_names_another() {
+        let s = state(&[(Some("kac"), "1", 1), (None, "1", 2), (Some("dp"), "2", 3)]);
+        let json = |v| String::from_utf8(serde_json::to_vec(&about_of(&s, v)).unwrap()).unwrap();
+        let renderer = renderer();
+        // The first with its label, as every annex made before: no document.
+        assert_eq!(
+            json(0),
+            format!(r#"{{"version":"1","renderer":"{renderer}"}}"#)
+        );
+        assert_eq!(
+            json(1),
+            format!(r#"{{"document":"rules","version":"1","renderer":"{renderer}"}}"#)
+        );
+        assert_eq!(
+            json(2),
+            format!(r#"{{"version":"2","renderer":"{renderer}"}}"#)
+        );
+        for v in 0..3 {
+            assert_eq!(chosen(&s, &about_of(&s, v)).unwrap(), v);
+        }
+        let old: About = serde_json::from_str(r#"{"version":"1","renderer":"r"}"#).unwrap();
+        assert_eq!(old.document, None);
+    }
+}

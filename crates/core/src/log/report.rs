@@ -188,11 +188,7 @@ pub struct Made {
 
 /// Computes the report of `request` from the log's `state` at its
 /// checkpoint `head` (the newest signed one: `state` is the log up to it).
-pub fn compute(
-    state: &State,
-    head: &Checkpoint,
-    request: &Request,
-) -> Result<Report, ReportError> {
+pub fn compute(state: &State, head: &Checkpoint, request: &Request) -> Result<Report, ReportError> {
     check_request(state, request)?;
     let issuer = state.issuer().ok_or(ReportError::NoIssuer)?;
     let filter = Filter {
@@ -269,7 +265,9 @@ fn row(state: &State, l: &status::Line, day: Date) -> Row {
     let unit_name = |u: &String| state.unit(u).map_or_else(|| u.clone(), |u| u.name.clone());
     Row {
         id: l.id.clone(),
-        name: member.as_ref().map_or_else(|| l.name.clone(), |m| m.name.clone()),
+        name: member
+            .as_ref()
+            .map_or_else(|| l.name.clone(), |m| m.name.clone()),
         position: member
             .as_ref()
             .and_then(|m| m.position.clone())
@@ -291,11 +289,7 @@ pub fn render(report: &Report) -> Result<crate::render::Rendered, RenderError> {
 }
 
 /// Computes and renders the report of `request`.
-pub fn make(
-    state: &State,
-    head: &Checkpoint,
-    request: &Request,
-) -> Result<Made, ReportError> {
+pub fn make(state: &State, head: &Checkpoint, request: &Request) -> Result<Made, ReportError> {
     let report = compute(state, head, request)?;
     let rendered = render(&report)?;
     Ok(Made {
@@ -453,10 +447,26 @@ mod tests {
         })
         .unwrap());
         let name = "Anna #panic() ] *Ozola*";
-        add(entry::join_bytes("a", name, Some("vecākā referente"), &units(&["kac"]), d("2018-01-01")).unwrap());
-        add(entry::join_bytes("b", "Būvis Šķēle", None, &units(&["kac"]), d("2018-03-01")).unwrap());
+        add(entry::join_bytes(
+            "a",
+            name,
+            Some("vecākā referente"),
+            &units(&["kac"]),
+            d("2018-01-01"),
+        )
+        .unwrap());
+        add(
+            entry::join_bytes("b", "Būvis Šķēle", None, &units(&["kac"]), d("2018-03-01")).unwrap(),
+        );
         add(entry::join_bytes("c", "Cēsis", None, &units(&["bv"]), d("2018-01-01")).unwrap());
-        add(entry::enrol_bytes("a", name, Some("vecākā referente"), &key(1).verifying_key(), d("2018-01-01")).unwrap());
+        add(entry::enrol_bytes(
+            "a",
+            name,
+            Some("vecākā referente"),
+            &key(1).verifying_key(),
+            d("2018-01-01"),
+        )
+        .unwrap());
         s
     }
 
