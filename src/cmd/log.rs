@@ -943,9 +943,9 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
             left.why
         );
     }
-    let of_document = match state.versions()[v].version.document_id() {
-        entry::RULES => String::new(),
-        d => format!(" of document {d}"),
+    let of_document = match state.versions().get(v).map(|p| p.version.document_id()) {
+        None | Some(entry::RULES) => String::new(),
+        Some(d) => format!(" of document {d}"),
     };
     out(format!(
         "wrote the annex of version {}{of_document} at {} entries to {} ({} rows)",

@@ -235,7 +235,10 @@ fn input(
     entries: &[u8],
     v: usize,
 ) -> Result<RenderInput, AnnexError> {
-    let published = &state.versions()[v];
+    let published = state
+        .versions()
+        .get(v)
+        .ok_or_else(|| AnnexError::NoVersion(format!("#{v}")))?;
     let label = published.version.label.as_str();
     if !published.version.material {
         return Err(AnnexError::Correction(label.to_string()));
