@@ -7,6 +7,8 @@
 //! - [`render`], [`register`], [`acknowledge`]: the rules PDF, the sealed
 //!   register and acknowledgements;
 //! - [`diff`]: what changed between two versions (`log diff`);
+//! - [`report`]: the printed status report (`log report`) and the annex per
+//!   document;
 //! - [`log`], [`log_format`], [`log_reliability`], [`log_timestamp`]: the
 //!   append-only log, its files, crashes and time stamps;
 //! - [`tsa`]: RFC 3161 time stamps against `openssl ts`;
@@ -36,5 +38,6 @@ mod log_reliability;
 mod log_timestamp;
 mod register;
 mod render;
+mod report;
 mod staff;
 mod tsa;

@@ -70,6 +70,12 @@ enum Command {
     Annex(AnnexArgs),
     /// Who acknowledged each version, who is outstanding, overdue or late.
     Status(StatusArgs),
+    /// Print the status as a PDF report for the director's signature.
+    ///
+    /// Latvian, A4, PDF/A: per document, its version in force on the day,
+    /// who acknowledged, is late, outstanding or overdue, and who has no
+    /// key yet; then the checkpoint it reflects and the signature block.
+    Report(ReportArgs),
     /// What changed between two versions: clauses added, removed, changed
     /// and renumbered, with the words that changed.
     ///
@@ -329,6 +335,10 @@ struct AnnexArgs {
     /// The version's label.
     #[arg(long)]
     version: String,
+    /// The version's document [default: rules if it has the label, else
+    /// the one document that has it].
+    #[arg(long, value_name = "ID")]
+    document: Option<String>,
     /// The template folder [default: built-in].
     #[arg(long, value_name = "DIR")]
     template: Option<PathBuf>,
@@ -426,6 +436,25 @@ struct StatusArgs {
     csv: bool,
 }
 
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// The log's folder.
+    #[arg(value_name = "DIR")]
+    log: PathBuf,
+    /// Where to write the PDF.
+    #[arg(short, long, value_name = "PDF")]
+    output: PathBuf,
+    /// Only this document (`rules` for the versions that name no document).
+    #[arg(long, value_name = "ID")]
+    document: Option<String>,
+    /// Only the employees in this unit on the day.
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<String>,
+    /// The day of the report, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    date: Option<String>,
+}
+
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     match args.command {
         Command::Init(a) => init(a),
@@ -445,6 +474,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::Receipt(a) => receipt(a),
         Command::Annex(a) => annex(a),
         Command::Status(a) => status_cmd(a),
+        Command::Report(a) => report(a),
         Command::Diff(a) => diff(a),
         Command::Timestamp(a) => timestamp(a),
     }
@@ -897,7 +927,8 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
     let template = Template::from_dir_or_builtin(a.template.as_deref()).map_err(lib)?;
     let log = LogDir::new(&a.log);
     let (head, state) = committed_state(&log)?;
-    let annex = alog::annex::make(&log, &head, &state, &a.version, &template).map_err(|e| {
+    let v = alog::annex::choose(&state, a.document.as_deref(), &a.version).map_err(lib)?;
+    let annex = alog::annex::make_version(&log, &head, &state, v, &template).map_err(|e| {
         match e {
             // The kept time stamps are named by the log folder.
             alog::annex::MakeError::Stamps(e) => CliError::file(&a.log, e),
@@ -912,8 +943,12 @@ fn annex(a: AnnexArgs) -> Result<ExitCode, CliError> {
             left.why
         );
     }
+    let of_document = match state.versions().get(v).map(|p| p.version.document_id()) {
+        None | Some(entry::RULES) => String::new(),
+        Some(d) => format!(" of document {d}"),
+    };
     out(format!(
-        "wrote the annex of version {} at {} entries to {} ({} rows)",
+        "wrote the annex of version {}{of_document} at {} entries to {} ({} rows)",
         a.version,
         head.checkpoint.size,
         a.output.display(),
@@ -960,6 +995,30 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
     } else {
         print_status(&statuses);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(a: ReportArgs) -> Result<ExitCode, CliError> {
+    use alog::report::{self, ReportError};
+    let log = LogDir::new(&a.log);
+    let (head, state) = committed_state(&log)?;
+    let request = report::Request {
+        document: a.document,
+        unit: a.unit,
+        date: date_arg("date", a.date.as_deref())?,
+    };
+    let made = report::make(&state, &head.checkpoint, &request).map_err(|e| match e {
+        ReportError::Render(e) => lib(e),
+        other => CliError::file(&a.log, other),
+    })?;
+    write_atomic(&a.output, &made.pdf, Overwrite::Replace, None).map_err(lib)?;
+    out(format!(
+        "wrote the report of {} document(s) at {} entries to {} ({} page(s))",
+        made.report.documents.len(),
+        head.checkpoint.size,
+        a.output.display(),
+        made.pages
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -495,6 +495,48 @@ fn str_value(s: &str) -> Value {
     Value::Str(s.into())
 }
 
+/// Building `sys.inputs` for the documents built into the binary (the
+/// handout of what changed, the status report): every value a string,
+/// number or dictionary, printed as text by the Typst source, never
+/// evaluated as markup.
+pub(crate) mod inputs {
+    use typst::foundations::{Dict, Value};
+
+    /// A string.
+    pub(crate) fn s(v: &str) -> Value {
+        super::str_value(v)
+    }
+
+    /// A count.
+    pub(crate) fn n(x: usize) -> Value {
+        Value::Int(i64::try_from(x).unwrap_or(i64::MAX))
+    }
+
+    /// A dictionary of these pairs.
+    pub(crate) fn dict<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+        let mut d = Dict::new();
+        for (k, v) in pairs {
+            d.insert(k.into(), v);
+        }
+        Value::Dict(d)
+    }
+
+    /// Inserts the PDF's date as `year`, `month`, `day` from an ISO date
+    /// the log keeps valid (else 2000-01-01).
+    pub(crate) fn insert_date(d: &mut Dict, iso: &str) {
+        let (year, month, day) = crate::log::entry::parse_date(iso).map_or((2000, 1, 1), |t| {
+            (
+                i64::from(t.year()),
+                i64::from(u8::from(t.month())),
+                i64::from(t.day()),
+            )
+        });
+        d.insert("year".into(), Value::Int(year));
+        d.insert("month".into(), Value::Int(month));
+        d.insert("day".into(), Value::Int(day));
+    }
+}
+
 fn to_inputs(input: &RenderInput) -> Dict {
     let mut d = Dict::new();
     let mode = match input.mode {

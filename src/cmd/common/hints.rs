@@ -272,6 +272,38 @@ impl CliHint for ackreg_core::changes::ChangesError {
     }
 }
 
+impl CliHint for ackreg_core::log::report::ReportError {
+    fn cli_hint(&self) -> Option<String> {
+        use ackreg_core::log::report::ReportError;
+        match self {
+            ReportError::NoDocument(_) => named(
+                "--document takes a document the log declares (`ackreg log status` lists them), or rules",
+            ),
+            ReportError::NoUnit(_) => {
+                named("--unit takes a unit the log declares; declare one with `ackreg log unit`")
+            }
+            ReportError::NotInForce { .. } | ReportError::NothingInForce(_) => named(
+                "a version is reported from its effective date: give a later --date, or publish one",
+            ),
+            ReportError::Render(e) => e.cli_hint(),
+            ReportError::NoIssuer => self.hint(),
+        }
+    }
+}
+
+impl CliHint for ackreg_core::log::annex::AnnexError {
+    fn cli_hint(&self) -> Option<String> {
+        use ackreg_core::log::annex::AnnexError;
+        match self {
+            AnnexError::Ambiguous { .. } => named("name the document with --document ID"),
+            AnnexError::NoDocument(_) => named(
+                "--document takes a document the log declares (`ackreg log status` lists them), or rules",
+            ),
+            _ => self.hint(),
+        }
+    }
+}
+
 /// The library errors whose hints name nothing of the command line: shown
 /// with the library's own words.
 macro_rules! in_the_library_words {
@@ -288,7 +320,6 @@ in_the_library_words!(
     ackreg_core::edoc::EdocError,
     ackreg_core::encoding::JsonError,
     ackreg_core::fsutil::ReadError,
-    ackreg_core::log::annex::AnnexError,
     ackreg_core::log::annex::AnnexPdfError,
     ackreg_core::log::container::ContainerError,
     ackreg_core::log::entry::EntryError,

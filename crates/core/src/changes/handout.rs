@@ -7,6 +7,7 @@ use typst::foundations::{Array, Dict, Value};
 
 use super::{Change, Comparison, Kind, Op, VersionText};
 use crate::register::latvian_date;
+use crate::render::inputs::{dict, insert_date, n, s};
 use crate::render::{RenderError, Rendered, Template};
 
 /// The handout's Typst source, built into the binary.
@@ -17,29 +18,13 @@ pub fn render(c: &Comparison) -> Result<Rendered, RenderError> {
     Template::builtin_source(HANDOUT_TYP).render_inputs(inputs(c))
 }
 
-fn s(v: &str) -> Value {
-    Value::Str(v.into())
-}
-
-fn dict<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    let mut d = Dict::new();
-    for (k, v) in pairs {
-        d.insert(k.into(), v);
-    }
-    Value::Dict(d)
-}
-
 /// Everything the handout prints, as `sys.inputs`.
 fn inputs(c: &Comparison) -> Dict {
     let mut d = Dict::new();
     d.insert("title".into(), s(&c.to.title));
     d.insert("from".into(), version(&c.from));
     d.insert("to".into(), version(&c.to));
-    let (year, month, day) = ymd(&c.to.effective);
-    d.insert("year".into(), Value::Int(year));
-    d.insert("month".into(), Value::Int(month));
-    d.insert("day".into(), Value::Int(day));
-    let n = |x: usize| Value::Int(i64::try_from(x).unwrap_or(i64::MAX));
+    insert_date(&mut d, &c.to.effective);
     d.insert(
         "summary".into(),
         dict([
@@ -61,18 +46,6 @@ fn version(v: &VersionText) -> Value {
         ("effective", s(&latvian_date(&v.effective))),
         ("sha256", s(&v.sha256)),
     ])
-}
-
-/// "2018-06-01" -> (2018, 6, 1); the dates come from the log, which
-/// keeps them valid (else 2000-01-01).
-fn ymd(iso: &str) -> (i64, i64, i64) {
-    crate::log::entry::parse_date(iso).map_or((2000, 1, 1), |d| {
-        (
-            i64::from(d.year()),
-            i64::from(u8::from(d.month())),
-            i64::from(d.day()),
-        )
-    })
 }
 
 fn change(c: &Change) -> Value {

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::entry::format_date;
+use super::entry::{format_date, RULES};
 use super::state::State;
 use crate::encoding::{b64, hex};
 use crate::register::{latvian_date, shorten};
@@ -40,6 +40,11 @@ pub fn token_name(k: u32) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct About {
+    /// The version's document, when the label alone would name another
+    /// version (the first published with that label): absent in every
+    /// annex of a log of one document, and in every annex made before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
     /// The version's label.
     pub version: String,
     /// Who rendered it.
@@ -55,9 +60,99 @@ pub enum AnnexError {
     /// A correction has no annex of its own.
     #[error("version {0} is a correction: print the annex of the version it corrects")]
     Correction(String),
+    /// No such document.
+    #[error("the log has no document {0}")]
+    NoDocument(String),
+    /// The document has no version of that label.
+    #[error("document {document} has no version {label}")]
+    NoVersionOf {
+        /// The document.
+        document: String,
+        /// The label.
+        label: String,
+    },
+    /// Without a document named, the label is of several documents' versions.
+    #[error("version {label} is a version of several documents: {}", .documents.join(", "))]
+    Ambiguous {
+        /// The label.
+        label: String,
+        /// The documents that have a version of that label.
+        documents: Vec<String>,
+    },
 }
 
-impl crate::Hint for AnnexError {}
+impl crate::Hint for AnnexError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            AnnexError::Ambiguous { .. } => Some("name the document".into()),
+            AnnexError::NoDocument(_) => Some(format!(
+                "name a document the log declares, or {RULES} for the versions that name none"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The version whose annex is asked for: `label` of `document` when one is
+/// named; else of the implicit document [`RULES`] if it has that label,
+/// else of the one document that has it (several: refused, naming them).
+pub fn choose(state: &State, document: Option<&str>, label: &str) -> Result<usize, AnnexError> {
+    if let Some(d) = document {
+        if !state.document_ids().contains(&d) {
+            return Err(AnnexError::NoDocument(d.to_string()));
+        }
+        return state
+            .version_of(d, label)
+            .map(|(v, _)| v)
+            .ok_or_else(|| AnnexError::NoVersionOf {
+                document: d.to_string(),
+                label: label.to_string(),
+            });
+    }
+    if let Some((v, _)) = state.version_of(RULES, label) {
+        return Ok(v);
+    }
+    let having: Vec<(usize, &str)> = state
+        .versions()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.version.label == label)
+        .map(|(v, p)| (v, p.version.document_id()))
+        .collect();
+    match having.as_slice() {
+        [] => Err(AnnexError::NoVersion(label.to_string())),
+        [(v, _)] => Ok(*v),
+        many => Err(AnnexError::Ambiguous {
+            label: label.to_string(),
+            documents: many.iter().map(|(_, d)| d.to_string()).collect(),
+        }),
+    }
+}
+
+/// The version an annex's `annex.json` names: of its document if it names
+/// one, else the first published with its label (as every annex made
+/// before documents were named).
+fn chosen(state: &State, about: &About) -> Result<usize, AnnexError> {
+    let found = match &about.document {
+        Some(d) => state.version_of(d, &about.version),
+        None => state.version_by_label(&about.version),
+    };
+    found
+        .map(|(v, _)| v)
+        .ok_or_else(|| AnnexError::NoVersion(about.version.clone()))
+}
+
+/// What `annex.json` says of version `v`: its document only when its label
+/// alone names another version.
+fn about_of(state: &State, v: usize) -> About {
+    let version = &state.versions()[v].version;
+    let first = state.version_by_label(&version.label).map(|(i, _)| i);
+    About {
+        document: (first != Some(v)).then(|| version.document_id().to_string()),
+        version: version.label.clone(),
+        renderer: renderer(),
+    }
+}
 
 /// The annex rows of version `label`: one per acknowledgement of it or of
 /// its corrections, in log order.
@@ -132,24 +227,23 @@ fn footer(
     ]
 }
 
-/// What to render for version `label` at `head`, whose log is `entries`
+/// What to render for version `v` at `head`, whose log is `entries`
 /// (the entries file up to the checkpoint's size) and `state`.
 fn input(
     state: &State,
     head: &SignedCheckpoint,
     entries: &[u8],
-    label: &str,
+    v: usize,
 ) -> Result<RenderInput, AnnexError> {
-    let (v, published) = state
-        .version_by_label(label)
-        .ok_or_else(|| AnnexError::NoVersion(label.to_string()))?;
+    let published = state
+        .versions()
+        .get(v)
+        .ok_or_else(|| AnnexError::NoVersion(format!("#{v}")))?;
+    let label = published.version.label.as_str();
     if !published.version.material {
         return Err(AnnexError::Correction(label.to_string()));
     }
-    let about = About {
-        version: label.to_string(),
-        renderer: renderer(),
-    };
+    let about = about_of(state, v);
     let footer = footer(state, head, published, label, &about);
     let file = |name: &str, data: Vec<u8>, description: &str, mime: &str| {
         (
@@ -261,10 +355,39 @@ pub fn make(
     label: &str,
     template: &crate::render::Template,
 ) -> Result<Made, MakeError> {
+    let (v, _) = state
+        .version_by_label(label)
+        .ok_or_else(|| AnnexError::NoVersion(label.to_string()))?;
+    make_version(log, head, state, v, template)
+}
+
+/// [`make`] of the version `label` of `document`, or, with no document
+/// named, the version [`choose`] finds: `ackreg log annex --document`.
+pub fn make_of(
+    log: &super::store::LogDir,
+    head: &SignedCheckpoint,
+    state: &State,
+    document: Option<&str>,
+    label: &str,
+    template: &crate::render::Template,
+) -> Result<Made, MakeError> {
+    let v = choose(state, document, label)?;
+    make_version(log, head, state, v, template)
+}
+
+/// [`make`] of the version at index `v` of [`State::versions`] (as
+/// [`choose`] finds it).
+pub fn make_version(
+    log: &super::store::LogDir,
+    head: &SignedCheckpoint,
+    state: &State,
+    v: usize,
+    template: &crate::render::Template,
+) -> Result<Made, MakeError> {
     let entries = log
         .entries_prefix(head.checkpoint.size)
         .map_err(MakeError::Entries)?;
-    let input = input(state, head, &entries, label)?;
+    let input = input(state, head, &entries, v)?;
     let (tokens, left_out) = super::stamp::sorted_tokens(log, head).map_err(MakeError::Stamps)?;
     let made = render_with(input, &tokens, template)?;
     Ok(Made { left_out, ..made })
@@ -428,7 +551,8 @@ fn compare(
 ) -> crate::outcome::Outcome {
     use crate::outcome::Outcome;
     let about = printed.about;
-    let rendered = input(state, head, printed.entries, &about.version)
+    let rendered = chosen(state, about)
+        .and_then(|v| input(state, head, printed.entries, v))
         .map_err(MakeError::from)
         .and_then(|i| render_with(i, &printed.tokens, template));
     match rendered {
@@ -438,5 +562,95 @@ fn compare(
         )),
         Ok(_) => Outcome::Failed("the PDF differs from the annex rendered from the log it carries: the printed pages were changed".into()),
         Err(e) => Outcome::Failed(format!("cannot render the annex again: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::entry::{self, parse, parse_date, Declaration, Version};
+    use ed25519_dalek::SigningKey;
+
+    /// A log with versions (document, label, hash byte) in this order.
+    fn state(versions: &[(Option<&str>, &str, u8)]) -> State {
+        let d = |s: &str| parse_date(s).unwrap();
+        let mut s = State::new();
+        let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
+        let key = SigningKey::from_bytes(&[9; 32]).verifying_key();
+        add(entry::log_bytes("o.invalid/l", "J", &key, "P", d("2018-01-01")).unwrap());
+        for id in ["kac", "dp"] {
+            add(entry::document_bytes(&Declaration {
+                id: id.into(),
+                title: id.into(),
+                units: vec![],
+                positions: vec![],
+                date: d("2018-01-01"),
+            })
+            .unwrap());
+        }
+        for (document, label, sha) in versions {
+            add(entry::version_bytes(&Version {
+                document: document.map(str::to_string),
+                label: label.to_string(),
+                title: "T".into(),
+                sha256: [*sha; 32],
+                effective: d("2018-02-01"),
+                material: true,
+                deadline: Some(d("2018-02-15")),
+                new_employee_days: 10,
+            })
+            .unwrap());
+        }
+        s
+    }
+
+    #[test]
+    fn the_version_is_of_the_named_document_else_of_rules_else_of_the_one_with_the_label() {
+        let s = state(&[(Some("kac"), "1", 1), (None, "1", 2), (Some("dp"), "2", 3)]);
+        assert_eq!(choose(&s, None, "1").unwrap(), 1, "rules first");
+        assert_eq!(choose(&s, Some("kac"), "1").unwrap(), 0);
+        assert_eq!(choose(&s, None, "2").unwrap(), 2, "the one document");
+        assert_eq!(
+            choose(&s, Some("kac"), "2").unwrap_err().to_string(),
+            "document kac has no version 2"
+        );
+        assert_eq!(
+            choose(&s, Some("nav"), "1").unwrap_err().to_string(),
+            "the log has no document nav"
+        );
+        assert_eq!(
+            choose(&s, None, "9").unwrap_err().to_string(),
+            "the log has no version 9"
+        );
+        let ambiguous = state(&[(Some("kac"), "1", 1), (Some("dp"), "1", 2)]);
+        assert_eq!(
+            choose(&ambiguous, None, "1").unwrap_err().to_string(),
+            "version 1 is a version of several documents: kac, dp"
+        );
+    }
+
+    #[test]
+    fn annex_json_names_the_document_only_when_the_label_alone_names_another() {
+        let s = state(&[(Some("kac"), "1", 1), (None, "1", 2), (Some("dp"), "2", 3)]);
+        let json = |v| String::from_utf8(serde_json::to_vec(&about_of(&s, v)).unwrap()).unwrap();
+        let renderer = renderer();
+        // The first with its label, as every annex made before: no document.
+        assert_eq!(
+            json(0),
+            format!(r#"{{"version":"1","renderer":"{renderer}"}}"#)
+        );
+        assert_eq!(
+            json(1),
+            format!(r#"{{"document":"rules","version":"1","renderer":"{renderer}"}}"#)
+        );
+        assert_eq!(
+            json(2),
+            format!(r#"{{"version":"2","renderer":"{renderer}"}}"#)
+        );
+        for v in 0..3 {
+            assert_eq!(chosen(&s, &about_of(&s, v)).unwrap(), v);
+        }
+        let old: About = serde_json::from_str(r#"{"version":"1","renderer":"r"}"#).unwrap();
+        assert_eq!(old.document, None);
     }
 }

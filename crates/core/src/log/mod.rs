@@ -16,7 +16,8 @@
 //! - [`audit`]: the numbered verification steps;
 //! - [`receipt`]: receipts, made and verified alone;
 //! - [`received`]: the received-date rules, against the clock;
-//! - [`status`]: who acknowledged, who is outstanding, overdue or late.
+//! - [`status`]: who acknowledged, who is outstanding, overdue or late;
+//! - [`report`]: the printed status report for the director's signature.
 
 pub mod annex;
 pub mod append;
@@ -26,6 +27,7 @@ pub mod entry;
 mod fields;
 pub mod receipt;
 pub mod received;
+pub mod report;
 pub mod snapshot;
 pub mod stamp;
 pub mod state;
