@@ -753,7 +753,12 @@ function renderDesk(me, done, forms) {
   if (me.leaving) nodes.push(el('p', { class: 'muted', id: 'leaving', text: t('leaving_note', { date: day(me.leaving) }) }));
   if (done) nodes.push(done);
   if (open.length === 0 && !done) nodes.push(el('div', { class: 'message success' }, el('p', { text: t('nothing') })));
-  if (open.length > 1) nodes.push(el('p', { class: 'lead', id: 'owe-count', text: t('owe_count', { n: open.length }) }));
+  if (open.length > 1) {
+    nodes.push(el('p', { class: 'lead', id: 'owe-count', text: t('owe_count', { n: open.length }) }));
+    nodes.push(el('ul', { class: 'owe-list', id: 'owe-list' }, open.map((v) => el('li', {},
+      el('a', { href: '#card-' + v.sha256, text: cardTitle(v) }), ' ', standingTag(v.standing),
+      ' ' + t('deadline') + ': ' + day(v.deadline)))));
+  }
   for (const v of open) nodes.push(signCard(me, v, forms));
   for (const v of coming) nodes.push(comingCard(v));
   for (const v of finished) nodes.push(statusCard(v));
@@ -889,7 +894,7 @@ function signCard(me, v, forms) {
     button.disabled = false;
     button.textContent = t('sign');
   });
-  return el('section', { class: 'card open', 'aria-label': cardTitle(v) },
+  return el('section', { class: 'card open', id: 'card-' + v.sha256, tabindex: '-1', 'aria-label': cardTitle(v) },
     el('h2', { text: cardTitle(v) }),
     el('p', { class: 'muted', text: t('version', { label: v.label }) }),
     facts(v),
@@ -1063,6 +1068,7 @@ function documentBlocks(s) {
     const current = d.version === null ? null : s.versions[d.version];
     const summary = el('summary', { class: 'doc-summary' },
       el('span', { class: 'doc-title', text: t('doc_summary', { title: d.title, a: c.acknowledged + c.late, o: c.outstanding, d: c.overdue }) }),
+      c.no_key ? ' ' : null,
       c.no_key ? el('span', { class: 'tag tag-nokey', text: t('nokey_count', { n: c.no_key }) }) : null);
     return el('details', { class: 'doc-group', id: 'doc-' + d.id, open: one },
       summary,

@@ -77,8 +77,8 @@ impl Cache {
         if let Some(text) = lock(&self.texts).get(&sha) {
             return Ok(text.clone());
         }
-        let text = changes::read_version(log, v)
-            .map_err(|e| RequestError::Unavailable(e.to_string()))?;
+        let text =
+            changes::read_version(log, v).map_err(|e| RequestError::Unavailable(e.to_string()))?;
         let text = Arc::new(text);
         lock(&self.texts).insert(sha, text.clone());
         Ok(text)

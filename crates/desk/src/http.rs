@@ -760,7 +760,8 @@ async fn changes(
     Path((from, to)): Path<(String, String)>,
 ) -> Answer {
     ctx.current(&desk)?;
-    let sha = |text: &str| ackreg_core::encoding::hex32(text).map_err(|_| Fail(RequestError::NotFound));
+    let sha =
+        |text: &str| ackreg_core::encoding::hex32(text).map_err(|_| Fail(RequestError::NotFound));
     let (from, to) = (sha(&from)?, sha(&to)?);
     let pair = desk
         .writer

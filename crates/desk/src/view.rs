@@ -145,8 +145,10 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
             .or_else(|| current.map(|(_, s)| s.title.clone()))
             .unwrap_or_default();
         let Some(&(index, s)) = current else {
-            out.push(json!({"id": document, "title": title, "version": null, "versions": [],
-                            "counts": counts(std::iter::empty()), "units": []}));
+            out.push(
+                json!({"id": document, "title": title, "version": null, "versions": [],
+                            "counts": counts(std::iter::empty()), "units": []}),
+            );
             continue;
         };
         let units_of = |l: &status::Line| {
@@ -159,11 +161,14 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
             .units()
             .iter()
             .filter_map(|u| {
-                let lines: Vec<&status::Line> =
-                    s.lines.iter().filter(|l| units_of(l).contains(&u.id)).collect();
-                (!lines.is_empty()).then(|| {
-                    json!({"unit": u.id, "name": u.name, "counts": counts(lines.into_iter())})
-                })
+                let lines: Vec<&status::Line> = s
+                    .lines
+                    .iter()
+                    .filter(|l| units_of(l).contains(&u.id))
+                    .collect();
+                (!lines.is_empty()).then(
+                    || json!({"unit": u.id, "name": u.name, "counts": counts(lines.into_iter())}),
+                )
             })
             .collect();
         let outside: Vec<&status::Line> =

@@ -659,7 +659,11 @@ impl State {
         let from = list.partition_point(|&(w, _)| (w as usize) < base);
         list[from..]
             .iter()
-            .filter(|&&(w, _)| self.versions.get(w as usize).is_some_and(|p| p.base == base))
+            .filter(|&&(w, _)| {
+                self.versions
+                    .get(w as usize)
+                    .is_some_and(|p| p.base == base)
+            })
             .map(|&(_, i)| &self.acks[i as usize])
             .min_by_key(|a| a.entry)
     }

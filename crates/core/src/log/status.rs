@@ -489,9 +489,10 @@ pub fn owed_by(state: &State, id: &str, today: Date) -> Option<Vec<Owed>> {
             };
             Some(Owed {
                 document: document.to_string(),
-                title: state
-                    .document(document)
-                    .map_or_else(|| versions[v].version.title.clone(), |d| d.title().to_string()),
+                title: state.document(document).map_or_else(
+                    || versions[v].version.title.clone(),
+                    |d| d.title().to_string(),
+                ),
                 version: v,
                 newest,
                 phase,
@@ -794,7 +795,10 @@ mod tests {
         .unwrap());
         add(entry::unit_bytes("kac", "KAC").unwrap());
         add(entry::unit_bytes("bv", "Būvvalde").unwrap());
-        for (id, title, u) in [("kac", "KAC noteikumi", &["kac"][..]), ("visi", "Ētikas kodekss", &[])] {
+        for (id, title, u) in [
+            ("kac", "KAC noteikumi", &["kac"][..]),
+            ("visi", "Ētikas kodekss", &[]),
+        ] {
             add(entry::document_bytes(&entry::Declaration {
                 id: id.into(),
                 title: title.into(),
@@ -840,7 +844,12 @@ mod tests {
             .iter()
             .map(|o| {
                 let label = s.versions()[o.version].version.label.as_str();
-                (o.document.as_str(), label, o.line.standing, o.line.deadline.as_str())
+                (
+                    o.document.as_str(),
+                    label,
+                    o.line.standing,
+                    o.line.deadline.as_str(),
+                )
             })
             .collect();
         assert_eq!(
@@ -858,7 +867,9 @@ mod tests {
         // Version 2 of the KAC's rules: its correction is what is signed,
         // and version 1, which A acknowledged, is what it is compared with.
         assert_eq!(s.versions()[owed[1].newest].version.label, "2.1");
-        let before = owed[1].signed_before.map(|v| s.versions()[v].version.label.as_str());
+        let before = owed[1]
+            .signed_before
+            .map(|v| s.versions()[v].version.label.as_str());
         assert_eq!(before, Some("1"));
         assert_eq!(owed[0].signed_before, None);
         // B is not in the KAC: only the document that binds everyone.
