@@ -890,7 +890,7 @@ function signCard(me, v, forms) {
     say(message, null);
     button.disabled = true;
     button.textContent = t('signing');
-    await signVersion(me, v, notes.value, message);
+    await signVersion(me, v, notes.value, message, forms);
     button.disabled = false;
     button.textContent = t('sign');
   });
@@ -904,7 +904,7 @@ function signCard(me, v, forms) {
     form);
 }
 
-async function signVersion(me, v, notesText, message) {
+async function signVersion(me, v, notesText, message, forms) {
   const record = await getKey(me.id).catch(() => null);
   if (!record || record.keyid !== me.keyid) { say(message, t('err_signin')); return; }
   const payload = {
@@ -928,7 +928,7 @@ async function signVersion(me, v, notesText, message) {
     el('p', { text: t('receipt_help') }),
     el('p', {}, download(r.data.receipt, 'kvits-' + r.data.entry + '.txt', t('save_receipt'))),
     el('details', {}, el('summary', { text: t('show_receipt') }), el('pre', { id: 'receipt-text', class: 'receipt', tabindex: '0', text: r.data.receipt })));
-  rerender = () => renderDesk(data, done());
+  rerender = () => renderDesk(data, done(), forms);
   rerender();
   document.getElementById('save-receipt').focus();
 }
