@@ -101,9 +101,11 @@ fn owed(state: &State, o: &status::Owed) -> Value {
 }
 
 /// The standings counted, and how many of those concerned have no key.
-fn counts<'a>(lines: impl Iterator<Item = &'a status::Line>) -> Value {
-    let mut n = [0usize; 6];
-    for l in lines {
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally([usize; 6]);
+
+impl Tally {
+    fn add(&mut self, l: &status::Line) {
         let k = match l.standing {
             Standing::Acknowledged => 0,
             Standing::Late => 1,
@@ -111,15 +113,59 @@ fn counts<'a>(lines: impl Iterator<Item = &'a status::Line>) -> Value {
             Standing::Overdue => 3,
             Standing::Left => 4,
         };
-        n[k] += 1;
+        self.0[k] += 1;
         if l.no_key {
-            n[5] += 1;
+            self.0[5] += 1;
         }
     }
-    json!({
-        "acknowledged": n[0], "late": n[1], "outstanding": n[2], "overdue": n[3],
-        "left": n[4], "no_key": n[5],
-    })
+
+    fn of<'a>(lines: impl Iterator<Item = &'a status::Line>) -> Tally {
+        let mut t = Tally::default();
+        lines.for_each(|l| t.add(l));
+        t
+    }
+
+    fn json(&self) -> Value {
+        let n = self.0;
+        json!({
+            "acknowledged": n[0], "late": n[1], "outstanding": n[2], "overdue": n[3],
+            "left": n[4], "no_key": n[5],
+        })
+    }
+}
+
+/// The counts of `lines` per declared unit, by the employees' units on
+/// `today`, and last those in no unit; one pass over the lines.
+fn per_unit(state: &State, lines: &[status::Line], today: Date) -> Vec<Value> {
+    let units = state.units();
+    let index: std::collections::HashMap<&str, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(k, u)| (u.id.as_str(), k))
+        .collect();
+    let mut tallies = vec![(0usize, Tally::default()); units.len() + 1];
+    for l in lines {
+        let of = state.employee(&l.id).map_or(&[][..], |e| e.units_on(today));
+        if of.is_empty() {
+            tallies[units.len()].0 += 1;
+            tallies[units.len()].1.add(l);
+        }
+        for k in of.iter().filter_map(|u| index.get(u.as_str())) {
+            tallies[*k].0 += 1;
+            tallies[*k].1.add(l);
+        }
+    }
+    let mut out: Vec<Value> = units
+        .iter()
+        .zip(&tallies)
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(u, (_, t))| json!({"unit": u.id, "name": u.name, "counts": t.json()}))
+        .collect();
+    let (outside, t) = tallies[units.len()];
+    if outside > 0 && !units.is_empty() {
+        out.push(json!({"unit": null, "name": null, "counts": t.json()}));
+    }
+    out
 }
 
 /// The status grouped by document: for each, the version that counts now
@@ -144,43 +190,19 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
             .map(|d| d.title().to_string())
             .or_else(|| current.map(|(_, s)| s.title.clone()))
             .unwrap_or_default();
-        let Some(&(index, s)) = current else {
-            out.push(
-                json!({"id": document, "title": title, "version": null, "versions": [],
-                            "counts": counts(std::iter::empty()), "units": []}),
-            );
-            continue;
+        let (version, counts, units) = match current {
+            Some(&(index, s)) => (
+                json!(index),
+                Tally::of(s.lines.iter()).json(),
+                per_unit(state, &s.lines, today),
+            ),
+            None => (Value::Null, Tally::default().json(), Vec::new()),
         };
-        let units_of = |l: &status::Line| {
-            state
-                .employee(&l.id)
-                .map(|e| e.units_on(today).to_vec())
-                .unwrap_or_default()
-        };
-        let mut units: Vec<Value> = state
-            .units()
-            .iter()
-            .filter_map(|u| {
-                let lines: Vec<&status::Line> = s
-                    .lines
-                    .iter()
-                    .filter(|l| units_of(l).contains(&u.id))
-                    .collect();
-                (!lines.is_empty()).then(
-                    || json!({"unit": u.id, "name": u.name, "counts": counts(lines.into_iter())}),
-                )
-            })
-            .collect();
-        let outside: Vec<&status::Line> =
-            s.lines.iter().filter(|l| units_of(l).is_empty()).collect();
-        if !outside.is_empty() && !state.units().is_empty() {
-            units.push(json!({"unit": null, "name": null, "counts": counts(outside.into_iter())}));
-        }
         out.push(json!({
-            "id": document, "title": title, "version": index,
+            "id": document, "title": title, "version": version,
             "versions": own.iter().map(|(i, _)| i).collect::<Vec<_>>(),
-            "counts": counts(s.lines.iter()), "units": units,
-        }))
+            "counts": counts, "units": units,
+        }));
     }
     out
 }
@@ -192,11 +214,12 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
 pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Value {
     let statuses = status::status(state, today);
     let documents = by_document(state, &statuses, today);
+    let numbers = annex_numbers(state);
     let versions: Vec<Value> = statuses
         .into_iter()
         .map(|s| {
             let pdf = pdf_path(&s.sha256);
-            let annex = annex_number(state, &s.sha256);
+            let annex = numbers.get(&s.sha256);
             let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
             v["pdf"] = Value::String(pdf);
             v["annex"] = json!(annex);
@@ -226,14 +249,16 @@ pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Valu
     })
 }
 
-/// The number [`annex`] knows a material version by (its place among the
-/// material versions in log order), from its hex SHA-256.
-fn annex_number(state: &State, sha256: &str) -> Option<usize> {
+/// The numbers [`annex`] knows the material versions by (their places
+/// among the material versions in log order), by hex SHA-256.
+fn annex_numbers(state: &State) -> std::collections::HashMap<String, usize> {
     state
         .versions()
         .iter()
         .filter(|p| p.version.material)
-        .position(|p| hex(&p.version.sha256) == sha256)
+        .enumerate()
+        .map(|(n, p)| (hex(&p.version.sha256), n))
+        .collect()
 }
 
 fn unavailable(e: impl ToString) -> RequestError {
