@@ -8,6 +8,7 @@
 
 use crate::{common, desk_support};
 
+mod documents;
 mod edges;
 mod pages;
 

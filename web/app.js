@@ -138,6 +138,36 @@ const T = {
     st_outstanding: 'vēl nav parakstīts',
     st_overdue: 'termiņš nokavēts',
     st_left: 'vairs nestrādā',
+    owe_count: 'Jums jāiepazīstas ar dokumentiem: {n}.',
+    changes_h: 'Kas mainījies kopš jūs parakstījāt versiju {label}',
+    changes_loading: 'Ielādē izmaiņas…',
+    changes_failed: 'Izmaiņas pašlaik nevar parādīt. Izlasiet visu dokumentu.',
+    changes_none: 'Punktu tekstā izmaiņu nav.',
+    changes_sum: 'Pievienoti: {a}; svītroti: {r}; grozīti: {c}; pārnumurēti: {n}.',
+    changes_note: 'Izmaiņu saraksts palīdz lasīt, bet jūs parakstāt visu dokumentu.',
+    ch_added: 'Pievienots',
+    ch_removed: 'Svītrots',
+    ch_changed: 'Grozīts',
+    ch_renumbered: 'Pārnumurēts',
+    ch_chapter: 'nodaļa',
+    ins_start: '[pievienots: ',
+    del_start: '[svītrots: ',
+    mark_end: ']',
+    past_h: 'Iepriekšējās versijas ({n})',
+    documents_h: 'Dokumenti',
+    doc_version: 'Pašreizējā versija: {label}',
+    doc_summary: '{title}: parakstīts {a}, vēl nav {o}, nokavēts {d}',
+    by_unit: '{title}: pa struktūrvienībām',
+    col_unit: 'Struktūrvienība',
+    col_ack: 'Parakstīts',
+    col_late: 'Ar nokavējumu',
+    col_out: 'Vēl nav',
+    col_over: 'Nokavēts',
+    col_gone: 'Vairs nestrādā',
+    col_nokey: 'Vēl nav atslēgas',
+    no_unit: 'bez struktūrvienības',
+    no_key: 'vēl nav atslēgas',
+    nokey_count: 'Vēl nav atslēgas: {n}.',
     moment: '{date} plkst. {time}',
     err_generic: 'Neizdevās (kļūdas kods: {code}).',
     err_detail: 'Servera ziņojums (angliski): {message}',
@@ -289,6 +319,36 @@ const T = {
     st_outstanding: 'outstanding',
     st_overdue: 'overdue',
     st_left: 'left',
+    owe_count: 'Documents for you to read: {n}.',
+    changes_h: 'What changed since you signed version {label}',
+    changes_loading: 'Loading the changes…',
+    changes_failed: 'The changes cannot be shown now. Read the whole document.',
+    changes_none: 'No clause\'s text changed.',
+    changes_sum: 'Added: {a}; removed: {r}; changed: {c}; renumbered: {n}.',
+    changes_note: 'The list of changes helps you read; what you sign is the whole document.',
+    ch_added: 'Added',
+    ch_removed: 'Removed',
+    ch_changed: 'Changed',
+    ch_renumbered: 'Renumbered',
+    ch_chapter: 'chapter',
+    ins_start: '[added: ',
+    del_start: '[removed: ',
+    mark_end: ']',
+    past_h: 'Earlier versions ({n})',
+    documents_h: 'Documents',
+    doc_version: 'Current version: {label}',
+    doc_summary: '{title}: acknowledged {a}, outstanding {o}, overdue {d}',
+    by_unit: '{title}: by unit',
+    col_unit: 'Unit',
+    col_ack: 'Acknowledged',
+    col_late: 'Late',
+    col_out: 'Outstanding',
+    col_over: 'Overdue',
+    col_gone: 'Left',
+    col_nokey: 'No key yet',
+    no_unit: 'in no unit',
+    no_key: 'no key yet',
+    nokey_count: 'No key yet: {n}.',
     moment: '{date} at {time}',
     err_generic: 'That failed (error code: {code}).',
     err_detail: 'The server said: {message}',
@@ -675,22 +735,98 @@ async function signIn(record, pin, setPin) {
   return api('POST', '/api/signin', body);
 }
 
-// The employee's versions: the one in force to sign first, then one
-// published ahead of its day (read-only until then), then the rest.
+// The employee's documents (the server's order: overdue first, then by
+// their own deadline): those to sign now, those published ahead of their
+// day (read-only until then), those done; then the superseded versions
+// that concerned them, folded away. A server without `documents` gives
+// `versions` only: each is then its own document.
 // `forms` keeps the sign forms across re-renders (a language switch), so
-// that a tick or a note already given is not lost.
+// that a tick or a note already given, or an opened list of changes, is
+// not lost.
 function renderDesk(me, done, forms) {
-  const open = me.versions.filter((v) => v.can_sign);
-  const coming = me.versions.filter((v) => !v.can_sign && v.phase === 'coming');
-  const rest = me.versions.filter((v) => !v.can_sign && v.phase !== 'coming');
+  const docs = me.documents || me.versions.filter((v) => v.phase !== 'superseded');
+  const open = docs.filter((v) => v.can_sign);
+  const coming = docs.filter((v) => !v.can_sign && v.phase === 'coming');
+  const finished = docs.filter((v) => !v.can_sign && v.phase !== 'coming');
+  const past = me.versions.filter((v) => v.phase === 'superseded');
   const nodes = [heading(t('desk_h')), el('p', { class: 'who', text: t('signed_in_as', { name: me.name, id: me.id }) })];
   if (me.leaving) nodes.push(el('p', { class: 'muted', id: 'leaving', text: t('leaving_note', { date: day(me.leaving) }) }));
   if (done) nodes.push(done);
   if (open.length === 0 && !done) nodes.push(el('div', { class: 'message success' }, el('p', { text: t('nothing') })));
+  if (open.length > 1) {
+    nodes.push(el('p', { class: 'lead', id: 'owe-count', text: t('owe_count', { n: open.length }) }));
+    nodes.push(el('ul', { class: 'owe-list', id: 'owe-list' }, open.map((v) => el('li', {},
+      el('a', { href: '#card-' + v.sha256, text: cardTitle(v) }), ' ', standingTag(v.standing),
+      ' ' + t('deadline') + ': ' + day(v.deadline)))));
+  }
   for (const v of open) nodes.push(signCard(me, v, forms));
   for (const v of coming) nodes.push(comingCard(v));
-  for (const v of rest) nodes.push(statusCard(v));
+  for (const v of finished) nodes.push(statusCard(v));
+  if (past.length) {
+    nodes.push(el('details', { class: 'past', id: 'past' },
+      el('summary', { text: t('past_h', { n: past.length }) }),
+      past.map((v) => statusCard(v))));
+  }
   show(...nodes);
+}
+
+// The title a card is headed by: the document's, else the version's own.
+const cardTitle = (v) => v.document_title || v.title;
+
+// "What changed since you signed version N": fetched when first opened,
+// kept in `kept` (the form's state) so a re-render shows it again.
+function changesBlock(v, kept) {
+  const body = el('div', { class: 'changes-body' });
+  const summary = el('summary', { text: t('changes_h', { label: v.changes.from }) });
+  const details = el('details', { class: 'changes', id: 'changes-' + v.sha256, open: kept.changesOpen }, summary, body);
+  const fill = () => body.replaceChildren(...changesList(kept.changesData, v));
+  if (kept.changesData) fill();
+  details.addEventListener('toggle', async () => {
+    kept.changesOpen = details.open;
+    if (!details.open || kept.changesData) return;
+    body.replaceChildren(el('p', { role: 'status', text: t('changes_loading') }));
+    const r = await api('GET', v.changes.url);
+    if (!r.ok) { body.replaceChildren(el('p', { role: 'status', text: t('changes_failed') })); return; }
+    kept.changesData = r.data;
+    fill();
+  });
+  return details;
+}
+
+// Words marked as inserted or deleted, with words a screen reader says.
+function marked(tag, text) {
+  return el(tag, {}, el('span', { class: 'sr-only', text: t(tag === 'ins' ? 'ins_start' : 'del_start') }), text,
+    el('span', { class: 'sr-only', text: t('mark_end') }));
+}
+
+function changesList(c, v) {
+  const s = c.summary;
+  const nodes = [
+    el('p', { class: 'changes-sum', text: t('changes_sum', { a: s.added, r: s.removed, c: s.changed, n: s.renumbered }) }),
+    el('p', { class: 'muted', text: t('changes_note') }),
+  ];
+  const items = c.changes.map((ch) => {
+    const number = (x) => (x && x.number ? x.number : '');
+    const what = t('ch_' + ch.what);
+    const chapter = ch.kind === 'chapter' ? ' (' + t('ch_chapter') + ')' : '';
+    const where = ch.what === 'renumbered' || (ch.what === 'changed' && ch.old && ch.new && ch.old.number !== ch.new.number)
+      ? number(ch.old) + ' → ' + number(ch.new) : number(ch.new || ch.old);
+    const head = el('p', { class: 'change-head' }, el('span', { class: 'tag tag-ch-' + ch.what, text: what }), ' ', el('strong', { text: where + chapter }));
+    let text;
+    if (ch.what === 'added') text = el('p', {}, marked('ins', ch.new.text));
+    else if (ch.what === 'removed') text = el('p', {}, marked('del', ch.old.text));
+    else if (ch.what === 'changed') {
+      const parts = [];
+      ch.words.forEach((w, i) => {
+        if (i > 0) parts.push(' ');
+        parts.push(w.op === 'same' ? w.text : marked(w.op === 'inserted' ? 'ins' : 'del', w.text));
+      });
+      text = el('p', {}, parts);
+    } else text = el('p', { text: ch.new.text });
+    return el('li', { class: 'change change-' + ch.what }, head, text);
+  });
+  nodes.push(items.length ? el('ol', { class: 'change-list', 'aria-label': t('changes_h', { label: v.changes.from }) }, items) : el('p', { text: t('changes_none') }));
+  return nodes;
 }
 
 function phaseTag(v) {
@@ -701,8 +837,8 @@ function phaseTag(v) {
 
 // A version published ahead of its day: read now, signed from that day.
 function comingCard(v) {
-  return el('section', { class: 'card coming', 'aria-label': v.title },
-    el('h2', { text: v.title }),
+  return el('section', { class: 'card coming', 'aria-label': cardTitle(v) },
+    el('h2', { text: cardTitle(v) }),
     el('p', { class: 'muted', text: t('version', { label: v.label }) }),
     el('ul', { class: 'facts' },
       el('li', {}, phaseTag(v)),
@@ -722,11 +858,11 @@ function facts(v) {
 }
 
 function statusCard(v) {
-  const nodes = [el('h2', { text: v.title }), el('p', { class: 'muted', text: t('version', { label: v.label }) }), facts(v)];
+  const nodes = [el('h2', { text: cardTitle(v) }), el('p', { class: 'muted', text: t('version', { label: v.label }) }), facts(v)];
   if (v.entry !== null && v.entry !== undefined) {
     nodes.push(el('p', {}, el('a', { href: '/api/receipt/' + v.entry, download: 'kvits-' + v.entry + '.txt', text: t('receipt_again') + ' (' + t('entry', { n: v.entry }) + ')' })));
   }
-  return el('section', { class: 'card done', 'aria-label': v.title }, nodes);
+  return el('section', { class: 'card done', 'aria-label': cardTitle(v) + ', ' + t('version', { label: v.label }) }, nodes);
 }
 
 function signCard(me, v, forms) {
@@ -754,20 +890,21 @@ function signCard(me, v, forms) {
     say(message, null);
     button.disabled = true;
     button.textContent = t('signing');
-    await signVersion(me, v, notes.value, message);
+    await signVersion(me, v, notes.value, message, forms);
     button.disabled = false;
     button.textContent = t('sign');
   });
-  return el('section', { class: 'card open', 'aria-label': v.title },
-    el('h2', { text: v.title }),
+  return el('section', { class: 'card open', id: 'card-' + v.sha256, tabindex: '-1', 'aria-label': cardTitle(v) },
+    el('h2', { text: cardTitle(v) }),
     el('p', { class: 'muted', text: t('version', { label: v.label }) }),
     facts(v),
+    v.changes ? changesBlock(v, kept) : null,
     el('p', { text: t('read_doc') + ' ' }, el('a', { href: v.pdf, target: '_blank', rel: 'noopener', text: t('open_pdf') })),
-    el('iframe', { class: 'doc-frame', src: v.pdf, title: t('doc_frame', { title: v.title }) }),
+    el('iframe', { class: 'doc-frame', src: v.pdf, loading: 'lazy', title: t('doc_frame', { title: cardTitle(v) }) }),
     form);
 }
 
-async function signVersion(me, v, notesText, message) {
+async function signVersion(me, v, notesText, message, forms) {
   const record = await getKey(me.id).catch(() => null);
   if (!record || record.keyid !== me.keyid) { say(message, t('err_signin')); return; }
   const payload = {
@@ -791,7 +928,7 @@ async function signVersion(me, v, notesText, message) {
     el('p', { text: t('receipt_help') }),
     el('p', {}, download(r.data.receipt, 'kvits-' + r.data.entry + '.txt', t('save_receipt'))),
     el('details', {}, el('summary', { text: t('show_receipt') }), el('pre', { id: 'receipt-text', class: 'receipt', tabindex: '0', text: r.data.receipt })));
-  rerender = () => renderDesk(data, done());
+  rerender = () => renderDesk(data, done(), forms);
   rerender();
   document.getElementById('save-receipt').focus();
 }
@@ -909,8 +1046,8 @@ function renderAdmin(s, after) {
   show(
     heading(t('admin_h')),
     el('p', { class: 'muted', text: t('admin_log', { origin: s.origin, size: s.size, today: day(s.today) }) }),
-    el('h2', { text: t('versions_h') }),
-    s.versions.length ? s.versions.map(versionBlock) : el('p', { text: t('no_versions') }),
+    el('h2', { text: t('documents_h') }),
+    s.versions.length ? documentBlocks(s) : el('p', { text: t('no_versions') }),
     el('div', { class: 'panel-grid' }, issueForm(), leaveForm(s.employees, after)),
     el('h2', { text: t('employees_h') }),
     employeesTable(s.employees),
@@ -919,9 +1056,41 @@ function renderAdmin(s, after) {
   );
 }
 
+// The status grouped by document: each a fold (open when there is only
+// one) whose summary gives the counts of its current version; inside, the
+// counts per unit, then each version's table. A server without
+// `documents` gives the versions alone.
+function documentBlocks(s) {
+  if (!s.documents) return s.versions.map(versionBlock);
+  const one = s.documents.length === 1;
+  return s.documents.map((d) => {
+    const c = d.counts;
+    const current = d.version === null ? null : s.versions[d.version];
+    const summary = el('summary', { class: 'doc-summary' },
+      el('span', { class: 'doc-title', text: t('doc_summary', { title: d.title, a: c.acknowledged + c.late, o: c.outstanding, d: c.overdue }) }),
+      c.no_key ? ' ' : null,
+      c.no_key ? el('span', { class: 'tag tag-nokey', text: t('nokey_count', { n: c.no_key }) }) : null);
+    return el('details', { class: 'doc-group', id: 'doc-' + d.id, open: one },
+      summary,
+      current ? el('p', { class: 'muted', text: t('doc_version', { label: current.label }) }) : null,
+      d.units.length ? unitTable(d) : null,
+      d.versions.map((i) => versionBlock(s.versions[i])));
+  });
+}
+
+function unitTable(d) {
+  const rows = d.units.map((u) => {
+    const c = u.counts;
+    return [u.unit === null ? t('no_unit') : u.name + ' (' + u.unit + ')', String(c.acknowledged), String(c.late), String(c.outstanding), String(c.overdue), String(c.left), String(c.no_key)];
+  });
+  return table(t('by_unit', { title: d.title }),
+    [t('col_unit'), t('col_ack'), t('col_late'), t('col_out'), t('col_over'), t('col_gone'), t('col_nokey')], rows);
+}
+
 function versionBlock(v) {
   const count = (k) => v.lines.filter((l) => l.standing === k).length;
-  const rows = v.lines.map((l) => [l.name + ' (' + l.id + ')', standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
+  const who = (l) => l.no_key ? [l.name + ' (' + l.id + ') ', el('span', { class: 'tag tag-nokey', text: t('no_key') })] : l.name + ' (' + l.id + ')';
+  const rows = v.lines.map((l) => [who(l), standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
   return el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
     el('h3', { text: t('v_caption', { label: v.label, title: v.title }) }),
     el('ul', { class: 'facts' },
@@ -1041,9 +1210,13 @@ function downloads(versions) {
     el('li', {}, el('a', { href: '/api/admin/download/entries', download: 'entries.jsonl', text: t('dl_entries') })),
     el('li', {}, el('a', { href: '/api/admin/download/checkpoint', download: 'checkpoint', text: t('dl_checkpoint') })),
   ];
-  versions.forEach((v, i) => items.push(el('li', {}, el('a', {
-    href: '/api/admin/download/annex/' + i, download: 'pielikums-' + (i + 1) + '.pdf', text: t('dl_annex', { label: v.label }),
-  }))));
+  versions.forEach((v, i) => {
+    const n = (v.annex === undefined || v.annex === null) ? i : v.annex;
+    items.push(el('li', {}, el('a', {
+      href: '/api/admin/download/annex/' + n, download: 'pielikums-' + (n + 1) + '.pdf',
+      text: t('dl_annex', { label: v.document ? v.document + ' ' + v.label : v.label }),
+    })));
+  });
   return el('ul', {}, items);
 }
 

@@ -107,7 +107,8 @@ pub fn router(desk: Shared) -> Router {
             "/api/ack",
             post(ack).layer(DefaultBodyLimit::max(MAX_ACK_BODY)),
         )
-        .route("/api/receipt/{index}", get(receipt));
+        .route("/api/receipt/{index}", get(receipt))
+        .route("/api/changes/{from}/{to}", get(changes));
     Router::new()
         .route("/", get(page))
         .route("/admin", get(page))
@@ -747,4 +748,36 @@ async fn receipt(State(desk): State<Shared>, ctx: Ctx, Path(index): Path<String>
         "text/plain; charset=utf-8",
         &format!("kvits-{index}.txt"),
     )
+}
+
+/// What changed from the version of SHA-256 `from` to that of `to` (two
+/// versions of one document, the older first), as
+/// [`ackreg_core::changes::Comparison`]'s JSON; for any open session, as
+/// the documents themselves are.
+async fn changes(
+    State(desk): State<Shared>,
+    ctx: Ctx,
+    Path((from, to)): Path<(String, String)>,
+) -> Answer {
+    ctx.current(&desk)?;
+    let sha =
+        |text: &str| ackreg_core::encoding::hex32(text).map_err(|_| Fail(RequestError::NotFound));
+    let (from, to) = (sha(&from)?, sha(&to)?);
+    let pair = desk
+        .writer
+        .read(move |state| super::changes::pair(state, &from, &to))
+        .await?
+        .ok_or(Fail(RequestError::NotFound))?;
+    let shared = desk.clone();
+    let json = tokio::task::spawn_blocking(move || shared.changes.between(&shared.log, &pair))
+        .await
+        .map_err(unavailable)??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        json.as_str().to_owned(),
+    )
+        .into_response())
 }

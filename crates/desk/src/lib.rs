@@ -27,11 +27,13 @@
 //!   fsyncs);
 //! - [`http`]: routes, security headers, the origin check, the pages;
 //! - [`view`]: what the pages show, from the log's state;
+//! - [`changes`]: what changed between two versions, read once and kept;
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod changes;
 pub mod departure;
 pub mod enrolment;
 pub mod http;
@@ -179,6 +181,7 @@ pub struct Desk {
     /// Held while planned departures are written, so that no request is
     /// answered as if a due departure had not happened.
     departing: tokio::sync::Mutex<()>,
+    changes: changes::Cache,
     observer: Arc<dyn Observer>,
 }
 
@@ -223,6 +226,7 @@ impl Desk {
             pins,
             departures,
             departing: tokio::sync::Mutex::new(()),
+            changes: changes::Cache::default(),
             observer: config.observer,
         };
         Ok(Started {

@@ -18,51 +18,211 @@ fn pdf_path(sha256_hex: &str) -> String {
     format!("/doc/{sha256_hex}.pdf")
 }
 
-/// The newest version (a correction, or the material version itself) of
-/// the material version `s`: the text an employee reads and signs now.
-fn newest<'a>(state: &'a State, s: &VersionStatus) -> Option<&'a entry::Version> {
-    let label = s.corrections.last().unwrap_or(&s.label);
-    state.version_by_label(label).map(|(_, p)| &p.version)
+/// The newest version of the material version at index `v` of
+/// [`State::versions`] (its last correction, or itself): the text an
+/// employee reads and signs now.
+fn newest(state: &State, v: usize) -> usize {
+    let versions = state.versions();
+    (v..versions.len())
+        .rev()
+        .find(|&c| versions[c].base == v)
+        .unwrap_or(v)
 }
 
-/// The employee's page: who they are and, for each version that concerns
-/// them, where they stand and what they would sign. `None` if `keyid` is
-/// not their current key any more.
+/// The employee's page: who they are; `documents`, what they owe and
+/// have acknowledged of each document in force or coming (the overdue
+/// first, then by their own deadline, see [`status::owed_by`]), with what
+/// changed since the version they signed before; and `versions`, every
+/// version that concerns them, where they stand and what they would sign.
+/// `None` if `keyid` is not their current key any more.
+///
+/// Only this employee's lines are computed (their own acknowledgements
+/// and each version's audience), nothing of anyone else's, and no file is
+/// read: what changed is fetched from [`changes_path`].
 pub fn employee(state: &State, id: &str, keyid: &KeyId, today: Date) -> Option<Value> {
     let e = state.employee(id)?;
     if e.current().map(|k| k.keyid) != Some(*keyid) {
         return None;
     }
-    let versions: Vec<Value> = status::status(state, today)
-        .iter()
-        .filter_map(|s| {
-            let line = s.lines.iter().find(|l| l.id == id)?;
-            let v = newest(state, s)?;
+    let versions: Vec<Value> = status::lines_of(state, id, today)?
+        .into_iter()
+        .filter_map(|(document, v, line)| {
+            let phase = status::phase(state, v, today)?;
+            let material = &state.versions()[v].version;
+            let p = &state.versions()[newest(state, v)].version;
             let open = matches!(line.standing, Standing::Outstanding | Standing::Overdue);
             Some(json!({
-                "label": v.label, "title": v.title, "sha256": hex(&v.sha256),
-                "pdf": pdf_path(&hex(&v.sha256)), "effective": s.effective,
+                "document": document, "label": p.label, "title": p.title,
+                "sha256": hex(&p.sha256), "pdf": pdf_path(&hex(&p.sha256)),
+                "effective": format_date(material.effective),
                 "deadline": line.deadline, "standing": line.standing,
                 "signed": line.signed, "entry": line.entry,
-                "phase": s.phase, "can_sign": open && s.phase.signable(),
+                "phase": phase, "can_sign": open && phase.signable(),
             }))
         })
         .collect();
+    let documents: Vec<Value> = status::owed_by(state, id, today)?
+        .iter()
+        .map(|o| owed(state, o))
+        .collect();
     Some(json!({
         "id": e.id, "name": e.name, "position": e.position, "keyid": keyid.to_string(),
-        "today": format_date(today), "versions": versions,
+        "today": format_date(today), "versions": versions, "documents": documents,
     }))
 }
 
-/// The administration's page: every version's status, every employee,
-/// with the departures `planned` ahead.
+/// Where the page fetches what changed from one version to another.
+pub fn changes_path(from: &[u8; 32], to: &[u8; 32]) -> String {
+    format!("/api/changes/{}/{}", hex(from), hex(to))
+}
+
+/// One document of the employee's page.
+fn owed(state: &State, o: &status::Owed) -> Value {
+    let versions = state.versions();
+    let material = &versions[o.version].version;
+    let p = &versions[o.newest].version;
+    let changes = o.signed_before.map(|b| {
+        let before = &versions[b].version;
+        json!({
+            "from": before.label, "from_sha256": hex(&before.sha256),
+            "to": p.label, "to_sha256": hex(&p.sha256),
+            "url": changes_path(&before.sha256, &p.sha256),
+        })
+    });
+    json!({
+        "document": o.document, "document_title": o.title,
+        "label": p.label, "title": p.title, "sha256": hex(&p.sha256),
+        "pdf": pdf_path(&hex(&p.sha256)), "effective": format_date(material.effective),
+        "deadline": o.line.deadline, "standing": o.line.standing,
+        "standing_lv": o.line.standing.latvian(),
+        "signed": o.line.signed, "entry": o.line.entry,
+        "phase": o.phase, "can_sign": o.can_sign(), "changes": changes,
+    })
+}
+
+/// The standings counted, and how many of those concerned have no key.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally([usize; 6]);
+
+impl Tally {
+    fn add(&mut self, l: &status::Line) {
+        let k = match l.standing {
+            Standing::Acknowledged => 0,
+            Standing::Late => 1,
+            Standing::Outstanding => 2,
+            Standing::Overdue => 3,
+            Standing::Left => 4,
+        };
+        self.0[k] += 1;
+        if l.no_key {
+            self.0[5] += 1;
+        }
+    }
+
+    fn of<'a>(lines: impl Iterator<Item = &'a status::Line>) -> Tally {
+        let mut t = Tally::default();
+        lines.for_each(|l| t.add(l));
+        t
+    }
+
+    fn json(&self) -> Value {
+        let n = self.0;
+        json!({
+            "acknowledged": n[0], "late": n[1], "outstanding": n[2], "overdue": n[3],
+            "left": n[4], "no_key": n[5],
+        })
+    }
+}
+
+/// The counts of `lines` per declared unit, by the employees' units on
+/// `today`, and last those in no unit; one pass over the lines.
+fn per_unit(state: &State, lines: &[status::Line], today: Date) -> Vec<Value> {
+    let units = state.units();
+    let index: std::collections::HashMap<&str, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(k, u)| (u.id.as_str(), k))
+        .collect();
+    let mut tallies = vec![(0usize, Tally::default()); units.len() + 1];
+    for l in lines {
+        let of = state.employee(&l.id).map_or(&[][..], |e| e.units_on(today));
+        if of.is_empty() {
+            tallies[units.len()].0 += 1;
+            tallies[units.len()].1.add(l);
+        }
+        for k in of.iter().filter_map(|u| index.get(u.as_str())) {
+            tallies[*k].0 += 1;
+            tallies[*k].1.add(l);
+        }
+    }
+    let mut out: Vec<Value> = units
+        .iter()
+        .zip(&tallies)
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(u, (_, t))| json!({"unit": u.id, "name": u.name, "counts": t.json()}))
+        .collect();
+    let (outside, t) = tallies[units.len()];
+    if outside > 0 && !units.is_empty() {
+        out.push(json!({"unit": null, "name": null, "counts": t.json()}));
+    }
+    out
+}
+
+/// The status grouped by document: for each, the version that counts now
+/// (in force, else the first coming one, else the newest), its counts per
+/// standing, and beneath them the counts per unit (by the employees'
+/// units on `today`; `unit` null for those in none).
+fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Value> {
+    let mut out = Vec::new();
+    for document in state.document_ids() {
+        let own: Vec<(usize, &VersionStatus)> = statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.document.as_deref().unwrap_or(entry::RULES) == document)
+            .collect();
+        let current = own
+            .iter()
+            .find(|(_, s)| s.phase == status::Phase::InForce)
+            .or_else(|| own.iter().find(|(_, s)| s.phase == status::Phase::Coming))
+            .or(own.last());
+        let title = state
+            .document(document)
+            .map(|d| d.title().to_string())
+            .or_else(|| current.map(|(_, s)| s.title.clone()))
+            .unwrap_or_default();
+        let (version, counts, units) = match current {
+            Some(&(index, s)) => (
+                json!(index),
+                Tally::of(s.lines.iter()).json(),
+                per_unit(state, &s.lines, today),
+            ),
+            None => (Value::Null, Tally::default().json(), Vec::new()),
+        };
+        out.push(json!({
+            "id": document, "title": title, "version": version,
+            "versions": own.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            "counts": counts, "units": units,
+        }));
+    }
+    out
+}
+
+/// The administration's page: every version's status (`versions`), the
+/// status grouped by document and unit (`documents`, whose `version` and
+/// `versions` are indexes into `versions`), every employee, with the
+/// departures `planned` ahead.
 pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Value {
-    let versions: Vec<Value> = status::status(state, today)
+    let statuses = status::status(state, today);
+    let documents = by_document(state, &statuses, today);
+    let numbers = annex_numbers(state);
+    let versions: Vec<Value> = statuses
         .into_iter()
         .map(|s| {
             let pdf = pdf_path(&s.sha256);
+            let annex = numbers.get(&s.sha256);
             let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
             v["pdf"] = Value::String(pdf);
+            v["annex"] = json!(annex);
             v
         })
         .collect();
@@ -76,6 +236,7 @@ pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Valu
                 "left": e.left.map(|(d, _)| format_date(d)),
                 "leaving": planned.iter().find(|p| p.id == e.id).map(|p| format_date(p.date)),
                 "keyid": e.current().map(|k| k.keyid.to_string()),
+                "units": e.units_on(today),
             })
         })
         .collect();
@@ -83,8 +244,21 @@ pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Valu
     json!({
         "body": issuer.map(|i| i.body.clone()), "origin": issuer.map(|i| i.origin.clone()),
         "today": format_date(today), "size": size,
-        "versions": versions, "employees": employees,
+        "versions": versions, "documents": documents, "employees": employees,
+        "units": state.units().iter().map(|u| json!({"id": u.id, "name": u.name})).collect::<Vec<_>>(),
     })
+}
+
+/// The numbers [`annex`] knows the material versions by (their places
+/// among the material versions in log order), by hex SHA-256.
+fn annex_numbers(state: &State) -> std::collections::HashMap<String, usize> {
+    state
+        .versions()
+        .iter()
+        .filter(|p| p.version.material)
+        .enumerate()
+        .map(|(n, p)| (hex(&p.version.sha256), n))
+        .collect()
 }
 
 fn unavailable(e: impl ToString) -> RequestError {

@@ -649,14 +649,38 @@ impl State {
     /// The acknowledgement by employee `e` (index in [`State::employees`])
     /// of version `v` or of any correction belonging to the same material
     /// version, the earliest in the log.
+    ///
+    /// It looks only at that employee's acknowledgements of the material
+    /// version and of versions published after it (their list is sorted
+    /// by version), not at every version of the log.
     pub fn acknowledgement(&self, e: usize, v: usize) -> Option<&Acked> {
-        let base = self.versions[v].base;
-        self.versions
+        let base = self.versions.get(v)?.base;
+        let list = self.acked_by.get(e)?;
+        let from = list.partition_point(|&(w, _)| (w as usize) < base);
+        list[from..]
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.base == base)
-            .filter_map(|(i, _)| self.ack_of(e, i))
+            .filter(|&&(w, _)| {
+                self.versions
+                    .get(w as usize)
+                    .is_some_and(|p| p.base == base)
+            })
+            .map(|&(_, i)| &self.acks[i as usize])
             .min_by_key(|a| a.entry)
+    }
+
+    /// Every acknowledgement by employee `e` (index in
+    /// [`State::employees`]), by version index.
+    pub fn acknowledgements_by(&self, e: usize) -> impl Iterator<Item = &Acked> {
+        self.acked_by
+            .get(e)
+            .into_iter()
+            .flatten()
+            .map(|&(_, i)| &self.acks[i as usize])
+    }
+
+    /// The index in [`State::employees`] of an employee (left or not).
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
     }
 
     /// Every accepted acknowledgement, in log order.

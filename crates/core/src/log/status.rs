@@ -23,7 +23,7 @@ use serde::Serialize;
 use time::{Date, Duration};
 
 use super::entry::{format_date, Version};
-use super::state::{Employee, Published, State};
+use super::state::{Acked, Employee, Published, State};
 
 /// Where one employee stands for one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -351,6 +351,10 @@ fn change_days(state: &State, e: &Employee, document: &str) -> Vec<Date> {
 fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Date) -> Line {
     let deadline = deadline(&state.versions()[v].version, Some(since));
     let acked = state.acknowledgement(i, v);
+    line_with(e, deadline, acked, today)
+}
+
+fn line_with(e: &Employee, deadline: Date, acked: Option<&Acked>, today: Date) -> Line {
     let standing = match acked {
         Some(a) if a.date <= deadline => Standing::Acknowledged,
         Some(_) => Standing::Late,
@@ -368,6 +372,151 @@ fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Dat
         entry: acked.map(|a| a.entry),
         no_key: !e.has_key(),
     }
+}
+
+/// The material versions of each document, in log order, document by
+/// document ([`State::document_ids`] order): one pass over the versions.
+fn material_by_document(state: &State) -> Vec<(&str, Vec<usize>)> {
+    let mut out: Vec<(&str, Vec<usize>)> = state
+        .document_ids()
+        .into_iter()
+        .map(|d| (d, Vec::new()))
+        .collect();
+    for (i, p) in state.versions().iter().enumerate() {
+        if !p.version.material {
+            continue;
+        }
+        let id = p.version.document_id();
+        if let Some((_, list)) = out.iter_mut().find(|(d, _)| *d == id) {
+            list.push(i);
+        }
+    }
+    out
+}
+
+/// One employee's line of every material version that concerns them, as
+/// [`status`] gives it, without computing anyone else's: (document, index
+/// of the material version in [`State::versions`], line), document by
+/// document, each document's in log order. `None` for an unknown id.
+pub fn lines_of<'a>(
+    state: &'a State,
+    id: &str,
+    today: Date,
+) -> Option<Vec<(&'a str, usize, Line)>> {
+    let i = state.index_of(id)?;
+    let e = &state.employees()[i];
+    let versions = state.versions();
+    let mut out = Vec::new();
+    for (document, material) in material_by_document(state) {
+        for (k, &v) in material.iter().enumerate() {
+            let end = material.get(k + 1).map(|&n| versions[n].version.effective);
+            let Some(since) = bound_since(state, e, &versions[v].version, end) else {
+                continue;
+            };
+            out.push((document, v, line(state, i, e, v, since, today)));
+        }
+    }
+    Some(out)
+}
+
+/// One document as one employee meets it on a day: the version to read
+/// and sign now (in force or coming), where they stand, and the version
+/// of the same document they acknowledged last before it, if any.
+#[derive(Debug, Clone)]
+pub struct Owed {
+    /// The document's id ([`super::entry::RULES`] for the implicit one).
+    pub document: String,
+    /// The document's title: its declaration's newest, or for
+    /// [`super::entry::RULES`] the version's own.
+    pub title: String,
+    /// Index in [`State::versions`] of the material version.
+    pub version: usize,
+    /// Index in [`State::versions`] of the text to sign: the version's
+    /// newest correction, or the version itself.
+    pub newest: usize,
+    /// Where the version stands on the day.
+    pub phase: Phase,
+    /// Their line: standing, their own deadline, the acknowledgement.
+    pub line: Line,
+    /// Index in [`State::versions`] of the version (material or
+    /// correction) of the same document they acknowledged last before
+    /// this material version, when they have not acknowledged this one:
+    /// the text to compare the new one with ("what changed since you
+    /// last signed").
+    pub signed_before: Option<usize>,
+}
+
+impl Owed {
+    /// Whether they must still act: not acknowledged, not left.
+    pub fn open(&self) -> bool {
+        matches!(
+            self.line.standing,
+            Standing::Outstanding | Standing::Overdue
+        )
+    }
+
+    /// Whether they may sign it on the day.
+    pub fn can_sign(&self) -> bool {
+        self.open() && self.phase.signable()
+    }
+}
+
+/// Every document that binds employee `id` on `today` or will, one entry
+/// per version in force or coming that concerns them: the overdue first,
+/// then by their own deadline, then in the log's order of documents.
+/// Superseded versions are left out (they can no longer be signed; see
+/// [`lines_of`] for every line). `None` for an unknown id.
+///
+/// Costs the employee's own lines only: each version's audience and their
+/// own acknowledgements, never the whole staff's.
+pub fn owed_by(state: &State, id: &str, today: Date) -> Option<Vec<Owed>> {
+    let e = state.index_of(id)?;
+    let versions = state.versions();
+    let mut out: Vec<Owed> = lines_of(state, id, today)?
+        .into_iter()
+        .filter_map(|(document, v, line)| {
+            let phase = phase(state, v, today)?;
+            if phase == Phase::Superseded {
+                return None;
+            }
+            let newest = (v..versions.len())
+                .rev()
+                .find(|&c| versions[c].base == v)
+                .unwrap_or(v);
+            let signed_before = match line.entry {
+                Some(_) => None,
+                None => last_signed_before(state, e, document, v),
+            };
+            Some(Owed {
+                document: document.to_string(),
+                title: state.document(document).map_or_else(
+                    || versions[v].version.title.clone(),
+                    |d| d.title().to_string(),
+                ),
+                version: v,
+                newest,
+                phase,
+                line,
+                signed_before,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let overdue = |o: &Owed| o.line.standing != Standing::Overdue;
+        (overdue(a), &a.line.deadline).cmp(&(overdue(b), &b.line.deadline))
+    });
+    Some(out)
+}
+
+/// The version of `document` published before the material version `v`
+/// that employee `e` acknowledged last (the highest in log order).
+fn last_signed_before(state: &State, e: usize, document: &str, v: usize) -> Option<usize> {
+    let versions = state.versions();
+    state
+        .acknowledgements_by(e)
+        .map(Acked::version)
+        .filter(|&w| w < v && versions[w].version.document_id() == document)
+        .max()
 }
 
 /// The statuses as a table for Excel ([`crate::csvout`]: UTF-8 with a
@@ -625,6 +774,126 @@ mod tests {
         assert!(serde_json::to_string(&all[0])
             .unwrap()
             .starts_with(r#"{"document":"kac","#));
+    }
+
+    /// Issue 20, point 7: one employee's documents, the overdue first,
+    /// each with their own deadline, and for a document whose earlier
+    /// version they acknowledged, that version to compare with.
+    #[test]
+    fn owed_by_lists_ones_own_documents_overdue_first() {
+        let key = |n: u8| SigningKey::from_bytes(&[n; 32]);
+        let units = |u: &[&str]| u.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut s = State::new();
+        let mut add = |bytes: Vec<u8>| s.append(&parse(&bytes).unwrap()).unwrap();
+        add(entry::log_bytes(
+            "o.invalid/l",
+            "J",
+            &key(9).verifying_key(),
+            "P",
+            d("2018-01-01"),
+        )
+        .unwrap());
+        add(entry::unit_bytes("kac", "KAC").unwrap());
+        add(entry::unit_bytes("bv", "Būvvalde").unwrap());
+        for (id, title, u) in [
+            ("kac", "KAC noteikumi", &["kac"][..]),
+            ("visi", "Ētikas kodekss", &[]),
+        ] {
+            add(entry::document_bytes(&entry::Declaration {
+                id: id.into(),
+                title: title.into(),
+                units: units(u),
+                positions: vec![],
+                date: d("2018-01-01"),
+            })
+            .unwrap());
+        }
+        let version = |doc: &str, label: &str, sha: u8, effective: &str, deadline: Option<&str>| {
+            entry::version_bytes(&Version {
+                document: Some(doc.into()),
+                label: label.into(),
+                title: "Noteikumi".into(),
+                sha256: [sha; 32],
+                effective: d(effective),
+                material: deadline.is_some(),
+                deadline: deadline.map(d),
+                new_employee_days: 10,
+            })
+            .unwrap()
+        };
+        add(version("visi", "1", 1, "2018-01-01", Some("2018-01-20")));
+        add(version("kac", "1", 2, "2018-02-01", Some("2018-02-15")));
+        add(entry::join_bytes("a", "A", None, &units(&["kac"]), d("2018-01-01")).unwrap());
+        add(entry::join_bytes("b", "B", None, &units(&["bv"]), d("2018-01-01")).unwrap());
+        add(entry::enrol_bytes("a", "A", None, &key(1).verifying_key(), d("2018-01-01")).unwrap());
+        let doc = crate::document::DocumentRef {
+            title: "Noteikumi".into(),
+            sha256: [2; 32],
+        };
+        let env = crate::ack::Acknowledgement::new(&doc, "A", "a", "2018-02-05", None)
+            .unwrap()
+            .sign(&key(1))
+            .unwrap();
+        add(entry::ack_bytes(d("2018-02-05"), &key(1).verifying_key(), &env).unwrap());
+        add(version("kac", "2", 3, "2018-03-01", Some("2018-04-01")));
+        add(version("kac", "2.1", 4, "2018-03-05", None));
+        add(version("visi", "2", 5, "2018-06-01", Some("2018-06-30")));
+        let today = d("2018-03-10");
+        let owed = owed_by(&s, "a", today).unwrap();
+        let rows: Vec<(&str, &str, Standing, &str)> = owed
+            .iter()
+            .map(|o| {
+                let label = s.versions()[o.version].version.label.as_str();
+                (
+                    o.document.as_str(),
+                    label,
+                    o.line.standing,
+                    o.line.deadline.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("visi", "1", Standing::Overdue, "2018-01-20"),
+                ("kac", "2", Standing::Outstanding, "2018-04-01"),
+                ("visi", "2", Standing::Outstanding, "2018-06-30"),
+            ]
+        );
+        assert_eq!(owed[0].title, "Ētikas kodekss");
+        assert!(owed[0].can_sign() && owed[1].can_sign());
+        assert_eq!(owed[2].phase, Phase::Coming);
+        assert!(!owed[2].can_sign());
+        // Version 2 of the KAC's rules: its correction is what is signed,
+        // and version 1, which A acknowledged, is what it is compared with.
+        assert_eq!(s.versions()[owed[1].newest].version.label, "2.1");
+        let before = owed[1]
+            .signed_before
+            .map(|v| s.versions()[v].version.label.as_str());
+        assert_eq!(before, Some("1"));
+        assert_eq!(owed[0].signed_before, None);
+        // B is not in the KAC: only the document that binds everyone.
+        let b: Vec<String> = owed_by(&s, "b", today)
+            .unwrap()
+            .iter()
+            .map(|o| o.document.clone())
+            .collect();
+        assert_eq!(b, ["visi", "visi"]);
+        assert!(owed_by(&s, "nobody", today).is_none());
+        // The same lines as the whole status gives.
+        for (document, v, line) in lines_of(&s, "a", today).unwrap() {
+            let all = status(&s, today);
+            let st = all
+                .iter()
+                .find(|x| x.sha256 == crate::encoding::hex(&s.versions()[v].version.sha256))
+                .unwrap();
+            assert_eq!(st.document.as_deref(), Some(document));
+            let same = st.lines.iter().find(|l| l.id == "a").unwrap();
+            assert_eq!(
+                (same.standing, &same.deadline, same.entry),
+                (line.standing, &line.deadline, line.entry)
+            );
+        }
     }
 
     #[test]
