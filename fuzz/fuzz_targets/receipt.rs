@@ -28,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
         // What verifies is a well-formed proof whose leaf is included.
         let proof = parsed.expect("a verified receipt parses");
         assert_eq!(proof.index, v.index);
-        let entry = proof.extra.expect("a verified receipt carries its entry");
+        let extra = proof.extra.expect("a verified receipt carries its entry");
+        let entry = receipt::entry_of_extra(&extra).expect("its entry reads again");
         let c = &v.checkpoint.checkpoint;
         merkle::verify_inclusion(
             &merkle::leaf_hash(&entry),
