@@ -334,6 +334,8 @@ fn the_demo_organisation_has_three_documents_and_someone_overdue_without_a_key()
     let (_tmp, d) = demo();
     let (code, text) = verify(&d, &["organizacija/log"]);
     assert_eq!(code, 0, "{text}");
+    let report = fs::read(d.join("organizacija/parskats.pdf")).unwrap();
+    assert!(report.starts_with(b"%PDF-"));
     let o = ackreg(&d)
         .args([
             "log",

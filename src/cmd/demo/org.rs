@@ -312,7 +312,7 @@ fn add_ack(
 fn report(org: &Path) -> Result<(), CliError> {
     let log_dir = org.join("log");
     let log = LogDir::new(&log_dir);
-    let (_, state) = log.committed().map_err(lib)?;
+    let (head, state) = log.committed().map_err(lib)?;
     let day = date(STATUS_DAY);
     out(format!(
         "   ackreg log status {} --date {STATUS_DAY}:",
@@ -345,6 +345,28 @@ fn report(org: &Path) -> Result<(), CliError> {
         csv.display()
     ));
     overdue_without_key(&state, &all);
+    printed_report(org, &state, &head.checkpoint)
+}
+
+/// The printed report for the director's signature (`ackreg log report`).
+fn printed_report(
+    org: &Path,
+    state: &State,
+    head: &tlog::checkpoint::Checkpoint,
+) -> Result<(), CliError> {
+    let request = alog::report::Request {
+        document: None,
+        unit: None,
+        date: date(STATUS_DAY),
+    };
+    let made = alog::report::make(state, head, &request).map_err(lib)?;
+    let path = org.join("parskats.pdf");
+    write_file(&path, &made.pdf)?;
+    out(format!(
+        "   the printed report, for the director's signature (ackreg log report): {} ({} pages)",
+        path.display(),
+        made.pages
+    ));
     Ok(())
 }
 
