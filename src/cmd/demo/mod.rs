@@ -100,6 +100,7 @@ fn prepare(dir: &Path) -> Result<(), CliError> {
             "log",
             "receipts",
             "grozijumi-2018",
+            "organizacija",
         ] {
             let p = dir.join(sub);
             if p.exists() {
