@@ -23,7 +23,7 @@ use serde::Serialize;
 use time::{Date, Duration};
 
 use super::entry::{format_date, Version};
-use super::state::{Employee, Published, State};
+use super::state::{audience_includes, Document, Employee, Published, State};
 
 /// Where one employee stands for one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -216,11 +216,44 @@ pub fn status(state: &State, today: Date) -> Vec<VersionStatus> {
 
 /// [`status`], only for the document and unit of `filter`.
 pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStatus> {
+    let unit = filter.unit.as_ref();
+    let people: Vec<usize> = state
+        .employees()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| unit.is_none_or(|u| e.units_on(today).contains(u)))
+        .map(|(i, _)| i)
+        .collect();
+    status_among(state, today, filter.document.as_deref(), &people)
+}
+
+/// [`status`] with only the line of the employee `id` on each version
+/// (none where the version does not concern them): what one employee's
+/// page needs, without the lines of everyone else.
+pub fn status_of_employee(state: &State, today: Date, id: &str) -> Vec<VersionStatus> {
+    let people: Vec<usize> = state
+        .employees()
+        .iter()
+        .position(|e| e.id == id)
+        .into_iter()
+        .collect();
+    status_among(state, today, None, &people)
+}
+
+/// The status of the versions of `document` (every document if none)
+/// with a line for each of `people` (indices in [`State::employees`], in
+/// order) whom the version concerns.
+fn status_among(
+    state: &State,
+    today: Date,
+    document: Option<&str>,
+    people: &[usize],
+) -> Vec<VersionStatus> {
     let versions = state.versions();
     let documents = state.document_ids();
     let chosen = documents
         .into_iter()
-        .filter(|d| filter.document.as_deref().is_none_or(|f| f == *d));
+        .filter(|d| document.is_none_or(|f| f == *d));
     let mut out = Vec::new();
     for document in chosen {
         let material: Vec<usize> = (0..versions.len())
@@ -229,7 +262,7 @@ pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStat
             .collect();
         for (k, &v) in material.iter().enumerate() {
             let end = material.get(k + 1).map(|&n| versions[n].version.effective);
-            out.push(version_status(state, v, end, today, filter));
+            out.push(version_status(state, v, end, today, people));
         }
     }
     out
@@ -254,20 +287,18 @@ fn version_status(
     v: usize,
     end: Option<Date>,
     today: Date,
-    filter: &Filter,
+    people: &[usize],
 ) -> VersionStatus {
     let p = &state.versions()[v];
-    let lines = state
-        .employees()
+    let audience = Audience::of(state, p.version.document_id());
+    let own = Own::of(&p.version);
+    let employees = state.employees();
+    let lines = people
         .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            let unit = filter.unit.as_ref();
-            unit.is_none_or(|u| e.units_on(today).contains(u))
-        })
-        .filter_map(|(i, e)| {
-            let since = bound_since(state, e, &p.version, end)?;
-            Some(line(state, i, e, v, since, today))
+        .filter_map(|&i| {
+            let e = &employees[i];
+            let since = bound_since(&audience, e, &p.version, end)?;
+            Some(line(state, &own, i, e, v, since, today))
         })
         .collect();
     VersionStatus {
@@ -289,6 +320,31 @@ fn version_status(
     }
 }
 
+/// A document's audience, looked up once for a version's lines: the
+/// rules of [`State::binds`] and [`State::binds_everyone`].
+struct Audience<'a> {
+    /// The declared document (none for [`super::entry::RULES`]).
+    document: Option<&'a Document>,
+    /// Whether it binds everyone on every day.
+    everyone: bool,
+}
+
+impl<'a> Audience<'a> {
+    fn of(state: &'a State, document: &str) -> Audience<'a> {
+        Audience {
+            document: state.document(document),
+            everyone: state.binds_everyone(document),
+        }
+    }
+
+    /// [`State::binds`]: the declaration holding on `day` includes `e`'s
+    /// units or position that day.
+    fn binds(&self, e: &Employee, day: Date) -> bool {
+        self.document
+            .is_none_or(|d| audience_includes(d.on(day), e.on(day)))
+    }
+}
+
 /// Whether `e` works there at some time while the version is in force.
 fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
     let joined_in_time = end.is_none_or(|end| e.enrolled < end);
@@ -300,12 +356,11 @@ fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
 /// binding by its document began: they work there at some time while it
 /// is in force and the document binds them on some such day. For a
 /// document that binds everyone that is their first day.
-fn bound_since(state: &State, e: &Employee, v: &Version, end: Option<Date>) -> Option<Date> {
+fn bound_since(audience: &Audience, e: &Employee, v: &Version, end: Option<Date>) -> Option<Date> {
     if !concerned(e, v.effective, end) {
         return None;
     }
-    let document = v.document_id();
-    if state.binds_everyone(document) {
+    if audience.everyone {
         return Some(e.enrolled);
     }
     let from = v.effective.max(e.enrolled);
@@ -313,8 +368,8 @@ fn bound_since(state: &State, e: &Employee, v: &Version, end: Option<Date>) -> O
         (Some(end), Some((left, _))) => Some(end.min(left)),
         (end, left) => end.or(left.map(|(d, _)| d)),
     };
-    let changes = change_days(state, e, document);
-    let bound = |day: Date| state.binds(document, e, day);
+    let changes = change_days(audience, e);
+    let bound = |day: Date| audience.binds(e, day);
     let first = std::iter::once(from)
         .chain(changes.iter().copied().filter(|&c| c > from))
         .take_while(|&c| until.is_none_or(|u| c < u))
@@ -331,11 +386,12 @@ fn bound_since(state: &State, e: &Employee, v: &Version, end: Option<Date>) -> O
     Some(start.max(e.enrolled))
 }
 
-/// The days on which whether `document` binds `e` can change: their first
-/// day, their moves and updates, the document's declarations (sorted).
-fn change_days(state: &State, e: &Employee, document: &str) -> Vec<Date> {
-    let declarations = state
-        .document(document)
+/// The days on which whether the document binds `e` can change: their
+/// first day, their moves and updates, the document's declarations
+/// (sorted).
+fn change_days(audience: &Audience, e: &Employee) -> Vec<Date> {
+    let declarations = audience
+        .document
         .map(|d| d.declarations.as_slice())
         .unwrap_or_default();
     let mut days: Vec<Date> = std::iter::once(e.enrolled)
@@ -348,7 +404,71 @@ fn change_days(state: &State, e: &Employee, document: &str) -> Vec<Date> {
     days
 }
 
-fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Date) -> Line {
+/// A version's own deadline, written once for all its lines.
+struct Own {
+    deadline: Date,
+    text: String,
+}
+
+impl Own {
+    fn of(version: &Version) -> Own {
+        let deadline = deadline(version, None);
+        Own {
+            deadline,
+            text: day_text(deadline),
+        }
+    }
+
+    /// `day` as [`format_date`] writes it, the version's own deadline
+    /// without writing it again.
+    fn text(&self, day: Date) -> String {
+        if day == self.deadline {
+            self.text.clone()
+        } else {
+            day_text(day)
+        }
+    }
+}
+
+/// [`format_date`] without the formatting machinery (a status writes
+/// three dates a line, for hundreds of thousands of lines): the same text
+/// for every date.
+fn day_text(d: Date) -> String {
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        return format_date(d);
+    }
+    let year = year as u32;
+    let (month, day) = (u32::from(u8::from(d.month())), u32::from(d.day()));
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        month / 10,
+        month % 10,
+        day / 10,
+        day % 10,
+    ];
+    let mut s = String::with_capacity(10);
+    for (i, n) in digits.into_iter().enumerate() {
+        if i == 4 || i == 6 {
+            s.push('-');
+        }
+        s.push(char::from(b'0' + n as u8));
+    }
+    s
+}
+
+fn line(
+    state: &State,
+    own: &Own,
+    i: usize,
+    e: &Employee,
+    v: usize,
+    since: Date,
+    today: Date,
+) -> Line {
     let deadline = deadline(&state.versions()[v].version, Some(since));
     let acked = state.acknowledgement(i, v);
     let standing = match acked {
@@ -362,9 +482,9 @@ fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Dat
         id: e.id.clone(),
         name: e.name.clone(),
         standing,
-        deadline: format_date(deadline),
-        signed: acked.map(|a| format_date(a.date)),
-        received: acked.map(|a| format_date(a.received)),
+        deadline: own.text(deadline),
+        signed: acked.map(|a| own.text(a.date)),
+        received: acked.map(|a| own.text(a.received)),
         entry: acked.map(|a| a.entry),
         no_key: !e.has_key(),
     }
@@ -413,6 +533,10 @@ pub fn to_csv(statuses: &[VersionStatus]) -> std::io::Result<Vec<u8>> {
     });
     crate::csvout::to_vec(&HEADER, rows)
 }
+
+#[cfg(test)]
+#[path = "status_same.rs"]
+mod same;
 
 #[cfg(test)]
 mod tests {
