@@ -32,6 +32,7 @@ fn main() {
         &fx.log,
         &fx.issuer,
         &people,
+        employees,
         &fx.versions,
         Duration::from_secs(300),
     );

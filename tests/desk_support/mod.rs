@@ -358,14 +358,15 @@ pub async fn enrol_people(
 }
 
 /// A load run on a desk in this process over the log folder `log`:
-/// `people` (id, name) are enrolled at the desk, all at once, then each
-/// signs every one of `versions` in turn, all at the same time, until
-/// `limit` has passed. Returns what the run saw and how many checkpoints
+/// `people` (id, name) are enrolled at the desk, `enrolling` at a time,
+/// then each signs every one of `versions` in turn, all at the same time,
+/// until `limit` has passed. Returns what the run saw and how many checkpoints
 /// the desk signed meanwhile.
 pub fn desk_load(
     log: &Path,
     issuer: &SigningKey,
     people: &[(String, String)],
+    enrolling: usize,
     versions: &[(String, [u8; 32])],
     limit: Duration,
 ) -> (LoadResult, usize) {
@@ -391,7 +392,9 @@ pub fn desk_load(
         }));
         let http = Arc::new(Http::new(&format!("http://{addr}")));
         let admin = admin_signin(&http, &started.admin_token).await;
-        let employees = enrol_people(http.clone(), &admin, people, people.len()).await;
+        let employees = enrol_people(http.clone(), &admin, people, enrolling).await;
+        // A fresh client: no connection the desk closed while idle is reused.
+        let http = Arc::new(Http::new(&format!("http://{addr}")));
         let before = checkpoints(log);
         let deadline = Instant::now() + limit;
         let result = load(
@@ -565,7 +568,16 @@ pub async fn load(
                                 .push((j["entry"].as_u64().unwrap_or(u64::MAX), receipt));
                             count.fetch_add(1, Ordering::SeqCst);
                         }
-                        _ => mine.failed += 1,
+                        other => {
+                            if mine.failed == 0 {
+                                let why = match other {
+                                    Ok(r) => format!("{} {}", r.status, r.text()),
+                                    Err(e) => e,
+                                };
+                                eprintln!("{} refused: {why}", e.id);
+                            }
+                            mine.failed += 1;
+                        }
                     }
                 }
                 mine
