@@ -246,7 +246,7 @@ fn versions() -> Vec<Version> {
         add("1", start, true);
         add("1.1", plus(start, 40), false);
         add("2", plus(start, 200), true);
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             add("2.1", plus(start, 230), false);
         }
         add("3", plus(start, 460), true);
@@ -272,7 +272,7 @@ fn person_events(i: u64, out: &mut Vec<(Date, u8, Event)>) {
     let position = (i % 5 != 4).then(|| POSITIONS[(i % 4) as usize]);
     let start = plus(d("2018-01-01"), mix(i, 1) % 500);
     let mut units = vec![unit(i % UNITS)];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         units.push(unit(mix(i, 2) % UNITS));
     }
     let units = entry::one_spelling(&units);
