@@ -254,7 +254,7 @@ fn status_among(
     let chosen = documents
         .into_iter()
         .filter(|d| document.is_none_or(|f| f == *d));
-    let mut out = Vec::new();
+    let mut chosen_versions = Vec::new();
     for document in chosen {
         let material: Vec<usize> = (0..versions.len())
             .filter(|&i| versions[i].version.material)
@@ -262,10 +262,48 @@ fn status_among(
             .collect();
         for (k, &v) in material.iter().enumerate() {
             let end = material.get(k + 1).map(|&n| versions[n].version.effective);
-            out.push(version_status(state, v, end, today, people));
+            chosen_versions.push((v, end));
         }
     }
-    out
+    let lines = lines_of(state, today, &chosen_versions, people);
+    chosen_versions
+        .iter()
+        .zip(lines)
+        .map(|(&(v, end), lines)| version_status(state, v, end, today, lines))
+        .collect()
+}
+
+/// The lines of each of `chosen` (material version, the day the next one
+/// takes effect), each with a line for each of `people` it concerns, in
+/// their order. Employee by employee, so that the acknowledgements of one
+/// are looked up together (they are near each other in memory), not one
+/// version's of everyone in turn.
+fn lines_of(
+    state: &State,
+    today: Date,
+    chosen: &[(usize, Option<Date>)],
+    people: &[usize],
+) -> Vec<Vec<Line>> {
+    let versions = state.versions();
+    let audiences: Vec<Audience> = chosen
+        .iter()
+        .map(|&(v, _)| Audience::of(state, versions[v].version.document_id()))
+        .collect();
+    let owns: Vec<Own> = chosen
+        .iter()
+        .map(|&(v, _)| Own::of(&versions[v].version))
+        .collect();
+    let mut lines: Vec<Vec<Line>> = chosen.iter().map(|_| Vec::new()).collect();
+    let employees = state.employees();
+    for &i in people {
+        let e = &employees[i];
+        for (k, &(v, end)) in chosen.iter().enumerate() {
+            if let Some(since) = bound_since(&audiences[k], e, &versions[v].version, end) {
+                lines[k].push(line(state, &owns[k], i, e, v, since, today));
+            }
+        }
+    }
+    lines
 }
 
 /// The deadline rule: the last day to acknowledge the material version
@@ -287,20 +325,9 @@ fn version_status(
     v: usize,
     end: Option<Date>,
     today: Date,
-    people: &[usize],
+    lines: Vec<Line>,
 ) -> VersionStatus {
     let p = &state.versions()[v];
-    let audience = Audience::of(state, p.version.document_id());
-    let own = Own::of(&p.version);
-    let employees = state.employees();
-    let lines = people
-        .iter()
-        .filter_map(|&i| {
-            let e = &employees[i];
-            let since = bound_since(&audience, e, &p.version, end)?;
-            Some(line(state, &own, i, e, v, since, today))
-        })
-        .collect();
     VersionStatus {
         document: p.version.document.clone(),
         label: p.version.label.clone(),
