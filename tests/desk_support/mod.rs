@@ -325,22 +325,29 @@ pub async fn enrol_many(
     n: usize,
     concurrency: usize,
 ) -> Vec<Employee> {
+    let people: Vec<(String, String)> = (0..n)
+        .map(|i| (format!("e{i:05}"), format!("Darbinieks Nr. {i}")))
+        .collect();
+    enrol_people(http, admin, &people, concurrency).await
+}
+
+/// Enrols each of `people` (id, name), the `i`-th with the key of seed
+/// `i`, `concurrency` at a time.
+pub async fn enrol_people(
+    http: Arc<Http>,
+    admin: &str,
+    people: &[(String, String)],
+    concurrency: usize,
+) -> Vec<Employee> {
     let mut out = Vec::new();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(concurrency) {
+    let numbered: Vec<(usize, &(String, String))> = people.iter().enumerate().collect();
+    for chunk in numbered.chunks(concurrency) {
         let tasks: Vec<_> = chunk
             .iter()
-            .map(|&i| {
+            .map(|&(i, (id, name))| {
                 let (http, admin) = (http.clone(), admin.to_string());
-                tokio::spawn(async move {
-                    enrol(
-                        &http,
-                        &admin,
-                        &format!("e{i:05}"),
-                        &format!("Darbinieks Nr. {i}"),
-                        i as u64,
-                    )
-                    .await
-                })
+                let (id, name) = (id.clone(), name.clone());
+                tokio::spawn(async move { enrol(&http, &admin, &id, &name, i as u64).await })
             })
             .collect();
         for t in tasks {
@@ -348,6 +355,152 @@ pub async fn enrol_many(
         }
     }
     out
+}
+
+/// A load run on a desk in this process over the log folder `log`:
+/// `people` (id, name) are enrolled at the desk, `enrolling` at a time,
+/// then each signs every one of `versions` in turn, all at the same time,
+/// until `limit` has passed. Returns what the run saw and how many checkpoints
+/// the desk signed meanwhile.
+pub fn desk_load(
+    log: &Path,
+    issuer: &SigningKey,
+    people: &[(String, String)],
+    enrolling: usize,
+    versions: &[(String, [u8; 32])],
+    limit: Duration,
+) -> (LoadResult, usize) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let started = ackreg_desk::Desk::start(ackreg_desk::Config {
+            log: log.to_path_buf(),
+            issuer: issuer.clone(),
+            tls: false,
+            listen: addr,
+            observer: Arc::new(ackreg_desk::Quiet),
+        })
+        .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = ackreg_desk::http::router(started.desk.clone());
+        let server = tokio::spawn(ackreg_desk::serve(listener, app, None, async {
+            let _ = stopped.await;
+        }));
+        let http = Arc::new(Http::new(&format!("http://{addr}")));
+        let admin = admin_signin(&http, &started.admin_token).await;
+        let employees = enrol_people(http.clone(), &admin, people, enrolling).await;
+        // A fresh client: no connection the desk closed while idle is reused.
+        let http = Arc::new(Http::new(&format!("http://{addr}")));
+        let before = checkpoints(log);
+        let deadline = Instant::now() + limit;
+        let result = load(
+            http,
+            &employees,
+            versions,
+            deadline,
+            Arc::new(AtomicUsize::new(0)),
+        )
+        .await;
+        let commits = checkpoints(log) - before;
+        let _ = stop.send(());
+        let _ = server.await;
+        let desk = started.desk.clone();
+        tokio::task::spawn_blocking(move || desk.stop())
+            .await
+            .unwrap();
+        (result, commits)
+    })
+}
+
+/// How many checkpoints the log has signed (one per commit).
+pub fn checkpoints(log: &Path) -> usize {
+    LogDir::new(log).history().unwrap().len()
+}
+
+/// What [`report_load`] prints, as numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadFigures {
+    /// Accepted acknowledgements a second.
+    pub per_second: f64,
+    /// Round trips, median and 99th percentile.
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+/// Prints a load run's throughput and round trips, then checks that
+/// every acknowledgement was accepted (`wanted`), every receipt verifies
+/// against the log, none was lost or duplicated, and, with `audit`, that
+/// the full audit passes.
+pub fn report_load(
+    log: &Path,
+    issuer: &ed25519_dalek::VerifyingKey,
+    mut result: LoadResult,
+    commits: usize,
+    wanted: usize,
+    audit: bool,
+) -> LoadFigures {
+    let accepted = result.accepted.len();
+    let secs = result.elapsed.as_secs_f64();
+    let p50 = percentile(&mut result.latencies, 50.0);
+    let p99 = percentile(&mut result.latencies, 99.0);
+    let max = result.latencies.last().copied().unwrap_or_default();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "desk load: {accepted} of {wanted} acknowledgements accepted, {} failed",
+        result.failed
+    );
+    println!(
+        "  {secs:.2} s, {:.0} acknowledgements/s",
+        accepted as f64 / secs
+    );
+    println!(
+        "  round trip p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(p50),
+        ms(p99),
+        ms(max)
+    );
+    println!(
+        "  {commits} commits (checkpoints), {:.1} acknowledgements per commit",
+        accepted as f64 / commits.max(1) as f64
+    );
+    let t0 = Instant::now();
+    let before = acks_before(log, &result.accepted);
+    let in_log = check_receipts(log, issuer, &result.accepted) - before;
+    println!(
+        "  every receipt verifies against the log ({:.2} s)",
+        t0.elapsed().as_secs_f64()
+    );
+    assert_eq!(accepted, wanted, "every acknowledgement accepted");
+    assert_eq!(in_log, accepted as u64, "none lost, none duplicated");
+    if audit {
+        let t0 = Instant::now();
+        assert!(audit_passes(log, issuer), "the full audit passes");
+        println!(
+            "  the full audit of the log passes ({:.2} s)",
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    LoadFigures {
+        per_second: accepted as f64 / secs,
+        p50,
+        p99,
+    }
+}
+
+/// How many acknowledgement entries the log held before the first of
+/// `accepted` (zero for a log that had none).
+fn acks_before(log: &Path, accepted: &[(u64, Vec<u8>)]) -> u64 {
+    let first = accepted.iter().map(|(i, _)| *i).min().unwrap_or(0);
+    LogDir::new(log)
+        .index(first)
+        .unwrap()
+        .iter()
+        .filter(|(_, kind)| *kind == entry::Kind::Ack.code())
+        .count() as u64
 }
 
 /// The envelope an employee signs for a document on `date`.
@@ -415,7 +568,16 @@ pub async fn load(
                                 .push((j["entry"].as_u64().unwrap_or(u64::MAX), receipt));
                             count.fetch_add(1, Ordering::SeqCst);
                         }
-                        _ => mine.failed += 1,
+                        other => {
+                            if mine.failed == 0 {
+                                let why = match other {
+                                    Ok(r) => format!("{} {}", r.status, r.text()),
+                                    Err(e) => e,
+                                };
+                                eprintln!("{} refused: {why}", e.id);
+                            }
+                            mine.failed += 1;
+                        }
                     }
                 }
                 mine

@@ -23,7 +23,7 @@ use serde::Serialize;
 use time::{Date, Duration};
 
 use super::entry::{format_date, Version};
-use super::state::{Acked, Employee, Published, State};
+use super::state::{audience_includes, Acked, Document, Employee, Published, State};
 
 /// Where one employee stands for one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -216,12 +216,45 @@ pub fn status(state: &State, today: Date) -> Vec<VersionStatus> {
 
 /// [`status`], only for the document and unit of `filter`.
 pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStatus> {
+    let unit = filter.unit.as_ref();
+    let people: Vec<usize> = state
+        .employees()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| unit.is_none_or(|u| e.units_on(today).contains(u)))
+        .map(|(i, _)| i)
+        .collect();
+    status_among(state, today, filter.document.as_deref(), &people)
+}
+
+/// [`status`] with only the line of the employee `id` on each version
+/// (none where the version does not concern them): what one employee's
+/// page needs, without the lines of everyone else.
+pub fn status_of_employee(state: &State, today: Date, id: &str) -> Vec<VersionStatus> {
+    let people: Vec<usize> = state
+        .employees()
+        .iter()
+        .position(|e| e.id == id)
+        .into_iter()
+        .collect();
+    status_among(state, today, None, &people)
+}
+
+/// The status of the versions of `document` (every document if none)
+/// with a line for each of `people` (indices in [`State::employees`], in
+/// order) whom the version concerns.
+fn status_among(
+    state: &State,
+    today: Date,
+    document: Option<&str>,
+    people: &[usize],
+) -> Vec<VersionStatus> {
     let versions = state.versions();
     let documents = state.document_ids();
     let chosen = documents
         .into_iter()
-        .filter(|d| filter.document.as_deref().is_none_or(|f| f == *d));
-    let mut out = Vec::new();
+        .filter(|d| document.is_none_or(|f| f == *d));
+    let mut chosen_versions = Vec::new();
     for document in chosen {
         let material: Vec<usize> = (0..versions.len())
             .filter(|&i| versions[i].version.material)
@@ -229,149 +262,48 @@ pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStat
             .collect();
         for (k, &v) in material.iter().enumerate() {
             let end = material.get(k + 1).map(|&n| versions[n].version.effective);
-            out.push(version_status(state, v, end, today, filter));
+            chosen_versions.push((v, end));
         }
     }
-    out
-}
-
-/// The deadline rule: the last day to acknowledge the material version
-/// `version` on time. For the version itself (`enrolled` none), its
-/// deadline (its effective date if it names none); for an employee
-/// enrolled on `enrolled`, that or `new_employee_days` after their
-/// enrolment, whichever is later.
-pub fn deadline(version: &Version, enrolled: Option<Date>) -> Date {
-    let own = version.deadline.unwrap_or(version.effective);
-    let Some(enrolled) = enrolled else {
-        return own;
-    };
-    let days = Duration::days(i64::from(version.new_employee_days));
-    own.max(enrolled.checked_add(days).unwrap_or(Date::MAX))
-}
-
-fn version_status(
-    state: &State,
-    v: usize,
-    end: Option<Date>,
-    today: Date,
-    filter: &Filter,
-) -> VersionStatus {
-    let p = &state.versions()[v];
-    let lines = state
-        .employees()
+    let lines = lines_among(state, today, &chosen_versions, people);
+    chosen_versions
         .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            let unit = filter.unit.as_ref();
-            unit.is_none_or(|u| e.units_on(today).contains(u))
-        })
-        .filter_map(|(i, e)| {
-            let since = bound_since(state, e, &p.version, end)?;
-            Some(line(state, i, e, v, since, today))
-        })
+        .zip(lines)
+        .map(|(&(v, end), lines)| version_status(state, v, end, today, lines))
+        .collect()
+}
+
+/// The lines of each of `chosen` (material version, the day the next one
+/// takes effect), each with a line for each of `people` it concerns, in
+/// their order. Employee by employee, so that the acknowledgements of one
+/// are looked up together (they are near each other in memory), not one
+/// version's of everyone in turn.
+fn lines_among(
+    state: &State,
+    today: Date,
+    chosen: &[(usize, Option<Date>)],
+    people: &[usize],
+) -> Vec<Vec<Line>> {
+    let versions = state.versions();
+    let audiences: Vec<Audience> = chosen
+        .iter()
+        .map(|&(v, _)| Audience::of(state, versions[v].version.document_id()))
         .collect();
-    VersionStatus {
-        document: p.version.document.clone(),
-        label: p.version.label.clone(),
-        title: p.version.title.clone(),
-        sha256: crate::encoding::hex(&p.version.sha256),
-        effective: format_date(p.version.effective),
-        deadline: format_date(deadline(&p.version, None)),
-        corrections: state
-            .versions()
-            .iter()
-            .filter(|c| c.base == v && !c.version.material)
-            .map(|c| c.version.label.clone())
-            .collect(),
-        superseded: end.map(format_date),
-        phase: phase(state, v, today).unwrap_or(Phase::Superseded),
-        lines,
-    }
-}
-
-/// Whether `e` works there at some time while the version is in force.
-fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
-    let joined_in_time = end.is_none_or(|end| e.enrolled < end);
-    let still_there = e.left.is_none_or(|(left, _)| left > effective);
-    joined_in_time && still_there
-}
-
-/// If the version (in force until `end`) concerns `e`, the day their
-/// binding by its document began: they work there at some time while it
-/// is in force and the document binds them on some such day. For a
-/// document that binds everyone that is their first day.
-fn bound_since(state: &State, e: &Employee, v: &Version, end: Option<Date>) -> Option<Date> {
-    if !concerned(e, v.effective, end) {
-        return None;
-    }
-    let document = v.document_id();
-    if state.binds_everyone(document) {
-        return Some(e.enrolled);
-    }
-    let from = v.effective.max(e.enrolled);
-    let until = match (end, e.left) {
-        (Some(end), Some((left, _))) => Some(end.min(left)),
-        (end, left) => end.or(left.map(|(d, _)| d)),
-    };
-    let changes = change_days(state, e, document);
-    let bound = |day: Date| state.binds(document, e, day);
-    let first = std::iter::once(from)
-        .chain(changes.iter().copied().filter(|&c| c > from))
-        .take_while(|&c| until.is_none_or(|u| c < u))
-        .find(|&c| bound(c))?;
-    // Back to the start of the run of days on which they were bound.
-    let at = changes.partition_point(|&c| c <= first);
-    let mut start = at.checked_sub(1).map_or(first, |i| changes[i]);
-    for &c in changes[..at.saturating_sub(1)].iter().rev() {
-        if !bound(c) {
-            break;
+    let owns: Vec<Own> = chosen
+        .iter()
+        .map(|&(v, _)| Own::of(&versions[v].version))
+        .collect();
+    let mut lines: Vec<Vec<Line>> = chosen.iter().map(|_| Vec::new()).collect();
+    let employees = state.employees();
+    for &i in people {
+        let e = &employees[i];
+        for (k, &(v, end)) in chosen.iter().enumerate() {
+            if let Some(since) = bound_since(&audiences[k], e, &versions[v].version, end) {
+                lines[k].push(line(state, &owns[k], i, e, v, since, today));
+            }
         }
-        start = c;
     }
-    Some(start.max(e.enrolled))
-}
-
-/// The days on which whether `document` binds `e` can change: their first
-/// day, their moves and updates, the document's declarations (sorted).
-fn change_days(state: &State, e: &Employee, document: &str) -> Vec<Date> {
-    let declarations = state
-        .document(document)
-        .map(|d| d.declarations.as_slice())
-        .unwrap_or_default();
-    let mut days: Vec<Date> = std::iter::once(e.enrolled)
-        .chain(e.periods.iter().map(|p| p.from))
-        .chain(declarations.iter().map(|(d, _)| d.date))
-        .filter(|&d| d >= e.enrolled)
-        .collect();
-    days.sort();
-    days.dedup();
-    days
-}
-
-fn line(state: &State, i: usize, e: &Employee, v: usize, since: Date, today: Date) -> Line {
-    let deadline = deadline(&state.versions()[v].version, Some(since));
-    let acked = state.acknowledgement(i, v);
-    line_with(e, deadline, acked, today)
-}
-
-fn line_with(e: &Employee, deadline: Date, acked: Option<&Acked>, today: Date) -> Line {
-    let standing = match acked {
-        Some(a) if a.date <= deadline => Standing::Acknowledged,
-        Some(_) => Standing::Late,
-        None if e.left.is_some_and(|(d, _)| d <= today) => Standing::Left,
-        None if today > deadline => Standing::Overdue,
-        None => Standing::Outstanding,
-    };
-    Line {
-        id: e.id.clone(),
-        name: e.name.clone(),
-        standing,
-        deadline: format_date(deadline),
-        signed: acked.map(|a| format_date(a.date)),
-        received: acked.map(|a| format_date(a.received)),
-        entry: acked.map(|a| a.entry),
-        no_key: !e.has_key(),
-    }
+    lines
 }
 
 /// The material versions of each document, in log order, document by
@@ -404,19 +336,25 @@ pub fn lines_of<'a>(
     today: Date,
 ) -> Option<Vec<(&'a str, usize, Line)>> {
     let i = state.index_of(id)?;
-    let e = &state.employees()[i];
     let versions = state.versions();
-    let mut out = Vec::new();
+    let mut chosen = Vec::new();
+    let mut documents = Vec::new();
     for (document, material) in material_by_document(state) {
         for (k, &v) in material.iter().enumerate() {
             let end = material.get(k + 1).map(|&n| versions[n].version.effective);
-            let Some(since) = bound_since(state, e, &versions[v].version, end) else {
-                continue;
-            };
-            out.push((document, v, line(state, i, e, v, since, today)));
+            chosen.push((v, end));
+            documents.push(document);
         }
     }
-    Some(out)
+    let lines = lines_among(state, today, &chosen, &[i]);
+    Some(
+        documents
+            .into_iter()
+            .zip(chosen)
+            .zip(lines)
+            .filter_map(|((document, (v, _)), mut line)| line.pop().map(|l| (document, v, l)))
+            .collect(),
+    )
 }
 
 /// One document as one employee meets it on a day: the version to read
@@ -519,6 +457,217 @@ fn last_signed_before(state: &State, e: usize, document: &str, v: usize) -> Opti
         .max()
 }
 
+/// The deadline rule: the last day to acknowledge the material version
+/// `version` on time. For the version itself (`enrolled` none), its
+/// deadline (its effective date if it names none); for an employee
+/// enrolled on `enrolled`, that or `new_employee_days` after their
+/// enrolment, whichever is later.
+pub fn deadline(version: &Version, enrolled: Option<Date>) -> Date {
+    let own = version.deadline.unwrap_or(version.effective);
+    let Some(enrolled) = enrolled else {
+        return own;
+    };
+    let days = Duration::days(i64::from(version.new_employee_days));
+    own.max(enrolled.checked_add(days).unwrap_or(Date::MAX))
+}
+
+fn version_status(
+    state: &State,
+    v: usize,
+    end: Option<Date>,
+    today: Date,
+    lines: Vec<Line>,
+) -> VersionStatus {
+    let p = &state.versions()[v];
+    VersionStatus {
+        document: p.version.document.clone(),
+        label: p.version.label.clone(),
+        title: p.version.title.clone(),
+        sha256: crate::encoding::hex(&p.version.sha256),
+        effective: format_date(p.version.effective),
+        deadline: format_date(deadline(&p.version, None)),
+        corrections: state
+            .versions()
+            .iter()
+            .filter(|c| c.base == v && !c.version.material)
+            .map(|c| c.version.label.clone())
+            .collect(),
+        superseded: end.map(format_date),
+        phase: phase(state, v, today).unwrap_or(Phase::Superseded),
+        lines,
+    }
+}
+
+/// A document's audience, looked up once for a version's lines: the
+/// rules of [`State::binds`] and [`State::binds_everyone`].
+struct Audience<'a> {
+    /// The declared document (none for [`super::entry::RULES`]).
+    document: Option<&'a Document>,
+    /// Whether it binds everyone on every day.
+    everyone: bool,
+}
+
+impl<'a> Audience<'a> {
+    fn of(state: &'a State, document: &str) -> Audience<'a> {
+        Audience {
+            document: state.document(document),
+            everyone: state.binds_everyone(document),
+        }
+    }
+
+    /// [`State::binds`]: the declaration holding on `day` includes `e`'s
+    /// units or position that day.
+    fn binds(&self, e: &Employee, day: Date) -> bool {
+        self.document
+            .is_none_or(|d| audience_includes(d.on(day), e.on(day)))
+    }
+}
+
+/// Whether `e` works there at some time while the version is in force.
+fn concerned(e: &Employee, effective: Date, end: Option<Date>) -> bool {
+    let joined_in_time = end.is_none_or(|end| e.enrolled < end);
+    let still_there = e.left.is_none_or(|(left, _)| left > effective);
+    joined_in_time && still_there
+}
+
+/// If the version (in force until `end`) concerns `e`, the day their
+/// binding by its document began: they work there at some time while it
+/// is in force and the document binds them on some such day. For a
+/// document that binds everyone that is their first day.
+fn bound_since(audience: &Audience, e: &Employee, v: &Version, end: Option<Date>) -> Option<Date> {
+    if !concerned(e, v.effective, end) {
+        return None;
+    }
+    if audience.everyone {
+        return Some(e.enrolled);
+    }
+    let from = v.effective.max(e.enrolled);
+    let until = match (end, e.left) {
+        (Some(end), Some((left, _))) => Some(end.min(left)),
+        (end, left) => end.or(left.map(|(d, _)| d)),
+    };
+    let changes = change_days(audience, e);
+    let bound = |day: Date| audience.binds(e, day);
+    let first = std::iter::once(from)
+        .chain(changes.iter().copied().filter(|&c| c > from))
+        .take_while(|&c| until.is_none_or(|u| c < u))
+        .find(|&c| bound(c))?;
+    // Back to the start of the run of days on which they were bound.
+    let at = changes.partition_point(|&c| c <= first);
+    let mut start = at.checked_sub(1).map_or(first, |i| changes[i]);
+    for &c in changes[..at.saturating_sub(1)].iter().rev() {
+        if !bound(c) {
+            break;
+        }
+        start = c;
+    }
+    Some(start.max(e.enrolled))
+}
+
+/// The days on which whether the document binds `e` can change: their
+/// first day, their moves and updates, the document's declarations
+/// (sorted).
+fn change_days(audience: &Audience, e: &Employee) -> Vec<Date> {
+    let declarations = audience
+        .document
+        .map(|d| d.declarations.as_slice())
+        .unwrap_or_default();
+    let mut days: Vec<Date> = std::iter::once(e.enrolled)
+        .chain(e.periods.iter().map(|p| p.from))
+        .chain(declarations.iter().map(|(d, _)| d.date))
+        .filter(|&d| d >= e.enrolled)
+        .collect();
+    days.sort();
+    days.dedup();
+    days
+}
+
+/// A version's own deadline, written once for all its lines.
+struct Own {
+    deadline: Date,
+    text: String,
+}
+
+impl Own {
+    fn of(version: &Version) -> Own {
+        let deadline = deadline(version, None);
+        Own {
+            deadline,
+            text: day_text(deadline),
+        }
+    }
+
+    /// `day` as [`format_date`] writes it, the version's own deadline
+    /// without writing it again.
+    fn text(&self, day: Date) -> String {
+        if day == self.deadline {
+            self.text.clone()
+        } else {
+            day_text(day)
+        }
+    }
+}
+
+/// [`format_date`] without the formatting machinery (a status writes
+/// three dates a line, for hundreds of thousands of lines): the same text
+/// for every date.
+fn day_text(d: Date) -> String {
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        return format_date(d);
+    }
+    let year = year as u32;
+    let (month, day) = (u32::from(u8::from(d.month())), u32::from(d.day()));
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        month / 10,
+        month % 10,
+        day / 10,
+        day % 10,
+    ];
+    let mut s = String::with_capacity(10);
+    for (i, n) in digits.into_iter().enumerate() {
+        if i == 4 || i == 6 {
+            s.push('-');
+        }
+        s.push(char::from(b'0' + n as u8));
+    }
+    s
+}
+
+fn line(
+    state: &State,
+    own: &Own,
+    i: usize,
+    e: &Employee,
+    v: usize,
+    since: Date,
+    today: Date,
+) -> Line {
+    let deadline = deadline(&state.versions()[v].version, Some(since));
+    let acked = state.acknowledgement(i, v);
+    let standing = match acked {
+        Some(a) if a.date <= deadline => Standing::Acknowledged,
+        Some(_) => Standing::Late,
+        None if e.left.is_some_and(|(d, _)| d <= today) => Standing::Left,
+        None if today > deadline => Standing::Overdue,
+        None => Standing::Outstanding,
+    };
+    Line {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        standing,
+        deadline: own.text(deadline),
+        signed: acked.map(|a| own.text(a.date)),
+        received: acked.map(|a| own.text(a.received)),
+        entry: acked.map(|a| a.entry),
+        no_key: !e.has_key(),
+    }
+}
+
 /// The statuses as a table for Excel ([`crate::csvout`]: UTF-8 with a
 /// byte order mark, `;` between cells, formulas neutralised): one row per
 /// employee and version, with the document, and whether they have no key
@@ -562,6 +711,10 @@ pub fn to_csv(statuses: &[VersionStatus]) -> std::io::Result<Vec<u8>> {
     });
     crate::csvout::to_vec(&HEADER, rows)
 }
+
+#[cfg(test)]
+#[path = "status_same.rs"]
+mod same;
 
 #[cfg(test)]
 mod tests {
@@ -776,6 +929,42 @@ mod tests {
             .starts_with(r#"{"document":"kac","#));
     }
 
+    #[test]
+    fn the_csv_has_the_document_and_who_has_no_key_and_no_formula() {
+        let line = Line {
+            id: "aozola".into(),
+            name: "=Anna; \"Ozola\"".into(),
+            standing: Standing::Overdue,
+            deadline: "2018-01-22".into(),
+            signed: None,
+            received: None,
+            entry: None,
+            no_key: true,
+        };
+        let status = VersionStatus {
+            document: Some("datu-aizsardziba".into()),
+            label: "1".into(),
+            title: "Personas datu aizsardzības noteikumi".into(),
+            sha256: String::new(),
+            effective: "2018-01-01".into(),
+            deadline: "2018-01-31".into(),
+            corrections: Vec::new(),
+            superseded: None,
+            phase: Phase::InForce,
+            lines: vec![line],
+        };
+        let csv = String::from_utf8(to_csv(&[status]).unwrap()).unwrap();
+        let mut rows = csv.trim_start_matches('\u{feff}').lines();
+        assert!(rows
+            .next()
+            .unwrap()
+            .starts_with("document;version;title;employee_id"));
+        assert_eq!(
+            rows.next().unwrap(),
+            "datu-aizsardziba;1;Personas datu aizsardzības noteikumi;aozola;\"'=Anna; \"\"Ozola\"\"\";overdue;yes;2018-01-22;;;"
+        );
+    }
+
     /// Issue 20, point 7: one employee's documents, the overdue first,
     /// each with their own deadline, and for a document whose earlier
     /// version they acknowledged, that version to compare with.
@@ -894,41 +1083,5 @@ mod tests {
                 (line.standing, &line.deadline, line.entry)
             );
         }
-    }
-
-    #[test]
-    fn the_csv_has_the_document_and_who_has_no_key_and_no_formula() {
-        let line = Line {
-            id: "aozola".into(),
-            name: "=Anna; \"Ozola\"".into(),
-            standing: Standing::Overdue,
-            deadline: "2018-01-22".into(),
-            signed: None,
-            received: None,
-            entry: None,
-            no_key: true,
-        };
-        let status = VersionStatus {
-            document: Some("datu-aizsardziba".into()),
-            label: "1".into(),
-            title: "Personas datu aizsardzības noteikumi".into(),
-            sha256: String::new(),
-            effective: "2018-01-01".into(),
-            deadline: "2018-01-31".into(),
-            corrections: Vec::new(),
-            superseded: None,
-            phase: Phase::InForce,
-            lines: vec![line],
-        };
-        let csv = String::from_utf8(to_csv(&[status]).unwrap()).unwrap();
-        let mut rows = csv.trim_start_matches('\u{feff}').lines();
-        assert!(rows
-            .next()
-            .unwrap()
-            .starts_with("document;version;title;employee_id"));
-        assert_eq!(
-            rows.next().unwrap(),
-            "datu-aizsardziba;1;Personas datu aizsardzības noteikumi;aozola;\"'=Anna; \"\"Ozola\"\"\";overdue;yes;2018-01-22;;;"
-        );
     }
 }
