@@ -590,7 +590,7 @@ fn status_grouped(state: &State, day: Date) -> usize {
     let mut by_unit: std::collections::HashMap<&str, Vec<&status::Line>> =
         std::collections::HashMap::new();
     for l in all.iter().flat_map(|v| v.lines.iter()) {
-        let e = state.employee(&l.id).unwrap();
+        let e = state.employee(l.id).unwrap();
         for u in e.units_on(day) {
             by_unit.entry(u.as_str()).or_default().push(l);
         }
@@ -644,7 +644,7 @@ fn owing(state: &State, day: Date) -> (String, usize) {
         for l in s.lines {
             let open = matches!(l.standing, Standing::Outstanding | Standing::Overdue);
             if open && !l.no_key {
-                *owed.entry(l.id).or_default() += 1;
+                *owed.entry(l.id.to_string()).or_default() += 1;
             }
         }
     }

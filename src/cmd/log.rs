@@ -1043,11 +1043,7 @@ fn print_status(statuses: &[status::VersionStatus]) {
             s.count(Left)
         ));
         for l in &s.lines {
-            let when = l
-                .signed
-                .as_deref()
-                .map(|d| format!(" signed {d}"))
-                .unwrap_or_default();
+            let when = l.signed.map(|d| format!(" signed {d}")).unwrap_or_default();
             let no_key = if l.no_key { " (no key yet)" } else { "" };
             out(format!(
                 "  {:<12} {:<28} {}{when} (deadline {}){no_key}",

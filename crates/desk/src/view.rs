@@ -119,7 +119,7 @@ impl Tally {
         }
     }
 
-    fn of<'a>(lines: impl Iterator<Item = &'a status::Line>) -> Tally {
+    fn of<'a, 'b: 'a>(lines: impl Iterator<Item = &'a status::Line<'b>>) -> Tally {
         let mut t = Tally::default();
         lines.for_each(|l| t.add(l));
         t
@@ -145,7 +145,7 @@ fn per_unit(state: &State, lines: &[status::Line], today: Date) -> Vec<Value> {
         .collect();
     let mut tallies = vec![(0usize, Tally::default()); units.len() + 1];
     for l in lines {
-        let of = state.employee(&l.id).map_or(&[][..], |e| e.units_on(today));
+        let of = state.employee(l.id).map_or(&[][..], |e| e.units_on(today));
         if of.is_empty() {
             tallies[units.len()].0 += 1;
             tallies[units.len()].1.add(l);

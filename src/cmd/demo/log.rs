@@ -223,7 +223,7 @@ fn report_status(log: &LogDir) -> Result<(), CliError> {
                 .lines
                 .iter()
                 .filter(|l| l.standing == st)
-                .map(|l| l.name.as_str())
+                .map(|l| l.name)
                 .collect();
             if names.is_empty() {
                 "—".into()

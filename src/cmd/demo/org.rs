@@ -381,7 +381,7 @@ fn summary(s: &VersionStatus) -> String {
                 if l.no_key {
                     format!("{} (no key yet)", l.name)
                 } else {
-                    l.name.clone()
+                    l.name.to_string()
                 }
             })
             .collect();
@@ -410,7 +410,7 @@ fn overdue_without_key(state: &State, all: &[VersionStatus]) {
         .iter()
         .flat_map(|s| s.lines.iter())
         .filter(|l| l.no_key && l.standing == Standing::Overdue)
-        .map(|l| l.name.as_str())
+        .map(|l| l.name)
         .collect();
     who.sort_unstable();
     who.dedup();

@@ -261,13 +261,13 @@ fn part(state: &State, v: VersionStatus, day: Date) -> DocumentPart {
 
 /// A status line with the person's name, position and units on `day`.
 fn row(state: &State, l: &status::Line, day: Date) -> Row {
-    let member = state.employee(&l.id).map(|e| e.member_on(day));
+    let member = state.employee(l.id).map(|e| e.member_on(day));
     let unit_name = |u: &String| state.unit(u).map_or_else(|| u.clone(), |u| u.name.clone());
     Row {
-        id: l.id.clone(),
+        id: l.id.to_string(),
         name: member
             .as_ref()
-            .map_or_else(|| l.name.clone(), |m| m.name.clone()),
+            .map_or_else(|| l.name.to_string(), |m| m.name.clone()),
         position: member
             .as_ref()
             .and_then(|m| m.position.clone())
@@ -277,8 +277,8 @@ fn row(state: &State, l: &status::Line, day: Date) -> Row {
             .map(|m| m.units.iter().map(unit_name).collect())
             .unwrap_or_default(),
         standing: l.standing,
-        deadline: l.deadline.clone(),
-        signed: l.signed.clone(),
+        deadline: l.deadline.to_string(),
+        signed: l.signed.map(|d| d.to_string()),
         no_key: l.no_key,
     }
 }

@@ -141,21 +141,48 @@ pub fn in_force_of(state: &State, document: &str, day: Date) -> Option<usize> {
         .find(|&v| phase(state, v, day) == Some(Phase::InForce))
 }
 
-/// One employee's line for one version.
+/// A day in a status line: a [`Date`] that is written, in JSON and by
+/// `Display`, as `YYYY-MM-DD` (the log's spelling), without allocating
+/// until it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(pub Date);
+
+impl Day {
+    /// The date.
+    pub fn date(self) -> Date {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&day_text(self.0))
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&day_text(self.0))
+    }
+}
+
+/// One employee's line for one version: borrowed from the log's state,
+/// so that a status of hundreds of thousands of lines allocates nothing
+/// per line.
 #[derive(Debug, Clone, Serialize)]
-pub struct Line {
+pub struct Line<'a> {
     /// Identifier.
-    pub id: String,
+    pub id: &'a str,
     /// Name.
-    pub name: String,
+    pub name: &'a str,
     /// Where they stand.
     pub standing: Standing,
     /// Their deadline.
-    pub deadline: String,
+    pub deadline: Day,
     /// Date signed, if acknowledged.
-    pub signed: Option<String>,
+    pub signed: Option<Day>,
     /// Date received, if acknowledged.
-    pub received: Option<String>,
+    pub received: Option<Day>,
     /// The acknowledgement's entry, if acknowledged.
     pub entry: Option<u64>,
     /// No key was ever enrolled for them ("no key yet"); left out of the
@@ -166,7 +193,7 @@ pub struct Line {
 
 /// One material version's status.
 #[derive(Debug, Clone, Serialize)]
-pub struct VersionStatus {
+pub struct VersionStatus<'a> {
     /// The document it is a version of; left out for
     /// [`super::entry::RULES`].
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,10 +215,10 @@ pub struct VersionStatus {
     /// Where the version stands on the day of the status.
     pub phase: Phase,
     /// One line per employee concerned.
-    pub lines: Vec<Line>,
+    pub lines: Vec<Line<'a>>,
 }
 
-impl VersionStatus {
+impl VersionStatus<'_> {
     /// How many stand so.
     pub fn count(&self, standing: Standing) -> usize {
         self.lines.iter().filter(|l| l.standing == standing).count()
@@ -210,12 +237,12 @@ pub struct Filter {
 
 /// The status of every material version on `today`, document by document
 /// ([`State::document_ids`] order), each document's in log order.
-pub fn status(state: &State, today: Date) -> Vec<VersionStatus> {
+pub fn status(state: &State, today: Date) -> Vec<VersionStatus<'_>> {
     status_of(state, today, &Filter::default())
 }
 
 /// [`status`], only for the document and unit of `filter`.
-pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStatus> {
+pub fn status_of<'a>(state: &'a State, today: Date, filter: &Filter) -> Vec<VersionStatus<'a>> {
     let unit = filter.unit.as_ref();
     let people: Vec<usize> = state
         .employees()
@@ -230,7 +257,7 @@ pub fn status_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStat
 /// [`status`] with only the line of the employee `id` on each version
 /// (none where the version does not concern them): what one employee's
 /// page needs, without the lines of everyone else.
-pub fn status_of_employee(state: &State, today: Date, id: &str) -> Vec<VersionStatus> {
+pub fn status_of_employee<'a>(state: &'a State, today: Date, id: &str) -> Vec<VersionStatus<'a>> {
     let people: Vec<usize> = state
         .employees()
         .iter()
@@ -243,12 +270,12 @@ pub fn status_of_employee(state: &State, today: Date, id: &str) -> Vec<VersionSt
 /// The status of the versions of `document` (every document if none)
 /// with a line for each of `people` (indices in [`State::employees`], in
 /// order) whom the version concerns.
-fn status_among(
-    state: &State,
+fn status_among<'a>(
+    state: &'a State,
     today: Date,
     document: Option<&str>,
     people: &[usize],
-) -> Vec<VersionStatus> {
+) -> Vec<VersionStatus<'a>> {
     let versions = state.versions();
     let documents = state.document_ids();
     let chosen = documents
@@ -278,28 +305,24 @@ fn status_among(
 /// their order. Employee by employee, so that the acknowledgements of one
 /// are looked up together (they are near each other in memory), not one
 /// version's of everyone in turn.
-fn lines_among(
-    state: &State,
+fn lines_among<'a>(
+    state: &'a State,
     today: Date,
     chosen: &[(usize, Option<Date>)],
     people: &[usize],
-) -> Vec<Vec<Line>> {
+) -> Vec<Vec<Line<'a>>> {
     let versions = state.versions();
     let audiences: Vec<Audience> = chosen
         .iter()
         .map(|&(v, _)| Audience::of(state, versions[v].version.document_id()))
         .collect();
-    let owns: Vec<Own> = chosen
-        .iter()
-        .map(|&(v, _)| Own::of(&versions[v].version))
-        .collect();
-    let mut lines: Vec<Vec<Line>> = chosen.iter().map(|_| Vec::new()).collect();
+    let mut lines: Vec<Vec<Line<'a>>> = chosen.iter().map(|_| Vec::new()).collect();
     let employees = state.employees();
     for &i in people {
         let e = &employees[i];
         for (k, &(v, end)) in chosen.iter().enumerate() {
             if let Some(since) = bound_since(&audiences[k], e, &versions[v].version, end) {
-                lines[k].push(line(state, &owns[k], i, e, v, since, today));
+                lines[k].push(line(state, i, e, v, since, today));
             }
         }
     }
@@ -334,7 +357,7 @@ pub fn lines_of<'a>(
     state: &'a State,
     id: &str,
     today: Date,
-) -> Option<Vec<(&'a str, usize, Line)>> {
+) -> Option<Vec<(&'a str, usize, Line<'a>)>> {
     let i = state.index_of(id)?;
     let versions = state.versions();
     let mut chosen = Vec::new();
@@ -361,7 +384,7 @@ pub fn lines_of<'a>(
 /// and sign now (in force or coming), where they stand, and the version
 /// of the same document they acknowledged last before it, if any.
 #[derive(Debug, Clone)]
-pub struct Owed {
+pub struct Owed<'a> {
     /// The document's id ([`super::entry::RULES`] for the implicit one).
     pub document: String,
     /// The document's title: its declaration's newest, or for
@@ -375,7 +398,7 @@ pub struct Owed {
     /// Where the version stands on the day.
     pub phase: Phase,
     /// Their line: standing, their own deadline, the acknowledgement.
-    pub line: Line,
+    pub line: Line<'a>,
     /// Index in [`State::versions`] of the version (material or
     /// correction) of the same document they acknowledged last before
     /// this material version, when they have not acknowledged this one:
@@ -384,7 +407,7 @@ pub struct Owed {
     pub signed_before: Option<usize>,
 }
 
-impl Owed {
+impl Owed<'_> {
     /// Whether they must still act: not acknowledged, not left.
     pub fn open(&self) -> bool {
         matches!(
@@ -407,7 +430,7 @@ impl Owed {
 ///
 /// Costs the employee's own lines only: each version's audience and their
 /// own acknowledgements, never the whole staff's.
-pub fn owed_by(state: &State, id: &str, today: Date) -> Option<Vec<Owed>> {
+pub fn owed_by<'a>(state: &'a State, id: &str, today: Date) -> Option<Vec<Owed<'a>>> {
     let e = state.index_of(id)?;
     let versions = state.versions();
     let mut out: Vec<Owed> = lines_of(state, id, today)?
@@ -471,13 +494,13 @@ pub fn deadline(version: &Version, enrolled: Option<Date>) -> Date {
     own.max(enrolled.checked_add(days).unwrap_or(Date::MAX))
 }
 
-fn version_status(
+fn version_status<'a>(
     state: &State,
     v: usize,
     end: Option<Date>,
     today: Date,
-    lines: Vec<Line>,
-) -> VersionStatus {
+    lines: Vec<Line<'a>>,
+) -> VersionStatus<'a> {
     let p = &state.versions()[v];
     VersionStatus {
         document: p.version.document.clone(),
@@ -582,32 +605,6 @@ fn change_days(audience: &Audience, e: &Employee) -> Vec<Date> {
     days
 }
 
-/// A version's own deadline, written once for all its lines.
-struct Own {
-    deadline: Date,
-    text: String,
-}
-
-impl Own {
-    fn of(version: &Version) -> Own {
-        let deadline = deadline(version, None);
-        Own {
-            deadline,
-            text: day_text(deadline),
-        }
-    }
-
-    /// `day` as [`format_date`] writes it, the version's own deadline
-    /// without writing it again.
-    fn text(&self, day: Date) -> String {
-        if day == self.deadline {
-            self.text.clone()
-        } else {
-            day_text(day)
-        }
-    }
-}
-
 /// [`format_date`] without the formatting machinery (a status writes
 /// three dates a line, for hundreds of thousands of lines): the same text
 /// for every date.
@@ -638,15 +635,14 @@ fn day_text(d: Date) -> String {
     s
 }
 
-fn line(
+fn line<'a>(
     state: &State,
-    own: &Own,
     i: usize,
-    e: &Employee,
+    e: &'a Employee,
     v: usize,
     since: Date,
     today: Date,
-) -> Line {
+) -> Line<'a> {
     let deadline = deadline(&state.versions()[v].version, Some(since));
     let acked = state.acknowledgement(i, v);
     let standing = match acked {
@@ -657,12 +653,12 @@ fn line(
         None => Standing::Outstanding,
     };
     Line {
-        id: e.id.clone(),
-        name: e.name.clone(),
+        id: &e.id,
+        name: &e.name,
         standing,
-        deadline: own.text(deadline),
-        signed: acked.map(|a| own.text(a.date)),
-        received: acked.map(|a| own.text(a.received)),
+        deadline: Day(deadline),
+        signed: acked.map(|a| Day(a.date)),
+        received: acked.map(|a| Day(a.received)),
         entry: acked.map(|a| a.entry),
         no_key: !e.has_key(),
     }
@@ -694,17 +690,17 @@ pub fn to_csv(statuses: &[VersionStatus]) -> std::io::Result<Vec<u8>> {
                     .unwrap_or_else(|| super::entry::RULES.into()),
                 s.label.clone(),
                 s.title.clone(),
-                l.id.clone(),
-                l.name.clone(),
+                l.id.to_string(),
+                l.name.to_string(),
                 l.standing.english().to_string(),
                 if l.no_key {
                     "yes".into()
                 } else {
                     String::new()
                 },
-                l.deadline.clone(),
-                l.signed.clone().unwrap_or_default(),
-                l.received.clone().unwrap_or_default(),
+                l.deadline.to_string(),
+                l.signed.map(|d| d.to_string()).unwrap_or_default(),
+                l.received.map(|d| d.to_string()).unwrap_or_default(),
                 l.entry.map(|e| e.to_string()).unwrap_or_default(),
             ]
         })
@@ -778,7 +774,7 @@ mod tests {
                 .lines
                 .iter()
                 .find(|l| l.id == id)
-                .map(|l| (l.standing, l.deadline.clone()))
+                .map(|l| (l.standing, l.deadline.to_string()))
         };
         assert_eq!(
             standing("2017-12-05", "a"),
@@ -899,17 +895,17 @@ mod tests {
         let all = status(&s, today);
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].document.as_deref(), Some("kac"));
-        let rows: Vec<(&str, &str, bool)> = all[0]
+        let rows: Vec<(&str, String, bool)> = all[0]
             .lines
             .iter()
-            .map(|l| (l.id.as_str(), l.deadline.as_str(), l.no_key))
+            .map(|l| (l.id, l.deadline.to_string(), l.no_key))
             .collect();
         assert_eq!(
             rows,
             [
-                ("a", "2018-02-15", false),
-                ("b", "2018-03-11", true),
-                ("c", "2018-03-20", true)
+                ("a", "2018-02-15".to_string(), false),
+                ("b", "2018-03-11".to_string(), true),
+                ("c", "2018-03-20".to_string(), true)
             ]
         );
         let in_bv = Filter {
@@ -932,10 +928,10 @@ mod tests {
     #[test]
     fn the_csv_has_the_document_and_who_has_no_key_and_no_formula() {
         let line = Line {
-            id: "aozola".into(),
-            name: "=Anna; \"Ozola\"".into(),
+            id: "aozola",
+            name: "=Anna; \"Ozola\"",
             standing: Standing::Overdue,
-            deadline: "2018-01-22".into(),
+            deadline: Day(d("2018-01-22")),
             signed: None,
             received: None,
             entry: None,
@@ -1029,7 +1025,7 @@ mod tests {
         add(version("visi", "2", 5, "2018-06-01", Some("2018-06-30")));
         let today = d("2018-03-10");
         let owed = owed_by(&s, "a", today).unwrap();
-        let rows: Vec<(&str, &str, Standing, &str)> = owed
+        let rows: Vec<(&str, &str, Standing, String)> = owed
             .iter()
             .map(|o| {
                 let label = s.versions()[o.version].version.label.as_str();
@@ -1037,16 +1033,16 @@ mod tests {
                     o.document.as_str(),
                     label,
                     o.line.standing,
-                    o.line.deadline.as_str(),
+                    o.line.deadline.to_string(),
                 )
             })
             .collect();
         assert_eq!(
             rows,
             [
-                ("visi", "1", Standing::Overdue, "2018-01-20"),
-                ("kac", "2", Standing::Outstanding, "2018-04-01"),
-                ("visi", "2", Standing::Outstanding, "2018-06-30"),
+                ("visi", "1", Standing::Overdue, "2018-01-20".to_string()),
+                ("kac", "2", Standing::Outstanding, "2018-04-01".to_string()),
+                ("visi", "2", Standing::Outstanding, "2018-06-30".to_string()),
             ]
         );
         assert_eq!(owed[0].title, "Ētikas kodekss");

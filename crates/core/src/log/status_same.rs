@@ -34,7 +34,7 @@ fn mix(a: u64, b: u64) -> u64 {
 
 // ---- The reference: status as it was computed before the indexes -------
 
-fn reference_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStatus> {
+fn reference_of<'a>(state: &'a State, today: Date, filter: &Filter) -> Vec<VersionStatus<'a>> {
     let versions = state.versions();
     let documents = state.document_ids();
     let chosen = documents
@@ -54,13 +54,13 @@ fn reference_of(state: &State, today: Date, filter: &Filter) -> Vec<VersionStatu
     out
 }
 
-fn reference_version(
-    state: &State,
+fn reference_version<'a>(
+    state: &'a State,
     v: usize,
     end: Option<Date>,
     today: Date,
     filter: &Filter,
-) -> VersionStatus {
+) -> VersionStatus<'a> {
     let p = &state.versions()[v];
     let lines = state
         .employees()
@@ -139,14 +139,14 @@ fn reference_days(state: &State, e: &Employee, document: &str) -> Vec<Date> {
     days
 }
 
-fn reference_line(
+fn reference_line<'a>(
     state: &State,
     i: usize,
-    e: &Employee,
+    e: &'a Employee,
     v: usize,
     since: Date,
     today: Date,
-) -> Line {
+) -> Line<'a> {
     let deadline = deadline(&state.versions()[v].version, Some(since));
     let acked = state.acknowledgement_by_scan(i, v);
     let standing = match acked {
@@ -157,12 +157,12 @@ fn reference_line(
         None => Standing::Outstanding,
     };
     Line {
-        id: e.id.clone(),
-        name: e.name.clone(),
+        id: &e.id,
+        name: &e.name,
         standing,
-        deadline: format_date(deadline),
-        signed: acked.map(|a| format_date(a.date)),
-        received: acked.map(|a| format_date(a.received)),
+        deadline: Day(deadline),
+        signed: acked.map(|a| Day(a.date)),
+        received: acked.map(|a| Day(a.received)),
         entry: acked.map(|a| a.entry),
         no_key: !e.has_key(),
     }
