@@ -125,7 +125,15 @@ pub struct Appender {
     batch: Vec<Pending>,
     retry: Retry,
     hold: Hold,
+    /// How many entries of other writers it has read since it opened.
+    caught_up: u64,
+    /// Told when a batch waits for another writer's lock.
+    on_wait: Option<OnWait>,
 }
+
+/// What an appender holding the lock per batch calls when another writer
+/// holds it: with the lock file and its holder (e.g. `pid 1234`).
+type OnWait = Box<dyn FnMut(&Path, &str) + Send>;
 
 impl std::fmt::Debug for Appender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -160,6 +168,8 @@ impl Appender {
             batch: Vec::new(),
             retry: Retry::Refuse,
             hold: Hold::Always,
+            caught_up: 0,
+            on_wait: None,
         })
     }
 
@@ -185,6 +195,8 @@ impl Appender {
             batch: vec![Pending { added, bytes }],
             retry: Retry::Refuse,
             hold: Hold::Always,
+            caught_up: 0,
+            on_wait: None,
         })
     }
 
@@ -201,6 +213,20 @@ impl Appender {
         self.hold = hold;
         self.release();
         self
+    }
+
+    /// Sets what to call when a batch ([`Hold::Batch`]) must wait for the
+    /// lock another writer holds.
+    pub fn on_wait(mut self, f: impl FnMut(&Path, &str) + Send + 'static) -> Appender {
+        self.on_wait = Some(Box::new(f));
+        self
+    }
+
+    /// How many entries other writers committed that this appender has
+    /// read since it opened (see [`Appender::refresh`]): when it changes,
+    /// the state holds entries this appender did not add.
+    pub fn caught_up(&self) -> u64 {
+        self.caught_up
     }
 
     /// Whether the appender holds the log's lock now.
@@ -244,14 +270,21 @@ impl Appender {
         if self.writer.holds_lock() {
             return Ok(());
         }
+        let mut on_wait = self.on_wait.take();
+        let note = |path: &Path, holder: &str| {
+            if let Some(f) = on_wait.as_mut() {
+                f(path, holder);
+            }
+        };
         let caught = match &self.tree {
             Tree::Files => {
                 let log = self.writer.log().clone();
-                self.writer.acquire(Wait::Yes, |_, _| {}, &log.tree())?
+                self.writer.acquire(Wait::Yes, note, &log.tree())
             }
-            Tree::Memory(tree) => self.writer.acquire(Wait::Yes, |_, _| {}, tree)?,
+            Tree::Memory(tree) => self.writer.acquire(Wait::Yes, note, tree),
         };
-        self.absorb(caught).map(|_| ())
+        self.on_wait = on_wait;
+        self.absorb(caught?).map(|_| ())
     }
 
     /// Makes what a catch-up read this appender's: the tree's new hashes
@@ -263,6 +296,8 @@ impl Appender {
         if let Tree::Memory(tree) = &mut self.tree {
             tree.extend(&caught.levels)?;
         }
+        let before = self.head.as_ref().map_or(0, |h| h.checkpoint.size);
+        self.caught_up += caught.head.checkpoint.size.saturating_sub(before);
         self.head = Some(caught.head);
         Ok(true)
     }
