@@ -304,7 +304,8 @@ fn the_desk_shows_what_a_command_wrote_without_a_restart() {
 
 /// An acknowledgement that waits for the lock while another writer
 /// records its signer's departure is checked against the log as that
-/// writer left it: refused (422 `refused`), and not written.
+/// writer left it: refused (422 `refused`), and not written. A command
+/// started meanwhile says that it waits, and succeeds.
 #[test]
 fn a_queued_acknowledgement_the_caught_up_log_refuses_is_answered_4xx() {
     let fx = desk_support::fixture(1, false);
@@ -336,12 +337,51 @@ fn a_queued_acknowledgement_the_caught_up_log_refuses_is_answered_4xx() {
         assert!(server
             .stderr()
             .contains("entries.lock is held by another ackreg run (pid "));
+        // A command waits too, and says so.
+        let key = public_key(&fx, 201);
+        let cli_err = fx.tmp.path().join("enrol.err");
+        let mut cli = common::ackreg(fx.tmp.path())
+            .args(["log", "enrol", "--id", "ikalnina", "--name", "Ilze Kalniņa"])
+            .arg("--public-key")
+            .arg(&key)
+            .arg("--issuer-key")
+            .arg(&fx.key_file)
+            .arg(&fx.log)
+            .command()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&cli_err).unwrap())
+            .spawn()
+            .unwrap();
+        let waiting = format!(
+            "waiting: {} is held by another ackreg run (pid {})",
+            fx.log.join("entries.lock").display(),
+            std::process::id()
+        );
+        let said = || std::fs::read_to_string(&cli_err).unwrap_or_default();
+        while !said().contains(&waiting) {
+            assert!(
+                Instant::now() < until,
+                "the command never waited: {}",
+                said()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         other.commit().unwrap();
         drop(other);
         let r = ack.await.unwrap();
         assert_eq!(r.status, 422, "{}", r.text());
         assert_eq!(r.json()["error"], "refused", "{}", r.text());
+        let status = tokio::task::spawn_blocking(move || cli.wait().unwrap())
+            .await
+            .unwrap();
+        assert!(status.success(), "{}", said());
     });
+    assert!(LogDir::new(&fx.log)
+        .committed()
+        .unwrap()
+        .1
+        .employee("ikalnina")
+        .is_some());
     drop(server);
     let dir = LogDir::new(&fx.log);
     let (head, _) = dir.committed().unwrap();

@@ -1271,14 +1271,15 @@ impl Writer {
         for level in 0..64 {
             let path = self.log.level_path(level);
             let want = (self.committed >> level) * 32;
-            if path.exists() {
-                trim(&path, want, "tree")?;
-            } else if want > 0 {
-                return Err(StoreError::Damaged(format!(
-                    "tree level {level} is missing"
-                )));
-            } else {
-                break;
+            match fs::metadata(&path) {
+                Ok(meta) if meta.len() == want => {}
+                Ok(_) => cut(&path, want, "tree")?,
+                Err(_) if want > 0 => {
+                    return Err(StoreError::Damaged(format!(
+                        "tree level {level} is missing"
+                    )))
+                }
+                Err(_) => break,
             }
         }
         Ok(())
