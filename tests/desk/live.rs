@@ -135,7 +135,10 @@ fn commands_write_the_log_while_200_clients_sign() {
     let (result, signed) = runtime().block_on(async {
         let http = Arc::new(Http::new(&server.base));
         let admin = desk_support::admin_signin(&http, &server.admin_token).await;
+        let t0 = Instant::now();
         let employees = desk_support::enrol_many(http.clone(), &admin, 200, 50).await;
+        eprintln!("200 employees enrolled at the desk in {:?}", t0.elapsed());
+        let t0 = Instant::now();
         let count = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_secs(600);
         let mut cli = None;
@@ -178,6 +181,11 @@ fn commands_write_the_log_while_200_clients_sign() {
             "the commands did not end while the clients signed {signed} versions"
         );
         cli.await.unwrap();
+        eprintln!(
+            "{} acknowledgements of {signed} versions in {:?}, the commands among them",
+            all.accepted.len(),
+            t0.elapsed()
+        );
         (all, signed)
     });
     drop(server);

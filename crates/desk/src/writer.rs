@@ -403,6 +403,19 @@ impl Task {
             }
             return None;
         };
+        // The batch begins: the lock taken, other writers' entries read,
+        // so that an entry is made from the state as it is now.
+        if let Err(e) = appender.begin() {
+            if let Some(r) = reply_of(job) {
+                let _ = r.send(Err(unavailable(&e)));
+            }
+            self.observer
+                .note(&format!("cannot begin a batch: {e}; reopening the log"));
+            if let Err(e) = self.open() {
+                self.observer.note(&format!("cannot reopen the log: {e}"));
+            }
+            return None;
+        }
         let (made, reply) = match job {
             Job::Ack { entry, reply } => (Ok(*entry), reply),
             Job::Enrol { who, date, reply } => (

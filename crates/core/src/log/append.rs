@@ -264,9 +264,11 @@ impl Appender {
         self.absorb(caught)
     }
 
-    /// Takes the lock if it is not held, catching up with other writers
-    /// first (see [`Appender::refresh`]).
-    fn begin(&mut self) -> Result<(), StoreError> {
+    /// Begins a batch: takes the lock if it is not held, catching up with
+    /// other writers first (see [`Appender::refresh`]). Adding an entry
+    /// begins the batch too; call it first when the entry is made from the
+    /// state. After an error, drop the appender and open the log again.
+    pub fn begin(&mut self) -> Result<(), StoreError> {
         if self.writer.holds_lock() {
             return Ok(());
         }
