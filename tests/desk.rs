@@ -10,6 +10,7 @@ use crate::{common, desk_support};
 
 mod documents;
 mod edges;
+mod live;
 mod pages;
 
 use std::io::{BufRead, BufReader};

@@ -20,7 +20,8 @@ use super::common::{out, passphrase, CliError};
 ///
 /// By default it listens on 127.0.0.1 only. To serve an office network,
 /// give --listen with --tls-cert and --tls-key: browsers allow WebCrypto
-/// keys only on a secure page. The log stays locked while the desk runs.
+/// keys only on a secure page. `ackreg log` commands write the log while
+/// the desk runs; the desk shows their entries within a second.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The log's folder.

@@ -591,15 +591,12 @@ async fn me(State(desk): State<Shared>, ctx: Ctx) -> Answer {
 
 async fn admin_status(State(desk): State<Shared>, ctx: Ctx) -> Answer {
     ctx.admin()?;
-    let size = desk
-        .log
-        .checkpoint()
-        .map(|c| c.checkpoint.size)
-        .unwrap_or(0);
     let planned = desk.departures.all();
+    // The size of the log the state reflects (the file's checkpoint may be
+    // newer by a command's entries, read within a second).
     let view = desk
         .writer
-        .read(move |state| super::view::admin(state, today(), size, &planned))
+        .read(move |state| super::view::admin(state, today(), state.size(), &planned))
         .await?;
     ok_json(view)
 }

@@ -48,6 +48,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ackreg_core::fsutil::Wait;
 use ed25519_dalek::SigningKey;
 use time::Date;
 
@@ -68,6 +69,9 @@ pub enum DeskError {
     /// The log cannot be opened for writing.
     #[error(transparent)]
     Store(#[from] ackreg_core::log::StoreError),
+    /// Another desk serves this log.
+    #[error(transparent)]
+    Serving(ackreg_core::fsutil::LockError),
     /// A file of the desk could not be read or written.
     #[error("{}: {error}", path.display())]
     Io {
@@ -102,6 +106,10 @@ impl ackreg_core::Hint for DeskError {
     fn hint(&self) -> Option<String> {
         match self {
             DeskError::Store(e) => ackreg_core::Hint::hint(e),
+            DeskError::Serving(ackreg_core::fsutil::LockError::Held { .. }) => {
+                Some("another desk serves this log: stop it first".into())
+            }
+            DeskError::Serving(e) => ackreg_core::Hint::hint(e),
             DeskError::NeedsTls(_) => Some(
                 "browsers allow WebCrypto only on a secure page: give a certificate and its key, \
                  or listen on 127.0.0.1"
@@ -171,6 +179,10 @@ impl std::fmt::Debug for Config {
 /// A running desk's shared state.
 pub struct Desk {
     log: ackreg_core::log::LogDir,
+    /// `DIR/desk/serve.lock`, held while the desk runs: one desk per log,
+    /// since its own files (links, PINs, planned departures) are kept in
+    /// memory and saved whole.
+    _serving: ackreg_core::fsutil::Lock,
     tls: bool,
     listen: SocketAddr,
     writer: writer::Handle,
@@ -204,12 +216,14 @@ pub struct Started {
 }
 
 impl Desk {
-    /// Refuses to serve plain HTTP beyond loopback ([`check_listen`]), then
-    /// opens the log for writing (taking its lock for as long as the desk
-    /// runs), starts the writer task and makes the administrator's
+    /// Refuses to serve plain HTTP beyond loopback ([`check_listen`]),
+    /// refuses a log another desk serves ([`serving_lock`]), then opens the
+    /// log for writing (it takes the log's lock only while it commits; see
+    /// [`writer`]), starts the writer task and makes the administrator's
     /// one-time sign-in token.
     pub fn start(config: Config) -> Result<Started, DeskError> {
         check_listen(config.listen, config.tls)?;
+        let serving = serving_lock(&config.log)?;
         let writer = writer::Handle::start(&config.log, config.issuer, config.observer.clone())?;
         let enrolments = enrolment::Enrolments::load(&desk_dir(&config.log))?;
         let pins = pin::Pins::load(&desk_dir(&config.log))?;
@@ -218,6 +232,7 @@ impl Desk {
         let admin_token = secrets.new_admin_link()?;
         let desk = Desk {
             log: ackreg_core::log::LogDir::new(&config.log),
+            _serving: serving,
             tls: config.tls,
             listen: config.listen,
             writer,
@@ -291,6 +306,21 @@ pub fn check_listen(listen: SocketAddr, tls: bool) -> Result<(), DeskError> {
     } else {
         Err(DeskError::NeedsTls(listen))
     }
+}
+
+/// Takes `DIR/desk/serve.lock` without waiting, for as long as the desk
+/// runs. A folder that holds no log is refused as such first.
+fn serving_lock(log: &Path) -> Result<ackreg_core::fsutil::Lock, DeskError> {
+    if !ackreg_core::log::LogDir::new(log).exists() {
+        return Err(ackreg_core::log::StoreError::NotALog(log.to_path_buf()).into());
+    }
+    let dir = desk_dir(log);
+    std::fs::create_dir_all(&dir).map_err(|error| DeskError::Io {
+        path: dir.clone(),
+        error,
+    })?;
+    ackreg_core::fsutil::Lock::acquire(&dir.join("serve"), Wait::No, |_, _| {})
+        .map_err(DeskError::Serving)
 }
 
 /// Writes the planned departures when their day comes, checking every

@@ -9,22 +9,34 @@
 //! against that checkpoint, so that an answer "accepted" always means "on
 //! disk under a signed checkpoint". The log's lifecycle, its rules and its
 //! receipts are the appender's; this module only queues and answers.
+//!
+//! The appender holds the log's lock only from a batch's first entry to
+//! its commit ([`Hold::Batch`]), so that `ackreg log` commands write the
+//! log while the desk serves it. Taking the lock, the appender first reads
+//! what they committed, and checks the batch against that. Between
+//! batches, at the start of each and at least every [`WATCH_EVERY`] when
+//! none comes, the task asks the appender to read their entries without
+//! the lock ([`Appender::refresh`]): one read of the checkpoint file when
+//! nothing changed. The pages thus show a version published, an employee
+//! enrolled or gone, a key revoked from the command line within a second.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use time::Date;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::enrolment::Link;
 use super::request::{self, RequestError};
 use super::{DeskError, Observer};
 use ackreg_core::fsutil::Wait;
 use ackreg_core::keys::KeyId;
-use ackreg_core::log::append::{Appender, Retry, TreeSource};
+use ackreg_core::log::append::{Appender, Hold, Retry, TreeSource};
 use ackreg_core::log::entry;
 use ackreg_core::log::state::{Published, State};
 use ackreg_core::log::status::{self, Phase};
@@ -34,6 +46,10 @@ pub use ackreg_core::log::append::Accepted;
 
 /// Most jobs committed together.
 pub const MAX_BATCH: usize = 2048;
+
+/// How long the task, with nothing to do, waits before it looks again
+/// for entries other writers committed.
+pub const WATCH_EVERY: Duration = Duration::from_secs(1);
 
 type Reply = oneshot::Sender<Result<Accepted, RequestError>>;
 type Read = Box<dyn FnOnce(&State) + Send>;
@@ -84,8 +100,8 @@ pub struct Directory {
     pub all_keys: HashMap<KeyId, VerifyingKey>,
     /// Published documents (SHA-256) and their index in `versions`.
     pub documents: HashMap<[u8; 32], usize>,
-    /// Every published version, in log order (the desk writes none, so
-    /// they stay as they were when the desk started).
+    /// Every published version, in log order (the desk writes none: they
+    /// come from `ackreg log publish`, read as the log's other entries).
     pub versions: Vec<Published>,
     /// The body that keeps the log.
     pub body: String,
@@ -162,7 +178,7 @@ impl Directory {
 
 /// The requests' side of the writer task.
 pub struct Handle {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: Sender<Job>,
     thread: Mutex<Option<JoinHandle<()>>>,
     directory: Arc<RwLock<Directory>>,
 }
@@ -180,6 +196,9 @@ struct Task {
     /// failed too.
     appender: Option<Appender>,
     directory: Arc<RwLock<Directory>>,
+    /// How many entries of other writers the directory includes (see
+    /// [`Appender::caught_up`]).
+    seen: u64,
     observer: Arc<dyn Observer>,
 }
 
@@ -188,8 +207,8 @@ fn unavailable(e: impl ToString) -> RequestError {
 }
 
 impl Handle {
-    /// Opens the log in `dir` (failing at once if another process writes
-    /// it) and starts the writer task.
+    /// Opens the log in `dir` (waiting while another process writes it)
+    /// and starts the writer task.
     pub fn start(
         dir: &Path,
         key: SigningKey,
@@ -200,11 +219,12 @@ impl Handle {
             key,
             appender: None,
             directory: Arc::new(RwLock::new(Directory::default())),
+            seen: 0,
             observer,
         };
         task.open()?;
         let directory = task.directory.clone();
-        let (jobs, rx) = mpsc::unbounded_channel();
+        let (jobs, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("ackreg-desk-writer".into())
             .spawn(move || task.run(rx))
@@ -297,24 +317,40 @@ impl Handle {
 
 impl Task {
     /// Opens the log's appender, its tree's hashes read into memory once,
-    /// answering acknowledgements sent again with their receipt.
+    /// answering acknowledgements sent again with their receipt, holding
+    /// the lock per batch. If another process writes the log, it waits.
     fn open(&mut self) -> Result<(), DeskError> {
         self.appender = None;
         let appender = Appender::open(
             &self.dir,
             self.key.clone(),
-            Wait::No,
-            |_, _| {},
+            Wait::Yes,
+            waiting(self.observer.clone()),
             TreeSource::Memory,
         )?
-        .retries(Retry::Answer);
+        .retries(Retry::Answer)
+        .hold(Hold::Batch)
+        .on_wait(waiting(self.observer.clone()));
         publish(&self.directory, appender.state());
+        self.seen = appender.caught_up();
         self.appender = Some(appender);
         Ok(())
     }
 
-    fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
-        while let Some(first) = rx.blocking_recv() {
+    fn run(mut self, rx: Receiver<Job>) {
+        let mut watched = Instant::now();
+        loop {
+            let first = match rx.recv_timeout(WATCH_EVERY.saturating_sub(watched.elapsed())) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.refresh();
+                    watched = Instant::now();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            self.refresh();
+            watched = Instant::now();
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -346,6 +382,10 @@ impl Task {
         if !added.is_empty() {
             self.commit(added, people);
         }
+        if let Some(a) = self.appender.as_mut() {
+            // A batch whose every entry was refused took the lock too.
+            a.release();
+        }
         if let Some(a) = &self.appender {
             for f in reads {
                 f(a.state());
@@ -363,6 +403,19 @@ impl Task {
             }
             return None;
         };
+        // The batch begins: the lock taken, other writers' entries read,
+        // so that an entry is made from the state as it is now.
+        if let Err(e) = appender.begin() {
+            if let Some(r) = reply_of(job) {
+                let _ = r.send(Err(unavailable(&e)));
+            }
+            self.observer
+                .note(&format!("cannot begin a batch: {e}; reopening the log"));
+            if let Err(e) = self.open() {
+                self.observer.note(&format!("cannot reopen the log: {e}"));
+            }
+            return None;
+        }
         let (made, reply) = match job {
             Job::Ack { entry, reply } => (Ok(*entry), reply),
             Job::Enrol { who, date, reply } => (
@@ -397,11 +450,38 @@ impl Task {
             Ok(committed) => committed,
             Err(e) => return self.fail(replies, DeskError::from(e)),
         };
-        if people {
+        // Taking the lock, the appender may have read other writers'
+        // entries.
+        if people || appender.caught_up() != self.seen {
             publish(&self.directory, appender.state());
+            self.seen = appender.caught_up();
         }
         for (reply, accepted) in replies.into_iter().zip(committed.accepted) {
             let _ = reply.send(accepted.map_err(unavailable));
+        }
+    }
+
+    /// Reads what other writers committed since (without the lock) and,
+    /// if there was anything, shows it to the requests; on a failure
+    /// reopens the log.
+    fn refresh(&mut self) {
+        let Some(appender) = self.appender.as_mut() else {
+            return;
+        };
+        match appender.refresh() {
+            Ok(false) => {}
+            Ok(true) => {
+                publish(&self.directory, appender.state());
+                self.seen = appender.caught_up();
+            }
+            Err(e) => {
+                self.observer.note(&format!(
+                    "cannot read what another writer appended: {e}; reopening the log"
+                ));
+                if let Err(e) = self.open() {
+                    self.observer.note(&format!("cannot reopen the log: {e}"));
+                }
+            }
         }
     }
 
@@ -414,6 +494,18 @@ impl Task {
         if let Err(e) = self.open() {
             self.observer.note(&format!("cannot reopen the log: {e}"));
         }
+    }
+}
+
+/// Tells the operator that the desk waits for the log's lock, which an
+/// `ackreg log` command holds: `desk: waiting: DIR/entries.lock is held by
+/// another ackreg run (pid N)`.
+fn waiting(observer: Arc<dyn Observer>) -> impl FnMut(&Path, &str) + Send + 'static {
+    move |path, holder| {
+        observer.note(&format!(
+            "waiting: {} is held by another ackreg run ({holder})",
+            path.display()
+        ));
     }
 }
 

@@ -86,7 +86,14 @@ fn apply(
     day: time::Date,
 ) -> Result<ExitCode, CliError> {
     let key = passphrase::read_secret_key(key)?;
-    let mut appender = Appender::open(&a.log, key, Wait::Yes, |_, _| {}, TreeSource::Files)
+    // The desk holds the lock only while it commits: this waits for that.
+    let on_wait = |path: &std::path::Path, holder: &str| {
+        eprintln!(
+            "waiting: {} is held by another ackreg run ({holder})",
+            path.display()
+        );
+    };
+    let mut appender = Appender::open(&a.log, key, Wait::Yes, on_wait, TreeSource::Files)
         .map_err(|e| CliError::file(&a.log, e))?;
     let plan = plan_for(a, appender.state(), rows, day)?;
     show(a, &plan)?;

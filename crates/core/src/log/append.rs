@@ -15,6 +15,16 @@
 //! ([`Retry::Answer`]) answers it instead with the earlier entry's index
 //! and receipt, writing nothing, as Tessera answers a duplicate.
 //!
+//! An appender holds the log's lock from open to drop ([`Hold::Always`],
+//! a command that commits once), or only while it adds and commits a batch
+//! ([`Hold::Batch`], the signing desk, so that `ackreg log` commands write
+//! the log between its batches). Holding it per batch, it takes the lock
+//! at the batch's first add, first reads what other writers committed
+//! since its last commit (their entries join its state and its tree, see
+//! [`Writer`]'s catch-up), checks the batch's entries against that, and
+//! releases the lock once the batch is committed. [`Appender::refresh`]
+//! reads other writers' entries between batches, without the lock.
+//!
 //! The receipts' inclusion proofs come from the log's own tree hashes:
 //! read from the files as each proof needs them ([`TreeSource::Files`], for
 //! a one-shot command), or read once into memory and kept up to date with
@@ -29,7 +39,7 @@ use tlog::checkpoint::SignedCheckpoint;
 use super::entry::{self, Entry};
 use super::receipt;
 use super::state::{Refusal, State};
-use super::store::{CheckError, Checked, LogDir, StoreError, TreeInMemory, Writer};
+use super::store::{CaughtUp, CheckError, Checked, LogDir, StoreError, TreeInMemory, Writer};
 use crate::fsutil::Wait;
 
 /// What the appender does with an acknowledgement identical to one the log
@@ -50,6 +60,16 @@ pub enum TreeSource {
     /// All of them read into memory at open (64 bytes per entry), then
     /// extended by each commit.
     Memory,
+}
+
+/// How long the appender holds the log's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// From open to drop: no one else writes the log meanwhile.
+    Always,
+    /// Only from a batch's first add (or a commit) to its commit, waiting
+    /// for it as long as it takes; in between, other writers append.
+    Batch,
 }
 
 /// An entry added: its index, until its commit.
@@ -104,7 +124,16 @@ pub struct Appender {
     head: Option<SignedCheckpoint>,
     batch: Vec<Pending>,
     retry: Retry,
+    hold: Hold,
+    /// How many entries of other writers it has read since it opened.
+    caught_up: u64,
+    /// Told when a batch waits for another writer's lock.
+    on_wait: Option<OnWait>,
 }
+
+/// What an appender holding the lock per batch calls when another writer
+/// holds it: with the lock file and its holder (e.g. `pid 1234`).
+type OnWait = Box<dyn FnMut(&Path, &str) + Send>;
 
 impl std::fmt::Debug for Appender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -112,6 +141,7 @@ impl std::fmt::Debug for Appender {
             .field("writer", &self.writer)
             .field("batch", &self.batch.len())
             .field("retry", &self.retry)
+            .field("hold", &self.hold)
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +167,9 @@ impl Appender {
             head: Some(head),
             batch: Vec::new(),
             retry: Retry::Refuse,
+            hold: Hold::Always,
+            caught_up: 0,
+            on_wait: None,
         })
     }
 
@@ -161,6 +194,9 @@ impl Appender {
             head: None,
             batch: vec![Pending { added, bytes }],
             retry: Retry::Refuse,
+            hold: Hold::Always,
+            caught_up: 0,
+            on_wait: None,
         })
     }
 
@@ -168,6 +204,104 @@ impl Appender {
     pub fn retries(mut self, retry: Retry) -> Appender {
         self.retry = retry;
         self
+    }
+
+    /// Sets how long the lock is held. With [`Hold::Batch`] the lock is
+    /// released at once, unless entries wait for their commit (a new
+    /// log's first), and then at that commit.
+    pub fn hold(mut self, hold: Hold) -> Appender {
+        self.hold = hold;
+        self.release();
+        self
+    }
+
+    /// Sets what to call when a batch ([`Hold::Batch`]) must wait for the
+    /// lock another writer holds.
+    pub fn on_wait(mut self, f: impl FnMut(&Path, &str) + Send + 'static) -> Appender {
+        self.on_wait = Some(Box::new(f));
+        self
+    }
+
+    /// How many entries other writers committed that this appender has
+    /// read since it opened (see [`Appender::refresh`]): when it changes,
+    /// the state holds entries this appender did not add.
+    pub fn caught_up(&self) -> u64 {
+        self.caught_up
+    }
+
+    /// Whether the appender holds the log's lock now.
+    pub fn holds_lock(&self) -> bool {
+        self.writer.holds_lock()
+    }
+
+    /// With [`Hold::Batch`], releases the lock when no entry waits for its
+    /// commit (a batch whose every entry was refused ends here); else does
+    /// nothing.
+    pub fn release(&mut self) {
+        if self.hold == Hold::Batch && self.batch.is_empty() {
+            self.writer.release();
+        }
+    }
+
+    /// Between batches ([`Hold::Batch`], the lock not held): reads the
+    /// entries other writers committed since this appender's last commit
+    /// or refresh, if the log's checkpoint moved on, into the state, the
+    /// tree and [`Appender::head`]; whether there were any. Cheap when
+    /// there are none: one read of the checkpoint file. Holding the lock,
+    /// there can be none. After an error, drop the appender and open the
+    /// log again.
+    pub fn refresh(&mut self) -> Result<bool, StoreError> {
+        if self.writer.holds_lock() {
+            return Ok(false);
+        }
+        let caught = match &self.tree {
+            Tree::Files => {
+                let log = self.writer.log().clone();
+                self.writer.catch_up(&log.tree())?
+            }
+            Tree::Memory(tree) => self.writer.catch_up(tree)?,
+        };
+        self.absorb(caught)
+    }
+
+    /// Begins a batch: takes the lock if it is not held, catching up with
+    /// other writers first (see [`Appender::refresh`]). Adding an entry
+    /// begins the batch too; call it first when the entry is made from the
+    /// state. After an error, drop the appender and open the log again.
+    pub fn begin(&mut self) -> Result<(), StoreError> {
+        if self.writer.holds_lock() {
+            return Ok(());
+        }
+        let mut on_wait = self.on_wait.take();
+        let note = |path: &Path, holder: &str| {
+            if let Some(f) = on_wait.as_mut() {
+                f(path, holder);
+            }
+        };
+        let caught = match &self.tree {
+            Tree::Files => {
+                let log = self.writer.log().clone();
+                self.writer.acquire(Wait::Yes, note, &log.tree())
+            }
+            Tree::Memory(tree) => self.writer.acquire(Wait::Yes, note, tree),
+        };
+        self.on_wait = on_wait;
+        self.absorb(caught?).map(|_| ())
+    }
+
+    /// Makes what a catch-up read this appender's: the tree's new hashes
+    /// and the newest checkpoint.
+    fn absorb(&mut self, caught: Option<CaughtUp>) -> Result<bool, StoreError> {
+        let Some(caught) = caught else {
+            return Ok(false);
+        };
+        if let Tree::Memory(tree) = &mut self.tree {
+            tree.extend(&caught.levels)?;
+        }
+        let before = self.head.as_ref().map_or(0, |h| h.checkpoint.size);
+        self.caught_up += caught.head.checkpoint.size.saturating_sub(before);
+        self.head = Some(caught.head);
+        Ok(true)
     }
 
     /// The log's state, including the entries added and not committed.
@@ -189,6 +323,7 @@ impl Appender {
     /// Checks `bytes` as the next entry (an acknowledgement's signature
     /// included, see [`Checked`]) and adds it.
     pub fn add_bytes(&mut self, bytes: Vec<u8>) -> Result<Added, StoreError> {
+        self.begin()?;
         let index = self.writer.state().size();
         let checked = Checked::new(bytes).map_err(|e| match e {
             CheckError::Entry(error) => StoreError::Entry { index, error },
@@ -201,6 +336,7 @@ impl Appender {
     /// it stands (or, with [`Retry::Answer`], if it is an acknowledgement
     /// sent again); its index. A refused entry changes nothing.
     pub fn add(&mut self, checked: Checked) -> Result<Added, StoreError> {
+        self.begin()?;
         if let Some(pending) = self.again(&checked) {
             let added = pending.added;
             self.batch.push(pending);
@@ -248,9 +384,19 @@ impl Appender {
     /// checkpoint of the new size (the commit point); then proves each
     /// against it. A batch of retries only is proved against the newest
     /// checkpoint, with nothing signed; an empty batch signs the
-    /// checkpoint of the log as it is. After an error the appender must
-    /// be dropped and the log opened again.
+    /// checkpoint of the log as it is. With [`Hold::Batch`] the lock is
+    /// then released. After an error the appender must be dropped and the
+    /// log opened again.
     pub fn commit(&mut self) -> Result<Committed, StoreError> {
+        self.begin()?;
+        let committed = self.prove()?;
+        self.release();
+        Ok(committed)
+    }
+
+    /// Integrates the batch (unless it holds only retries) and proves
+    /// each entry against the checkpoint.
+    fn prove(&mut self) -> Result<Committed, StoreError> {
         let batch = std::mem::take(&mut self.batch);
         let retries_only = !batch.is_empty() && batch.iter().all(|p| p.added.again);
         let head = match &self.head {
@@ -293,9 +439,13 @@ impl Appender {
         Ok(head)
     }
 
-    /// Syncs the writer's caches (see [`Writer::sync_caches`]).
+    /// Syncs the writer's caches (see [`Writer::sync_caches`]), taking
+    /// the lock for it if it is not held.
     pub fn sync_caches(&mut self) -> Result<(), StoreError> {
-        self.writer.sync_caches()
+        self.begin()?;
+        self.writer.sync_caches()?;
+        self.release();
+        Ok(())
     }
 }
 
@@ -531,6 +681,246 @@ mod tests {
                 );
             }
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    // ---- Holding the lock per batch -------------------------------------
+
+    /// A desk's appender: the tree in memory, the lock held per batch.
+    fn open_batch(dir: &Path) -> Appender {
+        open(dir, TreeSource::Memory)
+            .retries(Retry::Answer)
+            .hold(Hold::Batch)
+    }
+
+    /// Another writer (a command) enrols `ids` and commits; the new size.
+    fn other_writer_enrols(dir: &Path, ids: &[u8]) -> u64 {
+        let mut b = Appender::open(dir, issuer(), Wait::No, |_, _| {}, TreeSource::Files).unwrap();
+        for &n in ids {
+            let bytes = entry::enrol_bytes(
+                &format!("cli{n}"),
+                "Ilze Kalniņa",
+                None,
+                &key(200 - n).verifying_key(),
+                parse_date("2017-12-02").unwrap(),
+            )
+            .unwrap();
+            b.add_bytes(bytes).unwrap();
+        }
+        b.commit().unwrap().checkpoint.checkpoint.size
+    }
+
+    /// The full audit of the folder passes.
+    fn audit_passes(dir: &Path) {
+        let report = crate::log::audit::audit(
+            &LogDir::new(dir),
+            &crate::verify::IssuerKey::Key(issuer().verifying_key()),
+            &crate::log::audit::AuditOptions {
+                since: None,
+                check: crate::verify::SignatureCheck::Batch,
+                tsa_anchors: None,
+            },
+            &crate::verify::NoProgress,
+        )
+        .unwrap();
+        assert!(report.is_valid(), "{report:?}");
+    }
+
+    /// Jānis's acknowledgement of the document `sha`, made by key `n`.
+    fn ack_by(n: u8, id: &str, sha: u8) -> Checked {
+        let doc = DocumentRef {
+            title: "Noteikumi".into(),
+            sha256: [sha; 32],
+        };
+        let env = crate::ack::Acknowledgement::new(&doc, "Ilze Kalniņa", id, "2017-12-04", None)
+            .unwrap()
+            .sign(&key(n))
+            .unwrap();
+        let received = parse_date("2017-12-05").unwrap();
+        let bytes = entry::ack_bytes(received, &key(n).verifying_key(), &env).unwrap();
+        Checked::new(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_batch_appender_holds_the_lock_only_from_its_first_add_to_its_commit() {
+        let dir = scratch("hold");
+        base(&dir);
+        let mut a = open_batch(&dir);
+        assert!(!a.holds_lock());
+        // Another writer may open the log now, without waiting.
+        drop(Appender::open(&dir, issuer(), Wait::No, |_, _| {}, TreeSource::Files).unwrap());
+        a.add(ack(1)).unwrap();
+        assert!(a.holds_lock());
+        let held = Appender::open(&dir, issuer(), Wait::No, |_, _| {}, TreeSource::Files);
+        assert!(
+            matches!(held, Err(StoreError::Lock(_))),
+            "the lock is held during the batch: {held:?}"
+        );
+        a.commit().unwrap();
+        assert!(!a.holds_lock());
+        // A batch whose every entry is refused ends with release().
+        assert!(a.add(ack(2)).is_err());
+        assert!(a.holds_lock());
+        a.release();
+        assert!(!a.holds_lock());
+        drop(Appender::open(&dir, issuer(), Wait::No, |_, _| {}, TreeSource::Files).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_batch_appender_catches_up_with_another_writer_and_continues_the_tree() {
+        let dir = scratch("catch-up");
+        base(&dir);
+        let mut a = open_batch(&dir);
+        let mut others = 0u8;
+        let mut size = 3;
+        // Rounds of the other writer's entries (0 to 3) and this
+        // appender's own (0 to 2): every size, every level of the tree.
+        for round in 0..30u8 {
+            let theirs: Vec<u8> = (0..round % 4).map(|k| others + k + 1).collect();
+            others += theirs.len() as u8;
+            if !theirs.is_empty() {
+                size = other_writer_enrols(&dir, &theirs);
+            }
+            // The new employees are known once the batch begins.
+            let mine: Vec<u8> = theirs
+                .iter()
+                .copied()
+                .take(usize::from(round % 3))
+                .collect();
+            for &n in &mine {
+                let added = a.add(ack_by(200 - n, &format!("cli{n}"), 1)).unwrap();
+                assert_eq!(added.index, size, "appended where the log ends");
+                size += 1;
+            }
+            if mine.is_empty() {
+                continue;
+            }
+            let committed = a.commit().unwrap();
+            assert_eq!(committed.checkpoint.checkpoint.size, size);
+            for accepted in committed.accepted {
+                let accepted = accepted.unwrap();
+                check_receipt(&dir, &accepted);
+                assert_eq!(
+                    accepted.receipt,
+                    receipt::make(a.log(), accepted.index).unwrap()
+                );
+            }
+        }
+        assert_eq!(a.state().employees().len(), 1 + usize::from(others));
+        drop(a);
+        audit_passes(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn refresh_reads_another_writers_entries_without_the_lock() {
+        let dir = scratch("refresh");
+        base(&dir);
+        let mut a = open_batch(&dir);
+        assert!(!a.refresh().unwrap(), "nothing new");
+        let size = other_writer_enrols(&dir, &[1, 2]);
+        // Held by someone else: a refresh does not wait for it.
+        let _other =
+            crate::fsutil::Lock::acquire(&dir.join("entries"), Wait::No, |_, _| {}).unwrap();
+        assert!(a.refresh().unwrap());
+        assert!(!a.holds_lock());
+        assert_eq!(a.head().unwrap().checkpoint.size, size);
+        assert_eq!(a.state().size(), size);
+        assert!(a.state().employee("cli2").is_some());
+        assert!(!a.refresh().unwrap(), "nothing new since");
+        drop(_other);
+        // The next batch continues from there.
+        let added = a.add(ack_by(198, "cli2", 1)).unwrap();
+        assert_eq!(added.index, size);
+        let committed = a.commit().unwrap();
+        check_receipt(&dir, committed.accepted[0].as_ref().unwrap());
+        drop(a);
+        audit_passes(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_entry_the_caught_up_state_refuses_is_refused() {
+        let dir = scratch("refused-after");
+        base(&dir);
+        let mut a = open_batch(&dir);
+        // Meanwhile Jānis is recorded as gone from the 3rd.
+        let mut b = Appender::open(&dir, issuer(), Wait::No, |_, _| {}, TreeSource::Files).unwrap();
+        b.add_bytes(entry::leave_bytes("jberzins", parse_date("2017-12-03").unwrap()).unwrap())
+            .unwrap();
+        b.commit().unwrap();
+        drop(b);
+        // His acknowledgement of the 4th, valid when queued, is not now.
+        let refused = a.add(ack(1));
+        assert!(
+            matches!(refused, Err(StoreError::Refused { index: 4, .. })),
+            "{refused:?}"
+        );
+        a.release();
+        drop(a);
+        audit_passes(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_append_another_writer_did_not_finish_is_cut_off_before_the_next_batch() {
+        let dir = scratch("unfinished");
+        base(&dir);
+        let mut a = open_batch(&dir);
+        a.add(ack(1)).unwrap();
+        a.commit().unwrap();
+        // A writer killed before its commit point left bytes past the
+        // checkpoint in every data file.
+        let log = LogDir::new(&dir);
+        for path in [log.entries_path(), log.index_path(), log.level_path(0)] {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut f, &[7; 45]).unwrap();
+        }
+        let other = other_writer_enrols(&dir, &[]);
+        assert_eq!(other, 4, "an empty commit re-signs the same size");
+        for path in [log.entries_path(), log.index_path(), log.level_path(0)] {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut f, &[7; 45]).unwrap();
+        }
+        let added = a
+            .add_bytes(
+                entry::enrol_bytes(
+                    "aozola",
+                    "Anna Ozola",
+                    None,
+                    &key(3).verifying_key(),
+                    parse_date("2017-12-02").unwrap(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(added.index, 4);
+        let committed = a.commit().unwrap();
+        check_receipt(&dir, committed.accepted[0].as_ref().unwrap());
+        drop(a);
+        audit_passes(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_checkpoint_not_signed_by_the_issuer_is_not_caught_up_with() {
+        let dir = scratch("foreign");
+        base(&dir);
+        let mut a = open_batch(&dir);
+        other_writer_enrols(&dir, &[1]);
+        // Someone replaces the checkpoint with one signed by another key.
+        let log = LogDir::new(&dir);
+        let head = log.checkpoint().unwrap();
+        let forged = SignedCheckpoint::sign(head.checkpoint.clone(), &key(66)).unwrap();
+        std::fs::write(log.checkpoint_path(), forged.to_bytes()).unwrap();
+        assert!(matches!(a.refresh(), Err(StoreError::ForeignLog(_))));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

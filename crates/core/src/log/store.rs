@@ -114,6 +114,10 @@ pub enum StoreError {
     /// A proof could not be made.
     #[error("cannot make the proof: {0}")]
     Merkle(merkle::MerkleError),
+    /// A writer that released the log's lock between commits was asked
+    /// to write without taking it again (a misuse inside ackreg).
+    #[error("the writer does not hold the log's lock")]
+    Unlocked,
     /// An index beyond the tree.
     #[error("there is no entry {index}: the log has {size}")]
     NoEntry {
@@ -434,11 +438,17 @@ impl Checked {
 /// entries and commits them with one signed checkpoint.
 pub struct Writer {
     log: LogDir,
-    _lock: Lock,
+    /// The log's lock: held from open to drop, unless the writer releases
+    /// it between commits (see [`super::append::Hold`]).
+    lock: Option<Lock>,
     key: SigningKey,
     origin: String,
     state: State,
     committed: u64,
+    /// The root of the committed tree.
+    root: Hash,
+    /// Where the committed entries end in `entries`.
+    entries_end: u64,
     /// How many entries the index and the tree hold on disk for certain.
     synced: u64,
     staged: Vec<(Vec<u8>, Kind)>,
@@ -450,6 +460,7 @@ impl std::fmt::Debug for Writer {
         f.debug_struct("Writer")
             .field("log", &self.log)
             .field("committed", &self.committed)
+            .field("locked", &self.lock.is_some())
             .field("staged", &self.staged.len())
             .finish_non_exhaustive()
     }
@@ -495,11 +506,13 @@ impl Writer {
         }
         let mut writer = Writer {
             log,
-            _lock: lock,
+            lock: Some(lock),
             key,
             origin,
             state: State::new(),
             committed: 0,
+            root: merkle::empty_root(),
+            entries_end: 0,
             synced: 0,
             staged: Vec::new(),
             leaves: Vec::new(),
@@ -537,10 +550,12 @@ impl Writer {
         let mut writer = Writer {
             origin: head.checkpoint.origin.clone(),
             log,
-            _lock: lock,
+            lock: Some(lock),
             key,
             state,
             committed: size,
+            root: head.checkpoint.root,
+            entries_end: index.last().map_or(0, |r| r.0),
             synced,
             staged: Vec::new(),
             leaves: Vec::new(),
@@ -583,6 +598,7 @@ impl Writer {
     /// history allows it where it stands; its index on success. A refused
     /// entry leaves the state as it was.
     pub fn append_checked(&mut self, checked: Checked) -> Result<u64, StoreError> {
+        self.check_locked()?;
         let index = self.state.size();
         self.state
             .append(&checked.entry)
@@ -602,8 +618,9 @@ impl Writer {
     /// the commit added, per level (first new index, hashes), for a copy
     /// of the tree kept in memory ([`TreeInMemory::extend`]).
     pub(crate) fn commit_levels(&mut self) -> Result<(SignedCheckpoint, Levels), StoreError> {
+        self.check_locked()?;
         let size = self.committed + self.staged.len() as u64;
-        let pending = self.write_staged()?;
+        let (pending, end) = self.write_staged()?;
         let tree = TreeFiles {
             log: &self.log,
             pending,
@@ -629,6 +646,8 @@ impl Writer {
             None,
         )?;
         self.committed = size;
+        self.root = root;
+        self.entries_end = end;
         self.staged.clear();
         self.leaves.clear();
         self.keep_in_history(&signed)?;
@@ -643,6 +662,7 @@ impl Writer {
     /// [`CACHE_SYNC_EVERY`] entries and when it is dropped; call it to
     /// see an error that dropping would swallow.
     pub fn sync_caches(&mut self) -> Result<(), StoreError> {
+        self.check_locked()?;
         if self.synced == self.committed && self.log.synced_path().exists() {
             return Ok(());
         }
@@ -693,12 +713,13 @@ impl Writer {
     }
 
     /// Appends the staged entries, index records and tree hashes to their
-    /// files and syncs them; the new hashes per level (first index, hashes).
-    fn write_staged(&self) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
+    /// files and syncs them; the new hashes per level (first index,
+    /// hashes), and where the entries now end.
+    fn write_staged(&self) -> Result<(Levels, u64), StoreError> {
         let start = self.committed;
         let mut data = Vec::new();
         let mut records = Vec::with_capacity(self.staged.len() * INDEX_RECORD as usize);
-        let mut end = self.entries_len()?;
+        let mut end = self.entries_end;
         for (bytes, kind) in &self.staged {
             data.extend_from_slice(bytes);
             data.push(b'\n');
@@ -710,17 +731,27 @@ impl Writer {
         append(&self.log.index_path(), &records, false)?;
         let pending = new_nodes(&self.log.tree(), start, &self.leaves)?;
         append_levels(&self.log, &pending)?;
-        Ok(pending)
+        Ok((pending, end))
     }
 
-    fn entries_len(&self) -> Result<u64, StoreError> {
-        let path = self.log.entries_path();
-        Ok(fs::metadata(&path).map_err(io_err(&path))?.len())
+    fn check_locked(&self) -> Result<(), StoreError> {
+        match self.lock {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Unlocked),
+        }
     }
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
+        // A writer that released the lock syncs only if it can take it at
+        // once and no one appended since: the caches are then its own.
+        if self.lock.is_none() {
+            match lock(self.log.dir(), Wait::No, |_, _| {}) {
+                Ok(lock) if self.is_newest() => self.lock = Some(lock),
+                _ => return,
+            }
+        }
         // A failure here costs only time: the next writer rebuilds what
         // the caches lack.
         let _ = self.sync_caches();
@@ -729,8 +760,8 @@ impl Drop for Writer {
 
 /// The complete-subtree hashes that adding `leaves` to a tree of `size`
 /// entries creates, per level: (first new index, hashes).
-fn new_nodes(
-    stored: &TreeFiles<'_>,
+fn new_nodes<S: SubtreeHashes + ?Sized>(
+    stored: &S,
     size: u64,
     leaves: &[Hash],
 ) -> Result<Vec<(u64, Vec<Hash>)>, StoreError> {
@@ -1062,6 +1093,268 @@ impl LogDir {
 
 /// New complete-subtree hashes per level: (first new index, hashes).
 pub(crate) type Levels = Vec<(u64, Vec<Hash>)>;
+
+/// What a writer read of the entries that other writers committed while it
+/// did not hold the lock (see [`Writer::catch_up`]).
+#[derive(Debug)]
+pub(crate) struct CaughtUp {
+    /// The newest checkpoint: it covers them.
+    pub(crate) head: SignedCheckpoint,
+    /// The complete-subtree hashes they add, per level, as
+    /// [`Writer::commit_levels`] gives a commit's.
+    pub(crate) levels: Levels,
+}
+
+/// Stored hashes with new ones over them (first new index per level).
+struct Over<'a, S: ?Sized> {
+    stored: &'a S,
+    new: &'a [(u64, Vec<Hash>)],
+}
+
+impl<S: SubtreeHashes + ?Sized> SubtreeHashes for Over<'_, S> {
+    fn subtree(&self, level: u32, index: u64) -> Result<Hash, merkle::MerkleError> {
+        if let Some((first, hashes)) = self.new.get(level as usize) {
+            let new = index
+                .checked_sub(*first)
+                .and_then(|k| hashes.get(k as usize));
+            if let Some(h) = new {
+                return Ok(*h);
+            }
+        }
+        self.stored.subtree(level, index)
+    }
+}
+
+/// A writer that releases the lock between commits (the signing desk):
+/// other writers append meanwhile, and it reads what they committed before
+/// it appends again.
+impl Writer {
+    /// Whether the writer holds the log's lock.
+    pub fn holds_lock(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    /// Releases the log's lock until [`Writer::acquire`]; whether it did.
+    /// It keeps the lock while entries are staged: their commit comes
+    /// first.
+    pub(crate) fn release(&mut self) -> bool {
+        if self.staged.is_empty() {
+            self.lock = None;
+        }
+        self.lock.is_none()
+    }
+
+    /// Takes the log's lock again. Then it catches up with what other
+    /// writers committed meanwhile ([`Writer::catch_up`], with `stored`
+    /// the tree's hashes as this writer had them), keeps their newest
+    /// checkpoint in `checkpoints/` (one of them may have been killed
+    /// before it did), and cuts off an append that one of them did not
+    /// finish, so that its own appends start where the log ends.
+    pub(crate) fn acquire<S: SubtreeHashes + ?Sized>(
+        &mut self,
+        wait: Wait,
+        on_wait: impl FnOnce(&Path, &str),
+        stored: &S,
+    ) -> Result<Option<CaughtUp>, StoreError> {
+        if self.lock.is_some() {
+            return Ok(None);
+        }
+        let lock = lock(self.log.dir(), wait, on_wait)?;
+        let caught = self.catch_up(stored)?;
+        if let Some(c) = &caught {
+            self.keep_in_history(&c.head)?;
+        }
+        self.settle()?;
+        self.lock = Some(lock);
+        Ok(caught)
+    }
+
+    /// Reads the entries that other writers committed after this writer's
+    /// newest commit, if the log's checkpoint has moved on, and makes them
+    /// this writer's: its state, its size, its root. It needs no lock:
+    /// committed entries never change, and a reader never looks past the
+    /// checkpoint.
+    ///
+    /// What it trusts: the newest checkpoint, once it verifies with the
+    /// issuer's key (this writer's own) and names the same origin. Only a
+    /// writer holding that key signs one, and every writer checks each
+    /// entry it commits, an acknowledgement's signature included; so the
+    /// signatures are not verified again (as [`Writer::open`] does not
+    /// verify those of the entries it replays). What it checks: that the
+    /// entries read, with the tree as this writer knows it, give the
+    /// checkpoint's root, so that they are the very entries it signs; and
+    /// that each follows the history's rules, as [`State::append`] says.
+    ///
+    /// `stored` gives the hashes of the tree of the entries this writer had
+    /// (the level files, or a copy in memory). After an error the state
+    /// may hold some of the new entries: drop the writer and open the log
+    /// again.
+    pub(crate) fn catch_up<S: SubtreeHashes + ?Sized>(
+        &mut self,
+        stored: &S,
+    ) -> Result<Option<CaughtUp>, StoreError> {
+        let head = self.log.checkpoint()?;
+        let (size, root) = (head.checkpoint.size, head.checkpoint.root);
+        if size == self.committed && root == self.root {
+            return Ok(None);
+        }
+        self.check_moved_on(&head)?;
+        let (entries, end) = read_committed(&self.log, self.committed, self.entries_end, size)?;
+        let leaves: Vec<Hash> = entries.iter().map(|b| merkle::leaf_hash(b)).collect();
+        let levels = new_nodes(stored, self.committed, &leaves)?;
+        let over = Over {
+            stored,
+            new: &levels,
+        };
+        if merkle::root(&over, size).map_err(StoreError::Merkle)? != root {
+            return Err(StoreError::Damaged(format!(
+                "entries {} to {} do not give the checkpoint's root hash",
+                self.committed,
+                size - 1
+            )));
+        }
+        self.apply_committed(&entries)?;
+        self.committed = size;
+        self.root = root;
+        self.entries_end = end;
+        Ok(Some(CaughtUp { head, levels }))
+    }
+
+    /// Checks that the newest checkpoint `head`, which is not this
+    /// writer's newest, is a later one of the same log: the issuer's
+    /// signature, the origin, a larger size, and no one else's lock.
+    fn check_moved_on(&self, head: &SignedCheckpoint) -> Result<(), StoreError> {
+        if self.lock.is_some() || !self.staged.is_empty() {
+            return Err(StoreError::Damaged(
+                "the checkpoint changed while this writer held the lock".into(),
+            ));
+        }
+        head.verify(&self.key.verifying_key())
+            .map_err(|e| StoreError::ForeignLog(e.to_string()))?;
+        if head.checkpoint.origin != self.origin {
+            return Err(StoreError::ForeignLog(format!(
+                "its origin is {}, not {}",
+                head.checkpoint.origin, self.origin
+            )));
+        }
+        if head.checkpoint.size <= self.committed {
+            return Err(StoreError::Damaged(format!(
+                "the checkpoint covers {} entries, this writer committed {} with another root",
+                head.checkpoint.size, self.committed
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies entries read from the files after the committed ones.
+    fn apply_committed(&mut self, entries: &[Vec<u8>]) -> Result<(), StoreError> {
+        for bytes in entries {
+            let index = self.state.size();
+            let parsed = entry::parse(bytes).map_err(|error| StoreError::Entry { index, error })?;
+            self.state
+                .append(&parsed)
+                .map_err(|error| StoreError::Refused { index, error })?;
+        }
+        Ok(())
+    }
+
+    /// Cuts off what an append that did not finish left past the committed
+    /// entries in `entries`, `index` and `tree/` (a writer killed before
+    /// its commit point).
+    fn settle(&self) -> Result<(), StoreError> {
+        trim(&self.log.entries_path(), self.entries_end, "entries")?;
+        trim(
+            &self.log.index_path(),
+            self.committed * INDEX_RECORD,
+            "the index",
+        )?;
+        for level in 0..64 {
+            let path = self.log.level_path(level);
+            let want = (self.committed >> level) * 32;
+            match fs::metadata(&path) {
+                Ok(meta) if meta.len() == want => {}
+                Ok(_) => cut(&path, want, "tree")?,
+                Err(_) if want > 0 => {
+                    return Err(StoreError::Damaged(format!(
+                        "tree level {level} is missing"
+                    )))
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the log's newest checkpoint is this writer's newest commit.
+    fn is_newest(&self) -> bool {
+        self.log
+            .checkpoint()
+            .is_ok_and(|h| h.checkpoint.size == self.committed && h.checkpoint.root == self.root)
+    }
+}
+
+/// Makes `len` the length of `path` if it is longer (see [`cut`]).
+fn trim(path: &Path, len: u64, what: &str) -> Result<(), StoreError> {
+    let have = fs::metadata(path).map_err(io_err(path))?.len();
+    if have == len {
+        return Ok(());
+    }
+    cut(path, len, what)
+}
+
+/// The bytes of the committed entries `from..to`, the first starting at
+/// offset `start` of `entries`, located through the index (each ends with
+/// its line feed, which is not returned), and where the last ends.
+fn read_committed(
+    log: &LogDir,
+    from: u64,
+    start: u64,
+    to: u64,
+) -> Result<(Vec<Vec<u8>>, u64), StoreError> {
+    let ends = read_index_ends(log, from, to)?;
+    let end = ends.last().copied().unwrap_or(start);
+    let bytes = read_span(&log.entries_path(), start, end)?;
+    let mut out = Vec::with_capacity(ends.len());
+    let mut at = start;
+    for (i, &stop) in ends.iter().enumerate() {
+        let line = stop
+            .checked_sub(1)
+            .filter(|&s| s >= at)
+            .and_then(|s| bytes.get((at - start) as usize..=(s - start) as usize))
+            .and_then(|l| l.strip_suffix(b"\n"))
+            .filter(|l| !l.contains(&b'\n'))
+            .ok_or_else(|| {
+                StoreError::Damaged(format!("index record {} is wrong", from + i as u64))
+            })?;
+        out.push(line.to_vec());
+        at = stop;
+    }
+    Ok((out, end))
+}
+
+/// The end offsets the index records `from..to` give.
+fn read_index_ends(log: &LogDir, from: u64, to: u64) -> Result<Vec<u64>, StoreError> {
+    let path = log.index_path();
+    let len = to
+        .checked_sub(from)
+        .and_then(|n| n.checked_mul(INDEX_RECORD))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| StoreError::Damaged("the tree size is absurd".into()))?;
+    let mut bytes = vec![0; len];
+    let mut file = File::open(&path).map_err(io_err(&path))?;
+    file.seek(SeekFrom::Start(from * INDEX_RECORD))
+        .map_err(io_err(&path))?;
+    file.read_exact(&mut bytes)
+        .map_err(|_| StoreError::Damaged(format!("the index holds fewer than {to} entries")))?;
+    Ok(bytes
+        .chunks_exact(INDEX_RECORD as usize)
+        .map(|r| {
+            let mut end = [0; 8];
+            end.copy_from_slice(&r[..8]);
+            u64::from_be_bytes(end)
+        })
+        .collect())
+}
 
 /// Every stored interior hash of a tree of `size` entries, read into
 /// memory at once (64 bytes per entry): for making many proofs quickly.
