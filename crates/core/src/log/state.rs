@@ -397,6 +397,22 @@ pub struct Acked {
     pub notes: Option<String>,
 }
 
+/// An acknowledgement as filed under its employee: its version and place
+/// in [`State::acks`], and what a status line shows of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    /// The version (index in [`State::versions`]) it names.
+    pub version: u32,
+    /// Its index in the log-order list of acknowledgements.
+    pub index: u32,
+    /// Its entry.
+    pub entry: u64,
+    /// The date signed.
+    pub date: Date,
+    /// The date received.
+    pub received: Date,
+}
+
 impl Acked {
     /// The version's index in [`State::versions`].
     pub fn version(&self) -> usize {
@@ -435,9 +451,11 @@ pub struct State {
     by_sha: HashMap<[u8; 32], usize>,
     /// Every accepted acknowledgement, in log order.
     acks: Vec<Acked>,
-    /// Per employee, (version, index in `acks`) sorted by version.
+    /// Per employee, their acknowledgements sorted by version: what a
+    /// status line needs kept beside the version, so that a status reads
+    /// one employee's list in order and never the log-order list.
     #[serde(skip)]
-    acked_by: Vec<Vec<(u32, u32)>>,
+    acked_by: Vec<Vec<Seen>>,
     /// Per version, in [`State::versions`] order: for a material version
     /// the indices of every version whose acknowledgement covers it (itself
     /// and its corrections, in publication order); for a correction none.
@@ -511,20 +529,48 @@ impl State {
 
     /// Files acknowledgement `i` of [`State::acks`] under its employee.
     fn index_ack(&mut self, i: usize) {
-        let (e, v) = (self.acks[i].employee as usize, self.acks[i].version);
+        let a = &self.acks[i];
+        let (e, v) = (a.employee as usize, a.version);
+        let seen = Seen {
+            version: v,
+            index: i as u32,
+            entry: a.entry,
+            date: a.date,
+            received: a.received,
+        };
         if self.acked_by.len() <= e {
             self.acked_by.resize_with(e + 1, Vec::new);
         }
         let list = &mut self.acked_by[e];
-        let at = list.partition_point(|&(w, _)| w < v);
-        list.insert(at, (v, i as u32));
+        let at = list.partition_point(|w| w.version < v);
+        list.insert(at, seen);
+    }
+
+    /// Where employee `e`'s acknowledgement of exactly version `v` is
+    /// filed.
+    fn seen_of(&self, e: usize, v: usize) -> Option<&Seen> {
+        let list = self.acked_by.get(e)?;
+        let at = list
+            .binary_search_by_key(&(v as u32), |w| w.version)
+            .ok()?;
+        Some(&list[at])
     }
 
     /// The acknowledgement by employee `e` of exactly version `v`.
     fn ack_of(&self, e: usize, v: usize) -> Option<&Acked> {
-        let list = self.acked_by.get(e)?;
-        let at = list.binary_search_by_key(&(v as u32), |&(w, _)| w).ok()?;
-        Some(&self.acks[list[at].1 as usize])
+        self.seen_of(e, v).map(|w| &self.acks[w.index as usize])
+    }
+
+    /// [`State::acknowledgement`] as a status line needs it (its entry and
+    /// dates), read from employee `e`'s own list alone.
+    pub fn acknowledged(&self, e: usize, v: usize) -> Option<Seen> {
+        let base = self.versions.get(v)?.base;
+        self.family
+            .get(base)?
+            .iter()
+            .filter_map(|&i| self.seen_of(e, i as usize))
+            .min_by_key(|w| w.entry)
+            .copied()
     }
 
     /// The key id that signed `a`.
@@ -691,7 +737,7 @@ impl State {
             .get(e)
             .into_iter()
             .flatten()
-            .map(|&(_, i)| &self.acks[i as usize])
+            .map(|w| &self.acks[w.index as usize])
     }
 
     /// The index in [`State::employees`] of an employee (left or not).

@@ -644,7 +644,7 @@ fn line<'a>(
     today: Date,
 ) -> Line<'a> {
     let deadline = deadline(&state.versions()[v].version, Some(since));
-    let acked = state.acknowledgement(i, v);
+    let acked = state.acknowledged(i, v);
     let standing = match acked {
         Some(a) if a.date <= deadline => Standing::Acknowledged,
         Some(_) => Standing::Late,
