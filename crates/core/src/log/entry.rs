@@ -62,11 +62,18 @@ pub enum Kind {
     Move,
     /// An employee's name or position changed.
     Update,
+    /// A person became an administrator (or an administrator's key was
+    /// replaced).
+    Admin,
+    /// An administrator's role ended.
+    Dismiss,
+    /// An administrator asked for the entries that follow.
+    Request,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Log,
         Kind::Version,
         Kind::Enrol,
@@ -79,6 +86,9 @@ impl Kind {
         Kind::Join,
         Kind::Move,
         Kind::Update,
+        Kind::Admin,
+        Kind::Dismiss,
+        Kind::Request,
     ];
 
     /// The `kind` field's value.
@@ -96,6 +106,9 @@ impl Kind {
             Kind::Join => "join",
             Kind::Move => "move",
             Kind::Update => "update",
+            Kind::Admin => "admin",
+            Kind::Dismiss => "dismiss",
+            Kind::Request => "request",
         }
     }
 
@@ -114,6 +127,9 @@ impl Kind {
             Kind::Join => 10,
             Kind::Move => 11,
             Kind::Update => 12,
+            Kind::Admin => 13,
+            Kind::Dismiss => 14,
+            Kind::Request => 15,
         }
     }
 
@@ -436,6 +452,46 @@ pub struct UpdateJson {
     pub date: String,
 }
 
+/// `{"kind":"admin",...}`: a person is an administrator with a key from a
+/// date (for an administrator already there: their key is replaced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminJson {
+    kind: String,
+    /// Administrator identifier (the rules of employee identifiers, its own
+    /// namespace).
+    pub id: String,
+    /// Full name, NFC.
+    pub name: String,
+    /// Base64 raw Ed25519 public key.
+    pub public_key: String,
+    /// First day the key may sign requests.
+    pub date: String,
+}
+
+/// `{"kind":"dismiss",...}`: an administrator's role ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DismissJson {
+    kind: String,
+    /// Administrator identifier.
+    pub id: String,
+    /// First day they are no longer an administrator.
+    pub date: String,
+}
+
+/// `{"kind":"request",...}`: an administrator's signed request for the
+/// entries that follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestJson {
+    kind: String,
+    /// Administrator identifier.
+    pub admin: String,
+    /// The administrator's DSSE envelope, field for field.
+    pub envelope: Envelope,
+}
+
 /// `{"kind":"ack",...}`: an acknowledgement as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -630,6 +686,26 @@ pub enum Entry {
         /// From.
         date: Date,
     },
+    /// An administrator, or an administrator's new key.
+    Admin {
+        /// Administrator identifier.
+        id: String,
+        /// Name.
+        name: String,
+        /// Key.
+        key: VerifyingKey,
+        /// First day of the key.
+        date: Date,
+    },
+    /// The end of an administrator's role.
+    Dismiss {
+        /// Administrator identifier.
+        id: String,
+        /// From.
+        date: Date,
+    },
+    /// An administrator's request (its signature not yet verified).
+    Request(Box<super::request::RequestRecord>),
 }
 
 impl Entry {
@@ -648,6 +724,9 @@ impl Entry {
             Entry::Join { .. } => Kind::Join,
             Entry::Move { .. } => Kind::Move,
             Entry::Update { .. } => Kind::Update,
+            Entry::Admin { .. } => Kind::Admin,
+            Entry::Dismiss { .. } => Kind::Dismiss,
+            Entry::Request(_) => Kind::Request,
         }
     }
 }
@@ -684,6 +763,10 @@ pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
         Kind::Join => check_join(&shape(kind, bytes)?),
         Kind::Move => check_move(&shape(kind, bytes)?),
         Kind::Update => check_update(&shape(kind, bytes)?),
+        Kind::Admin => check_admin(&shape(kind, bytes)?),
+        Kind::Dismiss => check_dismiss(&shape(kind, bytes)?),
+        Kind::Request => super::request::check_entry(&shape::<RequestJson>(kind, bytes)?)
+            .map(|r| Entry::Request(Box::new(r))),
     }
 }
 
@@ -834,7 +917,10 @@ has_kind!(
     DocumentJson,
     JoinJson,
     MoveJson,
-    UpdateJson
+    UpdateJson,
+    AdminJson,
+    DismissJson,
+    RequestJson
 );
 
 fn check_log(j: &LogJson) -> Result<Entry, EntryError> {
@@ -1114,6 +1200,41 @@ fn check_update(j: &UpdateJson) -> Result<Entry, EntryError> {
     })
 }
 
+fn check_admin(j: &AdminJson) -> Result<Entry, EntryError> {
+    let k = Kind::Admin;
+    person_fields(k, &j.id, &j.name, None)?;
+    Ok(Entry::Admin {
+        id: j.id.clone(),
+        name: j.name.clone(),
+        key: public_key(k, "public_key", &j.public_key)?,
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn check_dismiss(j: &DismissJson) -> Result<Entry, EntryError> {
+    let k = Kind::Dismiss;
+    id_field(k, &j.id)?;
+    Ok(Entry::Dismiss {
+        id: j.id.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+/// A field error of an entry of `kind` (for the request module).
+pub(super) fn field_error(kind: Kind, field: &'static str, why: impl ToString) -> EntryError {
+    field_err(kind, field, why)
+}
+
+/// A date field of an entry of `kind` (for the request module).
+pub(super) fn date_field(kind: Kind, field: &'static str, s: &str) -> Result<Date, EntryError> {
+    date(kind, field, s)
+}
+
+/// Whether `value` serialises to exactly `bytes` (for the request module).
+pub(super) fn is_canonical<T: Serialize>(value: &T, bytes: &[u8]) -> Result<bool, EntryError> {
+    serialises_to(value, bytes)
+}
+
 // ---- Writing ------------------------------------------------------------
 
 /// A set as entries write it: sorted, each member once.
@@ -1285,6 +1406,40 @@ pub fn ack_bytes(
         kind: Kind::Ack.name().into(),
         received: format_date(received),
         public_key: b64(key.as_bytes()),
+        envelope: envelope.clone(),
+    })
+}
+
+/// The bytes of an administrator's entry (their first key, or a new one).
+pub fn admin_bytes(
+    id: &str,
+    name: &str,
+    key: &VerifyingKey,
+    date: Date,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&AdminJson {
+        kind: Kind::Admin.name().into(),
+        id: id.into(),
+        name: name.into(),
+        public_key: b64(key.as_bytes()),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of the end of an administrator's role.
+pub fn dismiss_bytes(id: &str, date: Date) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&DismissJson {
+        kind: Kind::Dismiss.name().into(),
+        id: id.into(),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of a request entry: the administrator's envelope field for field.
+pub fn request_entry_bytes(admin: &str, envelope: &Envelope) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&RequestJson {
+        kind: Kind::Request.name().into(),
+        admin: admin.into(),
         envelope: envelope.clone(),
     })
 }

@@ -28,6 +28,7 @@ mod fields;
 pub mod receipt;
 pub mod received;
 pub mod report;
+pub mod request;
 pub mod snapshot;
 pub mod stamp;
 pub mod state;

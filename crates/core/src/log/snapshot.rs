@@ -5,7 +5,7 @@
 //! only for the writer; no auditor reads it. The file is
 //!
 //! ```text
-//! "ackreg-state/3\n" || SHA-256(body) || body
+//! "ackreg-state/4\n" || SHA-256(body) || body
 //! body = bincode(size, root hash of the first `size` entries, state)
 //! ```
 //!
@@ -19,10 +19,11 @@ use super::state::State;
 use tlog::merkle::Hash;
 
 /// The first bytes of the file; a new layout gets a new number (2: units,
-/// documents and employees' periods, log format 0.3). A snapshot of
+/// documents and employees' periods, log format 0.3; 4: administrators and
+/// their requests, log format 0.4). A snapshot of
 /// another layout is not read: the writer replays the entries and writes
 /// the new one.
-const MAGIC: &[u8] = b"ackreg-state/3\n";
+const MAGIC: &[u8] = b"ackreg-state/4\n";
 /// The largest snapshot read: far above what a state of a million entries
 /// takes, so that a damaged length cannot ask for all the memory.
 const MAX_SNAPSHOT: u64 = 1 << 30;

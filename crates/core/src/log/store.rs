@@ -585,7 +585,7 @@ impl Writer {
     pub fn append_checked(&mut self, checked: Checked) -> Result<u64, StoreError> {
         let index = self.state.size();
         self.state
-            .append(&checked.entry)
+            .append_bytes(&checked.entry, &checked.bytes)
             .map_err(|error| StoreError::Refused { index, error })?;
         self.leaves.push(checked.leaf);
         self.staged.push((checked.bytes, checked.entry.kind()));
@@ -967,10 +967,12 @@ fn replay(log: &LogDir, index: &[(u64, u8)], mut state: State) -> Result<State, 
             index: i,
             error: source,
         })?;
-        state.apply(&parsed).map_err(|source| StoreError::Refused {
-            index: i,
-            error: source,
-        })?;
+        state
+            .apply_bytes(&parsed, line)
+            .map_err(|source| StoreError::Refused {
+                index: i,
+                error: source,
+            })?;
         at = stop + 1;
     }
     Ok(state)
