@@ -189,6 +189,10 @@ pub struct VersionStatus {
     pub phase: Phase,
     /// One line per employee concerned.
     pub lines: Vec<Line>,
+    /// The administrator who asked for the version's entry (log format
+    /// 0.4); left out when the issuer wrote it alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_by: Option<super::request::AskedBy>,
 }
 
 impl VersionStatus {
@@ -286,6 +290,7 @@ fn version_status(
         superseded: end.map(format_date),
         phase: phase(state, v, today).unwrap_or(Phase::Superseded),
         lines,
+        asked_by: super::request::asked_for(state, p.entry),
     }
 }
 
@@ -919,6 +924,7 @@ mod tests {
             superseded: None,
             phase: Phase::InForce,
             lines: vec![line],
+            asked_by: None,
         };
         let csv = String::from_utf8(to_csv(&[status]).unwrap()).unwrap();
         let mut rows = csv.trim_start_matches('\u{feff}').lines();
