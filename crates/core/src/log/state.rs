@@ -188,7 +188,7 @@ pub enum Refusal {
         count: usize,
     },
     /// A kind of entry no request may authorise.
-    #[error("request {request} authorises its entry {nth} of {count} here, but no request may authorise a {kind} entry{why}")]
+    #[error("request {request} authorises its entry {nth} of {count} here, but no request may authorise {kind} entries{why}")]
     NotRequestable {
         /// The request's entry.
         request: u64,
@@ -1501,7 +1501,7 @@ impl State {
         };
         let (request, nth, count) = (p.request, p.next + 1, p.hashes.len());
         let why = match entry.kind() {
-            Kind::Log | Kind::Ack => " (it is no administrator's to ask for)",
+            Kind::Log | Kind::Ack => " (they are no administrator's to ask for)",
             Kind::Request => " (requests do not nest)",
             _ => "",
         };
@@ -2389,11 +2389,11 @@ mod tests {
         for (refused, why) in [
             (
                 None,
-                "no request may authorise a ack entry (it is no administrator's to ask for)",
+                "no request may authorise ack entries (they are no administrator's to ask for)",
             ),
             (
                 Some(nested),
-                "no request may authorise a request entry (requests do not nest)",
+                "no request may authorise request entries (requests do not nest)",
             ),
         ] {
             let mut s = administered();
