@@ -249,3 +249,37 @@ fn a_refused_entry_writes_neither_it_nor_its_request() {
         .run();
     assert_eq!(o.code(), Some(0), "{}", o.text());
 }
+
+/// The writer commits a request only with all its entries.
+#[test]
+fn a_request_is_not_committed_without_its_entries() {
+    use ackreg_core::log::request::request_entry;
+    use ackreg_core::log::{StoreError, Writer};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |s| parse_date(s).unwrap();
+    let issuer = SigningKey::from_bytes(&[1; 32]);
+    let admin = SigningKey::from_bytes(&[3; 32]);
+    let origin = "example.invalid/w";
+    let first = entry::log_bytes(origin, "J", &issuer.verifying_key(), "B", d("2018-01-01"));
+    let dir = tmp.path().join("L");
+    let mut w =
+        Writer::create(&dir, issuer, first.unwrap(), ackreg_core::fsutil::Wait::Yes).unwrap();
+    w.append(entry::admin_bytes("ivarna", "I", &admin.verifying_key(), d("2018-01-01")).unwrap())
+        .unwrap();
+    let asked = vec![
+        entry::unit_bytes("kac", "KAC").unwrap(),
+        entry::unit_bytes("bv", "BV").unwrap(),
+    ];
+    let r = request_entry(&admin, origin, "ivarna", d("2018-01-02"), "units", &asked).unwrap();
+    w.append(r).unwrap();
+    w.append(asked[0].clone()).unwrap();
+    let err = w.commit().unwrap_err();
+    assert!(matches!(err, StoreError::Refused { index: 2, .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("this request authorises 2 entries, but the log ends after 1 of them"),
+        "{err}"
+    );
+    w.append(asked[1].clone()).unwrap();
+    assert_eq!(w.commit().unwrap().checkpoint.size, 5);
+}

@@ -721,10 +721,7 @@ impl Scan {
             report.problems.push(Problem {
                 index: request,
                 step: LogStep::History,
-                problem: format!(
-                    "this request authorises {}, but the log ends after {came} of them",
-                    counted(count as u64, "entry", "entries")
-                ),
+                problem: super::state::Refusal::CutShort { came, count }.to_string(),
             });
         }
     }

@@ -201,6 +201,15 @@ pub enum Refusal {
         /// Why, for the kinds that need saying.
         why: &'static str,
     },
+    /// A request whose entries have not all come (at a commit, or at the
+    /// log's end).
+    #[error("this request authorises {count} entr{}, but the log ends after {came} of them", if *count == 1 { "y" } else { "ies" })]
+    CutShort {
+        /// How many came.
+        came: usize,
+        /// How many it authorises.
+        count: usize,
+    },
     /// An entry under a request given without its bytes (a caller's slip).
     #[error("this entry follows request {0}, and can be checked only with its bytes")]
     Unhashed(u64),

@@ -602,6 +602,14 @@ impl Writer {
     /// the commit added, per level (first new index, hashes), for a copy
     /// of the tree kept in memory ([`TreeInMemory::extend`]).
     pub(crate) fn commit_levels(&mut self) -> Result<(SignedCheckpoint, Levels), StoreError> {
+        // An administrator's request and its entries are committed together.
+        if let Some((request, came, count)) = self.state.waiting() {
+            let error = Refusal::CutShort { came, count };
+            return Err(StoreError::Refused {
+                index: request,
+                error,
+            });
+        }
         let size = self.committed + self.staged.len() as u64;
         let pending = self.write_staged()?;
         let tree = TreeFiles {
