@@ -222,6 +222,13 @@ fn an_administrators_request_is_audited_and_reported() {
         .args(["verify", "L", "--issuer", "issuer.pub.pem"])
         .run();
     assert_eq!(o.code(), Some(0), "{}", o.text());
+    // Incrementally, from before the request and from after it.
+    for old in ["L/checkpoints/3", "L/checkpoints/5"] {
+        let o = ackreg(d)
+            .args(["verify", "L", "--issuer", "issuer.pub.pem", "--since", old])
+            .run();
+        assert_eq!(o.code(), Some(0), "{old}: {}", o.text());
+    }
 }
 
 #[test]

@@ -860,6 +860,9 @@ fn kept_checkpoints(
     Ok(kept)
 }
 
+/// An entry parsed, with the SHA-256 of its bytes (for a request that names it).
+type Hashed = (Entry, [u8; 32]);
+
 /// The state, tree and file offset before the old checkpoint's first new
 /// entry, for an incremental audit. The state entries are found through
 /// the index and each is proved by an inclusion proof against the old root.
@@ -889,7 +892,7 @@ fn prior_state(
         })
         .collect();
     // Proved and parsed on all cores, applied in log order.
-    let proved: Vec<(u64, Option<(Entry, [u8; 32])>)> = log
+    let proved: Vec<(u64, Option<Hashed>)> = log
         .entries_at(&spans)?
         .into_par_iter()
         .map(|(i, bytes)| {
