@@ -14,7 +14,9 @@
 //! 4. **entries**: every entry is well formed, in its one canonical spelling.
 //! 5. **history**: the first entry names this origin and issuer; every
 //!    version, enrolment, key replacement, revocation and departure is
-//!    allowed where it stands ([`State::apply`]).
+//!    allowed where it stands ([`State::apply`]); every administrator's
+//!    request is theirs, of this log, and followed by exactly the entries
+//!    it names (their SHA-256), none missing at the log's end.
 //! 6. **acknowledgements**: every acknowledgement's signature verifies with
 //!    the key it names, and that key was the employee's valid key where the
 //!    entry stands and on its date; the document is a published version in
