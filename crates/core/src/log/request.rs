@@ -289,14 +289,12 @@ pub fn admin_rows(state: &super::state::State) -> Vec<AdminRow> {
 
 /// A request as reports show it.
 pub fn asked_by(state: &super::state::State, r: &super::state::Request) -> AskedBy {
-    let admin = &state.admins()[r.admin as usize];
+    let admin = state.admins().get(r.admin as usize);
+    let name = admin.and_then(|a| a.keys.get(r.key as usize).map(|k| k.name.as_str()));
     AskedBy {
         entry: r.entry,
-        admin: admin.id.clone(),
-        name: admin
-            .keys
-            .get(r.key as usize)
-            .map_or_else(|| admin.name().to_string(), |k| k.name.clone()),
+        admin: admin.map(|a| a.id.clone()).unwrap_or_default(),
+        name: name.unwrap_or_default().to_string(),
         date: format_date(r.date),
         action: r.action.clone(),
         entries: r.entries().collect(),
