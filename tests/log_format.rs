@@ -438,7 +438,7 @@ fn the_administrators_example_is_what_the_code_computes() {
     .unwrap();
     assert!(report.is_valid(), "{report:?}");
     let state = report.state.unwrap();
-    let asked = ackreg_core::log::request::asked_for(&state, 5).unwrap();
+    let asked = ackreg_core::log::asked::asked_for(&state, 5).unwrap();
     assert_eq!((asked.entry, asked.admin.as_str()), (3, "ivarna"));
     assert_eq!(asked.entries, [4, 5]);
 }

@@ -1010,7 +1010,7 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::input(format!("cannot write the table: {e}")))?;
     } else {
         print_status(&statuses);
-        admins::print_asked_by(&alog::request::requests(&state), 20);
+        admins::print_asked_by(&alog::asked::requests(&state), 20);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use ackreg_core::fsutil::read_limited;
 use ackreg_core::keys::KeyId;
+use ackreg_core::log::asked::{self, AdminRow, AskedBy};
 use ackreg_core::log::entry::{self, format_date, MAX_ENTRY};
-use ackreg_core::log::request::{self, AdminRow, AskedBy, MAX_ACTION_LEN};
+use ackreg_core::log::request::{self, MAX_ACTION_LEN};
 use ackreg_core::log::LogDir;
 
 use super::{date_arg, id_arg, lib, open, print_head, text_arg, WriteArgs};
@@ -109,8 +110,8 @@ pub(super) fn dismiss(a: DismissArgs) -> Result<ExitCode, CliError> {
 pub(super) fn list(a: AdminsArgs) -> Result<ExitCode, CliError> {
     let log = LogDir::new(&a.log);
     let (_, state) = log.committed().map_err(|e| CliError::file(&a.log, e))?;
-    let admins = request::admin_rows(&state);
-    let requests = request::requests(&state);
+    let admins = asked::admin_rows(&state);
+    let requests = asked::requests(&state);
     if a.json {
         let listing = Listing {
             admins: &admins,

@@ -903,7 +903,7 @@ fn prior_state(
                 merkle::verify_inclusion(&leaf, i, m, &proof, &old.checkpoint.root)
             });
             let parsed = proved.ok().and_then(|()| entry::parse(&bytes).ok());
-            (i, parsed.map(|p| (p, super::request::entry_hash(&bytes))))
+            (i, parsed.map(|p| (p, super::entry::entry_hash(&bytes))))
         })
         .collect();
     let mut state = State::new();
@@ -1116,7 +1116,7 @@ fn read_batch(lines: &Lines, batch: &[(usize, usize)], check: SignatureCheck) ->
             Read1 {
                 leaf: merkle::leaf_hash(l),
                 sha256: (entry::peek_kind(l) != Some(Kind::Ack))
-                    .then(|| super::request::entry_hash(l)),
+                    .then(|| super::entry::entry_hash(l)),
                 len: l.len() as u64,
                 parsed: entry::parse(l),
                 signature_ok: false,

@@ -13,6 +13,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use time::Date;
 
 use crate::ack::{self, Acknowledgement};
@@ -705,7 +706,7 @@ pub enum Entry {
         date: Date,
     },
     /// An administrator's request (its signature not yet verified).
-    Request(Box<super::request::RequestRecord>),
+    Request(Box<RequestRecord>),
 }
 
 impl Entry {
@@ -765,8 +766,9 @@ pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
         Kind::Update => check_update(&shape(kind, bytes)?),
         Kind::Admin => check_admin(&shape(kind, bytes)?),
         Kind::Dismiss => check_dismiss(&shape(kind, bytes)?),
-        Kind::Request => super::request::check_entry(&shape::<RequestJson>(kind, bytes)?)
-            .map(|r| Entry::Request(Box::new(r))),
+        Kind::Request => {
+            check_request(&shape::<RequestJson>(kind, bytes)?).map(|r| Entry::Request(Box::new(r)))
+        }
     }
 }
 
@@ -1220,19 +1222,155 @@ fn check_dismiss(j: &DismissJson) -> Result<Entry, EntryError> {
     })
 }
 
-/// A field error of an entry of `kind` (for the request module).
-pub(super) fn field_error(kind: Kind, field: &'static str, why: impl ToString) -> EntryError {
-    field_err(kind, field, why)
+// ---- Administrators' requests (log format 0.4) ------------------------
+
+/// The envelope's `payloadType`.
+pub const REQUEST_PAYLOAD_TYPE: &str = "application/vnd.ackreg.request+json";
+/// The payload's `type`: format and version (an identifier, never fetched).
+pub const REQUEST_TYPE: &str = "https://ackreg.invalid/request/v1";
+/// Most entries one request authorises: with the longest origin, identifier
+/// and action the request entry stays under [`MAX_ENTRY`].
+pub const MAX_REQUEST_ENTRIES: usize = 800;
+/// Longest action, in characters.
+pub const MAX_ACTION_LEN: usize = 200;
+
+/// The payload of a request. Field order here is the order in the
+/// serialised JSON, its one spelling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPayload {
+    /// Always [`REQUEST_TYPE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The log's origin.
+    pub log: String,
+    /// The administrator's identifier.
+    pub admin: String,
+    /// The date of the request, `YYYY-MM-DD`.
+    pub date: String,
+    /// What was asked, in words, e.g. "publish darba-kartiba 2".
+    pub action: String,
+    /// Lowercase hex SHA-256 of each authorised entry's exact bytes, in order.
+    pub entries: Vec<String>,
 }
 
-/// A date field of an entry of `kind` (for the request module).
-pub(super) fn date_field(kind: Kind, field: &'static str, s: &str) -> Result<Date, EntryError> {
-    date(kind, field, s)
+/// A request entry, checked on its own (its signature not yet verified).
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    /// The administrator's identifier (the entry's and the payload's).
+    pub admin: String,
+    /// The envelope, decoded.
+    pub envelope: CheckedEnvelope,
+    /// The payload's `log`.
+    pub log: String,
+    /// The payload's date.
+    pub date: Date,
+    /// The payload's action.
+    pub action: String,
+    /// The SHA-256 of each authorised entry, in order.
+    pub entries: Vec<[u8; 32]>,
 }
 
-/// Whether `value` serialises to exactly `bytes` (for the request module).
-pub(super) fn is_canonical<T: Serialize>(value: &T, bytes: &[u8]) -> Result<bool, EntryError> {
-    serialises_to(value, bytes)
+/// The SHA-256 of an entry's exact bytes, as a request names it.
+pub fn entry_hash(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+fn request_err(field: &'static str, why: impl ToString) -> EntryError {
+    field_err(Kind::Request, field, why)
+}
+
+/// The fields a request names, checked.
+pub(super) fn check_request_fields(
+    origin: &str,
+    admin: &str,
+    action: &str,
+    count: usize,
+) -> Result<(), EntryError> {
+    check_origin(origin).map_err(|why| request_err("log", why))?;
+    text::check_id(admin).map_err(|e| request_err("admin", e))?;
+    text::check(action, MAX_ACTION_LEN, false).map_err(|e| request_err("action", e))?;
+    if count == 0 || count > MAX_REQUEST_ENTRIES {
+        return Err(request_err(
+            "entries",
+            format!(
+                "holds {count} hashes: a request authorises 1 to {MAX_REQUEST_ENTRIES} entries"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a request entry's JSON: its envelope's encodings, its payload
+/// type, and a payload in its one spelling naming the same administrator.
+fn check_request(j: &RequestJson) -> Result<RequestRecord, EntryError> {
+    text::check_id(&j.admin).map_err(|e| request_err("admin", e))?;
+    let envelope = j
+        .envelope
+        .check()
+        .map_err(|e| request_err("envelope", format!("is not usable: {e}")))?;
+    if envelope.payload_type != REQUEST_PAYLOAD_TYPE {
+        return Err(request_err(
+            "envelope.payloadType",
+            format!(
+                "is \"{}\", not {REQUEST_PAYLOAD_TYPE}",
+                printable(&envelope.payload_type, 80)
+            ),
+        ));
+    }
+    let payload = parse_payload(&envelope.payload)?;
+    if payload.admin != j.admin {
+        return Err(request_err(
+            "admin",
+            format!(
+                "is {}, but the signed request names {}",
+                j.admin,
+                printable(&payload.admin, 64)
+            ),
+        ));
+    }
+    let entries = payload
+        .entries
+        .iter()
+        .map(|h| hex32(h).map_err(|e| request_err("payload.entries", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RequestRecord {
+        admin: j.admin.clone(),
+        date: date(Kind::Request, "payload.date", &payload.date)?,
+        log: payload.log,
+        action: payload.action,
+        entries,
+        envelope,
+    })
+}
+
+/// The payload, strictly: JSON of exactly the fields, in its one spelling,
+/// of our type, every field valid.
+fn parse_payload(bytes: &[u8]) -> Result<RequestPayload, EntryError> {
+    let payload: RequestPayload = crate::encoding::from_json(bytes)
+        .map_err(|e| request_err("payload", format!("is not request JSON: {e}")))?;
+    if !serialises_to(&payload, bytes)? {
+        return Err(request_err(
+            "payload",
+            "is not in its one spelling (compact JSON, fields in the documented order)",
+        ));
+    }
+    if payload.kind != REQUEST_TYPE {
+        return Err(request_err(
+            "payload.type",
+            format!(
+                "is \"{}\", not {REQUEST_TYPE}",
+                printable(&payload.kind, 80)
+            ),
+        ));
+    }
+    check_request_fields(
+        &payload.log,
+        &payload.admin,
+        &payload.action,
+        payload.entries.len(),
+    )?;
+    Ok(payload)
 }
 
 // ---- Writing ------------------------------------------------------------

@@ -21,6 +21,7 @@
 
 pub mod annex;
 pub mod append;
+pub mod asked;
 pub mod audit;
 pub mod container;
 pub mod entry;

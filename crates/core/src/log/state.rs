@@ -874,7 +874,7 @@ impl State {
         let hash = self
             .waiting()
             .is_some()
-            .then(|| super::request::entry_hash(bytes));
+            .then(|| super::entry::entry_hash(bytes));
         self.apply_with(entry, hash.as_ref())
     }
 
@@ -963,7 +963,7 @@ impl State {
         let hash = self
             .waiting()
             .is_some()
-            .then(|| super::request::entry_hash(bytes));
+            .then(|| super::entry::entry_hash(bytes));
         self.append_with(entry, hash.as_ref())
     }
 
@@ -1635,7 +1635,7 @@ impl State {
 
     /// A request: of this log, by an administrator on its date, signed by
     /// their current key. The entries it names must follow.
-    fn request(&mut self, index: u64, r: &super::request::RequestRecord) -> Result<(), Refusal> {
+    fn request(&mut self, index: u64, r: &super::entry::RequestRecord) -> Result<(), Refusal> {
         self.request_of_this_log(r)?;
         let a = self.admin_index(&r.admin)?;
         let (k, span) = self.request_key(a, r)?;
@@ -1659,7 +1659,7 @@ impl State {
     }
 
     /// The request names this log's origin.
-    fn request_of_this_log(&self, r: &super::request::RequestRecord) -> Result<(), Refusal> {
+    fn request_of_this_log(&self, r: &super::entry::RequestRecord) -> Result<(), Refusal> {
         let origin = self.issuer.as_ref().map_or("", |i| i.origin.as_str());
         if r.log != origin {
             return Err(Refusal::OtherLog {
@@ -1676,7 +1676,7 @@ impl State {
     fn request_key(
         &self,
         a: usize,
-        r: &super::request::RequestRecord,
+        r: &super::entry::RequestRecord,
     ) -> Result<(usize, &AdminKey), Refusal> {
         let admin = &self.admins[a];
         if let Some(until) = admin.until().filter(|&until| r.date >= until) {

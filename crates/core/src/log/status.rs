@@ -192,7 +192,7 @@ pub struct VersionStatus {
     /// The administrator who asked for the version's entry (log format
     /// 0.4); left out when the issuer wrote it alone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub asked_by: Option<super::request::AskedBy>,
+    pub asked_by: Option<super::asked::AskedBy>,
 }
 
 impl VersionStatus {
@@ -290,7 +290,7 @@ fn version_status(
         superseded: end.map(format_date),
         phase: phase(state, v, today).unwrap_or(Phase::Superseded),
         lines,
-        asked_by: super::request::asked_for(state, p.entry),
+        asked_by: super::asked::asked_for(state, p.entry),
     }
 }
 
