@@ -309,3 +309,136 @@ fn the_typst_version_named_in_annexes_is_the_one_in_cargo_lock() {
     let version = &lock[at..at + lock[at..].find('"').unwrap()];
     assert_eq!(version, ackreg_core::render::TYPST_VERSION);
 }
+
+/// RFC 8032 section 7.1, test 3: the administrator of the example of log
+/// format 0.4. Never use it for anything real.
+fn rfc8032_test3() -> SigningKey {
+    let seed = "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7";
+    SigningKey::from_bytes(&ackreg_core::encoding::hex32(seed).unwrap())
+}
+
+/// The example of log format 0.4: a unit, the first administrator (written
+/// by the issuer alone), her signed request for an employee's first day
+/// and key (the two entries after it), and her dismissal. Returns the
+/// entries, the checkpoint, the receipt of the request (entry 3), the
+/// request's payload and the verifier key.
+fn example_admins(dir: &std::path::Path) -> (String, String, String, String, String) {
+    let d = |s| parse_date(s).unwrap();
+    let issuer = rfc8032(2);
+    let employee = rfc8032(1);
+    let admin = rfc8032_test3();
+    let origin = "example.invalid/admini";
+    let first = entry::log_bytes(
+        origin,
+        "J.Gavars",
+        &issuer.verifying_key(),
+        "Aknīstes novada pašvaldība",
+        d("2018-01-01"),
+    )
+    .unwrap();
+    let vkey = tlog::note::vkey(origin, &issuer.verifying_key());
+    let mut w = Writer::create(dir, issuer, first, Wait::Yes).unwrap();
+    w.append(entry::unit_bytes("kac", "Klientu apkalpošanas centrs").unwrap())
+        .unwrap();
+    w.append(
+        entry::admin_bytes(
+            "ivarna",
+            "Ilze Vārna",
+            &admin.verifying_key(),
+            d("2018-01-02"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let asked = vec![
+        entry::join_bytes(
+            "jberzins",
+            "Jānis Bērziņš",
+            Some("Klientu apkalpošanas speciālists"),
+            &["kac".to_string()],
+            d("2018-01-08"),
+        )
+        .unwrap(),
+        entry::enrol_bytes(
+            "jberzins",
+            "Jānis Bērziņš",
+            None,
+            &employee.verifying_key(),
+            d("2018-01-08"),
+        )
+        .unwrap(),
+    ];
+    let action = "Jānis Bērziņš sāk darbu KAC";
+    let payload =
+        ackreg_core::log::request::request_bytes(origin, "ivarna", d("2018-01-08"), action, &asked)
+            .unwrap();
+    let request = ackreg_core::log::request::request_entry(
+        &admin,
+        origin,
+        "ivarna",
+        d("2018-01-08"),
+        action,
+        &asked,
+    )
+    .unwrap();
+    w.append(request).unwrap();
+    for bytes in asked {
+        w.append(bytes).unwrap();
+    }
+    w.append(entry::dismiss_bytes("ivarna", d("2018-02-01")).unwrap())
+        .unwrap();
+    let head = w.commit().unwrap();
+    drop(w);
+    let log = LogDir::new(dir);
+    let entries = String::from_utf8(std::fs::read(log.entries_path()).unwrap()).unwrap();
+    let receipt = String::from_utf8(receipt::make(&log, 3).unwrap()).unwrap();
+    (
+        entries,
+        String::from_utf8(head.to_bytes()).unwrap(),
+        receipt,
+        String::from_utf8(payload).unwrap(),
+        vkey,
+    )
+}
+
+#[test]
+fn the_administrators_example_is_what_the_code_computes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("log");
+    let (entries, checkpoint, receipt, payload, vkey) = example_admins(&dir);
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
+    if std::env::var_os("ACKREG_PRINT_EXAMPLE").is_some() {
+        println!("ENTRIES\n{entries}CHECKPOINT\n{checkpoint}RECEIPT\n{receipt}PAYLOAD\n{payload}\nVKEY\n{vkey}");
+    }
+    assert_eq!(example_block(&doc, "log4-entries"), entries.trim_end());
+    assert_eq!(example_block(&doc, "log4-payload"), payload);
+    assert_eq!(
+        example_block(&doc, "log4-checkpoint"),
+        checkpoint.trim_end()
+    );
+    assert_eq!(example_block(&doc, "log4-receipt"), receipt.trim_end());
+    let v = receipt::verify(receipt.as_bytes(), &rfc8032(2).verifying_key()).unwrap();
+    assert_eq!(v.index, 3);
+    let vectors = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/tlog/tests/vectors/note"
+    ));
+    let pinned = |name: &str| std::fs::read_to_string(vectors.join(name)).unwrap();
+    assert_eq!(pinned("admins-checkpoint-7.note"), checkpoint);
+    assert_eq!(pinned("admins-entry-3.tlog-proof"), receipt);
+    assert_eq!(pinned("admins.vkey").trim_end(), vkey);
+    assert_eq!(pinned("admins.entries"), entries);
+    let report = ackreg_core::log::audit::audit(
+        &LogDir::new(&dir),
+        &ackreg_core::verify::IssuerKey::Key(rfc8032(2).verifying_key()),
+        &ackreg_core::log::audit::AuditOptions::default(),
+        &ackreg_core::verify::NoProgress,
+    )
+    .unwrap();
+    assert!(report.is_valid(), "{report:?}");
+    let state = report.state.unwrap();
+    let asked = ackreg_core::log::asked::asked_for(&state, 5).unwrap();
+    assert_eq!((asked.entry, asked.admin.as_str()), (3, "ivarna"));
+    assert_eq!(asked.entries, [4, 5]);
+}

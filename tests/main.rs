@@ -14,6 +14,7 @@
 //! - [`tsa`]: RFC 3161 time stamps against `openssl ts`;
 //! - [`edoc`]: eDoc containers against pyasice;
 //! - [`desk`]: the signing desk in headless Chromium;
+//! - [`admins`]: named administrators and their signed requests;
 //! - [`hardening`]: hostile input to every command;
 //! - [`house`]: the crates and modules keep their shape (no import circles).
 //!
@@ -26,6 +27,7 @@ mod common;
 mod desk_support;
 
 mod acknowledge;
+mod admins;
 mod cli;
 mod desk;
 mod diff;

@@ -1,13 +1,16 @@
 //! The log's entry parser (`ackreg_core::log::entry::parse`): strict JSON of
-//! seven kinds, one canonical spelling, dates, keys, text rules, and for an
-//! acknowledgement the DSSE envelope and its payload.
+//! every kind, one canonical spelling, dates, keys, text rules, and for an
+//! acknowledgement or an administrator's request the DSSE envelope and its
+//! payload (a request's in its one spelling too).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 use ackreg_core::dsse::{Envelope, EnvelopeSignature};
-use ackreg_core::encoding::b64;
+use ackreg_core::dsse::CheckedEnvelope;
+use ackreg_core::encoding::{b64, hex};
 use ackreg_core::log::entry::{self, Entry, Kind};
+use ackreg_core::log::request::{RequestPayload, REQUEST_TYPE};
 
 fuzz_target!(|data: &[u8]| {
     let peeked = entry::peek_kind(data);
@@ -65,17 +68,41 @@ fn written(e: &Entry) -> Vec<u8> {
             date,
         } => entry::update_bytes(id, name, position.as_deref(), *date),
         Entry::Ack(record) => {
-            let env = &record.envelope;
-            let envelope = Envelope {
-                payload_type: env.payload_type.clone(),
-                payload: b64(&env.payload),
-                signatures: vec![EnvelopeSignature {
-                    keyid: env.keyid.to_string(),
-                    sig: b64(&env.signature.to_bytes()),
-                }],
+            entry::ack_bytes(record.received, &record.key, &envelope(&record.envelope))
+        }
+        Entry::Admin {
+            id,
+            name,
+            key,
+            date,
+        } => entry::admin_bytes(id, name, key, *date),
+        Entry::Dismiss { id, date } => entry::dismiss_bytes(id, *date),
+        Entry::Request(r) => {
+            // The payload read is the one written for what it names.
+            let hashes: Vec<String> = r.entries.iter().map(|h| hex(h)).collect();
+            let payload = RequestPayload {
+                kind: REQUEST_TYPE.into(),
+                log: r.log.clone(),
+                admin: r.admin.clone(),
+                date: entry::format_date(r.date),
+                action: r.action.clone(),
+                entries: hashes,
             };
-            entry::ack_bytes(record.received, &record.key, &envelope)
+            assert_eq!(serde_json::to_vec(&payload).unwrap(), r.envelope.payload);
+            entry::request_entry_bytes(&r.admin, &envelope(&r.envelope))
         }
     }
     .expect("a parsed entry serialises")
+}
+
+/// An envelope as entries write it, from its decoded parts.
+fn envelope(env: &CheckedEnvelope) -> Envelope {
+    Envelope {
+        payload_type: env.payload_type.clone(),
+        payload: b64(&env.payload),
+        signatures: vec![EnvelopeSignature {
+            keyid: env.keyid.to_string(),
+            sig: b64(&env.signature.to_bytes()),
+        }],
+    }
 }

@@ -28,6 +28,7 @@ pub struct Args {
     command: Command,
 }
 
+mod admins;
 mod staff;
 
 #[derive(Debug, clap::Subcommand)]
@@ -60,6 +61,17 @@ enum Command {
     Revoke(PersonDateArgs),
     /// Record that an employee left.
     Leave(PersonDateArgs),
+    /// Make a person an administrator with their own key from a date (for
+    /// an administrator already there: replace their key).
+    Admin(admins::AdminArgs),
+    /// End an administrator's role from a date; their earlier requests
+    /// stay valid.
+    Dismiss(admins::DismissArgs),
+    /// List the administrators and, with --json, every request.
+    Admins(admins::AdminsArgs),
+    /// Append an administrator's signed request and the entries it asks
+    /// for (files of entries, one a line), committed together.
+    Request(admins::RequestArgs),
     /// Append acknowledgements (DSSE files from `ackreg sign` or the desk).
     Add(AddArgs),
     /// Sign a checkpoint of the log as it is and print it.
@@ -469,6 +481,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         Command::ReplaceKey(a) => replace_key(a),
         Command::Revoke(a) => revoke(a),
         Command::Leave(a) => leave(a),
+        Command::Admin(a) => admins::admin(a),
+        Command::Dismiss(a) => admins::dismiss(a),
+        Command::Admins(a) => admins::list(a),
+        Command::Request(a) => admins::request(a),
         Command::Add(a) => add(a),
         Command::Checkpoint(a) => checkpoint(a),
         Command::Receipt(a) => receipt(a),
@@ -994,6 +1010,7 @@ fn status_cmd(a: StatusArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::input(format!("cannot write the table: {e}")))?;
     } else {
         print_status(&statuses);
+        admins::print_asked_by(&alog::asked::requests(&state), 20);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -184,3 +184,67 @@ RECEIPTS = {
 }
 for name, data in RECEIPTS.items():
     write(f"receipt-proof-{name}.tlog-proof", data)
+
+# ---- Administrators and their requests (log format 0.4) ---------------------
+#
+# Each file is several entries, one a line, appended after the fixture's six
+# (so the first is entry 6). The administrator's key is the seed 0x42 * 32,
+# test only.
+
+ADMIN = Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
+
+
+def compact(obj):
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def admin_entry(date="2018-06-01", admin_id="ivarna"):
+    return compact({"kind": "admin", "id": admin_id, "name": "Ilze Vārna",
+                    "public_key": b64(raw_public(ADMIN)), "date": date})
+
+
+def request_entry(entries, date="2018-06-01", admin_id="ivarna", origin=ORIGIN,
+                  key=ADMIN, flip=False, payload_text=None):
+    payload = payload_text or compact({
+        "type": "https://ackreg.invalid/request/v1", "log": origin,
+        "admin": admin_id, "date": date, "action": "test",
+        "entries": [hashlib.sha256(e.encode()).hexdigest() for e in entries]})
+    body = payload.encode()
+    ptype = "application/vnd.ackreg.request+json"
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(body), body)
+    sig = bytearray(key.sign(pae))
+    if flip:
+        sig[5] ^= 0x01
+    keyid = hashlib.sha256(raw_public(key)).hexdigest()
+    return compact({"kind": "request", "admin": admin_id, "envelope": {
+        "payloadType": ptype, "payload": b64(body),
+        "signatures": [{"keyid": keyid, "sig": b64(bytes(sig))}]}})
+
+
+UNIT = '{"kind":"unit","id":"kac","name":"KAC"}'
+LATER_LEAVE = LEAVE.replace("2018-06-01", "2018-06-02")
+DISMISS = '{"kind":"dismiss","id":"ivarna","date":"2018-05-01"}'
+ACK = ack(GOOD_ACK["payload"])
+NESTED = request_entry([UNIT])
+
+REQUESTS = {
+    "request-good": [admin_entry(), request_entry([LEAVE]), LEAVE],
+    "request-bad-signature": [admin_entry(), request_entry([LEAVE], flip=True), LEAVE],
+    "request-unknown-admin": [request_entry([LEAVE], admin_id="nobody"), LEAVE],
+    "request-dismissed-admin": [admin_entry(date="2018-04-01"), DISMISS,
+                                request_entry([LEAVE]), LEAVE],
+    "request-before-admin": [admin_entry(), request_entry([LEAVE], date="2018-05-31"), LEAVE],
+    "request-entries-swapped": [admin_entry(), request_entry([UNIT, LEAVE]), LEAVE, UNIT],
+    "request-entries-missing": [admin_entry(), request_entry([UNIT, LEAVE]), UNIT],
+    "request-entry-edited": [admin_entry(), request_entry([LEAVE]), LATER_LEAVE],
+    "request-authorises-ack": [admin_entry(), request_entry([ACK]), ACK],
+    "request-nested": [admin_entry(), request_entry([NESTED]), NESTED, UNIT],
+    "request-other-origin": [admin_entry(),
+                             request_entry([LEAVE], origin="example.invalid/other"), LEAVE],
+    "request-payload-not-canonical": [admin_entry(), request_entry([LEAVE], payload_text=(
+        '{"type": "https://ackreg.invalid/request/v1","log":"' + ORIGIN
+        + '","admin":"ivarna","date":"2018-06-01","action":"test","entries":["'
+        + hashlib.sha256(LEAVE.encode()).hexdigest() + '"]}')), LEAVE],
+}
+for name, lines in REQUESTS.items():
+    write(f"log-entry-{name}.json", "\n".join(lines))

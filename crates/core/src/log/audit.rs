@@ -14,7 +14,9 @@
 //! 4. **entries**: every entry is well formed, in its one canonical spelling.
 //! 5. **history**: the first entry names this origin and issuer; every
 //!    version, enrolment, key replacement, revocation and departure is
-//!    allowed where it stands ([`State::apply`]).
+//!    allowed where it stands ([`State::apply`]); every administrator's
+//!    request is theirs, of this log, and followed by exactly the entries
+//!    it names (their SHA-256), none missing at the log's end.
 //! 6. **acknowledgements**: every acknowledgement's signature verifies with
 //!    the key it names, and that key was the employee's valid key where the
 //!    entry stands and on its date; the document is a published version in
@@ -460,6 +462,10 @@ fn fork(a: &SignedCheckpoint, b: &SignedCheckpoint, why: String) -> Fork {
 /// One entry read from the entries file and checked on its own.
 struct Read1 {
     leaf: Hash,
+    /// The SHA-256 of the entry's bytes, for an administrator's request
+    /// that names it (not computed for acknowledgements, which no request
+    /// may authorise).
+    sha256: Option<[u8; 32]>,
     len: u64,
     parsed: Result<Entry, entry::EntryError>,
     signature_ok: bool,
@@ -601,7 +607,7 @@ impl Scan {
                 } else {
                     LogStep::History
                 };
-                match self.state.apply(parsed) {
+                match self.state.apply_with(parsed, r.sha256.as_ref()) {
                     Ok(()) => {
                         self.counts[kind.code() as usize - 1] += 1;
                         None
@@ -634,6 +640,7 @@ impl Scan {
                 counted(size - report.from, "entry", "entries")
             ),
         );
+        self.cut_short(report);
         self.step_history(report);
         step_count(
             report,
@@ -708,6 +715,19 @@ impl Scan {
         );
     }
 
+    /// An administrator's request whose entries the log does not hold
+    /// all: a request and its entries are committed together, so the log
+    /// was cut short (step 5).
+    fn cut_short(&self, report: &mut LogReport) {
+        if let Some((request, came, count)) = self.state.waiting() {
+            report.problems.push(Problem {
+                index: request,
+                step: LogStep::History,
+                problem: super::state::Refusal::CutShort { came, count }.to_string(),
+            });
+        }
+    }
+
     fn step_history(&self, report: &mut LogReport) {
         let c = |k: Kind| self.counts[k.code() as usize - 1];
         let issuer_ok = match self.state.issuer() {
@@ -752,6 +772,9 @@ impl Scan {
             (Kind::Join, "join", "joins"),
             (Kind::Move, "move", "moves"),
             (Kind::Update, "update", "updates"),
+            (Kind::Admin, "administrator entry", "administrator entries"),
+            (Kind::Dismiss, "dismissal", "dismissals"),
+            (Kind::Request, "request", "requests"),
         ] {
             if c(kind) > 0 {
                 detail.push_str(&format!(", {}", counted(c(kind), one, many)));
@@ -839,6 +862,9 @@ fn kept_checkpoints(
     Ok(kept)
 }
 
+/// An entry parsed, with the SHA-256 of its bytes (for a request that names it).
+type Hashed = (Entry, [u8; 32]);
+
 /// The state, tree and file offset before the old checkpoint's first new
 /// entry, for an incremental audit. The state entries are found through
 /// the index and each is proved by an inclusion proof against the old root.
@@ -868,7 +894,7 @@ fn prior_state(
         })
         .collect();
     // Proved and parsed on all cores, applied in log order.
-    let proved: Vec<(u64, Option<Entry>)> = log
+    let proved: Vec<(u64, Option<Hashed>)> = log
         .entries_at(&spans)?
         .into_par_iter()
         .map(|(i, bytes)| {
@@ -876,13 +902,17 @@ fn prior_state(
                 let leaf = merkle::leaf_hash(&bytes);
                 merkle::verify_inclusion(&leaf, i, m, &proof, &old.checkpoint.root)
             });
-            (i, proved.ok().and_then(|()| entry::parse(&bytes).ok()))
+            let parsed = proved.ok().and_then(|()| entry::parse(&bytes).ok());
+            (i, parsed.map(|p| (p, super::entry::entry_hash(&bytes))))
         })
         .collect();
     let mut state = State::new();
     for (i, parsed) in proved {
         state.skip_to(i);
-        if !matches!(parsed.map(|p| state.apply(&p)), Some(Ok(()))) {
+        if !matches!(
+            parsed.map(|(p, h)| state.apply_with(&p, Some(&h))),
+            Some(Ok(()))
+        ) {
             report.problems.push(Problem {
                 index: i,
                 step: LogStep::History,
@@ -1085,6 +1115,8 @@ fn read_batch(lines: &Lines, batch: &[(usize, usize)], check: SignatureCheck) ->
             let l = &lines.buf[a..b];
             Read1 {
                 leaf: merkle::leaf_hash(l),
+                sha256: (entry::peek_kind(l) != Some(Kind::Ack))
+                    .then(|| super::entry::entry_hash(l)),
                 len: l.len() as u64,
                 parsed: entry::parse(l),
                 signature_ok: false,

@@ -13,6 +13,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use time::Date;
 
 use crate::ack::{self, Acknowledgement};
@@ -62,11 +63,18 @@ pub enum Kind {
     Move,
     /// An employee's name or position changed.
     Update,
+    /// A person became an administrator (or an administrator's key was
+    /// replaced).
+    Admin,
+    /// An administrator's role ended.
+    Dismiss,
+    /// An administrator asked for the entries that follow.
+    Request,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Log,
         Kind::Version,
         Kind::Enrol,
@@ -79,6 +87,9 @@ impl Kind {
         Kind::Join,
         Kind::Move,
         Kind::Update,
+        Kind::Admin,
+        Kind::Dismiss,
+        Kind::Request,
     ];
 
     /// The `kind` field's value.
@@ -96,6 +107,9 @@ impl Kind {
             Kind::Join => "join",
             Kind::Move => "move",
             Kind::Update => "update",
+            Kind::Admin => "admin",
+            Kind::Dismiss => "dismiss",
+            Kind::Request => "request",
         }
     }
 
@@ -114,6 +128,9 @@ impl Kind {
             Kind::Join => 10,
             Kind::Move => 11,
             Kind::Update => 12,
+            Kind::Admin => 13,
+            Kind::Dismiss => 14,
+            Kind::Request => 15,
         }
     }
 
@@ -436,6 +453,46 @@ pub struct UpdateJson {
     pub date: String,
 }
 
+/// `{"kind":"admin",...}`: a person is an administrator with a key from a
+/// date (for an administrator already there: their key is replaced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminJson {
+    kind: String,
+    /// Administrator identifier (the rules of employee identifiers, its own
+    /// namespace).
+    pub id: String,
+    /// Full name, NFC.
+    pub name: String,
+    /// Base64 raw Ed25519 public key.
+    pub public_key: String,
+    /// First day the key may sign requests.
+    pub date: String,
+}
+
+/// `{"kind":"dismiss",...}`: an administrator's role ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DismissJson {
+    kind: String,
+    /// Administrator identifier.
+    pub id: String,
+    /// First day they are no longer an administrator.
+    pub date: String,
+}
+
+/// `{"kind":"request",...}`: an administrator's signed request for the
+/// entries that follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestJson {
+    kind: String,
+    /// Administrator identifier.
+    pub admin: String,
+    /// The administrator's DSSE envelope, field for field.
+    pub envelope: Envelope,
+}
+
 /// `{"kind":"ack",...}`: an acknowledgement as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -630,6 +687,26 @@ pub enum Entry {
         /// From.
         date: Date,
     },
+    /// An administrator, or an administrator's new key.
+    Admin {
+        /// Administrator identifier.
+        id: String,
+        /// Name.
+        name: String,
+        /// Key.
+        key: VerifyingKey,
+        /// First day of the key.
+        date: Date,
+    },
+    /// The end of an administrator's role.
+    Dismiss {
+        /// Administrator identifier.
+        id: String,
+        /// From.
+        date: Date,
+    },
+    /// An administrator's request (its signature not yet verified).
+    Request(Box<RequestRecord>),
 }
 
 impl Entry {
@@ -648,6 +725,9 @@ impl Entry {
             Entry::Join { .. } => Kind::Join,
             Entry::Move { .. } => Kind::Move,
             Entry::Update { .. } => Kind::Update,
+            Entry::Admin { .. } => Kind::Admin,
+            Entry::Dismiss { .. } => Kind::Dismiss,
+            Entry::Request(_) => Kind::Request,
         }
     }
 }
@@ -684,6 +764,11 @@ pub fn parse(bytes: &[u8]) -> Result<Entry, EntryError> {
         Kind::Join => check_join(&shape(kind, bytes)?),
         Kind::Move => check_move(&shape(kind, bytes)?),
         Kind::Update => check_update(&shape(kind, bytes)?),
+        Kind::Admin => check_admin(&shape(kind, bytes)?),
+        Kind::Dismiss => check_dismiss(&shape(kind, bytes)?),
+        Kind::Request => {
+            check_request(&shape::<RequestJson>(kind, bytes)?).map(|r| Entry::Request(Box::new(r)))
+        }
     }
 }
 
@@ -834,7 +919,10 @@ has_kind!(
     DocumentJson,
     JoinJson,
     MoveJson,
-    UpdateJson
+    UpdateJson,
+    AdminJson,
+    DismissJson,
+    RequestJson
 );
 
 fn check_log(j: &LogJson) -> Result<Entry, EntryError> {
@@ -1114,6 +1202,177 @@ fn check_update(j: &UpdateJson) -> Result<Entry, EntryError> {
     })
 }
 
+fn check_admin(j: &AdminJson) -> Result<Entry, EntryError> {
+    let k = Kind::Admin;
+    person_fields(k, &j.id, &j.name, None)?;
+    Ok(Entry::Admin {
+        id: j.id.clone(),
+        name: j.name.clone(),
+        key: public_key(k, "public_key", &j.public_key)?,
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+fn check_dismiss(j: &DismissJson) -> Result<Entry, EntryError> {
+    let k = Kind::Dismiss;
+    id_field(k, &j.id)?;
+    Ok(Entry::Dismiss {
+        id: j.id.clone(),
+        date: date(k, "date", &j.date)?,
+    })
+}
+
+// ---- Administrators' requests (log format 0.4) ------------------------
+
+/// The envelope's `payloadType`.
+pub const REQUEST_PAYLOAD_TYPE: &str = "application/vnd.ackreg.request+json";
+/// The payload's `type`: format and version (an identifier, never fetched).
+pub const REQUEST_TYPE: &str = "https://ackreg.invalid/request/v1";
+/// Most entries one request authorises: with the longest origin, identifier
+/// and action the request entry stays under [`MAX_ENTRY`].
+pub const MAX_REQUEST_ENTRIES: usize = 800;
+/// Longest action, in characters.
+pub const MAX_ACTION_LEN: usize = 200;
+
+/// The payload of a request. Field order here is the order in the
+/// serialised JSON, its one spelling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPayload {
+    /// Always [`REQUEST_TYPE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The log's origin.
+    pub log: String,
+    /// The administrator's identifier.
+    pub admin: String,
+    /// The date of the request, `YYYY-MM-DD`.
+    pub date: String,
+    /// What was asked, in words, e.g. "publish darba-kartiba 2".
+    pub action: String,
+    /// Lowercase hex SHA-256 of each authorised entry's exact bytes, in order.
+    pub entries: Vec<String>,
+}
+
+/// A request entry, checked on its own (its signature not yet verified).
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    /// The administrator's identifier (the entry's and the payload's).
+    pub admin: String,
+    /// The envelope, decoded.
+    pub envelope: CheckedEnvelope,
+    /// The payload's `log`.
+    pub log: String,
+    /// The payload's date.
+    pub date: Date,
+    /// The payload's action.
+    pub action: String,
+    /// The SHA-256 of each authorised entry, in order.
+    pub entries: Vec<[u8; 32]>,
+}
+
+/// The SHA-256 of an entry's exact bytes, as a request names it.
+pub fn entry_hash(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+fn request_err(field: &'static str, why: impl ToString) -> EntryError {
+    field_err(Kind::Request, field, why)
+}
+
+/// The fields a request names, checked.
+pub(super) fn check_request_fields(
+    origin: &str,
+    admin: &str,
+    action: &str,
+    count: usize,
+) -> Result<(), EntryError> {
+    check_origin(origin).map_err(|why| request_err("log", why))?;
+    text::check_id(admin).map_err(|e| request_err("admin", e))?;
+    text::check(action, MAX_ACTION_LEN, false).map_err(|e| request_err("action", e))?;
+    if count == 0 || count > MAX_REQUEST_ENTRIES {
+        return Err(request_err(
+            "entries",
+            format!(
+                "holds {count} hashes: a request authorises 1 to {MAX_REQUEST_ENTRIES} entries"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a request entry's JSON: its envelope's encodings, its payload
+/// type, and a payload in its one spelling naming the same administrator.
+fn check_request(j: &RequestJson) -> Result<RequestRecord, EntryError> {
+    text::check_id(&j.admin).map_err(|e| request_err("admin", e))?;
+    let envelope = j
+        .envelope
+        .check()
+        .map_err(|e| request_err("envelope", format!("is not usable: {e}")))?;
+    if envelope.payload_type != REQUEST_PAYLOAD_TYPE {
+        return Err(request_err(
+            "envelope.payloadType",
+            format!(
+                "is \"{}\", not {REQUEST_PAYLOAD_TYPE}",
+                printable(&envelope.payload_type, 80)
+            ),
+        ));
+    }
+    let payload = parse_payload(&envelope.payload)?;
+    if payload.admin != j.admin {
+        return Err(request_err(
+            "admin",
+            format!(
+                "is {}, but the signed request names {}",
+                j.admin,
+                printable(&payload.admin, 64)
+            ),
+        ));
+    }
+    let entries = payload
+        .entries
+        .iter()
+        .map(|h| hex32(h).map_err(|e| request_err("payload.entries", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RequestRecord {
+        admin: j.admin.clone(),
+        date: date(Kind::Request, "payload.date", &payload.date)?,
+        log: payload.log,
+        action: payload.action,
+        entries,
+        envelope,
+    })
+}
+
+/// The payload, strictly: JSON of exactly the fields, in its one spelling,
+/// of our type, every field valid.
+fn parse_payload(bytes: &[u8]) -> Result<RequestPayload, EntryError> {
+    let payload: RequestPayload = crate::encoding::from_json(bytes)
+        .map_err(|e| request_err("payload", format!("is not request JSON: {e}")))?;
+    if !serialises_to(&payload, bytes)? {
+        return Err(request_err(
+            "payload",
+            "is not in its one spelling (compact JSON, fields in the documented order)",
+        ));
+    }
+    if payload.kind != REQUEST_TYPE {
+        return Err(request_err(
+            "payload.type",
+            format!(
+                "is \"{}\", not {REQUEST_TYPE}",
+                printable(&payload.kind, 80)
+            ),
+        ));
+    }
+    check_request_fields(
+        &payload.log,
+        &payload.admin,
+        &payload.action,
+        payload.entries.len(),
+    )?;
+    Ok(payload)
+}
+
 // ---- Writing ------------------------------------------------------------
 
 /// A set as entries write it: sorted, each member once.
@@ -1285,6 +1544,40 @@ pub fn ack_bytes(
         kind: Kind::Ack.name().into(),
         received: format_date(received),
         public_key: b64(key.as_bytes()),
+        envelope: envelope.clone(),
+    })
+}
+
+/// The bytes of an administrator's entry (their first key, or a new one).
+pub fn admin_bytes(
+    id: &str,
+    name: &str,
+    key: &VerifyingKey,
+    date: Date,
+) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&AdminJson {
+        kind: Kind::Admin.name().into(),
+        id: id.into(),
+        name: name.into(),
+        public_key: b64(key.as_bytes()),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of the end of an administrator's role.
+pub fn dismiss_bytes(id: &str, date: Date) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&DismissJson {
+        kind: Kind::Dismiss.name().into(),
+        id: id.into(),
+        date: format_date(date),
+    })
+}
+
+/// The bytes of a request entry: the administrator's envelope field for field.
+pub fn request_entry_bytes(admin: &str, envelope: &Envelope) -> Result<Vec<u8>, EntryError> {
+    to_bytes(&RequestJson {
+        kind: Kind::Request.name().into(),
+        admin: admin.into(),
         envelope: envelope.clone(),
     })
 }

@@ -21,6 +21,7 @@
 
 pub mod annex;
 pub mod append;
+pub mod asked;
 pub mod audit;
 pub mod container;
 pub mod entry;
@@ -28,6 +29,7 @@ mod fields;
 pub mod receipt;
 pub mod received;
 pub mod report;
+pub mod request;
 pub mod snapshot;
 pub mod stamp;
 pub mod state;

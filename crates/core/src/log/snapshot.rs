@@ -5,7 +5,7 @@
 //! only for the writer; no auditor reads it. The file is
 //!
 //! ```text
-//! "ackreg-state/3\n" || SHA-256(body) || body
+//! "ackreg-state/4\n" || SHA-256(body) || body
 //! body = bincode(size, root hash of the first `size` entries, state)
 //! ```
 //!
@@ -19,10 +19,11 @@ use super::state::State;
 use tlog::merkle::Hash;
 
 /// The first bytes of the file; a new layout gets a new number (2: units,
-/// documents and employees' periods, log format 0.3). A snapshot of
+/// documents and employees' periods, log format 0.3; 4: administrators and
+/// their requests, log format 0.4). A snapshot of
 /// another layout is not read: the writer replays the entries and writes
 /// the new one.
-const MAGIC: &[u8] = b"ackreg-state/3\n";
+const MAGIC: &[u8] = b"ackreg-state/4\n";
 /// The largest snapshot read: far above what a state of a million entries
 /// takes, so that a damaged length cannot ask for all the memory.
 const MAX_SNAPSHOT: u64 = 1 << 30;
@@ -95,5 +96,46 @@ mod tests {
         let mut old = bytes.clone();
         old[..MAGIC.len()].copy_from_slice(b"ackreg-state/1\n");
         assert!(decode(&old).is_none());
+    }
+
+    /// Log format 0.4's administrators, requests and a request waiting for
+    /// its entries survive the snapshot, and administrators' keys are
+    /// indexed again.
+    #[test]
+    fn administrators_and_a_waiting_request_round_trip() {
+        let d = |s| parse_date(s).unwrap();
+        let mut s = State::new();
+        let issuer = SigningKey::from_bytes(&[9; 32]).verifying_key();
+        let admin = SigningKey::from_bytes(&[8; 32]);
+        let asked = vec![entry::unit_bytes("kac", "KAC").unwrap()];
+        let request = crate::log::request::request_entry(
+            &admin,
+            "o.invalid/l",
+            "ivarna",
+            d("2018-01-02"),
+            "a",
+            &asked,
+        );
+        for bytes in [
+            entry::log_bytes("o.invalid/l", "J", &issuer, "P", d("2018-01-01")).unwrap(),
+            entry::admin_bytes("ivarna", "I", &admin.verifying_key(), d("2018-01-01")).unwrap(),
+            request.unwrap(),
+        ] {
+            s.append_bytes(&parse(&bytes).unwrap(), &bytes).unwrap();
+        }
+        let (mut back, _) = decode(&encode(&s, &[7; 32]).unwrap()).unwrap();
+        assert_eq!(back.waiting(), Some((2, 0, 1)));
+        assert_eq!(back.admins()[0].id, "ivarna");
+        back.append_bytes(&parse(&asked[0]).unwrap(), &asked[0])
+            .unwrap();
+        let again = entry::admin_bytes("x", "X", &admin.verifying_key(), d("2018-01-01")).unwrap();
+        let err = back
+            .append_bytes(&parse(&again).unwrap(), &again)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("for administrator ivarna"),
+            "{err}"
+        );
+        assert_eq!(back.request_for(3).map(|r| r.entry), Some(2));
     }
 }

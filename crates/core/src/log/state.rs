@@ -147,6 +147,72 @@ pub enum Refusal {
     /// A key replacement for someone who has no key to replace.
     #[error("employee {0} has no key yet: enrol their first key")]
     NoKeyYet(String),
+    /// An administrator identifier no `admin` entry brought in.
+    #[error("administrator {0} is not in the log")]
+    UnknownAdmin(String),
+    /// An administrator whose role ended.
+    #[error("administrator {id} was dismissed on {date}")]
+    Dismissed {
+        /// Who.
+        id: String,
+        /// From when.
+        date: String,
+    },
+    /// A request naming another log.
+    #[error("the request names the log {named}, this log is {origin}")]
+    OtherLog {
+        /// What the request names.
+        named: String,
+        /// This log's origin.
+        origin: String,
+    },
+    /// A request signed by a key that is not the administrator's current one.
+    #[error("the request is signed by key {keyid}, which is not administrator {id}'s current key")]
+    RequestKey {
+        /// The key id the envelope names.
+        keyid: String,
+        /// The administrator.
+        id: String,
+    },
+    /// A request whose signature does not verify.
+    #[error("the request's signature does not verify with administrator {0}'s key")]
+    RequestSignature(String),
+    /// An entry a request authorised that is not the one it names.
+    #[error("this is not the entry request {request} authorised as its entry {nth} of {count}: its SHA-256 differs")]
+    NotAsRequested {
+        /// The request's entry.
+        request: u64,
+        /// Which of its entries (from 1).
+        nth: usize,
+        /// How many it authorises.
+        count: usize,
+    },
+    /// A kind of entry no request may authorise.
+    #[error("request {request} authorises its entry {nth} of {count} here, but no request may authorise {kind} entries{why}")]
+    NotRequestable {
+        /// The request's entry.
+        request: u64,
+        /// Which of its entries (from 1).
+        nth: usize,
+        /// How many it authorises.
+        count: usize,
+        /// The kind found.
+        kind: &'static str,
+        /// Why, for the kinds that need saying.
+        why: &'static str,
+    },
+    /// A request whose entries have not all come (at a commit, or at the
+    /// log's end).
+    #[error("this request authorises {count} entr{}, but the log ends after {came} of them", if *count == 1 { "y" } else { "ies" })]
+    CutShort {
+        /// How many came.
+        came: usize,
+        /// How many it authorises.
+        count: usize,
+    },
+    /// An entry under a request given without its bytes (a caller's slip).
+    #[error("this entry follows request {0}, and can be checked only with its bytes")]
+    Unhashed(u64),
 }
 
 /// Why a key's period ended.
@@ -437,6 +503,94 @@ pub struct Issuer {
     pub created: Date,
 }
 
+/// One key of an administrator, with the name the entry gave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminKey {
+    /// The key.
+    #[serde(with = "snap::key")]
+    pub key: VerifyingKey,
+    /// Its id.
+    #[serde(with = "snap::keyid")]
+    pub keyid: KeyId,
+    /// The administrator's name from this entry on.
+    pub name: String,
+    /// First day the key signs.
+    #[serde(with = "snap::date")]
+    pub from: Date,
+    /// The `admin` entry.
+    pub entry: u64,
+    /// The first day of the next key, and its entry, once replaced.
+    #[serde(with = "snap::left")]
+    pub replaced: Option<(Date, u64)>,
+}
+
+/// An administrator, as the log knows them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Admin {
+    /// Identifier (its own namespace, apart from employees').
+    pub id: String,
+    /// Keys, oldest first (never empty).
+    pub keys: Vec<AdminKey>,
+    /// The end of the role (its first day without it) and its entry.
+    #[serde(with = "snap::left")]
+    pub dismissed: Option<(Date, u64)>,
+}
+
+impl Admin {
+    /// Their name, as the latest `admin` entry gives it.
+    pub fn name(&self) -> &str {
+        self.keys.last().map_or("", |k| k.name.as_str())
+    }
+
+    /// The first day of their first key.
+    pub fn from(&self) -> Option<Date> {
+        self.keys.first().map(|k| k.from)
+    }
+
+    /// The key that signs requests now.
+    pub fn current(&self) -> Option<&AdminKey> {
+        self.keys.last()
+    }
+
+    /// The first day they are no longer an administrator, if dismissed.
+    pub fn until(&self) -> Option<Date> {
+        self.dismissed.map(|(d, _)| d)
+    }
+}
+
+/// An accepted request: who asked for which entries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Request {
+    /// The request's entry; the entries it authorises follow it.
+    pub entry: u64,
+    /// The administrator (index in [`State::admins`]).
+    pub admin: u32,
+    /// The key that signed (index in the administrator's keys).
+    pub key: u32,
+    /// The request's date.
+    #[serde(with = "snap::date")]
+    pub date: Date,
+    /// What was asked, in words.
+    pub action: String,
+    /// How many entries it authorises.
+    pub count: u32,
+}
+
+impl Request {
+    /// The indexes of the entries it authorises.
+    pub fn entries(&self) -> std::ops::RangeInclusive<u64> {
+        self.entry + 1..=self.entry + u64::from(self.count)
+    }
+}
+
+/// The entries an accepted request still expects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    request: u64,
+    hashes: Vec<[u8; 32]>,
+    next: usize,
+}
+
 /// What the log says after its first [`State::size`] entries.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
@@ -464,6 +618,11 @@ pub struct State {
     size: u64,
     units: Vec<Unit>,
     documents: Vec<Document>,
+    admins: Vec<Admin>,
+    #[serde(skip)]
+    admin_keys: HashMap<KeyId, usize>,
+    requests: Vec<Request>,
+    pending: Option<Pending>,
 }
 
 /// Whether a key's end stops `record`: a replacement or revocation stops
@@ -521,6 +680,12 @@ impl State {
             self.family.push(Vec::new());
             self.family[published.base].push(v as u32);
         }
+        self.admin_keys.clear();
+        for (a, admin) in self.admins.iter().enumerate() {
+            for k in &admin.keys {
+                self.admin_keys.insert(k.keyid, a);
+            }
+        }
         self.acked_by.clear();
         for i in 0..self.acks.len() {
             self.index_ack(i);
@@ -550,9 +715,7 @@ impl State {
     /// filed.
     fn seen_of(&self, e: usize, v: usize) -> Option<&Seen> {
         let list = self.acked_by.get(e)?;
-        let at = list
-            .binary_search_by_key(&(v as u32), |w| w.version)
-            .ok()?;
+        let at = list.binary_search_by_key(&(v as u32), |w| w.version).ok()?;
         Some(&list[at])
     }
 
@@ -586,6 +749,9 @@ impl State {
     /// Moves on to entry `index` without applying the entries before it
     /// (an entry that failed, or ones an incremental audit does not read).
     pub fn skip_to(&mut self, index: u64) {
+        for _ in self.size..index {
+            self.advance_pending();
+        }
         self.size = self.size.max(index);
     }
 
@@ -755,12 +921,35 @@ impl State {
     /// Applies the entry at index [`State::size`]: on success the state
     /// includes it; on refusal the state is unchanged but for the count.
     /// An acknowledgement's signature must have been verified by the caller.
+    ///
+    /// An entry that follows an administrator's request must be given with
+    /// its SHA-256 ([`State::apply_with`], [`State::apply_bytes`]).
     pub fn apply(&mut self, entry: &Entry) -> Result<(), Refusal> {
+        self.apply_with(entry, None)
+    }
+
+    /// [`State::apply`] of an entry whose exact bytes are `bytes` (hashed
+    /// only when a request authorised the entry at this place).
+    pub fn apply_bytes(&mut self, entry: &Entry, bytes: &[u8]) -> Result<(), Refusal> {
+        let hash = self
+            .waiting()
+            .is_some()
+            .then(|| super::entry::entry_hash(bytes));
+        self.apply_with(entry, hash.as_ref())
+    }
+
+    /// [`State::apply`] of an entry whose bytes have the SHA-256 `sha256`
+    /// (needed only when a request authorised the entry at this place).
+    pub fn apply_with(&mut self, entry: &Entry, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
         let index = self.size;
         self.size += 1;
         if (index == 0) != (entry.kind() == Kind::Log) {
+            self.advance_pending();
             return Err(Refusal::LogEntryPlace);
         }
+        let covered = self.check_requested(entry, sha256);
+        self.advance_pending();
+        covered?;
         match entry {
             Entry::Log {
                 origin,
@@ -810,6 +999,14 @@ impl State {
                 position,
                 date,
             } => self.update(index, id, name, position.as_deref(), *date),
+            Entry::Admin {
+                id,
+                name,
+                key,
+                date,
+            } => self.admin(index, id, name, key, *date),
+            Entry::Dismiss { id, date } => self.dismiss(index, id, *date),
+            Entry::Request(record) => self.request(index, record),
         }
     }
 
@@ -817,11 +1014,38 @@ impl State {
     /// on refusal nothing changes (what a writer needs; an auditor uses
     /// [`State::apply`], which counts a refused entry as read).
     pub fn append(&mut self, entry: &Entry) -> Result<(), Refusal> {
-        let result = self.apply(entry);
+        self.append_with(entry, None)
+    }
+
+    /// [`State::append`] of an entry whose exact bytes are `bytes` (see
+    /// [`State::apply_bytes`]).
+    pub fn append_bytes(&mut self, entry: &Entry, bytes: &[u8]) -> Result<(), Refusal> {
+        let hash = self
+            .waiting()
+            .is_some()
+            .then(|| super::entry::entry_hash(bytes));
+        self.append_with(entry, hash.as_ref())
+    }
+
+    /// [`State::append`] of an entry whose bytes have the SHA-256 `sha256`
+    /// (see [`State::apply_with`]).
+    pub fn append_with(&mut self, entry: &Entry, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
+        let pending = self.pending.as_ref().map(|p| (p.request, p.next));
+        let result = self.apply_with(entry, sha256);
         if result.is_err() {
             self.size -= 1;
+            self.restore_pending(pending);
         }
         result
+    }
+
+    /// Puts back how many of the waiting request's entries had come before
+    /// a refused append (a refused entry starts no request).
+    fn restore_pending(&mut self, before: Option<(u64, usize)>) {
+        match (&mut self.pending, before) {
+            (Some(p), Some((request, next))) if p.request == request => p.next = next,
+            (p, _) => *p = None,
+        }
     }
 
     /// Versions are per document: labels unique in it, effective dates in
@@ -888,6 +1112,12 @@ impl State {
             return Err(Refusal::KeyReused {
                 keyid: keyid.to_string(),
                 id: who.id.clone(),
+            });
+        }
+        if let Some(&a) = self.admin_keys.get(&keyid) {
+            return Err(Refusal::KeyReused {
+                keyid: keyid.to_string(),
+                id: format!("administrator {}", self.admins[a].id),
             });
         }
         Ok(keyid)
@@ -1289,6 +1519,252 @@ impl State {
         });
         self.index_ack(self.acks.len() - 1);
         Ok(())
+    }
+}
+
+/// Administrators and their requests (log format 0.4).
+impl State {
+    /// Every administrator, in the order they came into the log.
+    pub fn admins(&self) -> &[Admin] {
+        &self.admins
+    }
+
+    /// An administrator by identifier.
+    pub fn admin_by_id(&self, id: &str) -> Option<&Admin> {
+        self.admins.iter().find(|a| a.id == id)
+    }
+
+    /// Every accepted request, in log order.
+    pub fn requests(&self) -> &[Request] {
+        &self.requests
+    }
+
+    /// The accepted request that authorised entry `index`, if any.
+    pub fn request_for(&self, index: u64) -> Option<&Request> {
+        let after = self.requests.partition_point(|r| r.entry < index);
+        self.requests[..after]
+            .last()
+            .filter(|r| r.entries().contains(&index))
+    }
+
+    /// The request still waiting for entries: its entry, how many of its
+    /// entries came, how many it authorises. A log whose newest entry
+    /// leaves a request waiting is cut short (see the audit's history step).
+    pub fn waiting(&self) -> Option<(u64, usize, usize)> {
+        self.pending
+            .as_ref()
+            .filter(|p| p.next < p.hashes.len())
+            .map(|p| (p.request, p.next, p.hashes.len()))
+    }
+
+    /// Counts one more entry against the waiting request.
+    fn advance_pending(&mut self) {
+        if let Some(p) = self.pending.as_mut().filter(|p| p.next < p.hashes.len()) {
+            p.next += 1;
+        }
+    }
+
+    /// When a request waits for entries: `entry` is a kind a request may
+    /// authorise, and its bytes are the next ones the request names.
+    fn check_requested(&self, entry: &Entry, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
+        let Some(p) = self.pending.as_ref().filter(|p| p.next < p.hashes.len()) else {
+            return Ok(());
+        };
+        let (request, nth, count) = (p.request, p.next + 1, p.hashes.len());
+        let why = match entry.kind() {
+            Kind::Log | Kind::Ack => " (they are no administrator's to ask for)",
+            Kind::Request => " (requests do not nest)",
+            _ => "",
+        };
+        if !why.is_empty() {
+            return Err(Refusal::NotRequestable {
+                request,
+                nth,
+                count,
+                kind: entry.kind().name(),
+                why,
+            });
+        }
+        match sha256 {
+            None => Err(Refusal::Unhashed(request)),
+            Some(h) if *h != p.hashes[p.next] => Err(Refusal::NotAsRequested {
+                request,
+                nth,
+                count,
+            }),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn admin_index(&self, id: &str) -> Result<usize, Refusal> {
+        self.admins
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(|| Refusal::UnknownAdmin(id.to_string()))
+    }
+
+    /// A key no administrator and no employee ever had.
+    fn fresh_admin_key(&self, key: &VerifyingKey) -> Result<KeyId, Refusal> {
+        let keyid = self.fresh_key(key)?;
+        if let Some(&a) = self.admin_keys.get(&keyid) {
+            return Err(Refusal::KeyReused {
+                keyid: keyid.to_string(),
+                id: format!("administrator {}", self.admins[a].id),
+            });
+        }
+        Ok(keyid)
+    }
+
+    /// The dismissal of administrator `a`, as a refusal, if any.
+    fn not_dismissed(&self, a: usize) -> Result<(), Refusal> {
+        match self.admins[a].until() {
+            Some(date) => Err(Refusal::Dismissed {
+                id: self.admins[a].id.clone(),
+                date: format_date(date),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A new administrator, or a new key of one who is not dismissed, from
+    /// a date not before their previous key's.
+    fn admin(
+        &mut self,
+        index: u64,
+        id: &str,
+        name: &str,
+        key: &VerifyingKey,
+        date: Date,
+    ) -> Result<(), Refusal> {
+        let existing = self.admins.iter().position(|a| a.id == id);
+        if let Some(a) = existing {
+            self.not_dismissed(a)?;
+            if let Some(last) = self.admins[a].current() {
+                later(
+                    "date",
+                    date,
+                    format!("administrator {id}'s key's first day"),
+                    last.from,
+                )?;
+            }
+        }
+        let keyid = self.fresh_admin_key(key)?;
+        let span = AdminKey {
+            key: *key,
+            keyid,
+            name: name.to_string(),
+            from: date,
+            entry: index,
+            replaced: None,
+        };
+        let a = match existing {
+            Some(a) => {
+                if let Some(last) = self.admins[a].keys.last_mut() {
+                    last.replaced = Some((date, index));
+                }
+                self.admins[a].keys.push(span);
+                a
+            }
+            None => {
+                self.admins.push(Admin {
+                    id: id.to_string(),
+                    keys: vec![span],
+                    dismissed: None,
+                });
+                self.admins.len() - 1
+            }
+        };
+        self.admin_keys.insert(keyid, a);
+        Ok(())
+    }
+
+    /// The end of an administrator's role, dated not before their key's
+    /// first day.
+    fn dismiss(&mut self, index: u64, id: &str, date: Date) -> Result<(), Refusal> {
+        let a = self.admin_index(id)?;
+        self.not_dismissed(a)?;
+        if let Some(last) = self.admins[a].current() {
+            later(
+                "dismissal date",
+                date,
+                format!("administrator {id}'s key's first day"),
+                last.from,
+            )?;
+        }
+        self.admins[a].dismissed = Some((date, index));
+        Ok(())
+    }
+
+    /// A request: of this log, by an administrator on its date, signed by
+    /// their current key. The entries it names must follow.
+    fn request(&mut self, index: u64, r: &super::entry::RequestRecord) -> Result<(), Refusal> {
+        self.request_of_this_log(r)?;
+        let a = self.admin_index(&r.admin)?;
+        let (k, span) = self.request_key(a, r)?;
+        r.envelope
+            .verify(&span.key)
+            .map_err(|_| Refusal::RequestSignature(r.admin.clone()))?;
+        self.requests.push(Request {
+            entry: index,
+            admin: a as u32,
+            key: k as u32,
+            date: r.date,
+            action: r.action.clone(),
+            count: r.entries.len() as u32,
+        });
+        self.pending = Some(Pending {
+            request: index,
+            hashes: r.entries.clone(),
+            next: 0,
+        });
+        Ok(())
+    }
+
+    /// The request names this log's origin.
+    fn request_of_this_log(&self, r: &super::entry::RequestRecord) -> Result<(), Refusal> {
+        let origin = self.issuer.as_ref().map_or("", |i| i.origin.as_str());
+        if r.log != origin {
+            return Err(Refusal::OtherLog {
+                named: printable(&r.log, 200),
+                origin: origin.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The administrator's current key, if it signed the request and the
+    /// request's date is in their role: on or after the key's first day,
+    /// before a dismissal.
+    fn request_key(
+        &self,
+        a: usize,
+        r: &super::entry::RequestRecord,
+    ) -> Result<(usize, &AdminKey), Refusal> {
+        let admin = &self.admins[a];
+        if let Some(until) = admin.until().filter(|&until| r.date >= until) {
+            return Err(Refusal::Dismissed {
+                id: admin.id.clone(),
+                date: format_date(until),
+            });
+        }
+        let k = admin.keys.len().saturating_sub(1);
+        let span = admin
+            .keys
+            .get(k)
+            .ok_or_else(|| Refusal::UnknownAdmin(admin.id.clone()))?;
+        if span.keyid != r.envelope.keyid {
+            return Err(Refusal::RequestKey {
+                keyid: r.envelope.keyid.to_string(),
+                id: admin.id.clone(),
+            });
+        }
+        later(
+            "request date",
+            r.date,
+            format!("administrator {}'s key's first day", admin.id),
+            span.from,
+        )?;
+        Ok((k, span))
     }
 }
 
@@ -1859,5 +2335,209 @@ mod tests {
         );
         assert!(again.acknowledgement(0, 1).is_some());
         assert_eq!(again.acks().count(), 1);
+    }
+
+    // ---- Administrators and requests (log format 0.4) --------------------
+
+    fn add_bytes(s: &mut State, bytes: &[u8]) -> Result<(), Refusal> {
+        s.append_bytes(&parse(bytes).unwrap(), bytes)
+    }
+
+    /// [`base`] with administrator ivarna (key 20) from 2017-12-01.
+    fn administered() -> State {
+        let mut s = base();
+        let admin = entry::admin_bytes(
+            "ivarna",
+            "Ilze Vārna",
+            &key(20).verifying_key(),
+            d("2017-12-01"),
+        );
+        add_bytes(&mut s, &admin.unwrap()).unwrap();
+        s
+    }
+
+    fn request(k: u8, admin: &str, origin: &str, date: &str, entries: &[Vec<u8>]) -> Vec<u8> {
+        crate::log::request::request_entry(&key(k), origin, admin, d(date), "test", entries)
+            .unwrap()
+    }
+
+    const ORIGIN: &str = "example.invalid/log";
+
+    #[test]
+    fn a_request_authorises_exactly_the_entries_that_follow() {
+        let mut s = administered();
+        let leave = entry::leave_bytes("jberzins", d("2018-01-01")).unwrap();
+        let unit = entry::unit_bytes("kac", "KAC").unwrap();
+        let r = request(
+            20,
+            "ivarna",
+            ORIGIN,
+            "2018-01-02",
+            &[leave.clone(), unit.clone()],
+        );
+        add_bytes(&mut s, &r).unwrap();
+        assert_eq!(s.waiting(), Some((4, 0, 2)));
+        // Another entry in the place of the first is refused, and changes nothing.
+        let other = entry::unit_bytes("bv", "BV").unwrap();
+        let err = add_bytes(&mut s, &other).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "this is not the entry request 4 authorised as its entry 1 of 2: its SHA-256 differs"
+        );
+        assert_eq!(s.waiting(), Some((4, 0, 2)));
+        add_bytes(&mut s, &leave).unwrap();
+        // A refused last entry leaves it waiting for its last entry still.
+        assert!(add_bytes(&mut s, &other).is_err());
+        assert_eq!(s.waiting(), Some((4, 1, 2)));
+        add_bytes(&mut s, &unit).unwrap();
+        assert_eq!(s.waiting(), None);
+        assert_eq!(s.request_for(5).map(|r| r.entry), Some(4));
+        assert_eq!(s.request_for(6).map(|r| r.action.as_str()), Some("test"));
+        assert!(s.request_for(4).is_none() && s.request_for(3).is_none());
+        // After them, the issuer's own entries need no request.
+        add_bytes(&mut s, &other).unwrap();
+        assert!(s.request_for(7).is_none());
+    }
+
+    #[test]
+    fn each_request_rule_refuses_and_names_why() {
+        let mut s = administered();
+        let dismiss = entry::dismiss_bytes("old", d("2018-01-01")).unwrap();
+        let admin = entry::admin_bytes("old", "Old", &key(21).verifying_key(), d("2017-12-01"));
+        add_bytes(&mut s, &admin.unwrap()).unwrap();
+        add_bytes(&mut s, &dismiss).unwrap();
+        let leave = || vec![entry::leave_bytes("jberzins", d("2018-01-01")).unwrap()];
+        let mut forged = parse(&request(20, "ivarna", ORIGIN, "2018-01-02", &leave())).unwrap();
+        if let Entry::Request(r) = &mut forged {
+            r.envelope.payload.push(b' ');
+        }
+        assert_eq!(
+            s.append_bytes(&forged, b"").unwrap_err().to_string(),
+            "the request's signature does not verify with administrator ivarna's key"
+        );
+        let cases = [
+            (request(20, "nobody", ORIGIN, "2018-01-02", &leave()), "administrator nobody is not in the log"),
+            (request(21, "old", ORIGIN, "2018-01-02", &leave()), "administrator old was dismissed on 2018-01-01"),
+            (request(20, "ivarna", ORIGIN, "2017-11-30", &leave()), "request date 2017-11-30 is before administrator ivarna's key's first day 2017-12-01"),
+            (request(21, "ivarna", ORIGIN, "2018-01-02", &leave()), "which is not administrator ivarna's current key"),
+            (request(20, "ivarna", "example.invalid/other", "2018-01-02", &leave()), "the request names the log example.invalid/other, this log is example.invalid/log"),
+        ];
+        for (bytes, why) in cases {
+            let err = add_bytes(&mut s, &bytes).unwrap_err().to_string();
+            assert!(err.contains(why), "{err:?} should say {why:?}");
+        }
+        // A request dated before a dismissal dated ahead is the administrator's still.
+        let mut s = administered();
+        add_bytes(
+            &mut s,
+            &entry::dismiss_bytes("ivarna", d("2018-02-01")).unwrap(),
+        )
+        .unwrap();
+        add_bytes(
+            &mut s,
+            &request(20, "ivarna", ORIGIN, "2018-01-31", &leave()),
+        )
+        .unwrap();
+        add_bytes(&mut s, &leave()[0]).unwrap();
+        let err = add_bytes(
+            &mut s,
+            &request(20, "ivarna", ORIGIN, "2018-02-01", &[b"x".to_vec()]),
+        );
+        assert!(matches!(err, Err(Refusal::Dismissed { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn no_request_authorises_an_acknowledgement_or_a_request() {
+        let jb = ack(
+            &key(1),
+            1,
+            "Jānis Bērziņš",
+            "jberzins",
+            "2017-12-04",
+            "2017-12-05",
+        );
+        let nested = request(20, "ivarna", ORIGIN, "2018-01-02", &[b"x".to_vec()]);
+        for (refused, why) in [
+            (
+                None,
+                "no request may authorise ack entries (they are no administrator's to ask for)",
+            ),
+            (
+                Some(nested),
+                "no request may authorise request entries (requests do not nest)",
+            ),
+        ] {
+            let mut s = administered();
+            let r = request(20, "ivarna", ORIGIN, "2018-01-02", &[b"{}".to_vec()]);
+            add_bytes(&mut s, &r).unwrap();
+            let err = match refused {
+                None => s.append_with(&jb, None),
+                Some(bytes) => add_bytes(&mut s, &bytes),
+            };
+            assert_eq!(
+                err.unwrap_err().to_string(),
+                format!("request 4 authorises its entry 1 of 1 here, but {why}")
+            );
+        }
+    }
+
+    #[test]
+    fn administrators_have_their_own_keys_and_end() {
+        let mut s = administered();
+        let reuse = entry::admin_bytes("x", "X", &key(1).verifying_key(), d("2018-01-01"));
+        let err = add_bytes(&mut s, &reuse.unwrap()).unwrap_err().to_string();
+        assert!(err.contains("already enrolled (for jberzins)"), "{err}");
+        let enrol = entry::enrol_bytes("new", "N", None, &key(20).verifying_key(), d("2018-01-01"));
+        let err = add_bytes(&mut s, &enrol.unwrap()).unwrap_err().to_string();
+        assert!(
+            err.contains("already enrolled (for administrator ivarna)"),
+            "{err}"
+        );
+        // A second admin entry replaces the key from its date, not before the first's.
+        let early = entry::admin_bytes(
+            "ivarna",
+            "Ilze Vārna",
+            &key(22).verifying_key(),
+            d("2017-11-01"),
+        );
+        assert!(matches!(
+            add_bytes(&mut s, &early.unwrap()),
+            Err(Refusal::DateOrder { .. })
+        ));
+        let new = entry::admin_bytes(
+            "ivarna",
+            "Ilze Kalna",
+            &key(22).verifying_key(),
+            d("2018-01-01"),
+        );
+        add_bytes(&mut s, &new.unwrap()).unwrap();
+        let a = s.admin_by_id("ivarna").unwrap();
+        assert_eq!((a.name(), a.keys.len()), ("Ilze Kalna", 2));
+        assert_eq!(a.keys[0].replaced.map(|(d, _)| d), Some(d("2018-01-01")));
+        let err = add_bytes(
+            &mut s,
+            &request(20, "ivarna", ORIGIN, "2018-01-02", &[b"x".to_vec()]),
+        );
+        assert!(matches!(err, Err(Refusal::RequestKey { .. })), "{err:?}");
+        // Dismissed: not before the key's first day, once, and for good.
+        let dismiss = |date: &str| entry::dismiss_bytes("ivarna", d(date)).unwrap();
+        assert!(matches!(
+            add_bytes(&mut s, &dismiss("2017-12-31")),
+            Err(Refusal::DateOrder { .. })
+        ));
+        add_bytes(&mut s, &dismiss("2018-03-01")).unwrap();
+        for bytes in [
+            dismiss("2018-04-01"),
+            entry::admin_bytes("ivarna", "I", &key(23).verifying_key(), d("2018-04-01")).unwrap(),
+        ] {
+            let err = add_bytes(&mut s, &bytes).unwrap_err().to_string();
+            assert_eq!(err, "administrator ivarna was dismissed on 2018-03-01");
+        }
+        let err = add_bytes(
+            &mut s,
+            &entry::dismiss_bytes("nobody", d("2018-04-01")).unwrap(),
+        );
+        assert_eq!(err.unwrap_err(), Refusal::UnknownAdmin("nobody".into()));
+        assert_eq!(s.admins()[0].until(), Some(d("2018-03-01")));
     }
 }

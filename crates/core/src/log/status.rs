@@ -216,6 +216,10 @@ pub struct VersionStatus<'a> {
     pub phase: Phase,
     /// One line per employee concerned.
     pub lines: Vec<Line<'a>>,
+    /// The administrator who asked for the version's entry (log format
+    /// 0.4); left out when the issuer wrote it alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_by: Option<super::asked::AskedBy>,
 }
 
 impl VersionStatus<'_> {
@@ -518,6 +522,7 @@ fn version_status<'a>(
         superseded: end.map(format_date),
         phase: phase(state, v, today).unwrap_or(Phase::Superseded),
         lines,
+        asked_by: super::asked::asked_for(state, p.entry),
     }
 }
 
@@ -948,6 +953,7 @@ mod tests {
             superseded: None,
             phase: Phase::InForce,
             lines: vec![line],
+            asked_by: None,
         };
         let csv = String::from_utf8(to_csv(&[status]).unwrap()).unwrap();
         let mut rows = csv.trim_start_matches('\u{feff}').lines();

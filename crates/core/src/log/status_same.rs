@@ -91,6 +91,7 @@ fn reference_version<'a>(
         superseded: end.map(format_date),
         phase: phase(state, v, today).unwrap_or(Phase::Superseded),
         lines,
+        asked_by: super::super::asked::asked_for(state, p.entry),
     }
 }
 

@@ -601,7 +601,7 @@ impl Writer {
         self.check_locked()?;
         let index = self.state.size();
         self.state
-            .append(&checked.entry)
+            .append_bytes(&checked.entry, &checked.bytes)
             .map_err(|error| StoreError::Refused { index, error })?;
         self.leaves.push(checked.leaf);
         self.staged.push((checked.bytes, checked.entry.kind()));
@@ -619,6 +619,14 @@ impl Writer {
     /// of the tree kept in memory ([`TreeInMemory::extend`]).
     pub(crate) fn commit_levels(&mut self) -> Result<(SignedCheckpoint, Levels), StoreError> {
         self.check_locked()?;
+        // An administrator's request and its entries are committed together.
+        if let Some((request, came, count)) = self.state.waiting() {
+            let error = Refusal::CutShort { came, count };
+            return Err(StoreError::Refused {
+                index: request,
+                error,
+            });
+        }
         let size = self.committed + self.staged.len() as u64;
         let (pending, end) = self.write_staged()?;
         let tree = TreeFiles {
@@ -998,10 +1006,12 @@ fn replay(log: &LogDir, index: &[(u64, u8)], mut state: State) -> Result<State, 
             index: i,
             error: source,
         })?;
-        state.apply(&parsed).map_err(|source| StoreError::Refused {
-            index: i,
-            error: source,
-        })?;
+        state
+            .apply_bytes(&parsed, line)
+            .map_err(|source| StoreError::Refused {
+                index: i,
+                error: source,
+            })?;
         at = stop + 1;
     }
     Ok(state)

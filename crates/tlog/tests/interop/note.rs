@@ -390,3 +390,34 @@ fn the_checkers_accept_a_multi_document_ackreg_log() {
     let root = tlog::encoding::b64_strict(root_line).unwrap();
     assert_eq!(root, rfc6962::root(&leaves));
 }
+
+/// The example of log format 0.4 in docs/FORMAT.md (an administrator, her
+/// signed request and the entries it asks for): the checkers accept its
+/// checkpoint and the request's receipt, and the root rebuilt here from
+/// its entries is the checkpoint's.
+#[test]
+fn the_checkers_accept_an_ackreg_log_with_administrators() {
+    let vectors = repo_file("tests/vectors/note");
+    let file = |name: &str| vectors.join(name).to_str().unwrap().to_owned();
+    let vkey = std::fs::read_to_string(vectors.join("admins.vkey")).unwrap();
+    let vkey = vkey.trim_end();
+    let checkpoint = file("admins-checkpoint-7.note");
+    assert_accepts(c2sp_check(&["checkpoint", vkey, &checkpoint]), 1);
+    assert_accepts(tlog_scales(&[vkey, &checkpoint]), 1);
+    let receipt = file("admins-entry-3.tlog-proof");
+    assert_accepts(
+        c2sp_check(&["proof", "--entry-in-extra", "--zlib-extra", vkey, &receipt]),
+        1,
+    );
+    let entries = std::fs::read(vectors.join("admins.entries")).unwrap();
+    let leaves: Vec<[u8; 32]> = entries
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(rfc6962::leaf)
+        .collect();
+    assert_eq!(leaves.len(), 7);
+    let text = std::fs::read_to_string(&checkpoint).unwrap();
+    let root_line = text.lines().nth(2).unwrap();
+    let root = tlog::encoding::b64_strict(root_line).unwrap();
+    assert_eq!(root, rfc6962::root(&leaves));
+}
