@@ -393,7 +393,12 @@ pub fn desk_load(
         let http = Arc::new(Http::new(&format!("http://{addr}")));
         let admin = admin_signin(&http, &started.admin_token).await;
         let employees = enrol_people(http.clone(), &admin, people, enrolling).await;
-        // A fresh client: no connection the desk closed while idle is reused.
+        // A fresh client: no connection the desk closed while idle is
+        // reused. The first one is dropped first, and its connections with
+        // it: the desk serves at most `MAX_PER_ADDRESS` from one address,
+        // and closes any over that at once.
+        drop(http);
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let http = Arc::new(Http::new(&format!("http://{addr}")));
         let before = checkpoints(log);
         let deadline = Instant::now() + limit;
@@ -541,8 +546,12 @@ pub async fn load(
         .iter()
         .cloned()
         .map(|e| {
+            // Each client its own connection, as each browser holds its
+            // own: a shared pool may open more connections than there are
+            // clients, and the desk closes those over `MAX_PER_ADDRESS`
+            // from one address at once.
             let (http, versions, date, count) = (
-                http.clone(),
+                Http::new(&http.base),
                 versions.clone(),
                 date.clone(),
                 accepted_count.clone(),
