@@ -521,10 +521,10 @@ pub(crate) mod inputs {
         Value::Dict(d)
     }
 
-    /// Inserts the PDF's date as `year`, `month`, `day` from an ISO date
-    /// the log keeps valid (else 2000-01-01).
-    pub(crate) fn insert_date(d: &mut Dict, iso: &str) {
-        let (year, month, day) = crate::log::entry::parse_date(iso).map_or((2000, 1, 1), |t| {
+    /// Inserts the PDF's date as `year`, `month`, `day` (2000-01-01 when
+    /// there is none).
+    pub(crate) fn insert_date(d: &mut Dict, date: Option<time::Date>) {
+        let (year, month, day) = date.map_or((2000, 1, 1), |t| {
             (
                 i64::from(t.year()),
                 i64::from(u8::from(t.month())),

@@ -24,7 +24,7 @@ fn inputs(c: &Comparison) -> Dict {
     d.insert("title".into(), s(&c.to.title));
     d.insert("from".into(), version(&c.from));
     d.insert("to".into(), version(&c.to));
-    insert_date(&mut d, &c.to.effective);
+    insert_date(&mut d, crate::log::entry::parse_date(&c.to.effective));
     d.insert(
         "summary".into(),
         dict([

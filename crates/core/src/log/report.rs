@@ -315,7 +315,7 @@ fn inputs(r: &Report) -> Dict {
     let mut d = Dict::new();
     d.insert("body".into(), s(&r.body));
     d.insert("date".into(), s(&latvian_date(&r.date)));
-    insert_date(&mut d, &r.date);
+    insert_date(&mut d, super::entry::parse_date(&r.date));
     let unit = r
         .unit
         .as_ref()
