@@ -159,6 +159,13 @@ fn a_bad_file_is_named_by_line_and_writes_nothing() {
     .unwrap();
     let run = staff(d, "latin.csv", "2026-12-01", true).must_fail(2);
     assert!(run.stderr().contains("UTF-8"), "{}", run.stderr());
+    // A 50 MB file: refused by its size before it is read whole.
+    let big = fs::File::create(d.join("big.csv")).unwrap();
+    big.set_len(50 * 1024 * 1024).unwrap();
+    drop(big);
+    let run = staff(d, "big.csv", "2026-12-01", true).must_fail(2);
+    assert!(run.stderr().contains("big.csv"), "{}", run.stderr());
+    assert!(run.stderr().contains("larger than"), "{}", run.stderr());
     assert_eq!(
         fs::read(d.join("log/entries")).unwrap(),
         before,
