@@ -40,9 +40,14 @@ use ackreg_core::log::append::{Appender, Hold, Retry, TreeSource};
 use ackreg_core::log::entry;
 use ackreg_core::log::state::{Published, State};
 use ackreg_core::log::status::{self, Phase};
+use ackreg_core::log::store::CACHE_SYNC_EVERY;
 use ackreg_core::log::Checked;
 
 pub use ackreg_core::log::append::Accepted;
+
+/// Most committed entries the caches may lag behind before a commit
+/// syncs them itself; below it the writer syncs them when idle.
+pub const CACHE_SYNC_AT_MOST: u64 = 16 * CACHE_SYNC_EVERY;
 
 /// Most jobs committed together.
 pub const MAX_BATCH: usize = 2048;
@@ -330,6 +335,7 @@ impl Task {
         )?
         .retries(Retry::Answer)
         .hold(Hold::Batch)
+        .sync_caches_every(CACHE_SYNC_AT_MOST)
         .on_wait(waiting(self.observer.clone()));
         publish(&self.directory, appender.state());
         self.seen = appender.caught_up();
@@ -344,6 +350,7 @@ impl Task {
                 Ok(job) => job,
                 Err(RecvTimeoutError::Timeout) => {
                     self.refresh();
+                    self.sync_when_idle();
                     watched = Instant::now();
                     continue;
                 }
@@ -464,6 +471,23 @@ impl Task {
     /// Reads what other writers committed since (without the lock) and,
     /// if there was anything, shows it to the requests; on a failure
     /// reopens the log.
+    /// Syncs the log's caches and writes the state's snapshot while no
+    /// request waits, once [`CACHE_SYNC_EVERY`] entries are unsynced, so
+    /// that commits under load never wait for it (they do only past
+    /// [`CACHE_SYNC_AT_MOST`]).
+    fn sync_when_idle(&mut self) {
+        let Some(appender) = self.appender.as_mut() else {
+            return;
+        };
+        if appender.unsynced() < CACHE_SYNC_EVERY {
+            return;
+        }
+        if let Err(e) = appender.sync_caches() {
+            self.observer
+                .note(&format!("cannot sync the log's caches now: {e}"));
+        }
+    }
+
     fn refresh(&mut self) {
         let Some(appender) = self.appender.as_mut() else {
             return;

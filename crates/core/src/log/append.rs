@@ -439,6 +439,20 @@ impl Appender {
         Ok(head)
     }
 
+    /// Has a commit sync the caches only once `n` entries are unsynced
+    /// ([`Writer::sync_caches_every`]): for a server that syncs them with
+    /// [`Appender::sync_caches`] when it is idle, so that no commit waits
+    /// for the state's snapshot.
+    pub fn sync_caches_every(mut self, n: u64) -> Appender {
+        self.writer.sync_caches_every(n);
+        self
+    }
+
+    /// How many committed entries the caches do not hold for certain yet.
+    pub fn unsynced(&self) -> u64 {
+        self.writer.unsynced()
+    }
+
     /// Syncs the writer's caches (see [`Writer::sync_caches`]), taking
     /// the lock for it if it is not held.
     pub fn sync_caches(&mut self) -> Result<(), StoreError> {

@@ -27,8 +27,10 @@
 //!
 //! Because they are caches, a commit does not sync them: only `entries`
 //! and the checkpoint, four syncs in all, whatever the tree's height. The
-//! writer syncs the caches every [`CACHE_SYNC_EVERY`] entries and when it
-//! closes, and then records their size in `synced`. After a crash of the
+//! writer syncs the caches every [`CACHE_SYNC_EVERY`] entries (a server
+//! may defer that to its idle moments, up to a bound of its choosing:
+//! [`Writer::sync_caches_every`]) and when it closes, and then records
+//! their size in `synced`. After a crash of the
 //! machine, the next writer trusts the caches only up to `synced`, rebuilds
 //! the rest from `entries`, and checks the rebuilt tree against the
 //! checkpoint's root before it appends anything.
@@ -451,6 +453,11 @@ pub struct Writer {
     entries_end: u64,
     /// How many entries the index and the tree hold on disk for certain.
     synced: u64,
+    /// A commit syncs the caches (and writes the state's snapshot) once
+    /// this many entries are unsynced: [`CACHE_SYNC_EVERY`], or more for a
+    /// writer that syncs them itself at idle moments
+    /// ([`Writer::sync_caches_every`]).
+    sync_every: u64,
     staged: Vec<(Vec<u8>, Kind)>,
     leaves: Vec<Hash>,
 }
@@ -514,6 +521,7 @@ impl Writer {
             root: merkle::empty_root(),
             entries_end: 0,
             synced: 0,
+            sync_every: CACHE_SYNC_EVERY,
             staged: Vec::new(),
             leaves: Vec::new(),
         };
@@ -557,6 +565,7 @@ impl Writer {
             root: head.checkpoint.root,
             entries_end: index.last().map_or(0, |r| r.0),
             synced,
+            sync_every: CACHE_SYNC_EVERY,
             staged: Vec::new(),
             leaves: Vec::new(),
         };
@@ -659,10 +668,23 @@ impl Writer {
         self.staged.clear();
         self.leaves.clear();
         self.keep_in_history(&signed)?;
-        if self.committed - self.synced >= CACHE_SYNC_EVERY {
+        if self.unsynced() >= self.sync_every {
             self.sync_caches()?;
         }
         Ok((signed, pending))
+    }
+
+    /// Has a commit sync the caches only once `n` entries are unsynced
+    /// (at least [`CACHE_SYNC_EVERY`]), for a writer that calls
+    /// [`Writer::sync_caches`] itself when it is idle: a server, whose
+    /// commits should not wait for the state's snapshot.
+    pub fn sync_caches_every(&mut self, n: u64) {
+        self.sync_every = n.max(CACHE_SYNC_EVERY);
+    }
+
+    /// How many committed entries the caches do not hold for certain yet.
+    pub fn unsynced(&self) -> u64 {
+        self.committed - self.synced
     }
 
     /// Syncs the index and the tree files and records in `synced` that
