@@ -8,6 +8,7 @@
 
 use crate::{common, desk_support};
 
+mod admin_pages;
 mod administrators;
 mod documents;
 mod edges;

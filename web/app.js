@@ -580,6 +580,8 @@ async function keysStore(mode, work) {
 
 const saveKey = (record) => keysStore('readwrite', (s) => s.put(record));
 const listKeys = () => keysStore('readonly', (s) => s.getAll());
+// The employees' keys (administrators' keys are kept beside them).
+const listEmployeeKeys = async () => (await listKeys()).filter((k) => k.role !== 'admin');
 const getKey = (id) => keysStore('readonly', (s) => s.get(id));
 
 // ---- Shared pieces --------------------------------------------------------
@@ -628,7 +630,7 @@ async function about() {
 async function deskView(flash) {
   const me = await api('GET', '/api/me');
   if (me.status === 401) {
-    const keys = await listKeys().catch(() => []);
+    const keys = await listEmployeeKeys().catch(() => []);
     if (keys.length === 0) return noKeyView(flash);
     if (keys.length > 1) return chooseView(keys, flash);
     return pinView(keys[0], keys, flash);
@@ -949,7 +951,7 @@ async function enrolView() {
 // A link opened again after it enrolled someone: the way on is the desk
 // with the key made then, not a new link (which would replace that key).
 async function usedLinkView() {
-  const keys = await listKeys().catch(() => []);
+  const keys = await listEmployeeKeys().catch(() => []);
   rerender = () => show(
     heading(t('used_h')),
     el('p', { class: 'lead', text: t('used_p') }),
@@ -1029,6 +1031,9 @@ async function adminView() {
 async function loadAdmin(refusal, after) {
   const r = await api('GET', '/api/admin/status');
   if (r.status === 401 || r.status === 403) {
+    adminMe = null;
+    const keys = await listAdminKeys();
+    if (keys.length) return adminKeyView(keys, refusal);
     rerender = () => {
       const box = messageBox('admin-message');
       show(heading(t('admin_h')), box, el('p', { class: 'lead', text: t('admin_none') }));
@@ -1038,19 +1043,25 @@ async function loadAdmin(refusal, after) {
   }
   if (!r.ok) return failView(r);
   document.getElementById('signout').hidden = false;
-  rerender = () => renderAdmin(r.data, after);
+  const a = await api('GET', '/api/admin/admins');
+  adminMe = a.ok ? a.data.me : null;
+  rerender = () => { renderAdmin(r.data, after, a.ok ? a.data : null); showAfter(after); };
   rerender();
 }
 
-function renderAdmin(s, after) {
+// `a`: the administrators (admins.js), or null.
+function renderAdmin(s, after, a) {
   show(
     heading(t('admin_h')),
     el('p', { class: 'muted', text: t('admin_log', { origin: s.origin, size: s.size, today: day(s.today) }) }),
+    adminsTop(a, after),
     el('h2', { text: t('documents_h') }),
     s.versions.length ? documentBlocks(s) : el('p', { text: t('no_versions') }),
     el('div', { class: 'panel-grid' }, issueForm(), leaveForm(s.employees, after)),
+    el('div', { class: 'panel-grid' }, keysPanels(s, a)),
     el('h2', { text: t('employees_h') }),
     employeesTable(s.employees),
+    adminsSection(s, a),
     el('h2', { text: t('downloads_h') }),
     downloads(s.versions),
   );
@@ -1179,14 +1190,17 @@ function leaveForm(employees, after) {
       return;
     }
     if (iso) body.date = iso;
-    const r = await api('POST', '/api/admin/leave', body);
+    // A named administrator's departure is a signed request (admins.js);
+    // the one-time link's is written as before.
+    const r = adminMe ? await askAndCommit('/api/admin/ask/leave', body) : await api('POST', '/api/admin/leave', body);
     if (!r.ok) {
-      const words = errorWords(r);
+      const words = adminMe ? adminErrorWords(r) : errorWords(r);
       markField({ id: select, date }, words);
       say(box, words);
       return;
     }
-    await loadAdmin(null, { left: r.data.entry, planned: r.data.planned });
+    const ahead = adminMe && iso && iso > new Date().toISOString().slice(0, 10);
+    await loadAdmin(null, adminMe ? { left: ahead ? null : r.data.entries[0], planned: ahead ? iso : null } : { left: r.data.entry, planned: r.data.planned });
     const kept = document.getElementById('leave-message');
     if (kept) kept.scrollIntoView({ block: 'center' });
   });
@@ -1246,6 +1260,7 @@ async function signOut() {
 function route() {
   const path = location.pathname;
   if (path === '/admin') adminView();
+  else if (path === '/admin/join') joinView();
   else if (path === '/enrol') enrolView();
   else if (path === '/') deskView();
   else notFoundView();
@@ -1271,4 +1286,6 @@ function start() {
   route();
 }
 
-start();
+// Deferred scripts (this one, then admins.js and others) all run before
+// DOMContentLoaded: the page starts once every one is there.
+document.addEventListener('DOMContentLoaded', start);

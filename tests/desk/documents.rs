@@ -78,7 +78,7 @@ fn version(
 /// KAC. Anna (KAC) signed version 1 of the KAC's rules in 2020 with a key
 /// made before the desk; version 2 amends clause 10.2. Ilze (KAC) and
 /// Jānis (building board) joined and have no key yet.
-fn two_documents() -> Fixture {
+pub(super) fn two_documents() -> Fixture {
     let fx = desk_support::fixture(0, false);
     let work = render(
         &fx,
@@ -266,7 +266,7 @@ fn an_employee_owes_two_documents_sees_what_changed_and_signs_both() {
         screenshots(&c, "d1-what-changed").await;
         axe(&c, "what changed").await;
         // In English, the changes stay open and are not fetched again.
-        click(&c, "#lang").await;
+        super::pages::switch_language(&c).await;
         let summary = text_of(&c, "details.changes summary").await;
         assert_eq!(summary, "What changed since you signed version 1");
         let change = text_of(&c, ".change-list li").await;
@@ -276,7 +276,7 @@ fn an_employee_owes_two_documents_sees_what_changed_and_signs_both() {
             .unwrap();
         screenshots(&c, "d1-what-changed-english").await;
         axe(&c, "what changed, in English").await;
-        click(&c, "#lang").await;
+        super::pages::switch_language(&c).await;
         wait_css(&c, "details.changes[open] .change-list").await;
         // The comparison is the same when asked again (kept by the desk).
         let again = run_js(

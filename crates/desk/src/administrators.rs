@@ -335,6 +335,11 @@ fn id_date(body: &[u8]) -> Result<(String, Date), Fail> {
     Ok((leave.id, leave.date.unwrap_or_else(today)))
 }
 
+/// A date in a request's words, the Latvian way: 07.12.2026.
+fn lv(date: Date) -> String {
+    ackreg_core::register::latvian_date(&format_date(date))
+}
+
 fn refused(e: impl ToString) -> Fail {
     Fail(RequestError::Refused(e.to_string()))
 }
@@ -349,7 +354,7 @@ async fn confirm(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         .ok_or(Fail(RequestError::NotFound))?;
     let bytes = entry::admin_bytes(&id, &joined.name, &joined.key, today()).map_err(refused)?;
     let proposal = Proposal {
-        action: format!("administrators: add {id} ({})", joined.name),
+        action: format!("administratori: pievienot {id} ({})", joined.name),
         entries: vec![bytes],
     };
     plan::offer(&desk, &ctx, proposal, After::AdminAdded(id))
@@ -361,7 +366,7 @@ async fn dismiss(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     let (id, date) = id_date(&body)?;
     let bytes = entry::dismiss_bytes(&id, date).map_err(refused)?;
     let proposal = Proposal {
-        action: format!("administrators: dismiss {id} from {}", format_date(date)),
+        action: format!("administratori: beigt {id} tiesības no {}", lv(date)),
         entries: vec![bytes],
     };
     plan::offer(&desk, &ctx, proposal, After::Nothing)
@@ -381,7 +386,10 @@ async fn revoke(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         .ok_or_else(|| refused(format!("{id} has no key to revoke")))?;
     let bytes = entry::revoke_bytes(&id, &keyid, date).map_err(refused)?;
     let proposal = Proposal {
-        action: format!("revoke {id}'s key {keyid} from {}", format_date(date)),
+        action: format!(
+            "atslēgas atsaukšana: {id}, atslēga {keyid}, no {}",
+            lv(date)
+        ),
         entries: vec![bytes],
     };
     plan::offer(&desk, &ctx, proposal, After::Revoked(id))
@@ -394,7 +402,7 @@ async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     let (id, date) = id_date(&body)?;
     let bytes = entry::leave_bytes(&id, date).map_err(refused)?;
     let proposal = Proposal {
-        action: format!("leave {id} on {}", format_date(date)),
+        action: format!("aiziešana: {id}, pirmā diena bez darba {}", lv(date)),
         entries: vec![bytes],
     };
     let after = if date <= today() {
@@ -413,10 +421,14 @@ async fn moved(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     let bytes = entry::move_bytes(&req.id, &req.units, date).map_err(refused)?;
     let proposal = Proposal {
         action: format!(
-            "move {} to {} from {}",
+            "pārcelšana: {} uz {} no {}",
             req.id,
-            req.units.join(", "),
-            format_date(date)
+            if req.units.is_empty() {
+                "nevienu struktūrvienību".to_string()
+            } else {
+                req.units.join(", ")
+            },
+            lv(date)
         ),
         entries: vec![bytes],
     };

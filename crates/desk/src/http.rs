@@ -35,6 +35,8 @@ use super::{today, Desk, ENROL_TYPE, SIGNIN_TYPE};
 pub const INDEX_HTML: &str = include_str!("../../../web/index.html");
 /// The page's script.
 pub const APP_JS: &str = include_str!("../../../web/app.js");
+/// The administrators' part of the page's script (after `APP_JS`).
+pub const ADMINS_JS: &str = include_str!("../../../web/admins.js");
 /// The page's style.
 pub const STYLE_CSS: &str = include_str!("../../../web/style.css");
 
@@ -120,6 +122,10 @@ pub fn router(desk: Shared) -> Router {
         .route(
             "/app.js",
             get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/admins.js",
+            get(|| asset(ADMINS_JS, "text/javascript; charset=utf-8")),
         )
         .route(
             "/style.css",
