@@ -171,6 +171,24 @@ fn an_administrators_request_is_audited_and_reported() {
         text.contains("entry 3 2018-01-09 Ilze Vārna (ivarna): publicēt noteikumus 1 -> entry 4"),
         "{text}"
     );
+    // The printed report names her beside the version.
+    run_ok(
+        d,
+        &[
+            "log",
+            "report",
+            "L",
+            "--date",
+            "2018-01-20",
+            "-o",
+            "parskats.pdf",
+        ],
+    );
+    let text = crate::report::pdftotext_raw(&d.join("parskats.pdf"));
+    assert!(
+        text.contains("Publicēt pieprasīja") && text.contains("Ilze Vārna (ivarna), 09.01.2018."),
+        "{text}"
+    );
     // A key that is not hers, or after her dismissal: refused, nothing written.
     let before = entry_count(d);
     fs::write(

@@ -214,6 +214,11 @@ fn pdftotext(pdf: &Path) -> String {
     pdftotext_as(pdf, "-layout")
 }
 
+/// `pdftotext -raw` of a PDF (for other test modules).
+pub(crate) fn pdftotext_raw(pdf: &Path) -> String {
+    pdftotext_as(pdf, "-raw")
+}
+
 /// `pdftotext` of a PDF with the layout option `how` (`-layout`, `-raw`).
 fn pdftotext_as(pdf: &Path, how: &str) -> String {
     let out = Command::new("pdftotext")

@@ -129,6 +129,9 @@ pub struct DocumentPart {
     pub deadline: String,
     /// SHA-256 of the version's PDF, hex.
     pub sha256: String,
+    /// The administrator who asked for the version (log format 0.4):
+    /// "Name (id), DD.MM.YYYY.", or none.
+    pub published_by: Option<String>,
     /// One row per person concerned, in log order.
     pub rows: Vec<Row>,
 }
@@ -248,6 +251,10 @@ fn part(state: &State, v: VersionStatus, day: Date) -> DocumentPart {
         .document(&id)
         .map_or_else(|| v.title.clone(), |d| d.on(day).title.clone());
     let rows = v.lines.iter().map(|l| row(state, l, day)).collect();
+    let published_by = v
+        .asked_by
+        .as_ref()
+        .map(|a| format!("{} ({}), {}", a.name, a.admin, latvian_date(&a.date)));
     DocumentPart {
         id,
         title,
@@ -255,6 +262,7 @@ fn part(state: &State, v: VersionStatus, day: Date) -> DocumentPart {
         effective: v.effective,
         deadline: v.deadline,
         sha256: v.sha256,
+        published_by,
         rows,
     }
 }
@@ -377,6 +385,7 @@ fn document(p: &DocumentPart) -> Value {
         ("effective", s(&latvian_date(&p.effective))),
         ("deadline", s(&latvian_date(&p.deadline))),
         ("sha256", s(&p.sha256)),
+        ("published-by", s(p.published_by.as_deref().unwrap_or(""))),
         ("counts", counts),
         ("sections", Value::Array(sections)),
     ])
