@@ -44,7 +44,7 @@ pub const CSP: &str =
 connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
 frame-ancestors 'none'";
 
-type Shared = Arc<Desk>;
+pub(crate) type Shared = Arc<Desk>;
 
 /// A refused request as a response: its status and `{"error", "message"}`,
 /// with `"field"` or `"attempts_left"` where the error has them. The page
@@ -75,9 +75,9 @@ impl IntoResponse for Fail {
     }
 }
 
-type Answer = Result<Response, Fail>;
+pub(crate) type Answer = Result<Response, Fail>;
 
-fn ok_json(value: Value) -> Answer {
+pub(crate) fn ok_json(value: Value) -> Answer {
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         value.to_string(),
@@ -118,11 +118,21 @@ pub fn router(desk: Shared) -> Router {
             get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
         )
         .route(
+            "/staff.js",
+            get(|| asset(super::staff::STAFF_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/reports.js",
+            get(|| asset(super::reports::REPORTS_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
             "/style.css",
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
         .route("/doc/{name}", get(document))
         .merge(api)
+        .merge(super::staff::routes())
+        .merge(super::reports::routes())
         .fallback(|| async { Fail(RequestError::NotFound) })
         .layer(middleware::from_fn_with_state(desk.clone(), guard))
         .with_state(desk)
@@ -206,7 +216,7 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
     let refusal =
         if !host_allowed(&desk, &host) || (post && !origin_ok(&desk, req.headers(), &host)) {
             Some(RequestError::Origin)
-        } else if post {
+        } else if post && !super::staff::takes_upload(&path) {
             request::check_content_type(
                 req.headers()
                     .get(header::CONTENT_TYPE)
@@ -329,12 +339,12 @@ fn with_session(desk: &Desk, token: &str, body: Value) -> Answer {
     Ok(r)
 }
 
-fn unavailable(e: impl ToString) -> Fail {
+pub(crate) fn unavailable(e: impl ToString) -> Fail {
     Fail(RequestError::Unavailable(e.to_string()))
 }
 
 impl Ctx {
-    fn admin(&self) -> Result<(), Fail> {
+    pub(crate) fn admin(&self) -> Result<(), Fail> {
         match self.role {
             Some(Role::Admin) => Ok(()),
             Some(_) => Err(Fail(RequestError::Forbidden)),

@@ -27,6 +27,10 @@
 //!   fsyncs);
 //! - [`http`]: routes, security headers, the origin check, the pages;
 //! - [`view`]: what the pages show, from the log's state;
+//! - [`staff`]: the HR staff file uploaded, its changes previewed and
+//!   offered for the administrator's signature;
+//! - [`reports`]: the status CSV, the printed report, the annex and the
+//!   log's files to download;
 //! - [`changes`]: what changed between two versions, read once and kept;
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
@@ -39,8 +43,10 @@ pub mod enrolment;
 pub mod http;
 pub mod listen;
 pub mod pin;
+pub mod reports;
 pub mod request;
 pub mod secret;
+pub mod staff;
 pub mod view;
 pub mod writer;
 
