@@ -1053,6 +1053,7 @@ function renderAdmin(s, after) {
     employeesTable(s.employees),
     el('h2', { text: t('downloads_h') }),
     downloads(s.versions),
+    staffSection(), reportsSection(s),
   );
 }
 
