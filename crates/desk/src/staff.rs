@@ -216,8 +216,8 @@ async fn confirm(
 ) -> Answer {
     ctx.admin()?;
     check_type(&headers)?;
-    let wanted = confirmed_plan(&uri)?;
     let bytes = body(upload)?;
+    let wanted = confirmed_plan(&uri)?;
     let day = today();
     let plan = match plan_of(&desk, bytes, day).await? {
         Ok(plan) => plan,
