@@ -25,10 +25,22 @@ fn fixture_with_units() -> Fixture {
     for bytes in [
         entry::unit_bytes("kac", "Klientu apkalpošanas centrs").unwrap(),
         entry::unit_bytes("bvv", "Būvvalde").unwrap(),
-        entry::join_bytes("okrumins", "Oskars Krūmiņš", Some("referents"), &["kac".into()], day)
-            .unwrap(),
-        entry::join_bytes("formula", "=HYPERLINK(\"http://x\")", None, &["bvv".into()], day)
-            .unwrap(),
+        entry::join_bytes(
+            "okrumins",
+            "Oskars Krūmiņš",
+            Some("referents"),
+            &["kac".into()],
+            day,
+        )
+        .unwrap(),
+        entry::join_bytes(
+            "formula",
+            "=HYPERLINK(\"http://x\")",
+            None,
+            &["bvv".into()],
+            day,
+        )
+        .unwrap(),
     ] {
         w.append(bytes).unwrap();
     }
@@ -109,7 +121,12 @@ async fn hostile_uploads(http: &Http, admin: &str) {
         pk;Pēteris;+1;kac;2020-01-01\n\
         zz;Zane;;@kac;2020-01-01\n";
     let r = http
-        .send("POST", ackreg_desk::staff::PREVIEW, &csv_dress(http, admin), formula.into())
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, admin),
+            formula.into(),
+        )
         .await
         .unwrap();
     assert_eq!(r.status, 422, "{}", r.text());
@@ -118,7 +135,12 @@ async fn hostile_uploads(http: &Http, admin: &str) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["line"].as_u64().unwrap(), p["column"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         named,
@@ -132,7 +154,12 @@ async fn hostile_uploads(http: &Http, admin: &str) {
 
     let latin1 = b"id;name;position;units;start\nb;B\xe7rzi\xf1\xb9;;;2020-01-01\n".to_vec();
     let r = http
-        .send("POST", ackreg_desk::staff::PREVIEW, &csv_dress(http, admin), latin1)
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, admin),
+            latin1,
+        )
         .await
         .unwrap();
     assert_eq!(r.status, 422, "{}", r.text());
@@ -141,13 +168,24 @@ async fn hostile_uploads(http: &Http, admin: &str) {
 
     let missing = "id;name;start\na;Anna;2020-01-01\n";
     let r = http
-        .send("POST", ackreg_desk::staff::PREVIEW, &csv_dress(http, admin), missing.into())
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, admin),
+            missing.into(),
+        )
         .await
         .unwrap();
     assert_eq!(r.status, 422, "{}", r.text());
     let text = r.text();
-    assert!(text.contains("line 1") || r.json()["problems"][0]["line"] == 1, "{text}");
-    assert!(text.contains("\\\"position\\\"") && text.contains("\\\"units\\\""), "{text}");
+    assert!(
+        text.contains("line 1") || r.json()["problems"][0]["line"] == 1,
+        "{text}"
+    );
+    assert!(
+        text.contains("\\\"position\\\"") && text.contains("\\\"units\\\""),
+        "{text}"
+    );
 
     for path in [ackreg_desk::staff::PREVIEW, ackreg_desk::staff::CONFIRM] {
         let answer = huge_upload(http, path, admin, 200 << 20).await;
@@ -171,12 +209,20 @@ async fn hostile_uploads(http: &Http, admin: &str) {
         ..csv_dress(http, admin)
     };
     for path in [ackreg_desk::staff::PREVIEW, ackreg_desk::staff::CONFIRM] {
-        let r = http.send("POST", path, &elsewhere, GOOD.into()).await.unwrap();
+        let r = http
+            .send("POST", path, &elsewhere, GOOD.into())
+            .await
+            .unwrap();
         assert_eq!(r.status, 403, "{}", r.text());
         assert_eq!(r.json()["error"], "origin");
     }
     let r = http
-        .send("POST", ackreg_desk::staff::CONFIRM, &csv_dress(http, admin), GOOD.into())
+        .send(
+            "POST",
+            ackreg_desk::staff::CONFIRM,
+            &csv_dress(http, admin),
+            GOOD.into(),
+        )
         .await
         .unwrap();
     assert_eq!(r.status, 400, "no plan named: {}", r.text());
@@ -186,7 +232,12 @@ async fn hostile_uploads(http: &Http, admin: &str) {
 /// preview is 409 with the new one.
 async fn preview_and_confirm(http: &Http, admin: &str) -> Value {
     let r = http
-        .send("POST", ackreg_desk::staff::PREVIEW, &csv_dress(http, admin), GOOD.into())
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, admin),
+            GOOD.into(),
+        )
         .await
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
@@ -195,14 +246,22 @@ async fn preview_and_confirm(http: &Http, admin: &str) -> Value {
         p["action"],
         "darbinieku imports: 1 pievienojas, 1 maina vārdu vai amatu, 1 aiziet"
     );
-    assert_eq!(p["counts"], json!({"join": 1, "move": 0, "update": 1, "leave": 1}));
+    assert_eq!(
+        p["counts"],
+        json!({"join": 1, "move": 0, "update": 1, "leave": 1})
+    );
     assert_eq!(p["changes"][0]["kind"], "leave");
     assert_eq!(p["changes"][0]["id"], "aozola");
     assert_eq!(p["changes"][2]["kind"], "join");
     assert_eq!(p["changes"][2]["id"], "jberzins");
     assert_eq!(p["changes"][2]["date"], "2026-12-01");
     let again = http
-        .send("POST", ackreg_desk::staff::PREVIEW, &csv_dress(http, admin), GOOD.into())
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, admin),
+            GOOD.into(),
+        )
         .await
         .unwrap();
     assert_eq!(again.json(), p, "the same file, the same preview");
@@ -225,7 +284,11 @@ async fn employees_are_refused(http: &Http, employee: &str) {
         "/api/admin/reports/annex/0",
         "/api/admin/reports/log.tar.gz",
     ] {
-        assert_eq!(http.get(path, Some(employee)).await.unwrap().status, 403, "{path}");
+        assert_eq!(
+            http.get(path, Some(employee)).await.unwrap().status,
+            403,
+            "{path}"
+        );
         assert_eq!(http.get(path, None).await.unwrap().status, 401, "{path}");
     }
     for path in [ackreg_desk::staff::PREVIEW, ackreg_desk::staff::CONFIRM] {
@@ -243,7 +306,10 @@ async fn employees_are_refused(http: &Http, employee: &str) {
 
 /// The `filename*` of a Content-Disposition, decoded.
 fn file_name(disposition: &str) -> String {
-    let encoded = disposition.split("filename*=UTF-8''").nth(1).expect("filename*");
+    let encoded = disposition
+        .split("filename*=UTF-8''")
+        .nth(1)
+        .expect("filename*");
     let mut bytes = Vec::new();
     let raw = encoded.as_bytes();
     let mut i = 0;
@@ -262,10 +328,8 @@ fn file_name(disposition: &str) -> String {
 /// A GET with its headers.
 async fn fetch(base: &str, path: &str, cookie: &str) -> (u16, String, String, Vec<u8>) {
     use http_body_util::{BodyExt, Empty};
-    let client = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build(hyper_util::client::legacy::connect::HttpConnector::new());
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(hyper_util::client::legacy::connect::HttpConnector::new());
     let req = hyper::Request::get(format!("{base}{path}"))
         .header("cookie", cookie)
         .body(Empty::<hyper::body::Bytes>::new())
@@ -280,7 +344,13 @@ async fn fetch(base: &str, path: &str, cookie: &str) -> (u16, String, String, Ve
     };
     let (kind, disposition) = (header("content-type"), header("content-disposition"));
     let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, kind, disposition, body)
 }
 
@@ -299,11 +369,15 @@ fn no_formula_cells(csv: &str) {
 
 /// The status CSV is the CLI's, byte for byte; it names its file in
 /// Latvian and carries no formula.
-async fn status_downloads(http: &Http, fx: &Fixture, admin: &str) {
+async fn status_downloads(http: &Http, fx: &Fixture, admin: &str, formula: bool) {
     let today = desk_support::today();
     for (query, args, stem) in [
         ("", vec![], "statuss-visi"),
-        ("?document=rules", vec!["--document", "rules"], "statuss-rules"),
+        (
+            "?document=rules",
+            vec!["--document", "rules"],
+            "statuss-rules",
+        ),
         ("?unit=kac", vec!["--unit", "kac"], "statuss-kac"),
         (
             "?document=rules&unit=bvv",
@@ -327,7 +401,7 @@ async fn status_downloads(http: &Http, fx: &Fixture, admin: &str) {
         let text = String::from_utf8(body).unwrap();
         assert!(text.starts_with('\u{feff}'));
         no_formula_cells(&text);
-        if query.is_empty() {
+        if query.is_empty() && formula {
             assert!(text.contains("'=HYPERLINK"), "{text}");
             assert!(text.contains("Oskars Krūmiņš"), "{text}");
         }
@@ -344,7 +418,11 @@ async fn status_downloads(http: &Http, fx: &Fixture, admin: &str) {
 fn pdf_text(dir: &Path, name: &str, pdf: &[u8]) -> String {
     let path = dir.join(name);
     std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     // Words as read, lines joined: a long title wraps.
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -360,7 +438,10 @@ async fn pdf_downloads(http: &Http, fx: &Fixture, admin: &str) {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
     assert_eq!(kind, "application/pdf");
     assert_eq!(file_name(&disposition), format!("pārskats-kac-{today}.pdf"));
-    assert!(disposition.contains("filename=\"parskats-kac-"), "{disposition}");
+    assert!(
+        disposition.contains("filename=\"parskats-kac-"),
+        "{disposition}"
+    );
     let text = pdf_text(fx.tmp.path(), "report.pdf", &pdf);
     assert!(text.contains(title.as_str()), "{text}");
     assert!(text.contains("Oskars Krūmiņš"), "{text}");
@@ -371,10 +452,16 @@ async fn pdf_downloads(http: &Http, fx: &Fixture, admin: &str) {
     assert_eq!(file_name(&disposition), "pielikums-rules-1.pdf");
     let text = pdf_text(fx.tmp.path(), "annex.pdf", &pdf);
     assert!(text.contains(title.as_str()), "{text}");
-    let old = http.get("/api/admin/download/annex/0", Some(admin)).await.unwrap();
+    let old = http
+        .get("/api/admin/download/annex/0", Some(admin))
+        .await
+        .unwrap();
     assert_eq!(old.status, 200, "the older annex route still answers");
     assert_eq!(
-        http.get("/api/admin/reports/annex/7", Some(admin)).await.unwrap().status,
+        http.get("/api/admin/reports/annex/7", Some(admin))
+            .await
+            .unwrap()
+            .status,
         404
     );
 }
@@ -406,7 +493,11 @@ fn unpack_and_verify(fx: &Fixture, bytes: &[u8], name: &str) -> PathBuf {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let log = dir.join("log");
     assert!(!log.join("desk").exists() && !log.join("state").exists());
     assert_eq!(
@@ -431,18 +522,150 @@ fn staff_import_and_reports_over_http_refuse_hostile_input_and_write_nothing() {
         hostile_uploads(&http, &admin).await;
         employees_are_refused(&http, &anna.cookie).await;
         let p = preview_and_confirm(&http, &admin).await;
-        let confirm = format!("{}?plan={}", ackreg_desk::staff::CONFIRM, p["plan"].as_str().unwrap());
+        let confirm = format!(
+            "{}?plan={}",
+            ackreg_desk::staff::CONFIRM,
+            p["plan"].as_str().unwrap()
+        );
         let r = http
             .send("POST", &confirm, &csv_dress(&http, &admin), GOOD.into())
             .await
             .unwrap();
-        // Until the administrators' signed requests are merged: 503; after,
-        // the offer to sign (200). Either way nothing is written yet.
-        assert!(r.status == 503 || r.status == 200, "{}", r.text());
+        assert_eq!(
+            r.status,
+            403,
+            "only a named administrator signs: {}",
+            r.text()
+        );
+        status_downloads(&http, &fx, &admin, true).await;
         assert_eq!(files_of(&fx.log), before, "nothing written");
-        status_downloads(&http, &fx, &admin).await;
-        pdf_downloads(&http, &fx, &admin).await;
-        log_download(&http, &fx, &admin).await;
-        assert_eq!(files_of(&fx.log), before, "downloads write nothing");
+        let clerk = desk_support::first_admin(&http, &admin, "lvitola", "Līga Vītola", 9).await;
+        the_log_changes_between_preview_and_confirm(&http, &fx, &clerk, &p).await;
+        import_is_signed_and_written_once(&http, &fx, &clerk).await;
+        pdf_downloads(&http, &fx, &clerk.cookie).await;
+        log_download(&http, &fx, &clerk.cookie).await;
+        let after = files_of(&fx.log);
+        status_downloads(&http, &fx, &clerk.cookie, false).await;
+        assert_eq!(files_of(&fx.log), after, "downloads write nothing");
     });
+}
+
+/// Someone changes the staff from the command line after the preview: the
+/// confirmation of the old preview is 409 with the new one.
+async fn the_log_changes_between_preview_and_confirm(
+    http: &Http,
+    fx: &Fixture,
+    clerk: &desk_support::Admin,
+    old: &Value,
+) {
+    let other = fx.tmp.path().join("other.csv");
+    let without_jberzins: String = GOOD.lines().take(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&other, without_jberzins).unwrap();
+    let cli = common::ackreg(fx.tmp.path())
+        .args(["log", "staff"])
+        .arg(&fx.log)
+        .arg("--csv")
+        .arg(&other)
+        .arg("--apply")
+        .arg("--issuer-key")
+        .arg(&fx.key_file)
+        .run();
+    assert!(cli.success(), "{}", cli.text());
+    let confirm = format!(
+        "{}?plan={}",
+        ackreg_desk::staff::CONFIRM,
+        old["plan"].as_str().unwrap()
+    );
+    let started = Instant::now();
+    let r = loop {
+        let r = http
+            .send(
+                "POST",
+                &confirm,
+                &csv_dress(http, &clerk.cookie),
+                GOOD.into(),
+            )
+            .await
+            .unwrap();
+        if r.status != 200 || started.elapsed() > Duration::from_secs(10) {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(r.status, 409, "{}", r.text());
+    let now = &r.json()["preview"];
+    assert_eq!(now["action"], "darbinieku imports: 1 pievienojas");
+    assert_ne!(now["plan"], old["plan"]);
+}
+
+/// A named administrator confirms, signs and commits: the entries are
+/// written after their signed request, the log verifies, and the same file
+/// again asks for nothing.
+async fn import_is_signed_and_written_once(http: &Http, fx: &Fixture, clerk: &desk_support::Admin) {
+    let r = http
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, &clerk.cookie),
+            GOOD.into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let plan = r.json()["plan"].as_str().unwrap().to_string();
+    let confirm = format!("{}?plan={plan}", ackreg_desk::staff::CONFIRM);
+    let r = http
+        .send(
+            "POST",
+            &confirm,
+            &csv_dress(http, &clerk.cookie),
+            GOOD.into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let offer = r.json();
+    assert_eq!(offer["action"], "darbinieku imports: 1 pievienojas");
+    assert_eq!(offer["entries"], 1);
+    let commit = json!({
+        "plan": offer["plan"], "signatures": desk_support::sign_offer(&clerk.key, &offer),
+    });
+    let r = http
+        .post(
+            "/api/admin/commit",
+            Some(&clerk.cookie),
+            commit.to_string().into_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let again = http
+        .send(
+            "POST",
+            ackreg_desk::staff::PREVIEW,
+            &csv_dress(http, &clerk.cookie),
+            GOOD.into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(
+        again.json()["changes"],
+        json!([]),
+        "the same file twice adds nothing"
+    );
+    let entries = std::fs::read_to_string(fx.log.join("entries")).unwrap();
+    let last: Vec<&str> = entries.lines().rev().take(2).collect();
+    assert!(
+        last[1].contains("\"kind\":\"request\"") && last[1].contains("lvitola"),
+        "{}",
+        last[1]
+    );
+    assert!(
+        last[0].contains("\"kind\":\"join\"") && last[0].contains("jberzins"),
+        "{}",
+        last[0]
+    );
+    let (ok, out) = verify_cli(&[&fx.log], &fx.pub_file);
+    assert!(ok, "{out}");
 }

@@ -66,7 +66,11 @@ pub fn filter(query: Option<&str>) -> Result<Filter, RequestError> {
             continue;
         }
         if ackreg_core::text::check_id(value).is_err() {
-            let field = if key == "document" { "document" } else { "unit" };
+            let field = if key == "document" {
+                "document"
+            } else {
+                "unit"
+            };
             return Err(RequestError::Field {
                 field,
                 why: "is not an identifier".into(),
@@ -206,7 +210,11 @@ async fn with_log<T: Send + 'static>(
 
 /// The status CSV of the filter, the same bytes as `ackreg log status
 /// --csv` for the same filter and day.
-pub fn status_bytes(state: &LogState, f: &Filter, day: time::Date) -> Result<Vec<u8>, RequestError> {
+pub fn status_bytes(
+    state: &LogState,
+    f: &Filter,
+    day: time::Date,
+) -> Result<Vec<u8>, RequestError> {
     check_filter(state, f)?;
     let filter = status::Filter {
         document: f.document.clone(),
@@ -274,7 +282,11 @@ async fn annex(State(desk): State<Shared>, ctx: Ctx, Path(n): Path<String>) -> R
             let template = ackreg_core::render::Template::builtin();
             let annex = ackreg_core::log::annex::make(log, head, state, &label, &template)
                 .map_err(|e| RequestError::Unavailable(e.to_string()))?;
-            let name = format!("pielikums-{}-{}.pdf", file_word(&document), file_word(&label));
+            let name = format!(
+                "pielikums-{}-{}.pdf",
+                file_word(&document),
+                file_word(&label)
+            );
             Ok((name, annex.pdf))
         })
         .await?;
@@ -291,8 +303,8 @@ async fn log_files(State(desk): State<Shared>, ctx: Ctx) -> Response {
         let (name, bytes) = with_log(&desk, move |log, head, state| {
             let unavailable = |e: bundle::BundleError| RequestError::Unavailable(e.to_string());
             let files = bundle::files(log, head, state).map_err(unavailable)?;
-            let bytes = bundle::tar_gz(&files, u64::try_from(now).unwrap_or(0))
-                .map_err(unavailable)?;
+            let bytes =
+                bundle::tar_gz(&files, u64::try_from(now).unwrap_or(0)).map_err(unavailable)?;
             let name = format!(
                 "žurnāls-{}-{}.tar.gz",
                 file_word(&head.checkpoint.origin),

@@ -10,7 +10,9 @@
 //! written. The confirmation names the preview it confirms (its
 //! fingerprint): if the log changed since, so that the file now asks for
 //! other changes, it is answered 409 with the new preview, and nothing is
-//! offered.
+//! offered. Otherwise the entries are offered to the administrator to sign
+//! ([`super::plan::offer`]); they are written by `/api/admin/commit`, all
+//! in one commit, and the log's rules check each again then.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -22,6 +24,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::http::{ok_json, unavailable, Answer, Ctx, Fail, Shared};
+use super::plan::{After, Proposal};
 use super::request::RequestError;
 use super::today;
 use ackreg_core::log::entry::format_date;
@@ -111,7 +114,11 @@ pub fn refused(e: &StaffError) -> Response {
 
 /// The plan of `bytes` against the log as of its newest commit, on
 /// `day`: the rows read and compared off the request threads.
-async fn plan_of(desk: &Shared, bytes: Bytes, day: time::Date) -> Result<Result<Plan, StaffError>, Fail> {
+async fn plan_of(
+    desk: &Shared,
+    bytes: Bytes,
+    day: time::Date,
+) -> Result<Result<Plan, StaffError>, Fail> {
     let rows = tokio::task::spawn_blocking(move || staff::parse(&bytes))
         .await
         .map_err(unavailable)?;
@@ -167,7 +174,10 @@ fn confirmed_plan(uri: &Uri) -> Result<String, RequestError> {
         .query()
         .and_then(|q| q.strip_prefix("plan="))
         .ok_or_else(bad)?;
-    let hex = value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let hex = value.len() == 64
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if hex {
         Ok(value.to_string())
     } else {
@@ -175,36 +185,15 @@ fn confirmed_plan(uri: &Uri) -> Result<String, RequestError> {
     }
 }
 
-/// What an administrator asks the desk to write: the entries' exact
-/// bytes, in order, and what is asked, in words (the lead's
-/// `plan::Proposal`, made here until it is merged).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffProposal {
-    /// E.g. `darbinieku imports: 3 pievienojas, 1 aiziet`.
-    pub action: String,
-    /// The entries, as [`staff::entry_of`] makes them.
-    pub entries: Vec<Vec<u8>>,
-}
-
-/// The proposal that applies `plan`: its entries and its words.
-pub fn proposal_of(plan: &Plan) -> Result<StaffProposal, RequestError> {
+/// The proposal that applies `plan`: its entries, as
+/// [`staff::entry_of`] makes them, and its words (e.g. `darbinieku
+/// imports: 3 pievienojas, 1 aiziet`).
+pub fn proposal_of(plan: &Plan) -> Result<Proposal, RequestError> {
     let entries = staff::entries_of(plan).map_err(|e| RequestError::Refused(e.to_string()))?;
-    Ok(StaffProposal {
+    Ok(Proposal {
         action: staff::action(plan),
         entries,
     })
-}
-
-/// Offers the proposal for the administrator's signature. Until the
-/// administrators' signed requests (`plan::offer`) are in this desk, the
-/// entries are made and checked and nothing is written: the answer says
-/// what would be asked, 503 `unavailable`.
-fn offer_for_signature(proposal: StaffProposal) -> Answer {
-    Err(Fail(RequestError::Unavailable(format!(
-        "the desk cannot take signed requests yet: {} ({} entries) is not written",
-        proposal.action,
-        proposal.entries.len()
-    ))))
 }
 
 async fn confirm(
@@ -241,5 +230,5 @@ async fn confirm(
             "no changes: the log already says what the file says".into(),
         )));
     }
-    offer_for_signature(proposal_of(&plan)?)
+    super::plan::offer(&desk, &ctx, proposal_of(&plan)?, After::Nothing)
 }

@@ -131,7 +131,10 @@ fn caches(entries: &[u8]) -> Vec<File> {
 fn kept_name(name: &str, size: u64) -> bool {
     let mut parts = name.split('.');
     let number = |p: &str| !p.is_empty() && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit());
-    let n = parts.next().filter(|p| number(p)).and_then(|p| p.parse::<u64>().ok());
+    let n = parts
+        .next()
+        .filter(|p| number(p))
+        .and_then(|p| p.parse::<u64>().ok());
     let rest: Vec<&str> = parts.collect();
     let shape = match rest.as_slice() {
         [] | ["tsr"] => true,
@@ -294,7 +297,9 @@ mod tests {
         for ok in ["0", "12", "12.tsr", "12.2.tsr", "3"] {
             assert!(kept_name(ok, 12), "{ok}");
         }
-        for bad in ["13", "13.tsr", "x", "12.tmp", "12.x.tsr", "", ".tsr", "12..tsr", "-1"] {
+        for bad in [
+            "13", "13.tsr", "x", "12.tmp", "12.x.tsr", "", ".tsr", "12..tsr", "-1",
+        ] {
             assert!(!kept_name(bad, 12), "{bad}");
         }
     }
@@ -322,11 +327,18 @@ mod tests {
             .arg(dir.path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(
             fs::read(dir.path().join("log/entries")).unwrap(),
             b"{\"a\":1}\n"
         );
-        assert_eq!(fs::read(dir.path().join("log/tree/0")).unwrap(), vec![7; 600]);
+        assert_eq!(
+            fs::read(dir.path().join("log/tree/0")).unwrap(),
+            vec![7; 600]
+        );
     }
 }

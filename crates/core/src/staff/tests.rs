@@ -777,7 +777,11 @@ fn formulas_in_units_are_refused() {
     };
     assert_eq!(
         got,
-        vec![formula(2, "\"=\""), formula(3, "\"-\""), formula(4, "\"@\"")]
+        vec![
+            formula(2, "\"=\""),
+            formula(3, "\"-\""),
+            formula(4, "\"@\"")
+        ]
     );
 }
 
@@ -814,7 +818,10 @@ fn the_plans_entries_are_accepted_by_the_log_and_the_same_file_then_plans_nothin
     let known = units_of(&state);
     let first = plan(&rows, &current_of(&state, day), &known, day).unwrap();
     assert_eq!(counts(&first), [3, 0, 0, 1]);
-    assert_eq!(action(&first), "darbinieku imports: 3 pievienojas, 1 aiziet");
+    assert_eq!(
+        action(&first),
+        "darbinieku imports: 3 pievienojas, 1 aiziet"
+    );
     let entries = entries_of(&first).unwrap();
     assert_eq!(entries.len(), first.changes.len());
     for bytes in &entries {
@@ -828,7 +835,13 @@ fn the_plans_entries_are_accepted_by_the_log_and_the_same_file_then_plans_nothin
         apetersone;Anna Ozola;vadītāja;kac;2019-03-15\n\
         jberzins;Jānis Bērziņš;;kac;2026-12-01\n";
     let later = d("2026-12-10");
-    let second = plan(&self::rows(moved), &current_of(&state, later), &known, later).unwrap();
+    let second = plan(
+        &self::rows(moved),
+        &current_of(&state, later),
+        &known,
+        later,
+    )
+    .unwrap();
     assert_eq!(
         action(&second),
         "darbinieku imports: 1 maina struktūrvienību, 1 maina vārdu vai amatu"
