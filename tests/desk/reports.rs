@@ -669,3 +669,179 @@ async fn import_is_signed_and_written_once(http: &Http, fx: &Fixture, clerk: &de
     let (ok, out) = verify_cli(&[&fx.log], &fx.pub_file);
     assert!(ok, "{out}");
 }
+
+// ---- In Chromium ------------------------------------------------------------
+
+const BAD: &str = "id;vārds, uzvārds;amats;struktūrvienības;sākuma datums\n\
+    okrumins;Oskars Krūmiņš;referents;kac;2020-01-01\n\
+    lvitola;=HYPERLINK(\"http://x\");;kac;2020-01-01\n\
+    pk;Pēteris;;kac;31.02.2026\n";
+
+/// Fetches `href` in the page (with the page's session): status, type,
+/// Content-Disposition and the bytes.
+async fn fetch_in_page(c: &Client, href: &str) -> (u64, String, String, Vec<u8>) {
+    let got = run_js(
+        c,
+        "const r = await fetch(args[0], {credentials: 'same-origin'});
+         const b = new Uint8Array(await r.arrayBuffer());
+         let s = ''; for (const x of b) s += String.fromCharCode(x);
+         return {status: r.status, type: r.headers.get('content-type'),
+                 disposition: r.headers.get('content-disposition'), b64: btoa(s)};",
+        vec![json!(href)],
+    )
+    .await;
+    let bytes = ackreg_core::encoding::b64_strict(got["b64"].as_str().unwrap_or("")).unwrap();
+    (
+        got["status"].as_u64().unwrap_or(0),
+        got["type"].as_str().unwrap_or("").to_string(),
+        got["disposition"].as_str().unwrap_or("").to_string(),
+        bytes,
+    )
+}
+
+async fn upload_file(c: &Client, path: &Path) {
+    c.find(Locator::Css("#staff-file"))
+        .await
+        .unwrap()
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    c.execute("document.getElementById('staff-message').replaceChildren(); document.getElementById('staff-preview').replaceChildren()", vec![])
+        .await
+        .unwrap();
+    c.find(Locator::Css("#staff-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Import staff: a bad file's rows are named beside the form; a good
+/// file's changes are shown as a table; confirming with the link's session
+/// is refused beside the table (only a named administrator signs).
+async fn import_staff_journey(c: &Client, fx: &Fixture) {
+    let bad = fx.tmp.path().join("darbinieki-kludains.csv");
+    std::fs::write(&bad, BAD).unwrap();
+    upload_file(c, &bad).await;
+    let problems = text_of(c, "#staff-message #staff-problems").await;
+    assert!(problems.contains("3. rinda, kolonna „vārds, uzvārds”"), "{problems}");
+    assert!(problems.contains("4. rinda, kolonna „sākuma datums”"), "{problems}");
+    assert!(text_of(c, "#staff-message").await.contains("nekas nav mainīts"));
+    c.execute("document.getElementById('staff').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    screenshots(c, "21-staff-bad-rows").await;
+    axe(c, "staff import, bad rows").await;
+
+    let good = fx.tmp.path().join("darbinieki.csv");
+    std::fs::write(&good, GOOD).unwrap();
+    upload_file(c, &good).await;
+    wait_css(c, "#staff-preview table").await;
+    let rows = c
+        .find_all(Locator::Css("#staff-preview tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    let table = text_of(c, "#staff-preview table").await;
+    assert!(table.contains("Pievienojas") && table.contains("Jānis Bērziņš (jberzins)"), "{table}");
+    assert!(table.contains("01.12.2026."), "{table}");
+    assert!(table.contains("Maina vārdu vai amatu"), "{table}");
+    assert!(text_of(c, "#staff-message").await.is_empty());
+    c.execute("document.getElementById('staff').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    screenshots(c, "22-staff-changes").await;
+    axe(c, "staff import, changes").await;
+    c.find(Locator::Css("#staff-confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let refused = text_of(c, "#staff-done .message").await;
+    assert!(!refused.is_empty());
+    screenshots(c, "23-staff-confirm-link-session").await;
+}
+
+/// Reports: a CSV, report and annex link per document (and for all),
+/// following the unit chosen; each fetched and checked.
+async fn reports_journey(c: &Client, fx: &Fixture) {
+    wait_css(c, "#reports").await;
+    let links = |css: &'static str| async move {
+        let mut hrefs = Vec::new();
+        for a in c.find_all(Locator::Css(css)).await.unwrap() {
+            hrefs.push(a.attr("href").await.unwrap().unwrap());
+        }
+        hrefs
+    };
+    assert_eq!(
+        links("a.rp-csv").await,
+        vec![
+            "/api/admin/reports/status.csv".to_string(),
+            "/api/admin/reports/status.csv?document=rules".to_string()
+        ]
+    );
+    assert_eq!(links("a.rp-annex").await, vec!["/api/admin/reports/annex/0".to_string()]);
+    let select = c.find(Locator::Css("#reports-unit")).await.unwrap();
+    select.select_by_value("kac").await.unwrap();
+    let pdfs = links("a.rp-pdf").await;
+    assert_eq!(
+        pdfs,
+        vec![
+            "/api/admin/reports/report.pdf?unit=kac".to_string(),
+            "/api/admin/reports/report.pdf?document=rules&unit=kac".to_string()
+        ]
+    );
+    c.execute("document.getElementById('reports').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    screenshots(c, "24-reports").await;
+    axe(c, "reports").await;
+
+    let csv = links("a.rp-csv").await;
+    let (status, kind, disposition, bytes) = fetch_in_page(c, &csv[1]).await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    assert!(disposition.contains("filename*=UTF-8''statuss-rules-kac-"), "{disposition}");
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with('\u{feff}') && text.contains("Oskars Krūmiņš"), "{text}");
+    no_formula_cells(&text);
+
+    let (status, kind, disposition, pdf) = fetch_in_page(c, &pdfs[1]).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(disposition.contains("p%C4%81rskats-rules-kac-"), "{disposition}");
+    let title = &fx.versions[0].0;
+    assert!(pdf_text(fx.tmp.path(), "browser-report.pdf", &pdf).contains(title.as_str()));
+    let (status, _, _, pdf) = fetch_in_page(c, "/api/admin/reports/annex/0").await;
+    assert_eq!(status, 200);
+    assert!(pdf_text(fx.tmp.path(), "browser-annex.pdf", &pdf).contains(title.as_str()));
+
+    let log = wait_css(c, "#rp-log").await.attr("href").await.unwrap().unwrap();
+    let (status, kind, disposition, bytes) = fetch_in_page(c, &log).await;
+    assert_eq!((status, kind.as_str()), (200, "application/gzip"));
+    assert!(disposition.contains("%C5%BEurn%C4%81ls-"), "{disposition}");
+    unpack_and_verify(fx, &bytes, "browser");
+}
+
+#[test]
+fn a_browser_imports_staff_and_downloads_the_reports() {
+    let fx = fixture_with_units();
+    let server = Server::start(&fx, true);
+    let driver = chromedriver();
+    let rt = runtime();
+    let before = files_of(&fx.log);
+    rt.block_on(async {
+        let c = browser(&driver, &fx.tmp.path().join("profile-reports")).await;
+        c.goto(&format!("{}/admin#{}", server.base, server.admin_token))
+            .await
+            .unwrap();
+        wait_css(&c, "#staff-form").await;
+        import_staff_journey(&c, &fx).await;
+        reports_journey(&c, &fx).await;
+        c.close().await.unwrap();
+    });
+    assert_eq!(files_of(&fx.log), before, "nothing written without a signature");
+    let (ok, out) = verify_cli(&[&fx.log], &fx.pub_file);
+    assert!(ok, "{out}");
+}
