@@ -42,6 +42,7 @@ const STAFF_WORDS = {
     st_changed: 'Kopš priekšskatījuma reģistrs ir mainījies. Tagad fails prasa šīs izmaiņas: pārbaudiet tās un apstipriniet vēlreiz.',
     st_done: 'Ierakstīts reģistrā: {n} ieraksti.',
     st_sign_failed: 'Izmaiņas netika ierakstītas.',
+    st_need_admin: 'Izmaiņas apstiprina un paraksta administrators ar savu atslēgu. Pierakstieties kā administrators un apstipriniet vēlreiz; nekas nav ierakstīts.',
   },
   en: {
     st_h: 'Staff list from the HR system',
@@ -78,6 +79,7 @@ const STAFF_WORDS = {
     st_changed: 'The register changed since the preview. The file now asks for these changes: check them and confirm again.',
     st_done: 'Written to the register: {n} entries.',
     st_sign_failed: 'The changes were not written.',
+    st_need_admin: 'An administrator confirms and signs the changes with their own key. Sign in as an administrator and confirm again; nothing was written.',
   },
 };
 
@@ -156,6 +158,7 @@ function staffPreview(out, p, bytes, box) {
       staffPreview(out, r.data.preview, bytes, box);
       return say(document.getElementById('staff-done'), t('st_changed'));
     }
+    if (r.status === 403 && r.data.error === 'forbidden') return say(done, t('st_need_admin'));
     if (!r.ok) return r.data.error === 'staff_file' ? staffRefusal(done, r) : say(done, errorWords(r));
     if (typeof signAndCommit !== 'function') return say(done, t('st_sign_failed'));
     const c = await signAndCommit(r.data);
