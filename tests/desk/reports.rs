@@ -699,6 +699,24 @@ async fn fetch_in_page(c: &Client, href: &str) -> (u64, String, String, Vec<u8>)
     )
 }
 
+/// Screenshots at a phone's and a desktop's size, each scrolled to the
+/// element `id` (the page is long).
+async fn shots(c: &Client, name: &str, id: &str) {
+    for (size, w, h) in [("phone", 390, 844), ("desktop", 1280, 900)] {
+        c.set_window_size(w, h).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.execute(
+            "document.getElementById(arguments[0]).scrollIntoView()",
+            vec![json!(id)],
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(shots_dir().join(format!("{name}-{size}.png")), png).unwrap();
+    }
+}
+
 async fn upload_file(c: &Client, path: &Path) {
     c.find(Locator::Css("#staff-file"))
         .await
@@ -736,10 +754,7 @@ async fn import_staff_journey(c: &Client, fx: &Fixture) {
     assert!(text_of(c, "#staff-message")
         .await
         .contains("nekas nav mainīts"));
-    c.execute("document.getElementById('staff').scrollIntoView()", vec![])
-        .await
-        .unwrap();
-    screenshots(c, "21-staff-bad-rows").await;
+    shots(c, "21-staff-bad-rows", "staff").await;
     axe(c, "staff import, bad rows").await;
 
     let good = fx.tmp.path().join("darbinieki.csv");
@@ -759,10 +774,7 @@ async fn import_staff_journey(c: &Client, fx: &Fixture) {
     assert!(table.contains("01.12.2026."), "{table}");
     assert!(table.contains("Maina vārdu vai amatu"), "{table}");
     assert!(text_of(c, "#staff-message").await.is_empty());
-    c.execute("document.getElementById('staff').scrollIntoView()", vec![])
-        .await
-        .unwrap();
-    screenshots(c, "22-staff-changes").await;
+    shots(c, "22-staff-changes", "staff-preview").await;
     axe(c, "staff import, changes").await;
     c.find(Locator::Css("#staff-confirm"))
         .await
@@ -775,7 +787,7 @@ async fn import_staff_journey(c: &Client, fx: &Fixture) {
         refused.contains("paraksta administrators ar savu atslēgu"),
         "{refused}"
     );
-    screenshots(c, "23-staff-confirm-link-session").await;
+    shots(c, "23-staff-confirm-link-session", "staff-preview").await;
 }
 
 /// Reports: a CSV, report and annex link per document (and for all),
@@ -810,13 +822,7 @@ async fn reports_journey(c: &Client, fx: &Fixture) {
             "/api/admin/reports/report.pdf?document=rules&unit=kac".to_string()
         ]
     );
-    c.execute(
-        "document.getElementById('reports').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
-    screenshots(c, "24-reports").await;
+    shots(c, "24-reports", "reports").await;
     axe(c, "reports").await;
 
     let csv = links("a.rp-csv").await;
