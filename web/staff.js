@@ -163,9 +163,8 @@ function staffPreview(out, p, bytes, box) {
     if (typeof signAndCommit !== 'function') return say(done, t('st_sign_failed'));
     const c = await signAndCommit(r.data);
     if (!c.ok) return say(done, errorWords(c));
-    const n = c.data.entries ? c.data.entries[1] - c.data.entries[0] + 1 : p.changes.length;
     confirm.remove();
-    say(done, t('st_done', { n }), 'success');
+    say(done, t('st_done', { n: p.changes.length }), 'success');
   });
   out.replaceChildren(
     el('p', { id: 'staff-summary', text: t('st_summary', p.counts) }),
