@@ -14,6 +14,7 @@ mod documents;
 mod edges;
 mod live;
 mod pages;
+mod reports;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

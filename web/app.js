@@ -1064,6 +1064,7 @@ function renderAdmin(s, after, a) {
     adminsSection(s, a),
     el('h2', { text: t('downloads_h') }),
     downloads(s.versions),
+    staffSection(), reportsSection(s),
   );
 }
 

@@ -566,3 +566,50 @@ pub fn entry_of(change: &Change) -> Result<Vec<u8>, crate::log::entry::EntryErro
         Change::Leave { id, date, .. } => entry::leave_bytes(id, *date),
     }
 }
+
+/// The log entries the plan asks for, in its order (see [`entry_of`]):
+/// what an administrator's request names and the writer appends.
+pub fn entries_of(plan: &Plan) -> Result<Vec<Vec<u8>>, crate::log::entry::EntryError> {
+    plan.changes.iter().map(entry_of).collect()
+}
+
+/// How many of each change the plan holds: joins, moves, updates, leaves.
+pub fn counts(plan: &Plan) -> [usize; 4] {
+    let mut n = [0; 4];
+    for change in &plan.changes {
+        n[usize::from(change.rank())] += 1;
+    }
+    n
+}
+
+/// What the plan asks, in Latvian words, for the request an administrator
+/// signs: e.g. `darbinieku imports: 3 pievienojas, 1 aiziet` (only the
+/// kinds it holds), or `darbinieku imports: bez izmaiņām`.
+pub fn action(plan: &Plan) -> String {
+    const WORDS: [&str; 4] = [
+        "pievienojas",
+        "maina struktūrvienību",
+        "maina vārdu vai amatu",
+        "aiziet",
+    ];
+    let parts: Vec<String> = counts(plan)
+        .iter()
+        .zip(WORDS)
+        .filter(|(n, _)| **n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+    if parts.is_empty() {
+        "darbinieku imports: bez izmaiņām".into()
+    } else {
+        format!("darbinieku imports: {}", parts.join(", "))
+    }
+}
+
+/// A fingerprint of the plan (SHA-256 of its JSON, hex): a preview shown
+/// and a confirmation that names it are about the same changes, or the
+/// log changed in between.
+pub fn fingerprint(plan: &Plan) -> String {
+    use sha2::Digest as _;
+    let json = serde_json::to_vec(plan).unwrap_or_default();
+    crate::encoding::hex(&sha2::Sha256::digest(&json))
+}

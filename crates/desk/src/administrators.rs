@@ -132,6 +132,18 @@ impl Waiting {
     fn joined(&self, id: &str) -> Option<Joined> {
         locked(&self.joined).get(id).cloned()
     }
+
+    /// An invited administrator's `admin` entry is written: their PIN is
+    /// kept, and they no longer wait.
+    pub(crate) fn added(&self, desk: &Desk, id: &str) {
+        let joined = locked(&self.joined).remove(id);
+        if let Some(j) = joined {
+            if let Err(e) = desk.pins.set(&pin_name(id), j.pin) {
+                desk.observer
+                    .note(&format!("cannot save the PIN of administrator {id}: {e}"));
+            }
+        }
+    }
 }
 
 /// The administrators' routes.
@@ -149,23 +161,6 @@ pub fn routes() -> Router<Shared> {
         .route("/api/admin/ask/leave", post(leave))
         .route("/api/admin/ask/move", post(moved))
         .route("/api/admin/commit", post(commit))
-}
-
-/// What the desk does beside the log once a plan is written.
-pub(crate) fn after_commit(desk: &Desk, after: After) {
-    match after {
-        After::Nothing => {}
-        After::AdminAdded(id) => {
-            let joined = locked(&desk.waiting.joined).remove(&id);
-            if let Some(j) = joined {
-                if let Err(e) = desk.pins.set(&pin_name(&id), j.pin) {
-                    desk.observer
-                        .note(&format!("cannot save the PIN of administrator {id}: {e}"));
-                }
-            }
-        }
-        After::Left(id) | After::Revoked(id) => desk.secrets.close_employee(&id),
-    }
 }
 
 /// Writes an `admin` entry under the one-time link's session: the first

@@ -37,6 +37,10 @@ pub const INDEX_HTML: &str = include_str!("../../../web/index.html");
 pub const APP_JS: &str = include_str!("../../../web/app.js");
 /// The administrators' part of the page's script (after `APP_JS`).
 pub const ADMINS_JS: &str = include_str!("../../../web/admins.js");
+/// The staff import's part of the page's script.
+pub const STAFF_JS: &str = include_str!("../../../web/staff.js");
+/// The reports' part of the page's script.
+pub const REPORTS_JS: &str = include_str!("../../../web/reports.js");
 /// The page's style.
 pub const STYLE_CSS: &str = include_str!("../../../web/style.css");
 
@@ -128,15 +132,20 @@ pub fn router(desk: Shared) -> Router {
             get(|| asset(ADMINS_JS, "text/javascript; charset=utf-8")),
         )
         .route(
+            "/staff.js",
+            get(|| asset(STAFF_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/reports.js",
+            get(|| asset(REPORTS_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
             "/style.css",
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
         .route("/doc/{name}", get(document))
         .merge(api)
-        .merge(
-            super::administrators::routes()
-                .layer(DefaultBodyLimit::max(super::request::MAX_COMMIT_BODY)),
-        )
+        .merge(super::module_routes())
         .fallback(|| async { Fail(RequestError::NotFound) })
         .layer(middleware::from_fn_with_state(desk.clone(), guard))
         .with_state(desk)
@@ -220,7 +229,7 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
     let refusal =
         if !host_allowed(&desk, &host) || (post && !origin_ok(&desk, req.headers(), &host)) {
             Some(RequestError::Origin)
-        } else if post {
+        } else if post && !request::takes_staff_file(&path) {
             request::check_content_type(
                 req.headers()
                     .get(header::CONTENT_TYPE)

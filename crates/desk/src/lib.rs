@@ -31,6 +31,10 @@
 //!   fsyncs);
 //! - [`http`]: routes, security headers, the origin check, the pages;
 //! - [`view`]: what the pages show, from the log's state;
+//! - [`staff`]: the HR staff file uploaded, its changes previewed and
+//!   offered for the administrator's signature;
+//! - [`reports`]: the status CSV, the printed report, the annex and the
+//!   log's files to download;
 //! - [`changes`]: what changed between two versions, read once and kept;
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
@@ -45,8 +49,10 @@ pub mod http;
 pub mod listen;
 pub mod pin;
 pub mod plan;
+pub mod reports;
 pub mod request;
 pub mod secret;
+pub mod staff;
 pub mod view;
 pub mod writer;
 
@@ -373,6 +379,17 @@ fn load_saved<T: serde::de::DeserializeOwned + Default>(
             error: std::io::Error::other(e.to_string()),
         }),
     }
+}
+
+/// The routes of the desk's parts beside [`http`]'s own: composed here, so
+/// that `http` names none of the modules that use its request types.
+fn module_routes() -> axum::Router<Arc<Desk>> {
+    administrators::routes()
+        .layer(axum::extract::DefaultBodyLimit::max(
+            request::MAX_COMMIT_BODY,
+        ))
+        .merge(staff::routes())
+        .merge(reports::routes())
 }
 
 /// Today's date in the computer's time zone (see [`ackreg_core::clock`]): the

@@ -143,6 +143,15 @@ pub fn offer(desk: &Desk, ctx: &Ctx, proposal: Proposal, after: After) -> Answer
     }))
 }
 
+/// What the desk does beside the log once a plan is written.
+fn after_commit(desk: &Desk, after: After) {
+    match after {
+        After::Nothing => {}
+        After::AdminAdded(id) => desk.waiting.added(desk, &id),
+        After::Left(id) | After::Revoked(id) => desk.secrets.close_employee(&id),
+    }
+}
+
 /// The envelope of one request: its payload, signed by `keyid`.
 fn envelope(payload: &[u8], keyid: &KeyId, signature: &ed25519_dalek::Signature) -> Envelope {
     Envelope {
@@ -210,7 +219,7 @@ pub async fn commit(desk: &Desk, ctx: &Ctx, body: &[u8]) -> Answer {
         entries.extend(written.by_ref().take(n - 1));
     }
     let size = accepted.last().map_or(0, |a| a.index + 1);
-    super::administrators::after_commit(desk, after);
+    after_commit(desk, after);
     ok_json(json!({"entries": entries, "requests": requests, "size": size}))
 }
 

@@ -210,6 +210,17 @@ fn field(field: &'static str, why: impl ToString) -> RequestError {
     }
 }
 
+/// The staff file's preview path ([`crate::staff`]).
+pub const STAFF_PREVIEW: &str = "/api/admin/staff/preview";
+/// The staff file's confirmation path.
+pub const STAFF_CONFIRM: &str = "/api/admin/staff/confirm";
+
+/// Whether the POST to `path` carries a staff file rather than JSON (the
+/// route checks its type itself: `crate::staff::check_type`).
+pub fn takes_staff_file(path: &str) -> bool {
+    path == STAFF_PREVIEW || path == STAFF_CONFIRM
+}
+
 /// Checks the `Content-Type` header: `application/json`, optionally with
 /// `charset=utf-8`.
 pub fn check_content_type(value: Option<&[u8]>) -> Result<(), RequestError> {

@@ -23,6 +23,7 @@ pub mod annex;
 pub mod append;
 pub mod asked;
 pub mod audit;
+pub mod bundle;
 pub mod container;
 pub mod entry;
 mod fields;

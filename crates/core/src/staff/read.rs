@@ -441,19 +441,26 @@ fn required<T>(read: Result<Option<T>, String>) -> Result<T, String> {
     read?.ok_or_else(|| "is empty".to_string())
 }
 
+/// A cell that a spreadsheet would read as a formula (after spaces) is
+/// refused: it would be carried into the log and back out to Excel.
+fn no_formula(cell: &str) -> Result<(), String> {
+    let Some(c) = crate::csvout::formula_start(cell.trim_start_matches(' ')) else {
+        return Ok(());
+    };
+    let shown = match c {
+        '\t' => "a tab".to_string(),
+        '\r' => "a carriage return".to_string(),
+        c => format!("\"{c}\""),
+    };
+    Err(format!(
+        "starts with {shown}, which a spreadsheet reads as a formula; formulas are refused"
+    ))
+}
+
 /// A name or position: no formula, then the text rules (NFC, refused
 /// characters, at most 200 characters); `None` when empty.
 fn text_cell(cell: &str) -> Result<Option<String>, String> {
-    if let Some(c) = crate::csvout::formula_start(cell.trim_start_matches(' ')) {
-        let shown = match c {
-            '\t' => "a tab".to_string(),
-            '\r' => "a carriage return".to_string(),
-            c => format!("\"{c}\""),
-        };
-        return Err(format!(
-            "starts with {shown}, which a spreadsheet reads as a formula; formulas are refused"
-        ));
-    }
+    no_formula(cell)?;
     if cell.trim().is_empty() {
         return Ok(None);
     }
@@ -462,9 +469,10 @@ fn text_cell(cell: &str) -> Result<Option<String>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Unit identifiers separated by commas or white space: each checked,
-/// sorted, duplicates dropped.
+/// Unit identifiers separated by commas or white space: no formula, each
+/// checked, sorted, duplicates dropped.
 fn units(cell: &str) -> Result<Vec<String>, String> {
+    no_formula(cell)?;
     let mut units = Vec::new();
     for unit in cell
         .split(|c: char| c == ',' || c.is_whitespace())

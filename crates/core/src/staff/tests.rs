@@ -760,3 +760,93 @@ fn two_thousand_employees() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn formulas_in_units_are_refused() {
+    let text = "id;name;position;units;start\n\
+        a;Anna;;=HYPERLINK(\"http://x\");2026-01-01\n\
+        b;Berta;;\" -kac\";2026-01-01\n\
+        c;Cilda;;@kac;2026-01-01\n\
+        d;Dace;;kac, -soc;2026-01-01\n";
+    let got = problems(text.as_bytes());
+    let formula = |line: u64, what: &str| {
+        format!(
+            "line {line}, column \"units\": starts with {what}, which a spreadsheet reads \
+             as a formula; formulas are refused"
+        )
+    };
+    assert_eq!(
+        got,
+        vec![
+            formula(2, "\"=\""),
+            formula(3, "\"-\""),
+            formula(4, "\"@\"")
+        ]
+    );
+}
+
+/// A log's state: the `log` entry and the units `kac`, `bvv`.
+fn state_with_units() -> crate::log::state::State {
+    use crate::log::entry;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let mut state = crate::log::state::State::new();
+    let first = entry::log_bytes("x.lv/kac", "J", &key, "Pašvaldība", d("2020-01-01")).unwrap();
+    let units = [
+        entry::unit_bytes("kac", "Klientu apkalpošanas centrs").unwrap(),
+        entry::unit_bytes("bvv", "Būvvalde").unwrap(),
+    ];
+    for bytes in std::iter::once(first).chain(units) {
+        append(&mut state, &bytes).unwrap();
+    }
+    state
+}
+
+fn append(state: &mut crate::log::state::State, bytes: &[u8]) -> Result<(), String> {
+    let entry = crate::log::entry::parse(bytes).map_err(|e| e.to_string())?;
+    state.append_bytes(&entry, bytes).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_plans_entries_are_accepted_by_the_log_and_the_same_file_then_plans_nothing() {
+    let mut state = state_with_units();
+    let text = "id;name;position;units;start;end\n\
+        apetersone;Anna Pētersone;vadītāja;bvv;2019-03-15;\n\
+        jberzins;Jānis Bērziņš;;kac;2026-12-01;\n\
+        okrumins;Oskars Krūmiņš;;bvv kac;2020-09-01;2026-12-31\n";
+    let rows = rows(text);
+    let day = d("2026-12-06");
+    let known = units_of(&state);
+    let first = plan(&rows, &current_of(&state, day), &known, day).unwrap();
+    assert_eq!(counts(&first), [3, 0, 0, 1]);
+    assert_eq!(
+        action(&first),
+        "darbinieku imports: 3 pievienojas, 1 aiziet"
+    );
+    let entries = entries_of(&first).unwrap();
+    assert_eq!(entries.len(), first.changes.len());
+    for bytes in &entries {
+        append(&mut state, bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let again = plan(&rows, &current_of(&state, day), &known, day).unwrap();
+    assert!(again.is_empty(), "{again}");
+    assert_eq!(action(&again), "darbinieku imports: bez izmaiņām");
+    assert_ne!(fingerprint(&first), fingerprint(&again));
+    let moved = "id;name;position;units;start\n\
+        apetersone;Anna Ozola;vadītāja;kac;2019-03-15\n\
+        jberzins;Jānis Bērziņš;;kac;2026-12-01\n";
+    let later = d("2026-12-10");
+    let second = plan(
+        &self::rows(moved),
+        &current_of(&state, later),
+        &known,
+        later,
+    )
+    .unwrap();
+    assert_eq!(
+        action(&second),
+        "darbinieku imports: 1 maina struktūrvienību, 1 maina vārdu vai amatu"
+    );
+    for bytes in entries_of(&second).unwrap() {
+        append(&mut state, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
