@@ -478,6 +478,13 @@ fn main() {
             drop(w);
             desk_figures(Path::new(dir), &state);
         }
+        [dir, "admin"] => {
+            organisation(Path::new(dir));
+            let w = Writer::open(&log_of(Path::new(dir)), issuer(), Wait::Yes, |_, _| {}).unwrap();
+            let state = w.state().clone();
+            drop(w);
+            admin_page_figures(&state, date(DAY));
+        }
         _ => {
             let tmp = tempfile::tempdir().unwrap();
             organisation(tmp.path());
@@ -725,6 +732,34 @@ fn page_figures(state: &State, day: Date) {
         &rounds[0],
         &rounds[1],
         Duration::from_millis(20),
+    );
+}
+
+/// The administration's page, server side: the status of every version
+/// and the staff as `GET /api/admin/status` answers it (the view and its
+/// JSON text), against the least the page needs: the status of every
+/// version alone (`status::status`).
+fn admin_page_figures(state: &State, day: Date) {
+    let size = state.size();
+    let page = || serde_json::to_string(&ackreg_desk::view::admin(state, day, size, &[])).unwrap();
+    let (t, text) = time(page);
+    println!(
+        "administration page: {} bytes of JSON, {t:.2?} (first run)",
+        text.len()
+    );
+    let rounds = alternate(
+        11,
+        &mut [
+            &mut || time(|| drop(black_box(page()))).0,
+            &mut || time(|| drop(black_box(status::status(state, day)))).0,
+        ],
+    );
+    report(
+        "administration page (view::admin and its JSON), a request",
+        "the status of every version (status::status)",
+        &rounds[0],
+        &rounds[1],
+        Duration::from_millis(200),
     );
 }
 
