@@ -741,21 +741,22 @@ fn page_figures(state: &State, day: Date) {
 /// version alone (`status::status`).
 fn admin_page_figures(state: &State, day: Date) {
     let size = state.size();
-    let page = || serde_json::to_string(&ackreg_desk::view::admin(state, day, size, &[])).unwrap();
-    let (t, text) = time(page);
+    let page = || ackreg_desk::view::admin_page(state, day, size, &[]);
+    let (t, made) = time(page);
+    let lines: usize = made.lines.iter().map(String::len).sum();
+    let most = made.lines.iter().map(String::len).max().unwrap_or(0);
     println!(
-        "administration page: {} bytes of JSON, {t:.2?} (first run)",
-        text.len()
+        "administration page: {} bytes of JSON, the versions' lines apart ({lines} bytes, at most {most} a version), {t:.2?} (first run)",
+        made.summary.len()
     );
     let rounds = alternate(
         11,
-        &mut [
-            &mut || time(|| drop(black_box(page()))).0,
-            &mut || time(|| drop(black_box(status::status(state, day)))).0,
-        ],
+        &mut [&mut || time(|| drop(black_box(page()))).0, &mut || {
+            time(|| drop(black_box(status::status(state, day)))).0
+        }],
     );
     report(
-        "administration page (view::admin and its JSON), a request",
+        "administration page's status made (view::admin_page), once a second at most",
         "the status of every version (status::status)",
         &rounds[0],
         &rounds[1],

@@ -1073,7 +1073,7 @@ function renderAdmin(s, after, a) {
 // counts per unit, then each version's table. A server without
 // `documents` gives the versions alone.
 function documentBlocks(s) {
-  if (!s.documents) return s.versions.map(versionBlock);
+  if (!s.documents) return s.versions.map((v, i) => versionBlock(v, i, true));
   const one = s.documents.length === 1;
   return s.documents.map((d) => {
     const c = d.counts;
@@ -1082,11 +1082,18 @@ function documentBlocks(s) {
       el('span', { class: 'doc-title', text: t('doc_summary', { title: d.title, a: c.acknowledged + c.late, o: c.outstanding, d: c.overdue }) }),
       c.no_key ? ' ' : null,
       c.no_key ? el('span', { class: 'tag tag-nokey', text: t('nokey_count', { n: c.no_key }) }) : null);
-    return el('details', { class: 'doc-group', id: 'doc-' + d.id, open: one },
+    const blocks = d.versions.map((i) => versionBlock(s.versions[i], i, one));
+    const group = el('details', { class: 'doc-group', id: 'doc-' + d.id, open: one },
       summary,
       current ? el('p', { class: 'muted', text: t('doc_version', { label: current.label }) }) : null,
       d.units.length ? unitTable(d) : null,
-      d.versions.map((i) => versionBlock(s.versions[i])));
+      blocks);
+    // The people's lines of each version come when the fold is opened:
+    // an organisation's are megabytes.
+    group.addEventListener('toggle', () => {
+      if (group.open) for (const b of blocks) loadLines(b);
+    });
+    return group;
   });
 }
 
@@ -1099,19 +1106,50 @@ function unitTable(d) {
     [t('col_unit'), t('col_ack'), t('col_late'), t('col_out'), t('col_over'), t('col_gone'), t('col_nokey')], rows);
 }
 
-function versionBlock(v) {
-  const count = (k) => v.lines.filter((l) => l.standing === k).length;
-  const who = (l) => l.no_key ? [l.name + ' (' + l.id + ') ', el('span', { class: 'tag tag-nokey', text: t('no_key') })] : l.name + ' (' + l.id + ')';
-  const rows = v.lines.map((l) => [who(l), standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
-  return el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
+// A version's block: its facts and counts at once; its people's table
+// from `/api/admin/status/lines/N` when shown (`now`, or when its
+// document's fold opens). A server that sends the lines along is shown
+// as it is.
+function versionBlock(v, i, now) {
+  const c = v.counts || {
+    acknowledged: v.lines.filter((l) => l.standing === 'acknowledged').length,
+    late: v.lines.filter((l) => l.standing === 'late').length,
+    outstanding: v.lines.filter((l) => l.standing === 'outstanding').length,
+    overdue: v.lines.filter((l) => l.standing === 'overdue').length,
+    left: v.lines.filter((l) => l.standing === 'left').length,
+  };
+  const holder = el('div', { class: 'lines', 'data-version': String(i), 'data-label': v.label });
+  const block = el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
     el('h3', { text: t('v_caption', { label: v.label, title: v.title }) }),
     el('ul', { class: 'facts' },
       el('li', {}, t('phase') + ': ', phaseTag(v) || el('span', { class: 'tag tag-in-force', text: t('in_force_tag') })),
       el('li', { text: t('effective') + ': ' + day(v.effective) }),
       el('li', { text: t('deadline') + ': ' + day(v.deadline) })),
-    el('p', { text: t('counts', { a: count('acknowledged'), l: count('late'), o: count('outstanding'), d: count('overdue'), g: count('left') }) }),
-    rows.length ? table(t('v_table', { label: v.label }),
-      [t('col_employee'), t('col_status'), t('col_deadline'), t('col_signed'), t('col_entry')], rows) : el('p', { text: t('nobody') }));
+    el('p', { text: t('counts', { a: c.acknowledged, l: c.late, o: c.outstanding, d: c.overdue, g: c.left }) }),
+    holder);
+  if (v.lines) showLines(holder, v.lines);
+  else if (now) loadLines(block);
+  return block;
+}
+
+function showLines(holder, lines) {
+  const who = (l) => l.no_key ? [l.name + ' (' + l.id + ') ', el('span', { class: 'tag tag-nokey', text: t('no_key') })] : l.name + ' (' + l.id + ')';
+  const rows = lines.map((l) => [who(l), standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
+  holder.replaceChildren(rows.length ? table(t('v_table', { label: holder.dataset.label }),
+    [t('col_employee'), t('col_status'), t('col_deadline'), t('col_signed'), t('col_entry')], rows) : el('p', { text: t('nobody') }));
+  holder.dataset.loaded = 'yes';
+}
+
+// Fetches a version block's lines once (again after a failure).
+async function loadLines(block) {
+  const holder = block.querySelector('.lines');
+  if (!holder || holder.dataset.loaded || holder.dataset.loading) return;
+  holder.dataset.loading = 'yes';
+  holder.replaceChildren(el('p', { class: 'muted', role: 'status', text: t('loading') }));
+  const r = await api('GET', '/api/admin/status/lines/' + holder.dataset.version);
+  delete holder.dataset.loading;
+  if (r.ok && Array.isArray(r.data)) showLines(holder, r.data);
+  else holder.replaceChildren(el('p', { class: 'muted', text: errorWords(r).text }));
 }
 
 // Marks the input a refusal names as the one at fault, and focuses it.

@@ -349,6 +349,7 @@ fn the_administrators_page_groups_the_status_by_document_and_unit() {
         screenshots(&c, "d4-admin-documents").await;
         axe(&c, "documents folded").await;
         click(&c, "#doc-darba-kartiba > summary").await;
+        wait_count(&c, "#doc-darba-kartiba .lines:not([data-loaded])", 0).await;
         let work = rows(&c, "#doc-darba-kartiba").await;
         assert!(text_of(&c, "#doc-darba-kartiba").await.contains("Pašreizējā versija: 1"));
         for row in [
@@ -360,6 +361,7 @@ fn the_administrators_page_groups_the_status_by_document_and_unit() {
             assert!(work.iter().any(|r| r == row), "{row:?} in {work:#?}");
         }
         click(&c, "#doc-kac-noteikumi > summary").await;
+        wait_count(&c, "#doc-kac-noteikumi .lines:not([data-loaded])", 0).await;
         let kac = rows(&c, "#doc-kac-noteikumi").await;
         assert!(text_of(&c, "#doc-kac-noteikumi").await.contains("Pašreizējā versija: 2"));
         assert!(kac.iter().any(|r| r == "Klientu apkalpošanas centrs (kac)|0|0|2|0|0|1"), "{kac:#?}");

@@ -29,6 +29,7 @@ use super::listen::Peer;
 use super::pin::{self, Checked, Pin};
 use super::request::{self, RequestError, MAX_ACK_BODY, MAX_SMALL_BODY};
 use super::secret::Role;
+use super::status_cache::Use;
 use super::{today, Desk, ENROL_TYPE, SIGNIN_TYPE};
 
 /// The page (one for every role; the script shows the right part).
@@ -102,6 +103,7 @@ pub fn router(desk: Shared) -> Router {
         .route("/api/admin/signin", post(admin_signin).layer(small))
         .route("/api/signout", post(signout).layer(small))
         .route("/api/admin/status", get(admin_status))
+        .route("/api/admin/status/lines/{n}", get(admin_lines))
         .route("/api/admin/enrolments", post(issue).layer(small))
         .route("/api/admin/leave", post(leave).layer(small))
         .route("/api/admin/download/entries", get(download_entries))
@@ -661,14 +663,60 @@ async fn me(State(desk): State<Shared>, ctx: Ctx) -> Answer {
 
 async fn admin_status(State(desk): State<Shared>, ctx: Ctx) -> Answer {
     ctx.admin()?;
+    let page = admin_page(&desk).await?;
+    json_text(page.summary.clone())
+}
+
+/// The lines of version `n` of the page's status (`versions[n]`), which
+/// the page asks for when it shows that version's table.
+async fn admin_lines(State(desk): State<Shared>, ctx: Ctx, Path(n): Path<String>) -> Answer {
+    ctx.admin()?;
+    let n = request::entry_index(&n).ok_or(Fail(RequestError::NotFound))?;
+    let page = match desk.status.current() {
+        Some(page) => page,
+        None => admin_page(&desk).await?,
+    };
+    let lines = usize::try_from(n).ok().and_then(|n| page.lines.get(n));
+    json_text(lines.ok_or(Fail(RequestError::NotFound))?.clone())
+}
+
+fn json_text(text: String) -> Answer {
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+/// The administration page's status: kept, or made on the writer's
+/// thread (see [`super::status_cache`]).
+async fn admin_page(desk: &Shared) -> Result<Arc<super::view::AdminPage>, Fail> {
+    let size = desk.log.checkpoint().ok().map(|h| h.checkpoint.size);
+    match desk.status.use_for(size) {
+        Use::Fresh(page) => Ok(page),
+        Use::Refresh(page) => {
+            let shared = desk.clone();
+            tokio::spawn(async move {
+                match make_admin_page(&shared).await {
+                    Ok(page) => shared.status.keep(page),
+                    Err(_) => shared.status.failed(),
+                }
+            });
+            Ok(page)
+        }
+        Use::Make => {
+            let page = make_admin_page(desk).await?;
+            desk.status.keep(page.clone());
+            Ok(page)
+        }
+    }
+}
+
+async fn make_admin_page(desk: &Desk) -> Result<Arc<super::view::AdminPage>, Fail> {
     let planned = desk.departures.all();
     // The size of the log the state reflects (the file's checkpoint may be
     // newer by a command's entries, read within a second).
-    let view = desk
+    let page = desk
         .writer
-        .read(move |state| super::view::admin(state, today(), state.size(), &planned))
+        .read(move |state| super::view::admin_page(state, today(), state.size(), &planned))
         .await?;
-    ok_json(view)
+    Ok(Arc::new(page))
 }
 
 async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
@@ -708,6 +756,7 @@ async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         return plan_departure(&desk, &req.id, date);
     }
     let accepted = desk.writer.leave(req.id.clone(), date).await?;
+    desk.status.clear();
     desk.departures.cancel(&req.id).map_err(unavailable)?;
     desk.secrets.close_employee(&req.id);
     ok_json(json!({"entry": accepted.index, "planned": null}))
@@ -726,6 +775,7 @@ fn plan_departure(desk: &Desk, id: &str, date: time::Date) -> Answer {
         Some(_) => {}
     }
     desk.departures.plan(id, date).map_err(unavailable)?;
+    desk.status.clear();
     ok_json(json!({"entry": null, "planned": ackreg_core::log::entry::format_date(date)}))
 }
 

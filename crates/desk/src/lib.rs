@@ -53,6 +53,7 @@ pub mod reports;
 pub mod request;
 pub mod secret;
 pub mod staff;
+pub mod status_cache;
 pub mod view;
 pub mod writer;
 
@@ -213,6 +214,8 @@ pub struct Desk {
     changes: changes::Cache,
     /// Named administrators' requests waiting for their signatures.
     plans: plan::Plans,
+    /// The administration page's status, kept between requests.
+    status: status_cache::StatusCache,
     /// Administrators invited, and those who made their key and wait.
     waiting: administrators::Waiting,
     observer: Arc<dyn Observer>,
@@ -264,6 +267,7 @@ impl Desk {
             departing: tokio::sync::Mutex::new(()),
             changes: changes::Cache::default(),
             plans: plan::Plans::default(),
+            status: status_cache::StatusCache::default(),
             waiting: administrators::Waiting::default(),
             observer: config.observer,
         };

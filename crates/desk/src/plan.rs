@@ -220,6 +220,7 @@ pub async fn commit(desk: &Desk, ctx: &Ctx, body: &[u8]) -> Answer {
     }
     let size = accepted.last().map_or(0, |a| a.index + 1);
     after_commit(desk, after);
+    desk.status.clear();
     ok_json(json!({"entries": entries, "requests": requests, "size": size}))
 }
 

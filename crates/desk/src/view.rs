@@ -207,26 +207,64 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
     out
 }
 
-/// The administration's page: every version's status (`versions`), the
-/// status grouped by document and unit (`documents`, whose `version` and
-/// `versions` are indexes into `versions`), every employee, with the
-/// departures `planned` ahead.
-pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Value {
+/// The administration's page, as the desk serves it: `summary` is every
+/// version's status without its lines (`versions`, each with `counts`),
+/// the status grouped by document and unit (`documents`, whose `version`
+/// and `versions` are indexes into `versions`), every employee, with the
+/// departures `planned` ahead; `lines[i]` is version `i`'s lines, which
+/// the page asks for when it shows that version's table. On an
+/// organisation's log the lines of every version are tens of megabytes:
+/// the page asks only for those it shows.
+#[derive(Debug, Clone)]
+pub struct AdminPage {
+    /// The page's JSON without the lines.
+    pub summary: String,
+    /// Each version's lines, as JSON.
+    pub lines: Vec<String>,
+    /// The log's size it reflects.
+    pub size: u64,
+}
+
+/// The administration's page (see [`AdminPage`]).
+pub fn admin_page(state: &State, today: Date, size: u64, planned: &[Planned]) -> AdminPage {
     let statuses = status::status(state, today);
     let documents = by_document(state, &statuses, today);
     let numbers = annex_numbers(state);
+    let mut lines = Vec::with_capacity(statuses.len());
     let versions: Vec<Value> = statuses
         .into_iter()
         .map(|s| {
             let pdf = pdf_path(&s.sha256);
             let annex = numbers.get(&s.sha256);
+            let counts = Tally::of(s.lines.iter()).json();
+            lines.push(serde_json::to_string(&s.lines).unwrap_or_else(|_| "[]".into()));
             let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("lines");
+            }
+            v["counts"] = counts;
             v["pdf"] = Value::String(pdf);
             v["annex"] = json!(annex);
             v
         })
         .collect();
-    let employees: Vec<Value> = state
+    let summary = json!({
+        "body": state.issuer().map(|i| i.body.clone()),
+        "origin": state.issuer().map(|i| i.origin.clone()),
+        "today": format_date(today), "size": size,
+        "versions": versions, "documents": documents, "employees": employees(state, today, planned),
+        "units": state.units().iter().map(|u| json!({"id": u.id, "name": u.name})).collect::<Vec<_>>(),
+    });
+    AdminPage {
+        summary: summary.to_string(),
+        lines,
+        size,
+    }
+}
+
+/// Every employee as the administration's page lists them.
+fn employees(state: &State, today: Date, planned: &[Planned]) -> Vec<Value> {
+    state
         .employees()
         .iter()
         .map(|e| {
@@ -239,14 +277,7 @@ pub fn admin(state: &State, today: Date, size: u64, planned: &[Planned]) -> Valu
                 "units": e.units_on(today),
             })
         })
-        .collect();
-    let issuer = state.issuer();
-    json!({
-        "body": issuer.map(|i| i.body.clone()), "origin": issuer.map(|i| i.origin.clone()),
-        "today": format_date(today), "size": size,
-        "versions": versions, "documents": documents, "employees": employees,
-        "units": state.units().iter().map(|u| json!({"id": u.id, "name": u.name})).collect::<Vec<_>>(),
-    })
+        .collect()
 }
 
 /// The numbers [`annex`] knows the material versions by (their places
