@@ -743,11 +743,16 @@ fn admin_page_figures(state: &State, day: Date) {
     let size = state.size();
     let page = || ackreg_desk::view::admin_page(state, day, size, &[]);
     let (t, made) = time(page);
-    let lines: usize = made.lines.iter().map(String::len).sum();
-    let most = made.lines.iter().map(String::len).max().unwrap_or(0);
     println!(
-        "administration page: {} bytes of JSON, the versions' lines apart ({lines} bytes, at most {most} a version), {t:.2?} (first run)",
+        "administration page: {} bytes of JSON, {t:.2?} (first run)",
         made.summary.len()
+    );
+    let (document, sha) = made.versions.last().unwrap().clone();
+    let (t, lines) =
+        time(|| ackreg_desk::view::version_lines(state, day, document.as_deref(), &sha).unwrap());
+    println!(
+        "the lines of one version (asked when its fold opens): {} bytes, {t:.2?}",
+        lines.len()
     );
     let rounds = alternate(
         11,
@@ -950,13 +955,18 @@ fn desk_figures(root: &Path, state: &State) {
         people.len(),
         versions.len()
     );
-    let (result, commits) = desk_support::desk_load(
+    let administration = desk_support::Administration {
+        every: Duration::from_millis(100),
+        publish: None,
+    };
+    let (result, commits, admin) = desk_support::desk_load_administered(
         &copy,
         &issuer(),
         &people,
         10,
         &versions,
         Duration::from_secs(300),
+        Some(administration),
     );
     let f = desk_support::report_load(
         &copy,
@@ -973,5 +983,28 @@ fn desk_figures(root: &Path, state: &State) {
         f.p99.as_secs_f64() * 1000.0,
         if ok { "within" } else { "OVER" }
     );
+    let mut pages = admin.pages;
+    let n = pages.len();
+    let (p50, p99) = (
+        desk_support::percentile(&mut pages, 50.0),
+        desk_support::percentile(&mut pages, 99.0),
+    );
+    println!(
+        "FIGURE administration page while they sign: {n} requests, p50 {:.1} ms, p99 {:.1} ms ({} the limit 200 ms)",
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0,
+        if p99 <= Duration::from_millis(200) { "within" } else { "OVER" }
+    );
+    if let Some(t) = admin.publish {
+        println!(
+            "FIGURE a publish while they sign: {:.0} ms ({} the limit 1 s)",
+            t.as_secs_f64() * 1000.0,
+            if t <= Duration::from_secs(1) {
+                "within"
+            } else {
+                "OVER"
+            }
+        );
+    }
     std::fs::remove_dir_all(&copy).unwrap();
 }

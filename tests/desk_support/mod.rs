@@ -479,6 +479,66 @@ pub fn desk_load(
     versions: &[(String, [u8; 32])],
     limit: Duration,
 ) -> (LoadResult, usize) {
+    let (result, commits, _) =
+        desk_load_administered(log, issuer, people, enrolling, versions, limit, None);
+    (result, commits)
+}
+
+/// What an administrator does while the employees sign: asks for the
+/// administration page's status every `every`, and once, `publish` (a
+/// named administrator's change, signed) after the first second.
+pub struct Administration {
+    pub every: Duration,
+    pub publish: Option<Box<dyn Fn(Arc<Http>, Admin) -> PublishFuture + Send>>,
+}
+
+pub type PublishFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Duration> + Send>>;
+
+/// What the administrator saw: each page's round trip, the publish's.
+#[derive(Debug, Default)]
+pub struct AdminFigures {
+    pub pages: Vec<Duration>,
+    pub publish: Option<Duration>,
+}
+
+/// The administrator's side of a load: the page every `every` until
+/// `done`, and the publish.
+async fn administer(
+    http: Arc<Http>,
+    admin: Admin,
+    work: Administration,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> AdminFigures {
+    let mut figures = AdminFigures::default();
+    let started = Instant::now();
+    let mut publish = work.publish;
+    while !done.load(Ordering::Acquire) {
+        let t = Instant::now();
+        let r = http.get("/api/admin/status", Some(&admin.cookie)).await;
+        assert!(matches!(&r, Ok(r) if r.status == 200), "the page: {r:?}");
+        figures.pages.push(t.elapsed());
+        if started.elapsed() > Duration::from_secs(1) {
+            if let Some(p) = publish.take() {
+                figures.publish = Some(p(http.clone(), admin.clone()).await);
+            }
+        }
+        tokio::time::sleep(work.every).await;
+    }
+    figures
+}
+
+/// [`desk_load`], with an administrator at work beside the employees
+/// (`administration`): a named administrator (key of seed 77) enrolled
+/// by the one-time link before the load.
+pub fn desk_load_administered(
+    log: &Path,
+    issuer: &SigningKey,
+    people: &[(String, String)],
+    enrolling: usize,
+    versions: &[(String, [u8; 32])],
+    limit: Duration,
+    administration: Option<Administration>,
+) -> (LoadResult, usize, AdminFigures) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -502,6 +562,10 @@ pub fn desk_load(
         let http = Arc::new(Http::new(&format!("http://{addr}")));
         let admin = admin_signin(&http, &started.admin_token).await;
         let employees = enrol_people(http.clone(), &admin, people, enrolling).await;
+        let named = match administration {
+            Some(_) => Some(first_admin(&http, &admin, "ivarna", "Ilze Varna", 77).await),
+            None => None,
+        };
         // A fresh client: no connection the desk closed while idle is
         // reused. The first one is dropped first, and its connections with
         // it: the desk serves at most `MAX_PER_ADDRESS` from one address,
@@ -511,6 +575,15 @@ pub fn desk_load(
         let http = Arc::new(Http::new(&format!("http://{addr}")));
         let before = checkpoints(log);
         let deadline = Instant::now() + limit;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let admin_side = match (administration, named) {
+            (Some(work), Some(named)) => {
+                // The administrator's own client, as their browser is.
+                let own = Arc::new(Http::new(&format!("http://{addr}")));
+                Some(tokio::spawn(administer(own, named, work, done.clone())))
+            }
+            _ => None,
+        };
         let result = load(
             http,
             &employees,
@@ -519,6 +592,11 @@ pub fn desk_load(
             Arc::new(AtomicUsize::new(0)),
         )
         .await;
+        done.store(true, Ordering::Release);
+        let figures = match admin_side {
+            Some(task) => task.await.unwrap(),
+            None => AdminFigures::default(),
+        };
         let commits = checkpoints(log) - before;
         let _ = stop.send(());
         let _ = server.await;
@@ -526,7 +604,7 @@ pub fn desk_load(
         tokio::task::spawn_blocking(move || desk.stop())
             .await
             .unwrap();
-        (result, commits)
+        (result, commits, figures)
     })
 }
 

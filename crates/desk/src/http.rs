@@ -668,7 +668,8 @@ async fn admin_status(State(desk): State<Shared>, ctx: Ctx) -> Answer {
 }
 
 /// The lines of version `n` of the page's status (`versions[n]`), which
-/// the page asks for when it shows that version's table.
+/// the page asks for when it shows that version's table: computed for
+/// that version's document alone.
 async fn admin_lines(State(desk): State<Shared>, ctx: Ctx, Path(n): Path<String>) -> Answer {
     ctx.admin()?;
     let n = request::entry_index(&n).ok_or(Fail(RequestError::NotFound))?;
@@ -676,8 +677,13 @@ async fn admin_lines(State(desk): State<Shared>, ctx: Ctx, Path(n): Path<String>
         Some(page) => page,
         None => admin_page(&desk).await?,
     };
-    let lines = usize::try_from(n).ok().and_then(|n| page.lines.get(n));
-    json_text(lines.ok_or(Fail(RequestError::NotFound))?.clone())
+    let key = usize::try_from(n).ok().and_then(|n| page.versions.get(n));
+    let (document, sha) = key.cloned().ok_or(Fail(RequestError::NotFound))?;
+    let lines = desk
+        .writer
+        .read(move |state| super::view::version_lines(state, today(), document.as_deref(), &sha))
+        .await?;
+    json_text(lines.ok_or(Fail(RequestError::NotFound))?)
 }
 
 fn json_text(text: String) -> Answer {

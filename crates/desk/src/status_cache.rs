@@ -94,7 +94,7 @@ mod tests {
     fn page(size: u64) -> Arc<AdminPage> {
         Arc::new(AdminPage {
             summary: String::new(),
-            lines: vec![],
+            versions: vec![],
             size,
         })
     }

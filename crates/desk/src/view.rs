@@ -219,8 +219,9 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
 pub struct AdminPage {
     /// The page's JSON without the lines.
     pub summary: String,
-    /// Each version's lines, as JSON.
-    pub lines: Vec<String>,
+    /// Each version's document (none for the implicit one) and SHA-256
+    /// (hex), in the order of `versions`: what [`version_lines`] is asked.
+    pub versions: Vec<(Option<String>, String)>,
     /// The log's size it reflects.
     pub size: u64,
 }
@@ -230,14 +231,16 @@ pub fn admin_page(state: &State, today: Date, size: u64, planned: &[Planned]) ->
     let statuses = status::status(state, today);
     let documents = by_document(state, &statuses, today);
     let numbers = annex_numbers(state);
-    let mut lines = Vec::with_capacity(statuses.len());
+    let mut keys = Vec::with_capacity(statuses.len());
     let versions: Vec<Value> = statuses
         .into_iter()
         .map(|s| {
             let pdf = pdf_path(&s.sha256);
             let annex = numbers.get(&s.sha256);
             let counts = Tally::of(s.lines.iter()).json();
-            lines.push(serde_json::to_string(&s.lines).unwrap_or_else(|_| "[]".into()));
+            keys.push((s.document.clone(), s.sha256.clone()));
+            let mut s = s;
+            s.lines = Vec::new();
             let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
             if let Some(o) = v.as_object_mut() {
                 o.remove("lines");
@@ -257,9 +260,27 @@ pub fn admin_page(state: &State, today: Date, size: u64, planned: &[Planned]) ->
     });
     AdminPage {
         summary: summary.to_string(),
-        lines,
+        versions: keys,
         size,
     }
+}
+
+/// The lines of one version (of `document`, none for the implicit one, and
+/// SHA-256 `sha256` in hex) on `today`, as JSON: the people's table of
+/// that version on the administration's page.
+pub fn version_lines(
+    state: &State,
+    today: Date,
+    document: Option<&str>,
+    sha256: &str,
+) -> Option<String> {
+    let filter = status::Filter {
+        document: Some(document.unwrap_or(entry::RULES).to_string()),
+        unit: None,
+    };
+    let statuses = status::status_of(state, today, &filter);
+    let v = statuses.iter().find(|v| v.sha256 == sha256)?;
+    serde_json::to_string(&v.lines).ok()
 }
 
 /// Every employee as the administration's page lists them.
