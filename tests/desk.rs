@@ -12,6 +12,7 @@ mod documents;
 mod edges;
 mod live;
 mod pages;
+mod publish;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1048,6 +1048,7 @@ function renderAdmin(s, after) {
     el('p', { class: 'muted', text: t('admin_log', { origin: s.origin, size: s.size, today: day(s.today) }) }),
     el('h2', { text: t('documents_h') }),
     s.versions.length ? documentBlocks(s) : el('p', { text: t('no_versions') }),
+    typeof publishSection === 'function' ? publishSection(after) : null,
     el('div', { class: 'panel-grid' }, issueForm(), leaveForm(s.employees, after)),
     el('h2', { text: t('employees_h') }),
     employeesTable(s.employees),

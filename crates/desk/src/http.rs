@@ -35,6 +35,8 @@ use super::{today, Desk, ENROL_TYPE, SIGNIN_TYPE};
 pub const INDEX_HTML: &str = include_str!("../../../web/index.html");
 /// The page's script.
 pub const APP_JS: &str = include_str!("../../../web/app.js");
+/// The administration page's publishing section.
+pub const PUBLISH_JS: &str = include_str!("../../../web/publish.js");
 /// The page's style.
 pub const STYLE_CSS: &str = include_str!("../../../web/style.css");
 
@@ -44,7 +46,8 @@ pub const CSP: &str =
 connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
 frame-ancestors 'none'";
 
-type Shared = Arc<Desk>;
+/// The desk, as every handler holds it.
+pub type Shared = Arc<Desk>;
 
 /// A refused request as a response: its status and `{"error", "message"}`,
 /// with `"field"` or `"attempts_left"` where the error has them. The page
@@ -122,7 +125,12 @@ pub fn router(desk: Shared) -> Router {
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
         .route("/doc/{name}", get(document))
+        .route(
+            "/publish.js",
+            get(|| asset(PUBLISH_JS, "text/javascript; charset=utf-8")),
+        )
         .merge(api)
+        .merge(super::publish::routes())
         .fallback(|| async { Fail(RequestError::NotFound) })
         .layer(middleware::from_fn_with_state(desk.clone(), guard))
         .with_state(desk)
@@ -207,12 +215,13 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
         if !host_allowed(&desk, &host) || (post && !origin_ok(&desk, req.headers(), &host)) {
             Some(RequestError::Origin)
         } else if post {
-            request::check_content_type(
-                req.headers()
-                    .get(header::CONTENT_TYPE)
-                    .map(|v| v.as_bytes()),
-            )
-            .err()
+            let value = req.headers().get(header::CONTENT_TYPE);
+            let value = value.map(|v| v.as_bytes());
+            match super::publish::upload_type(&path) {
+                Some(kind) if super::publish::upload_type_ok(value, kind) => None,
+                Some(kind) => Some(RequestError::BodyType(kind)),
+                None => request::check_content_type(value).err(),
+            }
         } else {
             None
         };
@@ -334,7 +343,8 @@ fn unavailable(e: impl ToString) -> Fail {
 }
 
 impl Ctx {
-    fn admin(&self) -> Result<(), Fail> {
+    /// Only an administrator's session.
+    pub(crate) fn admin(&self) -> Result<(), Fail> {
         match self.role {
             Some(Role::Admin) => Ok(()),
             Some(_) => Err(Fail(RequestError::Forbidden)),

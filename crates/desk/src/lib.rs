@@ -28,6 +28,8 @@
 //! - [`http`]: routes, security headers, the origin check, the pages;
 //! - [`view`]: what the pages show, from the log's state;
 //! - [`changes`]: what changed between two versions, read once and kept;
+//! - [`publish`]: publishing a version from the page (upload, template,
+//!   preview, the entries);
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
 #![forbid(unsafe_code)]
@@ -39,6 +41,7 @@ pub mod enrolment;
 pub mod http;
 pub mod listen;
 pub mod pin;
+pub mod publish;
 pub mod request;
 pub mod secret;
 pub mod view;
@@ -194,6 +197,8 @@ pub struct Desk {
     /// answered as if a due departure had not happened.
     departing: tokio::sync::Mutex<()>,
     changes: changes::Cache,
+    /// The PDFs staged for publishing and the known templates.
+    publishing: publish::Staging,
     observer: Arc<dyn Observer>,
 }
 
@@ -242,12 +247,19 @@ impl Desk {
             departures,
             departing: tokio::sync::Mutex::new(()),
             changes: changes::Cache::default(),
+            publishing: publish::Staging::default(),
             observer: config.observer,
         };
         Ok(Started {
             desk: Arc::new(desk),
             admin_token,
         })
+    }
+
+    /// Sets the folder of the templates the desk renders: each subfolder
+    /// holding `rules.typ` is one (`ackreg serve --templates DIR`).
+    pub fn set_templates(&self, dir: PathBuf) {
+        self.publishing.set_templates(dir);
     }
 
     /// The log's folder.

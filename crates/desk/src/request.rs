@@ -30,6 +30,9 @@ pub enum RequestError {
     /// Not `application/json`.
     #[error("the body must be application/json")]
     ContentType,
+    /// An upload not of its route's type.
+    #[error("the body must be {0}")]
+    BodyType(&'static str),
     /// The body is larger than allowed.
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
@@ -126,7 +129,7 @@ impl RequestError {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            RequestError::ContentType => 415,
+            RequestError::ContentType | RequestError::BodyType(_) => 415,
             RequestError::TooLarge(_) => 413,
             RequestError::Malformed(_) | RequestError::Field { .. } => 400,
             RequestError::NoSession => 401,
@@ -155,7 +158,7 @@ impl RequestError {
     /// A short code the page translates.
     pub fn code(&self) -> &'static str {
         match self {
-            RequestError::ContentType => "content_type",
+            RequestError::ContentType | RequestError::BodyType(_) => "content_type",
             RequestError::TooLarge(_) => "too_large",
             RequestError::Malformed(_) => "malformed",
             RequestError::Field { .. } => "field",
