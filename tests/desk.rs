@@ -8,6 +8,7 @@
 
 use crate::{common, desk_support};
 
+mod administrators;
 mod documents;
 mod edges;
 mod live;

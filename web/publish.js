@@ -385,7 +385,8 @@ function versionForm(state, preview) {
       const words = t('pub_done', { action: r.data.summary || body.document + ' ' + body.label, first: done.data.entries[0], last: done.data.entries[1] });
       return loadAdmin(null, { published: words });
     }
-    say(box, t('pub_prepared', { n: r.data.entries.length, action: r.data.action }), 'success');
+    publishKept.offer = r.data;
+    say(box, t('pub_prepared', { n: typeof r.data.entries === 'number' ? r.data.entries : r.data.entries.length, action: r.data.action }), 'success');
   });
   return form;
 }

@@ -455,26 +455,29 @@ fn an_uploaded_pdf_is_previewed_compared_and_made_the_entry_log_publish_writes()
         let r = http.post("/api/admin/publish", Some(&admin), form.to_string().into_bytes()).await.unwrap();
         assert_eq!(error_of(&r), (422, "refused".into()), "label 1 is taken: {}", r.text());
         assert!(!fx.log.join("documents").join(format!("{}.pdf", staged["sha256"].as_str().unwrap())).exists());
-        // The publication: the entry `log publish` writes.
+        // The one-time link's session may stage, but only a named
+        // administrator publishes, by a request signed with their key.
         form["label"] = json!("2");
         let r = http.post("/api/admin/publish", Some(&admin), form.to_string().into_bytes()).await.unwrap();
-        assert_eq!(r.status, 200, "{}", r.text());
-        let entries = offered_entries(&r.json());
-        let cli = cli_publish(&fx, &pdf, &["--label", "2", "--effective", "2030-01-01", "--deadline", "2030-02-01"]);
-        assert_eq!(entries, vec![cli]);
+        assert_eq!(r.status, 403, "{}", r.text());
         let kept = fx.log.join("documents").join(format!("{}.pdf", staged["sha256"].as_str().unwrap()));
-        assert_eq!(std::fs::read(kept).unwrap(), pdf, "the PDF is kept for the publication");
+        assert!(!kept.exists());
+        let cli = cli_publish(&fx, &pdf, &["--label", "2", "--effective", "2030-01-01", "--deadline", "2030-02-01"]);
+        let anna = desk_support::first_admin(&http, &admin, "agavare", "Anna Gavare", 21).await;
+        let r = desk_support::ask(&http, &anna, "/api/admin/publish", form.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let written = r.json()["entries"].as_array().unwrap().clone();
+        assert_eq!(written.len(), 1);
+        let log = ackreg_core::log::LogDir::new(&fx.log);
+        let entry = log.entry(written[0].as_u64().unwrap()).unwrap();
+        assert_eq!(entry, cli, "the entry `log publish` writes");
+        assert_eq!(std::fs::read(kept).unwrap(), pdf, "the PDF is kept in documents/");
+        let (ok, out) = super::verify_cli(&[&fx.log], &fx.pub_file);
+        assert!(ok, "{out}");
+        // The request names the administrator who asked.
+        let state = log.committed().unwrap().1;
+        let asked = state.request_for(written[0].as_u64().unwrap()).expect("a request");
+        assert_eq!(state.admins()[asked.admin as usize].id, "agavare");
+        assert_eq!(asked.action, "publish rules 2");
     });
-}
-
-/// The entries of the publish step's answer.
-fn offered_entries(answer: &Value) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    answer["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| b64.decode(e.as_str().unwrap()).unwrap())
-        .collect()
 }

@@ -259,6 +259,115 @@ pub async fn admin_signin(http: &Http, token: &str) -> String {
     r.cookie.expect("a session cookie")
 }
 
+/// A named administrator with their key, signed in.
+#[derive(Clone)]
+pub struct Admin {
+    pub id: String,
+    pub key: SigningKey,
+    pub cookie: String,
+}
+
+/// A named administrator's key made from `seed`.
+pub fn admin_key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+/// Under the one-time link's session `link`, enrols administrator `id`
+/// with the key of `seed`, as the page does; signed in as them.
+pub async fn first_admin(http: &Http, link: &str, id: &str, name: &str, seed: u8) -> Admin {
+    let key = admin_key(seed);
+    let c = http
+        .post("/api/challenge", None, b"{}".to_vec())
+        .await
+        .unwrap();
+    let challenge = c.json()["challenge"].as_str().unwrap().to_string();
+    let body = serde_json::json!({
+        "id": id, "name": name,
+        "public_key": ackreg_core::encoding::b64(key.verifying_key().as_bytes()),
+        "challenge": challenge,
+        "signature": proof(&key, ackreg_desk::ADMIN_ENROL_TYPE, &challenge),
+        "pin": PIN,
+    });
+    let r = http
+        .post(
+            "/api/admin/enrol-key",
+            Some(link),
+            body.to_string().into_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    Admin {
+        id: id.into(),
+        key,
+        cookie: r.cookie.expect("a session cookie"),
+    }
+}
+
+/// Signs in as a named administrator with their key and PIN.
+pub async fn admin_key_signin(http: &Http, id: &str, key: &SigningKey) -> Admin {
+    let c = http
+        .post("/api/challenge", None, b"{}".to_vec())
+        .await
+        .unwrap();
+    let challenge = c.json()["challenge"].as_str().unwrap().to_string();
+    let body = serde_json::json!({
+        "keyid": ackreg_core::keys::KeyId::of(&key.verifying_key()).to_string(),
+        "challenge": challenge,
+        "signature": proof(key, ackreg_desk::SIGNIN_TYPE, &challenge),
+        "pin": PIN,
+    });
+    let r = http
+        .post("/api/admin/signin-key", None, body.to_string().into_bytes())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    Admin {
+        id: id.into(),
+        key: key.clone(),
+        cookie: r.cookie.expect("a session cookie"),
+    }
+}
+
+/// The signatures a page makes over an offer's requests.
+pub fn sign_offer(key: &SigningKey, offer: &serde_json::Value) -> Vec<String> {
+    offer["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let payload =
+                ackreg_core::encoding::b64_strict(r["payload"].as_str().unwrap()).unwrap();
+            let t = r["payloadType"].as_str().unwrap();
+            let sig = ackreg_core::dsse::sign_bytes(key, &ackreg_core::dsse::pae(t, &payload));
+            ackreg_core::encoding::b64(&sig.to_bytes())
+        })
+        .collect()
+}
+
+/// Asks for a change as a named administrator: posts `body` to `path`,
+/// signs the offer and commits it. The commit's reply.
+pub async fn ask(http: &Http, admin: &Admin, path: &str, body: serde_json::Value) -> Reply {
+    let r = http
+        .post(path, Some(&admin.cookie), body.to_string().into_bytes())
+        .await
+        .unwrap();
+    if r.status != 200 {
+        return r;
+    }
+    let offer = r.json();
+    let commit = serde_json::json!({
+        "plan": offer["plan"], "signatures": sign_offer(&admin.key, &offer),
+    });
+    http.post(
+        "/api/admin/commit",
+        Some(&admin.cookie),
+        commit.to_string().into_bytes(),
+    )
+    .await
+    .unwrap()
+}
+
 /// The PIN every simulated employee chooses at enrolment.
 pub const PIN: &str = "2468";
 

@@ -46,7 +46,7 @@ pub const CSP: &str =
 connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
 frame-ancestors 'none'";
 
-/// The desk, as every handler holds it.
+/// The desk as every handler holds it.
 pub type Shared = Arc<Desk>;
 
 /// A refused request as a response: its status and `{"error", "message"}`,
@@ -78,9 +78,11 @@ impl IntoResponse for Fail {
     }
 }
 
-type Answer = Result<Response, Fail>;
+/// A handler's answer.
+pub type Answer = Result<Response, Fail>;
 
-fn ok_json(value: Value) -> Answer {
+/// A JSON answer, 200.
+pub(crate) fn ok_json(value: Value) -> Answer {
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         value.to_string(),
@@ -116,6 +118,7 @@ pub fn router(desk: Shared) -> Router {
         .route("/", get(page))
         .route("/admin", get(page))
         .route("/enrol", get(page))
+        .route("/admin/join", get(page))
         .route(
             "/app.js",
             get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
@@ -131,6 +134,10 @@ pub fn router(desk: Shared) -> Router {
         )
         .merge(api)
         .merge(super::publish::routes())
+        .merge(
+            super::administrators::routes()
+                .layer(DefaultBodyLimit::max(super::request::MAX_COMMIT_BODY)),
+        )
         .fallback(|| async { Fail(RequestError::NotFound) })
         .layer(middleware::from_fn_with_state(desk.clone(), guard))
         .with_state(desk)
@@ -331,20 +338,31 @@ fn set_cookie(desk: &Desk, value: &str, max_age: Option<u32>) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("ackreg=; Max-Age=0"))
 }
 
-fn with_session(desk: &Desk, token: &str, body: Value) -> Answer {
+/// A JSON answer that opens the session `token` (its cookie).
+pub(crate) fn with_session(desk: &Desk, token: &str, body: Value) -> Answer {
     let mut r = ok_json(body)?;
     r.headers_mut()
         .insert(header::SET_COOKIE, set_cookie(desk, token, None));
     Ok(r)
 }
 
-fn unavailable(e: impl ToString) -> Fail {
+pub(crate) fn unavailable(e: impl ToString) -> Fail {
     Fail(RequestError::Unavailable(e.to_string()))
 }
 
 impl Ctx {
-    /// Only an administrator's session.
+    /// Any administration session: the one-time link's or a named
+    /// administrator's.
     pub(crate) fn admin(&self) -> Result<(), Fail> {
+        match self.role {
+            Some(Role::Admin | Role::Administrator { .. }) => Ok(()),
+            Some(_) => Err(Fail(RequestError::Forbidden)),
+            None => Err(Fail(RequestError::NoSession)),
+        }
+    }
+
+    /// The session of the one-time link (not a named administrator's).
+    pub(crate) fn link_admin(&self) -> Result<(), Fail> {
         match self.role {
             Some(Role::Admin) => Ok(()),
             Some(_) => Err(Fail(RequestError::Forbidden)),
@@ -352,10 +370,45 @@ impl Ctx {
         }
     }
 
+    /// A named administrator's session while their key is still their
+    /// current one and they are not dismissed: their identifier and key.
+    pub(crate) fn administrator(
+        &self,
+        desk: &Desk,
+    ) -> Result<
+        (
+            String,
+            ackreg_core::keys::KeyId,
+            ed25519_dalek::VerifyingKey,
+        ),
+        Fail,
+    > {
+        match &self.role {
+            Some(Role::Administrator { id, keyid }) => {
+                let d = desk.writer.directory();
+                let found = d
+                    .admins
+                    .get(id)
+                    .filter(|a| a.keyid == *keyid && a.serves(today()))
+                    .map(|a| a.key);
+                found
+                    .map(|key| (id.clone(), *keyid, key))
+                    .ok_or(Fail(RequestError::NoSession))
+            }
+            Some(_) => Err(Fail(RequestError::Forbidden)),
+            None => Err(Fail(RequestError::NoSession)),
+        }
+    }
+
+    /// The session's cookie, if any.
+    pub(crate) fn cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
     fn employee(&self) -> Result<(String, ackreg_core::keys::KeyId), Fail> {
         match &self.role {
             Some(Role::Employee { id, keyid }) => Ok((id.clone(), *keyid)),
-            Some(Role::Admin) => Err(Fail(RequestError::Forbidden)),
+            Some(Role::Admin | Role::Administrator { .. }) => Err(Fail(RequestError::Forbidden)),
             None => Err(Fail(RequestError::NoSession)),
         }
     }
@@ -386,7 +439,7 @@ impl Ctx {
     /// Counts a failed attempt and returns its refusal: its own error, or
     /// `too_many` once this address failed too often. A working token is
     /// never refused for its address's failures (see [`super::secret`]).
-    fn failed(&self, desk: &Desk, e: RequestError) -> Fail {
+    pub(crate) fn failed(&self, desk: &Desk, e: RequestError) -> Fail {
         desk.secrets.failed(self.ip);
         if desk.secrets.may_try(self.ip) {
             Fail(e)
@@ -457,7 +510,7 @@ async fn signin(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
 }
 
 /// Runs a PIN's slow hashing off the request threads, a few at a time.
-async fn hashing<T: Send + 'static>(
+pub(crate) async fn hashing<T: Send + 'static>(
     desk: &Desk,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Fail> {
@@ -468,7 +521,7 @@ async fn hashing<T: Send + 'static>(
 /// Checks the PIN of a sign-in whose key signature verified: counted
 /// before it is checked, locked after too many wrong ones. A key without
 /// a PIN (enrolled before PINs) gets `pin` as its PIN when `set` is asked.
-async fn check_pin(
+pub(crate) async fn check_pin(
     desk: &Desk,
     ctx: &Ctx,
     id: &str,
@@ -638,8 +691,10 @@ async fn issue(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     }))
 }
 
+/// A departure asked under the one-time link's session (a named
+/// administrator asks through `/api/admin/ask/leave`, signed).
 async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
-    ctx.admin()?;
+    ctx.link_admin()?;
     let req = request::leave(&body)?;
     let date = req.date.unwrap_or_else(today);
     if date > today() {
@@ -742,7 +797,7 @@ async fn document(State(desk): State<Shared>, ctx: Ctx, Path(name): Path<String>
 async fn receipt(State(desk): State<Shared>, ctx: Ctx, Path(index): Path<String>) -> Answer {
     let index = request::entry_index(&index).ok_or(Fail(RequestError::NotFound))?;
     let own = match ctx.current(&desk)? {
-        Role::Admin => None,
+        Role::Admin | Role::Administrator { .. } => None,
         Role::Employee { id, .. } => Some(id.clone()),
     };
     let log = desk.log.clone();

@@ -21,6 +21,10 @@
 //! - [`enrolment`]: single-use, expiring enrolment links;
 //! - [`pin`]: employees' PINs, hashed, with their own attempt limit;
 //! - [`departure`]: departures recorded ahead, written on their day;
+//! - [`administrators`]: named administrators: their keys, invitations,
+//!   sign-in, and the entries they ask for;
+//! - [`plan`]: an administrator's request, signed in the browser, and the
+//!   commit of it with its entries, all or nothing;
 //! - [`request`]: the strict parsers of every request body;
 //! - [`writer`]: the queue in front of the log's one appender, grouping
 //!   what arrives together into one commit (one checkpoint, one round of
@@ -35,12 +39,14 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod administrators;
 pub mod changes;
 pub mod departure;
 pub mod enrolment;
 pub mod http;
 pub mod listen;
 pub mod pin;
+pub mod plan;
 pub mod publish;
 pub mod request;
 pub mod secret;
@@ -65,6 +71,11 @@ pub const SIGNIN_TYPE: &str = "application/vnd.ackreg.desk-signin";
 /// browser holds the private key of the public key it sends: the
 /// enrolment token.
 pub const ENROL_TYPE: &str = "application/vnd.ackreg.desk-enrol";
+/// DSSE payload type of the message that proves, when a named
+/// administrator's key is enrolled, that the browser holds its private
+/// key: the desk's challenge (under the one-time link) or the invitation's
+/// token.
+pub const ADMIN_ENROL_TYPE: &str = "application/vnd.ackreg.desk-admin-enrol";
 
 /// Why the desk cannot start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +210,10 @@ pub struct Desk {
     changes: changes::Cache,
     /// The PDFs staged for publishing and the known templates.
     publishing: publish::Staging,
+    /// Named administrators' requests waiting for their signatures.
+    plans: plan::Plans,
+    /// Administrators invited, and those who made their key and wait.
+    waiting: administrators::Waiting,
     observer: Arc<dyn Observer>,
 }
 
@@ -248,6 +263,8 @@ impl Desk {
             departing: tokio::sync::Mutex::new(()),
             changes: changes::Cache::default(),
             publishing: publish::Staging::default(),
+            plans: plan::Plans::default(),
+            waiting: administrators::Waiting::default(),
             observer: config.observer,
         };
         Ok(Started {

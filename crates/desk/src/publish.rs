@@ -529,8 +529,12 @@ fn form_of(req: PublishRequest) -> Result<Form, Refuse> {
 }
 
 /// The publish step: the form checked by the library against the log's
-/// state, the entries made, the PDF kept in `documents/`, and the entries
-/// offered to the administrator ([`offer_publication`]).
+/// state, the entries made and offered to the named administrator to sign
+/// ([`super::plan::offer`]); once offered, the PDF (and a rendered one's
+/// clauses) is kept in `documents/`, so that it is there when the signed
+/// request is committed. A plan never signed leaves that file named by no
+/// entry, which the audit and the export ignore (see
+/// [`ackreg_core::publish`]).
 async fn publish_version(State(desk): State<Shared>, ctx: Ctx, body: axum::body::Bytes) -> Answer {
     admin(&ctx)?;
     let req: PublishRequest = ackreg_core::encoding::from_json(&body).map_err(|e| {
@@ -548,24 +552,20 @@ async fn publish_version(State(desk): State<Shared>, ctx: Ctx, body: axum::body:
         .read(move |state| publish::entries(state, &for_state, &form))
         .await
         .map_err(|e| Refuse::from(super::http::Fail(e)))??;
+    let offered = offer_publication(&desk, &ctx, publication)?;
     let log = desk.log().clone();
     blocking(move || publish::store(&log, &staged))
         .await?
         .map_err(Refuse::unavailable)?;
-    offer_publication(&desk, &ctx, publication)
+    Ok(offered)
 }
 
-/// Hands the publication's entries to the administrator to sign. Until
-/// the desk's plan of signed requests is there, it answers the entries
-/// made (base64) and what they ask, without writing them.
-fn offer_publication(_desk: &Shared, _ctx: &Ctx, publication: Publication) -> Answer {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let entries: Vec<String> = publication.entries.iter().map(|e| b64.encode(e)).collect();
-    ok_json(json!({
-        "action": publication.action,
-        "entries": entries,
-        "sha256": hex(&publication.version.sha256),
-        "committed": false,
-    }))
+/// Hands the publication's entries to the named administrator to sign:
+/// the answer of [`super::plan::offer`].
+fn offer_publication(desk: &Shared, ctx: &Ctx, publication: Publication) -> Answer {
+    let proposal = super::plan::Proposal {
+        action: publication.action,
+        entries: publication.entries,
+    };
+    super::plan::offer(desk, ctx, proposal, super::plan::After::Nothing).map_err(Refuse::from)
 }

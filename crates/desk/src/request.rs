@@ -115,6 +115,12 @@ pub enum RequestError {
     /// The log refuses the entry.
     #[error("refused: {0}")]
     Refused(String),
+    /// An administrator's request is not signed by their key.
+    #[error("the request is not signed by your administrator's key")]
+    RequestSignature,
+    /// The plan to sign is unknown, used or expired.
+    #[error("this request is no longer waiting for a signature: ask again")]
+    Plan,
     /// Nothing there.
     #[error("not found")]
     NotFound,
@@ -142,7 +148,9 @@ impl RequestError {
             | RequestError::PinUnset
             | RequestError::Signin
             | RequestError::EnrolProof
-            | RequestError::NotYou => 403,
+            | RequestError::NotYou
+            | RequestError::RequestSignature => 403,
+            RequestError::Plan => 409,
             RequestError::NotFound => 404,
             RequestError::PayloadForm
             | RequestError::Date(_)
@@ -180,6 +188,8 @@ impl RequestError {
             RequestError::Coming { .. } => "coming",
             RequestError::Superseded { .. } => "superseded",
             RequestError::Refused(_) => "refused",
+            RequestError::RequestSignature => "request_signature",
+            RequestError::Plan => "plan",
             RequestError::NotFound => "not_found",
             RequestError::Unavailable(_) => "unavailable",
         }
@@ -407,6 +417,172 @@ pub fn signin(body: &[u8]) -> Result<Signin, RequestError> {
         pin: pin(&j.pin)?,
         set_pin: j.set_pin,
         challenge: j.challenge,
+    })
+}
+
+/// Largest body of an administrator's commit (up to [`MAX_SIGNATURES`]).
+pub const MAX_COMMIT_BODY: usize = 16 * 1024;
+/// Most requests one commit signs (each authorises at most
+/// [`ackreg_core::log::request::MAX_REQUEST_ENTRIES`] entries).
+pub const MAX_SIGNATURES: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminEnrolJson {
+    id: String,
+    name: String,
+    public_key: String,
+    challenge: String,
+    signature: String,
+    pin: String,
+}
+
+/// A named administrator's browser enrols its new key, under the
+/// one-time link's session (the first administrator, or after a lockout).
+#[derive(Debug)]
+pub struct AdminEnrol {
+    /// The administrator's identifier.
+    pub id: String,
+    /// Their name, normalised.
+    pub name: String,
+    /// The browser's public key.
+    pub key: VerifyingKey,
+    /// The challenge the desk gave.
+    pub challenge: String,
+    /// The key's signature over PAE([`super::ADMIN_ENROL_TYPE`], challenge).
+    pub signature: Signature,
+    /// The PIN they chose.
+    pub pin: Pin,
+}
+
+fn id_field(name: &'static str, text: &str) -> Result<String, RequestError> {
+    let id = text.trim().to_string();
+    text::check_id(&id).map_err(|e| field(name, e))?;
+    Ok(id)
+}
+
+fn name_field(text: &str) -> Result<String, RequestError> {
+    text::normalize(text, ackreg_core::keyring::MAX_NAME_LEN, false).map_err(|e| field("name", e))
+}
+
+/// Parses `{"id", "name", "public_key", "challenge", "signature", "pin"}`.
+pub fn admin_enrol(body: &[u8]) -> Result<AdminEnrol, RequestError> {
+    let j: AdminEnrolJson = json(body, MAX_SMALL_BODY)?;
+    Ok(AdminEnrol {
+        id: id_field("id", &j.id)?,
+        name: name_field(&j.name)?,
+        key: raw_key(&j.public_key)?,
+        signature: signature(&j.signature)?,
+        pin: pin(&j.pin)?,
+        challenge: j.challenge,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteJson {
+    id: String,
+    name: String,
+}
+
+/// An administrator invites another: identifier and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    /// The new administrator's identifier.
+    pub id: String,
+    /// Their name, normalised.
+    pub name: String,
+}
+
+/// Parses `{"id", "name"}`.
+pub fn invite(body: &[u8]) -> Result<Invite, RequestError> {
+    let j: InviteJson = json(body, MAX_SMALL_BODY)?;
+    Ok(Invite {
+        id: id_field("id", &j.id)?,
+        name: name_field(&j.name)?,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitJson {
+    plan: String,
+    signatures: Vec<String>,
+}
+
+/// An administrator's signatures over the requests of a plan.
+#[derive(Debug)]
+pub struct Commit {
+    /// The plan's token.
+    pub plan: String,
+    /// One signature per request, in order.
+    pub signatures: Vec<Signature>,
+}
+
+/// Parses `{"plan", "signatures": [base64, ...]}`.
+pub fn commit(body: &[u8]) -> Result<Commit, RequestError> {
+    let j: CommitJson = json(body, MAX_COMMIT_BODY)?;
+    if j.signatures.is_empty() || j.signatures.len() > MAX_SIGNATURES {
+        return Err(field(
+            "signatures",
+            format!("must hold 1 to {MAX_SIGNATURES} signatures"),
+        ));
+    }
+    let signatures = j
+        .signatures
+        .iter()
+        .map(|s| {
+            signature(s)
+                .map_err(|_| field("signatures", "holds one that is not 64 bytes of base64"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Commit {
+        plan: j.plan,
+        signatures,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveJson {
+    id: String,
+    units: Vec<String>,
+    #[serde(default)]
+    date: Option<String>,
+}
+
+/// An employee moves to other units on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Identifier.
+    pub id: String,
+    /// The units from the date on (none: in no unit).
+    pub units: Vec<String>,
+    /// From when; today when absent.
+    pub date: Option<Date>,
+}
+
+fn optional_date(text: Option<&str>) -> Result<Option<Date>, RequestError> {
+    match text {
+        None | Some("") => Ok(None),
+        Some(d) => parse_date(d)
+            .map(Some)
+            .ok_or_else(|| field("date", "is not a real date written YYYY-MM-DD")),
+    }
+}
+
+/// Parses `{"id", "units": [...], "date"?}`.
+pub fn moved(body: &[u8]) -> Result<Move, RequestError> {
+    let j: MoveJson = json(body, MAX_SMALL_BODY)?;
+    let units = j
+        .units
+        .iter()
+        .map(|u| id_field("units", u))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Move {
+        id: id_field("id", &j.id)?,
+        units,
+        date: optional_date(j.date.as_deref())?,
     })
 }
 

@@ -68,8 +68,19 @@ pub fn token_hash(text: &str) -> Option<Hash> {
 /// Who a session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
-    /// The administration.
+    /// The administration, signed in with a one-time link made on the
+    /// desk's computer (the file system's authority): it sees the
+    /// administration's page, issues enrolment links and enrols a named
+    /// administrator's key; entries it asks for name no administrator.
     Admin,
+    /// A named administrator, signed in with their own key: every entry
+    /// they ask for carries their signed request.
+    Administrator {
+        /// The administrator's identifier.
+        id: String,
+        /// The key that signed in (the one that signs their requests).
+        keyid: KeyId,
+    },
     /// An employee, signed in with this key.
     Employee {
         /// Identifier.

@@ -74,6 +74,12 @@ enum Job {
         date: Date,
         reply: Reply,
     },
+    /// Entries written all together or not at all, in one commit of
+    /// their own: an administrator's request and the entries it names.
+    Group {
+        entries: Vec<Vec<u8>>,
+        replies: Vec<Reply>,
+    },
     Read(Read),
     Stop,
 }
@@ -89,6 +95,28 @@ pub struct Person {
     pub current: Option<KeyId>,
     /// Whether they left.
     pub left: bool,
+}
+
+/// A named administrator as the desk needs them, from the log.
+#[derive(Debug, Clone)]
+pub struct AdminPerson {
+    /// Name.
+    pub name: String,
+    /// Their current key's id.
+    pub keyid: KeyId,
+    /// Their current key.
+    pub key: VerifyingKey,
+    /// The first day of their current key.
+    pub from: Date,
+    /// Their first day without the role, if dismissed.
+    pub until: Option<Date>,
+}
+
+impl AdminPerson {
+    /// Whether they are an administrator on `day`.
+    pub fn serves(&self, day: Date) -> bool {
+        self.from <= day && self.until.is_none_or(|u| day < u)
+    }
 }
 
 /// What requests look up without waiting for the writer: who holds which
@@ -112,6 +140,8 @@ pub struct Directory {
     pub body: String,
     /// The log's origin.
     pub origin: String,
+    /// Named administrators by identifier.
+    pub admins: HashMap<String, AdminPerson>,
 }
 
 impl Directory {
@@ -139,6 +169,18 @@ impl Directory {
             d.documents.insert(v.version.sha256, i);
         }
         d.versions = state.versions().to_vec();
+        for a in state.admins() {
+            if let Some(k) = a.keys.last() {
+                let person = AdminPerson {
+                    name: a.name().to_string(),
+                    keyid: k.keyid,
+                    key: k.key,
+                    from: k.from,
+                    until: a.until(),
+                };
+                d.admins.insert(a.id.clone(), person);
+            }
+        }
         if let Some(i) = state.issuer() {
             d.body = i.body.clone();
             d.origin = i.origin.clone();
@@ -290,6 +332,27 @@ impl Handle {
         self.submit(|reply| Job::Leave { id, date, reply }).await
     }
 
+    /// Appends `entries` (each entry's exact bytes, in order) all in one
+    /// commit, or none of them: if the log refuses one, nothing is
+    /// written and the answer is that refusal. The entries' receipts, in
+    /// order.
+    pub async fn group(&self, entries: Vec<Vec<u8>>) -> Result<Vec<Accepted>, RequestError> {
+        let (replies, answers): (Vec<_>, Vec<_>) =
+            (0..entries.len()).map(|_| oneshot::channel()).unzip();
+        self.jobs
+            .send(Job::Group { entries, replies })
+            .map_err(|_| unavailable("the writer stopped"))?;
+        let mut accepted = Vec::with_capacity(answers.len());
+        for answer in answers {
+            accepted.push(
+                answer
+                    .await
+                    .map_err(|_| unavailable("the writer stopped"))??,
+            );
+        }
+        Ok(accepted)
+    }
+
     /// Runs `f` on the log's state as of the newest commit.
     pub async fn read<T: Send + 'static>(
         &self,
@@ -378,6 +441,15 @@ impl Task {
             match job {
                 Job::Read(f) => reads.push(f),
                 Job::Stop => stop = true,
+                Job::Group { entries, replies } => {
+                    // A group is committed on its own: what was added
+                    // before it first, so that a refusal inside the group
+                    // undoes only the group.
+                    if !added.is_empty() {
+                        self.commit(std::mem::take(&mut added), people);
+                    }
+                    self.group(entries, replies);
+                }
                 job => {
                     people |= !matches!(job, Job::Ack { .. });
                     if let Some(reply) = self.add(job) {
@@ -436,7 +508,7 @@ impl Task {
                     .and_then(|bytes| Checked::new(bytes).map_err(refused)),
                 reply,
             ),
-            Job::Read(_) | Job::Stop => return None,
+            Job::Group { .. } | Job::Read(_) | Job::Stop => return None,
         };
         match made.and_then(|checked| appender.add(checked).map_err(refused)) {
             Ok(_) => Some(reply),
@@ -444,6 +516,52 @@ impl Task {
                 let _ = reply.send(Err(e));
                 None
             }
+        }
+    }
+
+    /// Adds a group's entries and commits them together; if the log
+    /// refuses one, answers every reply with that refusal and drops what
+    /// was added by reopening the log (nothing of the group was written).
+    fn group(&mut self, entries: Vec<Vec<u8>>, replies: Vec<Reply>) {
+        let Some(appender) = self.appender.as_mut() else {
+            for r in replies {
+                let _ = r.send(Err(unavailable("the log could not be reopened")));
+            }
+            return;
+        };
+        let mut refusal = appender.begin().err().map(unavailable);
+        let mut added = 0;
+        for bytes in entries {
+            if refusal.is_some() {
+                break;
+            }
+            match Checked::new(bytes).map_err(refused) {
+                Ok(checked) => match appender.add(checked) {
+                    Ok(_) => added += 1,
+                    Err(e) => refusal = Some(refused(e)),
+                },
+                Err(e) => refusal = Some(e),
+            }
+        }
+        let Some(refusal) = refusal else {
+            return self.commit(replies, true);
+        };
+        for r in replies {
+            let again = match &refusal {
+                RequestError::Unavailable(why) => RequestError::Unavailable(why.clone()),
+                RequestError::Refused(why) => RequestError::Refused(why.clone()),
+                other => RequestError::Refused(other.to_string()),
+            };
+            let _ = r.send(Err(again));
+        }
+        if added > 0 {
+            // The appender holds entries that must not be written: read
+            // the log again from its files.
+            if let Err(e) = self.open() {
+                self.observer.note(&format!("cannot reopen the log: {e}"));
+            }
+        } else if let Some(a) = self.appender.as_mut() {
+            a.release();
         }
     }
 
@@ -544,7 +662,7 @@ fn publish(directory: &RwLock<Directory>, state: &State) {
 fn reply_of(job: Job) -> Option<Reply> {
     match job {
         Job::Ack { reply, .. } | Job::Enrol { reply, .. } | Job::Leave { reply, .. } => Some(reply),
-        Job::Read(_) | Job::Stop => None,
+        Job::Group { .. } | Job::Read(_) | Job::Stop => None,
     }
 }
 
