@@ -49,6 +49,7 @@ Object.assign(T.lv, {
   pub_label: 'Versijas apzīmējums',
   pub_label_hint: 'Piemēram, 2 vai 2026/1.',
   pub_effective: 'Stājas spēkā',
+  pub_date_hint: 'Formā DD.MM.GGGG., piemēram, 31.12.2026.',
   pub_kind: 'Izmaiņu veids',
   pub_material: 'Būtiskas izmaiņas (jāiepazīstas atkārtoti)',
   pub_correction: 'Labojums (atkārtoti iepazīties nevajag)',
@@ -122,6 +123,7 @@ Object.assign(T.en, {
   pub_label: 'Version label',
   pub_label_hint: 'E.g. 2 or 2026/1.',
   pub_effective: 'Takes effect',
+  pub_date_hint: 'As DD.MM.YYYY, e.g. 31.12.2026.',
   pub_kind: 'Kind of change',
   pub_material: 'Material change (everyone acknowledges again)',
   pub_correction: 'Correction (no new acknowledgement)',
@@ -257,6 +259,7 @@ function sourceForm(state, box, preview, formSlot) {
     showPreview(state, preview);
     const title = document.getElementById('publish-title');
     if (title && !r.data.title) title.focus();
+    else document.getElementById('publish-preview-h').focus();
   });
   return form;
 }
@@ -277,7 +280,7 @@ function showPreview(state, preview) {
     el('li', { text: s.title ? t('pub_title_is', { title: s.title }) : t('pub_no_title') }),
     el('li', { text: t('pub_pages', { n: s.pages }) }),
     el('li', { id: 'publish-pdfa', text: s.pdfa ? t('pub_pdfa_yes', { kind: s.pdfa }) : t('pub_pdfa_no') }),
-    el('li', { class: 'mono', text: t('pub_sha', { sha: s.sha256 }) }));
+    el('li', { class: 'hash', text: t('pub_sha', { sha: s.sha256 }) }));
   const changes = el('div', { id: 'publish-changes', 'aria-live': 'polite' });
   preview.replaceChildren(
     el('h3', { id: 'publish-preview-h', tabindex: '-1', text: t('pub_preview_h') }),
@@ -316,7 +319,7 @@ function versionForm(state, preview) {
   const label = el('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
   const effective = el('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false' });
   const deadline = el('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false' });
-  const days = el('input', { type: 'number', min: '0', max: '3660', value: '14' });
+  const days = el('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', value: '14' });
   const kind = (value, text, checked) => el('label', { class: 'choice' },
     el('input', { type: 'radio', name: 'publish-kind', value, checked }), ' ', text);
   const unitBoxes = c.units.map((u) => el('label', { class: 'choice' },
@@ -326,7 +329,7 @@ function versionForm(state, preview) {
     el('legend', { text: t('pub_audience') }),
     unitBoxes.length ? el('div', { role: 'group', 'aria-label': t('pub_units') }, el('p', { class: 'muted', text: t('pub_units') }), unitBoxes) : null,
     field('publish-positions', t('pub_positions'), positions, t('pub_positions_hint')));
-  const deadlinePart = field('publish-deadline', t('pub_deadline'), deadline, t('f_date_hint'));
+  const deadlinePart = field('publish-deadline', t('pub_deadline'), deadline, t('pub_date_hint'));
   const box = messageBox('publish-message');
   const fillAudience = () => {
     const d = c.documents.find((x) => x.id === docSelect.value);
@@ -346,7 +349,7 @@ function versionForm(state, preview) {
     newPart,
     field('publish-title', t('pub_title'), title, t('pub_title_hint')),
     field('publish-label', t('pub_label'), label, t('pub_label_hint')),
-    field('publish-effective', t('pub_effective'), effective, t('f_date_hint')),
+    field('publish-effective', t('pub_effective'), effective, t('pub_date_hint')),
     el('fieldset', {}, el('legend', { text: t('pub_kind') }),
       kind('material', t('pub_material'), true), kind('correction', t('pub_correction'))),
     deadlinePart,
@@ -363,12 +366,17 @@ function versionForm(state, preview) {
     if (!state.staged) return say(box, t('pub_need_preview'));
     const material = document.querySelector('input[name="publish-kind"]:checked').value === 'material';
     const dates = { effective: isoDate(effective.value), deadline: material ? isoDate(deadline.value) : '' };
+    if (!/^\d{1,4}$/.test(days.value.trim())) {
+      const words = { text: t('err_field_new_employee_days'), field: 'new_employee_days' };
+      markField(inputs, words);
+      return say(box, words);
+    }
     for (const [k, v] of Object.entries(dates)) {
       if (v === null) { const words = { text: t('err_field_' + k), field: k }; markField(inputs, words); return say(box, words); }
     }
     const body = {
       staged: state.staged.id, document: chosenDocument(), label: label.value, effective: dates.effective,
-      material, new_employee_days: Number(days.value),
+      material, new_employee_days: Number(days.value.trim()),
     };
     if (title.value.trim()) body.title = title.value;
     if (material && dates.deadline) body.deadline = dates.deadline;

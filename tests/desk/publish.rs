@@ -481,3 +481,132 @@ fn an_uploaded_pdf_is_previewed_compared_and_made_the_entry_log_publish_writes()
         assert_eq!(asked.action, "publish rules 2");
     });
 }
+
+// ---- In Chromium ------------------------------------------------------------
+
+/// Waits until the element's text contains `part`; its text.
+async fn wait_text(c: &fantoccini::Client, css: &str, part: &str) -> String {
+    for _ in 0..300 {
+        let text = c
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        if let Some(t) = text.as_str().filter(|t| t.contains(part)) {
+            return t.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{css} never said {part:?}:\n{}",
+        super::text_of(c, "main").await
+    );
+}
+
+/// Screenshots with `css` scrolled to the top of the window.
+async fn shot_at(c: &fantoccini::Client, css: &str, name: &str) {
+    for (size, w, h) in [("phone", 390, 844), ("desktop", 1280, 900)] {
+        c.set_window_size(w, h).await.unwrap();
+        c.execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'start'});",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = c.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/desk-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}-{size}.png")), png).unwrap();
+    }
+}
+
+async fn type_into(c: &fantoccini::Client, css: &str, text: &str) {
+    let input = super::wait_css(c, css).await;
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+/// A named administrator uploads a PDF (the rules with a clause added,
+/// made elsewhere), sees it, that it is PDF/A and what changed, is told
+/// beside the form what is missing, fills the form the Latvian way and
+/// publishes: the entry is in the log, the request names them, and
+/// `ackreg verify` passes. Screenshots: target/desk-screenshots/publish-*.
+#[test]
+fn an_administrator_publishes_an_uploaded_pdf_from_the_page() {
+    let fx = desk_support::fixture(1, true);
+    let dir = templates(&fx);
+    let server = start_with_templates(&fx, &dir);
+    let driver = super::chromedriver();
+    let rendered = ackreg_core::publish::template::render_dir(&dir.join("good")).unwrap();
+    let pdf_file = fx.tmp.path().join("noteikumi-2.pdf");
+    std::fs::write(&pdf_file, &rendered.pdf).unwrap();
+    runtime().block_on(async {
+        let http = Http::new(&server.base);
+        let link = desk_support::admin_signin(&http, &server.admin_token).await;
+        let anna = desk_support::first_admin(&http, &link, "agavare", "Anna Gavare", 31).await;
+        let c = super::browser(&driver, &fx.tmp.path().join("profile-publish")).await;
+        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        // Her session, as her sign-in with her key in this browser gives it.
+        let text = format!("{}; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Strict", anna.cookie);
+        let cookie = fantoccini::cookies::Cookie::parse(text).unwrap();
+        c.add_cookie(cookie).await.unwrap();
+        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        super::wait_css(&c, "#publish-source-form").await;
+        super::screenshots(&c, "publish-1-form").await;
+        super::axe(&c, "the publishing section").await;
+        // Nothing chosen: said beside the form.
+        super::wait_css(&c, "#publish-upload").await.click().await.unwrap();
+        wait_text(&c, "#publish-source-message", "Izvēlieties failu").await;
+        // The PDF: its preview, the PDF/A fact, what changed.
+        let input = super::wait_css(&c, "#publish-pdf").await;
+        input.send_keys(pdf_file.to_str().unwrap()).await.unwrap();
+        super::wait_css(&c, "#publish-upload").await.click().await.unwrap();
+        wait_text(&c, "#publish-pdfa", "PDF/A: jā (PDF/A-3a)").await;
+        super::wait_css(&c, "#publish-frame").await;
+        wait_text(&c, "#publish-changes", "Pievienoti: 1").await;
+        wait_text(&c, "#publish-changes", "attālināti").await;
+        shot_at(&c, "#publish-preview-h", "publish-2-preview").await;
+        shot_at(&c, "#publish-changes", "publish-2-changes").await;
+        super::axe(&c, "the preview").await;
+        // No label: the page's words beside the form.
+        type_into(&c, "#publish-effective", "01.01.2030.").await;
+        type_into(&c, "#publish-deadline", "01.02.2030.").await;
+        super::wait_css(&c, "#publish-button").await.click().await.unwrap();
+        wait_text(&c, "#publish-message", "Ierakstiet versijas apzīmējumu").await;
+        shot_at(&c, "#publish-message", "publish-3-error").await;
+        type_into(&c, "#publish-label", "2").await;
+        super::wait_css(&c, "#publish-button").await.click().await.unwrap();
+        let said = wait_text(&c, "#publish-message", "ierakst").await;
+        if !said.contains("Publicēts") {
+            // The page without the administrator's key in the browser:
+            // the test signs the offer the page received, as the page's
+            // signAndCommit does.
+            let offer = c.execute("return publishKept.offer;", vec![]).await.unwrap();
+            assert_eq!(offer["action"], json!("publish rules 2"), "{offer}");
+            let commit = json!({"plan": offer["plan"], "signatures": desk_support::sign_offer(&anna.key, &offer)});
+            let r = http.post("/api/admin/commit", Some(&anna.cookie), commit.to_string().into_bytes()).await.unwrap();
+            assert_eq!(r.status, 200, "{}", r.text());
+            c.goto(&format!("{}/admin", server.base)).await.unwrap();
+            super::wait_css(&c, "#publish-source-form").await;
+        }
+        wait_text(&c, "main", "01.01.2030.").await;
+        super::screenshots(&c, "publish-4-published").await;
+        super::axe(&c, "the page after publishing").await;
+        c.close().await.unwrap();
+    });
+    let (ok, out) = super::verify_cli(&[&fx.log], &fx.pub_file);
+    assert!(ok, "{out}");
+    let state = ackreg_core::log::LogDir::new(&fx.log)
+        .committed()
+        .unwrap()
+        .1;
+    let (_, v) = state
+        .version_of("rules", "2")
+        .expect("version 2 is in the log");
+    assert_eq!(v.version.sha256, rendered.sha256);
+    let asked = state.request_for(v.entry).expect("a request");
+    assert_eq!(state.admins()[asked.admin as usize].id, "agavare");
+}
