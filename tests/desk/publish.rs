@@ -197,6 +197,10 @@ fn huge_upload(base: &str, cookie: &str) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
+/// A hostile upload: what it is, its path, its type, its body, and the
+/// status and code it must get.
+type Case<'a> = (&'a str, &'a str, &'a str, Vec<u8>, (u16, &'a str));
+
 #[test]
 fn hostile_uploads_are_refused_by_name_and_write_nothing() {
     let fx = desk_support::fixture(1, true);
@@ -209,7 +213,7 @@ fn hostile_uploads_are_refused_by_name_and_write_nothing() {
         let pdf = "/api/admin/publish/pdf";
         let zip = "/api/admin/publish/zip";
         let rules = amended_rules();
-        let cases: Vec<(&str, &str, &str, Vec<u8>, (u16, &str))> = vec![
+        let cases: Vec<Case> = vec![
             ("not a PDF", pdf, "application/pdf", b"%PDF-1.7 hello".to_vec(), (422, "not_pdf")),
             ("a ZIP as a PDF", pdf, "application/pdf", stored_zip(&[("rules.typ", b"x", 0o100644)]), (422, "not_pdf")),
             ("empty", pdf, "application/pdf", Vec::new(), (400, "empty")),
