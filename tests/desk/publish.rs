@@ -614,3 +614,83 @@ fn an_administrator_publishes_an_uploaded_pdf_from_the_page() {
     let asked = state.request_for(v.entry).expect("a request");
     assert_eq!(state.admins()[asked.admin as usize].id, "agavare");
 }
+
+/// A named administrator renders a template the desk knows and publishes
+/// it as the first version of a new document that binds one position:
+/// the document is declared and its version published by one signed
+/// request; `ackreg verify` passes. Screenshots: publish-template-*.
+#[test]
+fn an_administrator_publishes_a_template_as_a_new_document_from_the_page() {
+    let fx = desk_support::fixture(1, true);
+    let dir = templates(&fx);
+    let server = start_with_templates(&fx, &dir);
+    let driver = super::chromedriver();
+    runtime().block_on(async {
+        let http = Http::new(&server.base);
+        let link = desk_support::admin_signin(&http, &server.admin_token).await;
+        let anna = desk_support::first_admin(&http, &link, "agavare", "Anna Gavare", 32).await;
+        let c = super::browser(&driver, &fx.tmp.path().join("profile-template")).await;
+        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        let text = format!("{}; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Strict", anna.cookie);
+        c.add_cookie(fantoccini::cookies::Cookie::parse(text).unwrap()).await.unwrap();
+        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        super::wait_css(&c, "#publish-source-form").await;
+        c.execute(
+            "const r = document.querySelector('input[name=publish-source][value=known]'); r.click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+        super::wait_css(&c, "#publish-template").await;
+        super::wait_css(&c, "#publish-upload").await.click().await.unwrap();
+        wait_text(&c, "#publish-pdfa", "PDF/A-3a").await;
+        // A new document: nothing to compare with.
+        c.execute(
+            "const s = document.getElementById('publish-document'); s.value = '*new'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+        type_into(&c, "#publish-new-id", "attalinatais-darbs").await;
+        type_into(&c, "#publish-title", "Attālinātā darba kārtība").await;
+        type_into(&c, "#publish-label", "1").await;
+        type_into(&c, "#publish-effective", "01.03.2030.").await;
+        type_into(&c, "#publish-deadline", "31.03.2030.").await;
+        type_into(&c, "#publish-positions", "Klientu konsultants").await;
+        super::wait_css(&c, "#publish-new-id").await.send_keys("\t").await.unwrap();
+        wait_text(&c, "#publish-changes", "nav versiju").await;
+        shot_at(&c, "#publish-form", "publish-template-form").await;
+        super::axe(&c, "the template's form").await;
+        super::wait_css(&c, "#publish-button").await.click().await.unwrap();
+        let said = wait_text(&c, "#publish-message", "ierakst").await;
+        if !said.contains("Publicēts") {
+            let offer = c.execute("return publishKept.offer;", vec![]).await.unwrap();
+            assert_eq!(offer["action"], json!("publish attalinatais-darbs 1"), "{offer}");
+            assert_eq!(offer["entries"], json!(2), "the declaration and the version");
+            let commit = json!({"plan": offer["plan"], "signatures": desk_support::sign_offer(&anna.key, &offer)});
+            let r = http.post("/api/admin/commit", Some(&anna.cookie), commit.to_string().into_bytes()).await.unwrap();
+            assert_eq!(r.status, 200, "{}", r.text());
+            c.goto(&format!("{}/admin", server.base)).await.unwrap();
+            super::wait_css(&c, "#publish-source-form").await;
+        }
+        wait_text(&c, "main", "Attālinātā darba kārtība").await;
+        super::screenshots(&c, "publish-template-published").await;
+        c.close().await.unwrap();
+    });
+    let (ok, out) = super::verify_cli(&[&fx.log], &fx.pub_file);
+    assert!(ok, "{out}");
+    let log = ackreg_core::log::LogDir::new(&fx.log);
+    let state = log.committed().unwrap().1;
+    let doc = state.document("attalinatais-darbs").expect("declared");
+    assert_eq!(doc.declarations[0].0.positions, ["Klientu konsultants"]);
+    let (_, v) = state
+        .version_of("attalinatais-darbs", "1")
+        .expect("published");
+    assert!(state.request_for(v.entry).is_some());
+    let sha = ackreg_core::encoding::hex(&v.version.sha256);
+    assert!(fx
+        .log
+        .join("documents")
+        .join(format!("{sha}.clauses.json"))
+        .exists());
+}
