@@ -133,7 +133,7 @@ pub fn router(desk: Shared) -> Router {
             get(|| asset(PUBLISH_JS, "text/javascript; charset=utf-8")),
         )
         .merge(api)
-        .merge(super::publish::routes())
+        .merge(super::module_routes())
         .merge(
             super::administrators::routes()
                 .layer(DefaultBodyLimit::max(super::request::MAX_COMMIT_BODY)),
@@ -224,8 +224,8 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
         } else if post {
             let value = req.headers().get(header::CONTENT_TYPE);
             let value = value.map(|v| v.as_bytes());
-            match super::publish::upload_type(&path) {
-                Some(kind) if super::publish::upload_type_ok(value, kind) => None,
+            match request::upload_type(&path) {
+                Some(kind) if request::upload_type_ok(value, kind) => None,
                 Some(kind) => Some(RequestError::BodyType(kind)),
                 None => request::check_content_type(value).err(),
             }

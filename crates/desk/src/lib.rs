@@ -387,6 +387,13 @@ fn load_saved<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
+/// The routes of the modules that [`http::router`] merges under its guard
+/// (composed here, so that `http` names none of them and none of them
+/// imports round a circle).
+fn module_routes() -> axum::Router<Arc<Desk>> {
+    publish::routes()
+}
+
 /// Today's date in the computer's time zone (see [`ackreg_core::clock`]): the
 /// date the desk writes as received.
 pub fn today() -> Date {

@@ -31,7 +31,7 @@ use ackreg_core::encoding::hex;
 use ackreg_core::publish::{self, template, Audience, Form, Publication, Staged};
 
 use super::http::{Ctx, Shared};
-use super::request::MAX_SMALL_BODY;
+use super::request::{MAX_SMALL_BODY, PDF_PATH, ZIP_PATH};
 
 /// Largest PDF upload (the library's limit).
 pub const MAX_PDF_BODY: usize = publish::pdf::MAX_UPLOAD_PDF;
@@ -41,27 +41,6 @@ pub const MAX_ZIP_BODY: usize = template::MAX_TEMPLATE_ZIP;
 pub const MAX_STAGED: usize = 8;
 /// How long a staged PDF is kept.
 pub const STAGED_FOR: Duration = Duration::from_secs(3600);
-
-/// The path of the PDF upload.
-pub const PDF_PATH: &str = "/api/admin/publish/pdf";
-/// The path of the template ZIP upload.
-pub const ZIP_PATH: &str = "/api/admin/publish/zip";
-
-/// The body type a POST to `path` must have, when it is not JSON.
-pub fn upload_type(path: &str) -> Option<&'static str> {
-    match path {
-        PDF_PATH => Some("application/pdf"),
-        ZIP_PATH => Some("application/zip"),
-        _ => None,
-    }
-}
-
-/// Whether the `Content-Type` value is `wanted` (no parameters).
-pub fn upload_type_ok(value: Option<&[u8]>, wanted: &str) -> bool {
-    value
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted))
-}
 
 /// The staged PDFs and the folder of known templates.
 #[derive(Debug, Default)]

@@ -213,6 +213,28 @@ fn field(field: &'static str, why: impl ToString) -> RequestError {
     }
 }
 
+/// The path of the PDF upload (publishing, [`crate::publish`]).
+pub const PDF_PATH: &str = "/api/admin/publish/pdf";
+/// The path of the template ZIP upload.
+pub const ZIP_PATH: &str = "/api/admin/publish/zip";
+
+/// The body type a POST to `path` must have, when it is not JSON: the
+/// uploads' raw bodies.
+pub fn upload_type(path: &str) -> Option<&'static str> {
+    match path {
+        PDF_PATH => Some("application/pdf"),
+        ZIP_PATH => Some("application/zip"),
+        _ => None,
+    }
+}
+
+/// Whether the `Content-Type` value is `wanted` (no parameters).
+pub fn upload_type_ok(value: Option<&[u8]>, wanted: &str) -> bool {
+    value
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted))
+}
+
 /// Checks the `Content-Type` header: `application/json`, optionally with
 /// `charset=utf-8`.
 pub fn check_content_type(value: Option<&[u8]>) -> Result<(), RequestError> {
