@@ -73,6 +73,7 @@ Object.assign(T.lv, {
   err_no_main: 'Veidnē nav rules.typ.',
   err_template: 'Veidni nevar sagatavot (piemēram, tā lasa failus ārpus savas mapes).',
   err_upload_large: 'Fails ir par lielu.',
+  err_body: 'Fails netika saņemts pilnībā (varbūt savienojums ir pārāk lēns). Mēģiniet vēlreiz.',
   err_publish: 'Versiju nevar publicēt.',
   err_field_label: 'Ierakstiet versijas apzīmējumu.',
   err_field_title: 'Ierakstiet nosaukumu: PDF tā nav.',
@@ -147,6 +148,7 @@ Object.assign(T.en, {
   err_no_main: 'The template has no rules.typ.',
   err_template: 'The template does not render (it may read files outside its folder).',
   err_upload_large: 'The file is too large.',
+  err_body: 'The file did not arrive whole (the connection may be too slow). Try again.',
   err_publish: 'The version cannot be published.',
   err_field_label: 'Type the version\'s label.',
   err_field_title: 'Type the title: the PDF has none.',
@@ -163,6 +165,7 @@ function publishWords(r) {
     not_pdf: 'err_not_pdf', empty: 'err_empty', zip_bomb: 'err_zip_bomb', zip_path: 'err_zip_path',
     zip_link: 'err_zip_link', zip_entries: 'err_zip_entries', bad_zip: 'err_bad_zip',
     no_main: 'err_no_main', template: 'err_template', too_large: 'err_upload_large', publish: 'err_publish',
+    body: 'err_body',
   };
   const detail = r.data && r.data.message ? t('err_detail', { message: r.data.message }) : null;
   if (r.data && own[r.data.error]) return { text: t(own[r.data.error]), detail };

@@ -201,6 +201,41 @@ fn huge_upload(base: &str, cookie: &str) -> String {
 /// status and code it must get.
 type Case<'a> = (&'a str, &'a str, &'a str, Vec<u8>, (u16, &'a str));
 
+/// Sends a ZIP upload of 17 MiB chunked, without a length; the answer.
+fn chunked_upload(base: &str, cookie: &str) -> String {
+    let host = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /api/admin/publish/zip HTTP/1.1\r\nHost: {host}\r\nOrigin: {base}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/zip\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'P'; 1 << 20];
+    for _ in 0..17 {
+        let sent = s
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .and_then(|_| s.write_all(&chunk))
+            .and_then(|_| s.write_all(b"\r\n"));
+        if sent.is_err() {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 #[test]
 fn hostile_uploads_are_refused_by_name_and_write_nothing() {
     let fx = desk_support::fixture(1, true);
@@ -251,6 +286,10 @@ fn hostile_uploads_are_refused_by_name_and_write_nothing() {
         assert_eq!(error_of(&r), (400, "field".into()), "{}", r.text());
         // 200 MB: refused by its length, before it is read.
         let answer = huge_upload(&server.base, &admin);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains("too_large"), "{answer}");
+        // Over the limit without a length: cut off as it runs past.
+        let answer = chunked_upload(&server.base, &admin);
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
         assert!(answer.contains("too_large"), "{answer}");
         // Publishing what was never staged.

@@ -234,9 +234,14 @@ async fn read_upload(headers: &HeaderMap, body: Body, limit: usize) -> Result<Ve
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(Refuse::too_large(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Refuse::too_large(limit))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if over_limit(&e) {
+            Refuse::too_large(limit)
+        } else {
+            let why = format!("the upload did not arrive whole: {e}");
+            Refuse::new(StatusCode::BAD_REQUEST, "body", why)
+        }
+    })?;
     if bytes.is_empty() {
         return Err(Refuse::new(
             StatusCode::BAD_REQUEST,
@@ -245,6 +250,19 @@ async fn read_upload(headers: &HeaderMap, body: Body, limit: usize) -> Result<Ve
         ));
     }
     Ok(bytes.to_vec())
+}
+
+/// Whether reading a body failed by running past its limit (rather than
+/// by the connection or the body's time limit).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Runs library work off the async threads.
