@@ -465,18 +465,18 @@ async fn changes(
 ) -> Answer {
     admin(&ctx)?;
     let staged = staged_or_404(&desk, &id)?;
-    let log = desk.log().clone();
-    let comparison = desk
+    let previous = desk
         .writer
-        .read(move |state| publish::changes_since(&log, state, Some(&document), &staged, ""))
+        .read(move |state| publish::previous_version(state, Some(&document)))
         .await
-        .map_err(|e| Refuse::from(super::http::Fail(e)))??;
-    match comparison {
-        None => ok_json(json!({"none": true})),
-        Some(c) => {
-            ok_json(serde_json::to_value(&c).map_err(|e| Refuse::unavailable(e.to_string()))?)
-        }
-    }
+        .map_err(|e| Refuse::from(super::http::Fail(e)))?;
+    let Some(previous) = previous else {
+        return ok_json(json!({"none": true}));
+    };
+    let log = desk.log().clone();
+    let comparison =
+        blocking(move || publish::changes_from(&log, &previous, &staged, "")).await??;
+    ok_json(serde_json::to_value(&comparison).map_err(|e| Refuse::unavailable(e.to_string()))?)
 }
 
 /// The publish form as the page sends it.

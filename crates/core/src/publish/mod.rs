@@ -24,7 +24,7 @@ use time::Date;
 use crate::changes::{self, clauses, Clause, Comparison, Source, VersionText};
 use crate::encoding::hex;
 use crate::log::entry::{self, Declaration, Entry, EntryError, Version, RULES};
-use crate::log::state::{Refusal, State};
+use crate::log::state::{Published, Refusal, State};
 use crate::log::LogDir;
 use crate::render::Rendered;
 
@@ -308,10 +308,21 @@ fn check_in(state: &State, entries: &[Vec<u8>]) -> Result<(), PublishError> {
     Ok(())
 }
 
+/// The newest version of `document` (`None` or empty: the rules) in
+/// `state`, if it has one: what a new version is compared with.
+pub fn previous_version(state: &State, document: Option<&str>) -> Option<Published> {
+    let document = document.filter(|d| !d.is_empty()).unwrap_or(RULES);
+    state
+        .versions()
+        .iter()
+        .rev()
+        .find(|p| p.version.document_id() == document)
+        .cloned()
+}
+
 /// What changed from the newest version of `document` in `state` to the
 /// staged PDF (to be published as `label`): `None` when the document has
-/// no version yet. The staged PDF's clauses are the template's, else its
-/// text's.
+/// no version yet. See [`changes_from`].
 pub fn changes_since(
     log: &LogDir,
     state: &State,
@@ -319,15 +330,22 @@ pub fn changes_since(
     staged: &Staged,
     label: &str,
 ) -> Result<Option<Comparison>, PublishError> {
-    let document = document.filter(|d| !d.is_empty()).unwrap_or(RULES);
-    let previous = state
-        .versions()
-        .iter()
-        .rev()
-        .find(|p| p.version.document_id() == document);
-    let Some(previous) = previous else {
-        return Ok(None);
-    };
+    match previous_version(state, document) {
+        None => Ok(None),
+        Some(previous) => changes_from(log, &previous, staged, label).map(Some),
+    }
+}
+
+/// What changed from the published version `previous` (read from the log
+/// folder, as `log diff` reads it) to the staged PDF: its clauses are the
+/// template's, else its text's. Reads files: the caller keeps it off any
+/// thread that must not wait.
+pub fn changes_from(
+    log: &LogDir,
+    previous: &Published,
+    staged: &Staged,
+    label: &str,
+) -> Result<Comparison, PublishError> {
     let from =
         changes::read_version(log, previous).map_err(|e| PublishError::Changes(e.to_string()))?;
     let (source, found) = if staged.clauses.is_empty() {
@@ -345,7 +363,8 @@ pub fn changes_since(
         source,
         clauses: found,
     };
-    Ok(Some(changes::compare_versions(document, from, to)))
+    let document = previous.version.document_id().to_string();
+    Ok(changes::compare_versions(&document, from, to))
 }
 
 /// Keeps the staged PDF in the log folder's `documents/` (and a rendered
