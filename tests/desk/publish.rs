@@ -71,16 +71,13 @@ fn amended_rules() -> String {
     )
 }
 
-/// Every file under `dir` with its size, but the desk's own folder.
+/// Every file under `dir` (the desk's own folder included) with its size.
 fn files(dir: &Path) -> BTreeMap<PathBuf, u64> {
     let mut out = BTreeMap::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let path = e.path();
-            if path == dir.join("desk") {
-                continue;
-            }
             if path.is_dir() {
                 todo.push(path);
             } else {
