@@ -390,14 +390,19 @@ function versionForm(state, preview) {
     const r = await api('POST', '/api/admin/publish', body);
     if (!r.ok) { const words = publishWords(r); markField(inputs, words); return say(box, words); }
     markField(inputs, null);
-    if (typeof signAndCommit === 'function' && r.data.plan) {
-      const done = await signAndCommit(r.data);
-      if (!done.ok) return say(box, publishWords(done));
-      const words = t('pub_done', { action: r.data.summary || body.document + ' ' + body.label, first: done.data.entries[0], last: done.data.entries[1] });
-      return loadAdmin(null, { published: words });
-    }
     publishKept.offer = r.data;
-    say(box, t('pub_prepared', { n: typeof r.data.entries === 'number' ? r.data.entries : r.data.entries.length, action: r.data.action }), 'success');
+    const n = typeof r.data.entries === 'number' ? r.data.entries : r.data.entries.length;
+    if (typeof signAndCommit !== 'function' || !r.data.plan) {
+      return say(box, t('pub_prepared', { n, action: r.data.action }), 'success');
+    }
+    const done = await signAndCommit(r.data);
+    if (!done.ok) {
+      return say(box, typeof adminErrorWords === 'function' ? adminErrorWords(done) : publishWords(done));
+    }
+    const written = done.data.entries || [];
+    const words = t('pub_done', { action: r.data.action, first: written[0], last: written[written.length - 1] });
+    publishKept.staged = null;
+    return loadAdmin(null, { published: words });
   });
   return form;
 }
