@@ -39,6 +39,8 @@ pub const MAX_PDF_BODY: usize = publish::pdf::MAX_UPLOAD_PDF;
 pub const MAX_ZIP_BODY: usize = template::MAX_TEMPLATE_ZIP;
 /// Most staged PDFs kept at once (the oldest goes first).
 pub const MAX_STAGED: usize = 8;
+/// Most bytes of staged PDFs kept at once (the oldest go first).
+pub const MAX_STAGED_BYTES: usize = 256 << 20;
 /// How long a staged PDF is kept.
 pub const STAGED_FOR: Duration = Duration::from_secs(3600);
 
@@ -85,12 +87,17 @@ impl Staging {
     }
 
     /// Keeps `staged` under a new random id, dropping the expired ones and,
-    /// past [`MAX_STAGED`], the oldest.
+    /// past [`MAX_STAGED`] or [`MAX_STAGED_BYTES`], the oldest.
     fn put(&self, staged: Staged) -> Result<String, Refuse> {
         let (id, _) = super::secret::new_token().map_err(|e| Refuse::unavailable(e.to_string()))?;
         let mut all = self.lock();
         all.retain(|_, (at, _)| at.elapsed() < STAGED_FOR);
-        while all.len() >= MAX_STAGED {
+        let bytes = |all: &HashMap<String, (Instant, Arc<Staged>)>| {
+            all.values().map(|(_, s)| s.pdf.len()).sum::<usize>()
+        };
+        while !all.is_empty()
+            && (all.len() >= MAX_STAGED || bytes(&all) + staged.pdf.len() > MAX_STAGED_BYTES)
+        {
             let oldest = all
                 .iter()
                 .min_by_key(|(_, (at, _))| *at)
@@ -565,4 +572,69 @@ fn offer_publication(desk: &Shared, ctx: &Ctx, publication: Publication) -> Answ
         entries: publication.entries,
     };
     super::plan::offer(desk, ctx, proposal, super::plan::After::Nothing).map_err(Refuse::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny(n: usize) -> Staged {
+        Staged {
+            pdf: vec![0; n],
+            sha256: [0; 32],
+            title: None,
+            pages: 1,
+            pdfa: None,
+            clauses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn staging_keeps_the_newest_within_its_count_and_bytes() {
+        let s = Staging::default();
+        let ids: Vec<String> = (0..MAX_STAGED + 2)
+            .map(|_| s.put(tiny(10)).unwrap())
+            .collect();
+        assert!(s.get(&ids[0]).is_none() && s.get(&ids[1]).is_none());
+        assert!(ids[2..].iter().all(|id| s.get(id).is_some()));
+        let big = s.put(tiny(MAX_STAGED_BYTES - 5)).unwrap();
+        assert!(s.get(&big).is_some());
+        assert!(
+            ids.iter().all(|id| s.get(id).is_none()),
+            "made room by bytes"
+        );
+        assert!(s.get("unknown").is_none());
+    }
+
+    #[test]
+    fn known_templates_are_the_subfolders_with_rules_typ_and_an_identifier_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["good", "Bad Name", "empty"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        std::fs::write(dir.path().join("good/rules.typ"), "x").unwrap();
+        std::fs::write(dir.path().join("Bad Name/rules.typ"), "x").unwrap();
+        std::fs::write(dir.path().join("rules.typ"), "x").unwrap();
+        let s = Staging::default();
+        assert!(s.template_names().is_empty(), "none without --templates");
+        s.set_templates(dir.path().to_path_buf());
+        assert_eq!(s.template_names(), ["good"]);
+        assert_eq!(s.template("good"), Some(dir.path().join("good")));
+        for other in ["../good", "empty", "Bad Name", ".", ""] {
+            assert_eq!(s.template(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn uploads_have_their_own_body_types() {
+        use super::super::request::{upload_type, upload_type_ok};
+        assert_eq!(upload_type(PDF_PATH), Some("application/pdf"));
+        assert_eq!(upload_type(ZIP_PATH), Some("application/zip"));
+        assert_eq!(upload_type("/api/admin/publish"), None);
+        assert!(upload_type_ok(Some(b"Application/PDF"), "application/pdf"));
+        for bad in [&b"application/pdf; x=y"[..], b"application/json", b"\xff"] {
+            assert!(!upload_type_ok(Some(bad), "application/pdf"));
+        }
+        assert!(!upload_type_ok(None, "application/pdf"));
+    }
 }
