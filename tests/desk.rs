@@ -14,6 +14,7 @@ mod documents;
 mod edges;
 mod live;
 mod pages;
+mod publish;
 mod reports;
 
 use std::io::{BufRead, BufReader};

@@ -1057,14 +1057,17 @@ function renderAdmin(s, after, a) {
     adminsTop(a, after),
     el('h2', { text: t('documents_h') }),
     s.versions.length ? documentBlocks(s) : el('p', { text: t('no_versions') }),
+    // The day's work, in the order README's desk section tells it.
+    publishSection(after),
+    staffSection(),
     el('div', { class: 'panel-grid' }, issueForm(), leaveForm(s.employees, after)),
     el('div', { class: 'panel-grid' }, keysPanels(s, a)),
     el('h2', { text: t('employees_h') }),
     employeesTable(s.employees),
-    adminsSection(s, a),
+    reportsSection(s),
     el('h2', { text: t('downloads_h') }),
     downloads(s.versions),
-    staffSection(), reportsSection(s),
+    adminsSection(s, a),
   );
 }
 

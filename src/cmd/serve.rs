@@ -37,7 +37,7 @@ pub struct Args {
     /// for an hour) for the desk serving --log, running or started later,
     /// print it and exit. Run it on the desk's computer, as someone who
     /// may write the log's folder.
-    #[arg(long, conflicts_with_all = ["issuer_key", "listen", "tls_cert", "tls_key", "quiet"])]
+    #[arg(long, conflicts_with_all = ["issuer_key", "listen", "tls_cert", "tls_key", "quiet", "templates"])]
     admin_link: bool,
 
     /// Address and port to listen on (port 0: any free port).
@@ -55,6 +55,12 @@ pub struct Args {
     /// Print no line per request (errors are still printed).
     #[arg(long)]
     quiet: bool,
+
+    /// A folder of templates the administration page may render to
+    /// publish: each subfolder holding rules.typ is one, named by its
+    /// folder.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 /// Prints one line per request to standard error: the time (in the
@@ -133,6 +139,12 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .map(TlsFiles::acceptor)
         .transpose()
         .map_err(CliError::lib)?;
+    if let Some(dir) = args.templates.as_ref().filter(|d| !d.is_dir()) {
+        return Err(CliError::input(format!(
+            "--templates {}: not a folder",
+            dir.display()
+        )));
+    }
     let key = passphrase::read_secret_key(issuer_key)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -155,6 +167,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         DeskError::NeedsTls(_) => CliError::lib(e),
         e => CliError::file(&args.log, e),
     })?;
+    if let Some(dir) = &args.templates {
+        started.desk.set_templates(dir.clone());
+    }
     let base = base_url(addr, acceptor.is_some());
     if let Err(e) = ackreg_desk::admin::record_address(&args.log, &base) {
         eprintln!("desk: {e}");

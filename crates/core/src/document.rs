@@ -89,7 +89,8 @@ pub fn read_pdf(path: &Path) -> Result<Vec<u8>, DocumentError> {
     })
 }
 
-fn pdf_title(doc: &lopdf::Document) -> Result<String, DocumentError> {
+/// The title of a loaded PDF's Info dictionary, trimmed.
+pub(crate) fn pdf_title(doc: &lopdf::Document) -> Result<String, DocumentError> {
     let info = doc
         .trailer
         .get(b"Info")

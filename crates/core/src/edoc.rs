@@ -731,6 +731,7 @@ struct Central<'a> {
     size: usize,
     offset: usize,
     has_extra: bool,
+    kind: ZipKind,
 }
 
 /// An entry whose local header agrees with its central record.
@@ -744,6 +745,7 @@ struct Entry<'a> {
     offset: usize,
     end: usize,
     has_extra: bool,
+    kind: ZipKind,
 }
 
 /// Finds the end record: the last one whose comment reaches exactly to the
@@ -846,7 +848,7 @@ fn central_record<'a>(c: &mut Cursor<'a>, index: usize) -> Result<Central<'a>, E
     for field in &mut fields {
         *field = c.u16().ok_or_else(damaged)?;
     }
-    let [_made_by, _needed, flags, method, _time, _date] = fields;
+    let [made_by, _needed, flags, method, _time, _date] = fields;
     let crc = c.u32().ok_or_else(damaged)?;
     let (compressed, size) = (c.u32().ok_or_else(damaged)?, c.u32().ok_or_else(damaged)?);
     let mut lengths = [0u16; 5];
@@ -854,7 +856,7 @@ fn central_record<'a>(c: &mut Cursor<'a>, index: usize) -> Result<Central<'a>, E
         *field = c.u16().ok_or_else(damaged)?;
     }
     let [name_len, extra_len, comment_len, disk, _internal] = lengths;
-    let (_external, offset) = (c.u32().ok_or_else(damaged)?, c.u32().ok_or_else(damaged)?);
+    let (external, offset) = (c.u32().ok_or_else(damaged)?, c.u32().ok_or_else(damaged)?);
     let raw_name = c.take(name_len.into()).ok_or_else(damaged)?;
     c.take(usize::from(extra_len) + usize::from(comment_len))
         .ok_or_else(damaged)?;
@@ -878,7 +880,32 @@ fn central_record<'a>(c: &mut Cursor<'a>, index: usize) -> Result<Central<'a>, E
         size: size as usize,
         offset: offset as usize,
         has_extra: extra_len != 0,
+        kind: zip_kind(made_by, external, raw_name),
     })
+}
+
+/// What an entry is, from its name and, when a Unix system made it, the
+/// file type in its external attributes.
+fn zip_kind(made_by: u16, external: u32, raw_name: &[u8]) -> ZipKind {
+    const UNIX: u16 = 3;
+    let folder = raw_name.ends_with(b"/");
+    let mode = external >> 16;
+    let kind = if made_by >> 8 == UNIX && mode != 0 {
+        match mode & 0o170000 {
+            0o100000 => ZipKind::File,
+            0o040000 => ZipKind::Folder,
+            0o120000 => ZipKind::Link,
+            _ => ZipKind::Other,
+        }
+    } else if folder {
+        ZipKind::Folder
+    } else {
+        ZipKind::File
+    };
+    match (kind, folder) {
+        (ZipKind::File, true) | (ZipKind::Folder, false) => ZipKind::Other,
+        (kind, _) => kind,
+    }
 }
 
 /// Refuses encryption, unknown methods, and sizes over the limits, before
@@ -971,6 +998,7 @@ fn local_entry<'a>(bytes: &'a [u8], central: Central) -> Result<Entry<'a>, EdocE
         offset: central.offset,
         end: c.pos,
         has_extra: central.has_extra || extra_len != 0,
+        kind: central.kind,
     })
 }
 
@@ -1054,6 +1082,68 @@ fn inflate(data: &[u8], size: usize) -> Option<Vec<u8>> {
     }
     let consumed_all = usize::try_from(inflater.total_in()).ok()? == data.len();
     (consumed_all && out.len() == size).then_some(out)
+}
+
+// ---------------------------------------------------------------------------
+// Reading a plain ZIP
+
+/// What a ZIP entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZipKind {
+    /// A regular file.
+    File,
+    /// A folder (its name ends with `/`).
+    Folder,
+    /// A symbolic link (Unix file type in the external attributes).
+    Link,
+    /// Anything else: a device, a pipe, or a type that contradicts the name.
+    Other,
+}
+
+/// One entry of a plain ZIP, as [`read_plain`] gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZipEntry {
+    /// The name, `/` between folder names, checked as [`read_with`]'s step 4
+    /// checks names (never absolute, never `..`).
+    pub name: String,
+    /// What it is.
+    pub kind: ZipKind,
+    /// The content of a regular file, inflated and checked; empty for any
+    /// other kind (never inflated).
+    pub bytes: Vec<u8>,
+}
+
+/// Reads any plain ZIP (not only an eDoc container) by the same rules as
+/// [`read_with`]'s steps 1, 2, 4 (names, duplicates) and 5, within
+/// `limits`: every entry with its kind; only regular files are inflated,
+/// each to exactly its declared size and CRC (no more than that size is
+/// ever produced, whatever the header claims).
+pub fn read_plain(bytes: &[u8], limits: &Limits) -> Result<Vec<ZipEntry>, EdocError> {
+    if bytes.len() as u64 > limits.container {
+        return Err(EdocError::TooLarge {
+            what: "the ZIP file".to_string(),
+            limit: limits.container,
+        });
+    }
+    let entries = zip_entries(bytes, limits)?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        check_entry_name(&entry.name)?;
+        if !seen.insert(entry.name.as_str()) {
+            return Err(EdocError::DuplicateEntry(shown(&entry.name)));
+        }
+        let content = match entry.kind {
+            ZipKind::File => contents(entry)?,
+            _ => Vec::new(),
+        };
+        out.push(ZipEntry {
+            name: entry.name.clone(),
+            kind: entry.kind,
+            bytes: content,
+        });
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------

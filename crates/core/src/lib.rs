@@ -57,6 +57,7 @@ pub mod keyring;
 pub mod keys;
 pub mod outcome;
 pub mod pdf;
+pub mod publish;
 pub mod register;
 pub mod staff;
 pub mod text;

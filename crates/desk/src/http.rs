@@ -42,6 +42,8 @@ pub const ADMINS_JS: &str = include_str!("../../../web/admins.js");
 pub const STAFF_JS: &str = include_str!("../../../web/staff.js");
 /// The reports' part of the page's script.
 pub const REPORTS_JS: &str = include_str!("../../../web/reports.js");
+/// The administration page's publishing section.
+pub const PUBLISH_JS: &str = include_str!("../../../web/publish.js");
 /// The page's style.
 pub const STYLE_CSS: &str = include_str!("../../../web/style.css");
 
@@ -146,6 +148,10 @@ pub fn router(desk: Shared) -> Router {
             get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
         )
         .route("/doc/{name}", get(document))
+        .route(
+            "/publish.js",
+            get(|| asset(PUBLISH_JS, "text/javascript; charset=utf-8")),
+        )
         .merge(api)
         .merge(super::module_routes())
         .fallback(|| async { Fail(RequestError::NotFound) })
@@ -231,13 +237,16 @@ async fn guard(State(desk): State<Shared>, req: Request, next: Next) -> Response
     let refusal =
         if !host_allowed(&desk, &host) || (post && !origin_ok(&desk, req.headers(), &host)) {
             Some(RequestError::Origin)
-        } else if post && !request::takes_staff_file(&path) {
-            request::check_content_type(
-                req.headers()
-                    .get(header::CONTENT_TYPE)
-                    .map(|v| v.as_bytes()),
-            )
-            .err()
+        } else if post {
+            let value = req.headers().get(header::CONTENT_TYPE);
+            let value = value.map(|v| v.as_bytes());
+            match request::upload_type(&path) {
+                Some(kind) if request::upload_type_ok(value, kind) => None,
+                Some(kind) => Some(RequestError::BodyType(kind)),
+                // The staff file's routes check its type themselves.
+                None if request::takes_staff_file(&path) => None,
+                None => request::check_content_type(value).err(),
+            }
         } else {
             None
         };
@@ -694,7 +703,8 @@ fn json_text(text: String) -> Answer {
 /// thread (see [`super::status_cache`]).
 async fn admin_page(desk: &Shared) -> Result<Arc<super::view::AdminPage>, Fail> {
     let size = desk.log.checkpoint().ok().map(|h| h.checkpoint.size);
-    match desk.status.use_for(size) {
+    let generation = desk.writer.directory().generation;
+    match desk.status.use_for(size, generation) {
         Use::Fresh(page) => Ok(page),
         Use::Refresh(page) => {
             let shared = desk.clone();
@@ -718,10 +728,13 @@ async fn make_admin_page(desk: &Desk) -> Result<Arc<super::view::AdminPage>, Fai
     let planned = desk.departures.all();
     // The size of the log the state reflects (the file's checkpoint may be
     // newer by a command's entries, read within a second).
-    let page = desk
+    let (mut page, generation) = desk
         .writer
-        .read(move |state| super::view::admin_page(state, today(), state.size(), &planned))
+        .read_with_generation(move |state| {
+            super::view::admin_page(state, today(), state.size(), &planned)
+        })
         .await?;
+    page.generation = generation;
     Ok(Arc::new(page))
 }
 

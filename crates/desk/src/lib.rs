@@ -36,6 +36,8 @@
 //! - [`reports`]: the status CSV, the printed report, the annex and the
 //!   log's files to download;
 //! - [`changes`]: what changed between two versions, read once and kept;
+//! - [`publish`]: publishing a version from the page (upload, template,
+//!   preview, the entries);
 //! - [`listen`]: the accept loop, plain on loopback or TLS (rustls).
 
 #![forbid(unsafe_code)]
@@ -49,6 +51,7 @@ pub mod http;
 pub mod listen;
 pub mod pin;
 pub mod plan;
+pub mod publish;
 pub mod reports;
 pub mod request;
 pub mod secret;
@@ -212,6 +215,8 @@ pub struct Desk {
     /// answered as if a due departure had not happened.
     departing: tokio::sync::Mutex<()>,
     changes: changes::Cache,
+    /// The PDFs staged for publishing and the known templates.
+    publishing: publish::Staging,
     /// Named administrators' requests waiting for their signatures.
     plans: plan::Plans,
     /// The administration page's status, kept between requests.
@@ -266,6 +271,7 @@ impl Desk {
             departures,
             departing: tokio::sync::Mutex::new(()),
             changes: changes::Cache::default(),
+            publishing: publish::Staging::default(),
             plans: plan::Plans::default(),
             status: status_cache::StatusCache::default(),
             waiting: administrators::Waiting::default(),
@@ -275,6 +281,12 @@ impl Desk {
             desk: Arc::new(desk),
             admin_token,
         })
+    }
+
+    /// Sets the folder of the templates the desk renders: each subfolder
+    /// holding `rules.typ` is one (`ackreg serve --templates DIR`).
+    pub fn set_templates(&self, dir: PathBuf) {
+        self.publishing.set_templates(dir);
     }
 
     /// The log's folder.
@@ -385,13 +397,15 @@ fn load_saved<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
-/// The routes of the desk's parts beside [`http`]'s own: composed here, so
-/// that `http` names none of the modules that use its request types.
+/// The routes of the modules that [`http::router`] merges under its guard
+/// (composed here, so that `http` names none of them and none of them
+/// imports round a circle).
 fn module_routes() -> axum::Router<Arc<Desk>> {
     administrators::routes()
         .layer(axum::extract::DefaultBodyLimit::max(
             request::MAX_COMMIT_BODY,
         ))
+        .merge(publish::routes())
         .merge(staff::routes())
         .merge(reports::routes())
 }

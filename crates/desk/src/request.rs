@@ -30,6 +30,9 @@ pub enum RequestError {
     /// Not `application/json`.
     #[error("the body must be application/json")]
     ContentType,
+    /// An upload not of its route's type.
+    #[error("the body must be {0}")]
+    BodyType(&'static str),
     /// The body is larger than allowed.
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
@@ -132,7 +135,7 @@ impl RequestError {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            RequestError::ContentType => 415,
+            RequestError::ContentType | RequestError::BodyType(_) => 415,
             RequestError::TooLarge(_) => 413,
             RequestError::Malformed(_) | RequestError::Field { .. } => 400,
             RequestError::NoSession => 401,
@@ -163,7 +166,7 @@ impl RequestError {
     /// A short code the page translates.
     pub fn code(&self) -> &'static str {
         match self {
-            RequestError::ContentType => "content_type",
+            RequestError::ContentType | RequestError::BodyType(_) => "content_type",
             RequestError::TooLarge(_) => "too_large",
             RequestError::Malformed(_) => "malformed",
             RequestError::Field { .. } => "field",
@@ -219,6 +222,28 @@ pub const STAFF_CONFIRM: &str = "/api/admin/staff/confirm";
 /// route checks its type itself: `crate::staff::check_type`).
 pub fn takes_staff_file(path: &str) -> bool {
     path == STAFF_PREVIEW || path == STAFF_CONFIRM
+}
+
+/// The path of the PDF upload (publishing, [`crate::publish`]).
+pub const PDF_PATH: &str = "/api/admin/publish/pdf";
+/// The path of the template ZIP upload.
+pub const ZIP_PATH: &str = "/api/admin/publish/zip";
+
+/// The body type a POST to `path` must have, when it is not JSON: the
+/// uploads' raw bodies.
+pub fn upload_type(path: &str) -> Option<&'static str> {
+    match path {
+        PDF_PATH => Some("application/pdf"),
+        ZIP_PATH => Some("application/zip"),
+        _ => None,
+    }
+}
+
+/// Whether the `Content-Type` value is `wanted` (no parameters).
+pub fn upload_type_ok(value: Option<&[u8]>, wanted: &str) -> bool {
+    value
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted))
 }
 
 /// Checks the `Content-Type` header: `application/json`, optionally with

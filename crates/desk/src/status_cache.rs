@@ -5,8 +5,10 @@
 //! the writer's thread, longer while employees sign. The desk keeps the
 //! last one computed ([`crate::view::AdminPage`], with the log size it
 //! reflects): it is answered as it is while the log has not grown, and for
-//! [`STALE_FOR`] after it was made even if it has (then a new one is made
-//! in the background, one at a time, for the next request). An older one
+//! [`STALE_FOR`] after it was made even if it has by acknowledgements
+//! alone (then a new one is made in the background, one at a time, for
+//! the next request). A change of the people, the versions or the
+//! administrators (the writer's directory made again) is shown at once. An older one
 //! is made again before the answer; a change an administrator asked for
 //! clears it ([`StatusCache::clear`]), so that the page they reload shows
 //! it.
@@ -46,11 +48,15 @@ impl StatusCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// What to do for a request while the log's checkpoint is of `size`.
-    pub fn use_for(&self, size: Option<u64>) -> Use {
+    /// What to do for a request while the log's checkpoint is of `size`
+    /// and the writer's directory of `generation`.
+    pub fn use_for(&self, size: Option<u64>, generation: u64) -> Use {
         let Some((made, page)) = self.kept().clone() else {
             return Use::Make;
         };
+        if page.generation != generation {
+            return Use::Make;
+        }
         if Some(page.size) == size {
             return Use::Fresh(page);
         }
@@ -96,21 +102,23 @@ mod tests {
             summary: String::new(),
             versions: vec![],
             size,
+            generation: 1,
         })
     }
 
     #[test]
     fn kept_while_the_log_is_the_same_refreshed_once_when_it_grows() {
         let c = StatusCache::default();
-        assert!(matches!(c.use_for(Some(5)), Use::Make));
+        assert!(matches!(c.use_for(Some(5), 1), Use::Make));
         c.keep(page(5));
-        assert!(matches!(c.use_for(Some(5)), Use::Fresh(_)));
-        assert!(matches!(c.use_for(Some(6)), Use::Refresh(_)));
-        assert!(matches!(c.use_for(Some(6)), Use::Fresh(_)), "one maker");
+        assert!(matches!(c.use_for(Some(5), 1), Use::Fresh(_)));
+        assert!(matches!(c.use_for(Some(6), 1), Use::Refresh(_)));
+        assert!(matches!(c.use_for(Some(6), 1), Use::Fresh(_)), "one maker");
         c.keep(page(6));
-        assert!(matches!(c.use_for(Some(6)), Use::Fresh(_)));
+        assert!(matches!(c.use_for(Some(6), 1), Use::Fresh(_)));
+        assert!(matches!(c.use_for(Some(6), 2), Use::Make), "people changed");
         c.clear();
-        assert!(matches!(c.use_for(Some(6)), Use::Make));
+        assert!(matches!(c.use_for(Some(6), 1), Use::Make));
         assert!(c.current().is_none());
     }
 }

@@ -224,6 +224,9 @@ pub struct AdminPage {
     pub versions: Vec<(Option<String>, String)>,
     /// The log's size it reflects.
     pub size: u64,
+    /// The writer's directory generation it was made at (set by the
+    /// caller; see [`crate::writer::Directory::generation`]).
+    pub generation: u64,
 }
 
 /// The administration's page (see [`AdminPage`]).
@@ -262,6 +265,7 @@ pub fn admin_page(state: &State, today: Date, size: u64, planned: &[Planned]) ->
         summary: summary.to_string(),
         versions: keys,
         size,
+        generation: 0,
     }
 }
 

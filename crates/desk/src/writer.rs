@@ -142,6 +142,10 @@ pub struct Directory {
     pub origin: String,
     /// Named administrators by identifier.
     pub admins: HashMap<String, AdminPerson>,
+    /// Counts the directories made: a new one means the people, the
+    /// versions or the administrators may have changed (acknowledgements
+    /// alone make none).
+    pub generation: u64,
 }
 
 impl Directory {
@@ -366,6 +370,23 @@ impl Handle {
             .send(job)
             .map_err(|_| unavailable("the writer stopped"))?;
         rx.await.map_err(|_| unavailable("the writer stopped"))
+    }
+
+    /// [`Handle::read`], with the generation of the directory of that
+    /// state (both are the writer's: read on its thread, they agree).
+    pub async fn read_with_generation<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&State) -> T + Send + 'static,
+    ) -> Result<(T, u64), RequestError> {
+        let directory = self.directory.clone();
+        self.read(move |state| {
+            let generation = directory
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .generation;
+            (f(state), generation)
+        })
+        .await
     }
 
     /// Stops the task after the jobs already sent, and waits for it (call
@@ -653,10 +674,12 @@ fn waiting(observer: Arc<dyn Observer>) -> impl FnMut(&Path, &str) + Send + 'sta
 
 /// Makes the directory the one of `state`.
 fn publish(directory: &RwLock<Directory>, state: &State) {
-    let d = Directory::of(state);
-    *directory
+    let mut d = Directory::of(state);
+    let mut kept = directory
         .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = d;
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    d.generation = kept.generation + 1;
+    *kept = d;
 }
 
 fn reply_of(job: Job) -> Option<Reply> {
