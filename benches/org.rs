@@ -955,9 +955,22 @@ fn desk_figures(root: &Path, state: &State) {
         people.len(),
         versions.len()
     );
+    // The administrator publishes a new version of the first document,
+    // taking effect in a month (the employees go on signing the one in
+    // force), while they sign.
+    let pdf = ackreg_core::render::Template::builtin()
+        .render(&ackreg_core::render::RenderInput::default())
+        .map(|r| r.pdf)
+        .unwrap();
+    let effective = format_date(today + time::Duration::days(30));
     let administration = desk_support::Administration {
         every: Duration::from_millis(100),
-        publish: None,
+        publish: Some(desk_support::publisher(
+            pdf,
+            document(0),
+            format!("{}", VERSIONS + 1),
+            effective,
+        )),
     };
     let (result, commits, admin) = desk_support::desk_load_administered(
         &copy,

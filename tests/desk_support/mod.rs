@@ -489,10 +489,49 @@ pub fn desk_load(
 /// named administrator's change, signed) after the first second.
 pub struct Administration {
     pub every: Duration,
-    pub publish: Option<Box<dyn Fn(Arc<Http>, Admin) -> PublishFuture + Send>>,
+    pub publish: Option<Publisher>,
 }
 
+/// A publish made by the administrator during the load; its duration.
 pub type PublishFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Duration> + Send>>;
+/// What makes a publish.
+pub type Publisher = Box<dyn Fn(Arc<Http>, Admin) -> PublishFuture + Send>;
+
+/// A publish from the page, as the administrator makes it: the PDF
+/// uploaded, then the version asked for and signed; from the upload's
+/// start to the commit's answer.
+pub fn publisher(pdf: Vec<u8>, document: String, label: String, effective: String) -> Publisher {
+    Box::new(move |http, admin| {
+        let (pdf, document, label, effective) = (
+            pdf.clone(),
+            document.clone(),
+            label.clone(),
+            effective.clone(),
+        );
+        Box::pin(async move {
+            let t = Instant::now();
+            let dress = Dress {
+                cookie: Some(&admin.cookie),
+                content_type: Some("application/pdf"),
+                origin: Some(&http.base),
+                host: None,
+            };
+            let r = http
+                .send("POST", "/api/admin/publish/pdf", &dress, pdf)
+                .await
+                .unwrap();
+            assert_eq!(r.status, 200, "the upload: {}", r.text());
+            let body = serde_json::json!({
+                "staged": r.json()["id"], "document": document, "label": label,
+                "effective": effective, "material": true, "deadline": "2099-12-31",
+                "new_employee_days": 14,
+            });
+            let r = ask(&http, &admin, "/api/admin/publish", body).await;
+            assert_eq!(r.status, 200, "the publish: {}", r.text());
+            t.elapsed()
+        })
+    })
+}
 
 /// What the administrator saw: each page's round trip, the publish's.
 #[derive(Debug, Default)]
