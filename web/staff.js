@@ -40,7 +40,7 @@ const STAFF_WORDS = {
     st_not_in_file: 'nav failā',
     st_confirm: 'Apstiprināt un ierakstīt reģistrā',
     st_changed: 'Kopš priekšskatījuma reģistrs ir mainījies. Tagad fails prasa šīs izmaiņas: pārbaudiet tās un apstipriniet vēlreiz.',
-    st_done: 'Ierakstīts reģistrā: {n} ieraksti.',
+    st_done: 'Izmaiņas ierakstītas reģistrā (izmaiņu skaits: {n}).',
     st_sign_failed: 'Izmaiņas netika ierakstītas.',
     st_need_admin: 'Izmaiņas apstiprina un paraksta administrators ar savu atslēgu. Pierakstieties kā administrators un apstipriniet vēlreiz; nekas nav ierakstīts.',
   },
@@ -77,7 +77,7 @@ const STAFF_WORDS = {
     st_not_in_file: 'not in the file',
     st_confirm: 'Confirm and write to the register',
     st_changed: 'The register changed since the preview. The file now asks for these changes: check them and confirm again.',
-    st_done: 'Written to the register: {n} entries.',
+    st_done: 'The changes are written to the register ({n} changes).',
     st_sign_failed: 'The changes were not written.',
     st_need_admin: 'An administrator confirms and signs the changes with their own key. Sign in as an administrator and confirm again; nothing was written.',
   },
@@ -163,8 +163,10 @@ function staffPreview(out, p, bytes, box) {
     if (typeof signAndCommit !== 'function') return say(done, t('st_sign_failed'));
     const c = await signAndCommit(r.data);
     if (!c.ok) return say(done, errorWords(c));
-    confirm.remove();
-    say(done, t('st_done', { n: p.changes.length }), 'success');
+    // The page again, with the people as they are now, and the words.
+    await loadAdmin(null, { box: 'staff-message', words: t('st_done', { n: p.changes.length }) });
+    const kept = document.getElementById('staff-message');
+    if (kept) kept.scrollIntoView({ block: 'center' });
   });
   out.replaceChildren(
     el('p', { id: 'staff-summary', text: t('st_summary', p.counts) }),

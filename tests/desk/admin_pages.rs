@@ -46,6 +46,27 @@ async fn look(c: &Client, css: &str, name: &str) {
     axe(c, name).await;
 }
 
+/// In the browser `c`, the first administrator makes their key under the
+/// one-time link `token` (none: the link's session this browser holds
+/// already); signed in as them, on the administration page.
+pub(super) async fn first_admin_in_browser(
+    c: &Client,
+    base: &str,
+    token: Option<&str>,
+    id: &str,
+    name: &str,
+) {
+    let hash = token.map(|t| format!("#{t}")).unwrap_or_default();
+    c.goto(&format!("{base}/admin{hash}")).await.unwrap();
+    wait_css(c, "#first-admin-form").await;
+    type_into(c, "#first-admin-id", id).await;
+    type_into(c, "#first-admin-name", name).await;
+    type_into(c, "#first-admin-pin", "2468").await;
+    type_into(c, "#first-admin-pin-again", "2468").await;
+    click(c, "#first-admin-form button[type=submit]").await;
+    wait_text(c, "#admin-me", &format!("{name} ({id})")).await;
+}
+
 /// Who asked for entry `index`, from `ackreg log admins --json`.
 fn asked_by(admins: &Value, index: u64) -> Option<String> {
     admins["requests"].as_array()?.iter().find_map(|r| {

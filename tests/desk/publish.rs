@@ -518,7 +518,7 @@ fn an_uploaded_pdf_is_previewed_compared_and_made_the_entry_log_publish_writes()
         let state = log.committed().unwrap().1;
         let asked = state.request_for(written[0].as_u64().unwrap()).expect("a request");
         assert_eq!(state.admins()[asked.admin as usize].id, "agavare");
-        assert_eq!(asked.action, "publish rules 2");
+        assert_eq!(asked.action, "publicēšana: rules, versija 2");
     });
 }
 
@@ -603,26 +603,34 @@ fn an_administrator_publishes_an_uploaded_pdf_from_the_page() {
     let pdf_file = fx.tmp.path().join("noteikumi-2.pdf");
     std::fs::write(&pdf_file, &rendered.pdf).unwrap();
     runtime().block_on(async {
-        let http = Http::new(&server.base);
-        let link = desk_support::admin_signin(&http, &server.admin_token).await;
-        let anna = desk_support::first_admin(&http, &link, "agavare", "Anna Gavare", 31).await;
         let c = super::browser(&driver, &fx.tmp.path().join("profile-publish")).await;
-        c.goto(&format!("{}/admin", server.base)).await.unwrap();
-        // Her session, as her sign-in with her key in this browser gives it.
-        let text = format!("{}; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Strict", anna.cookie);
-        let cookie = fantoccini::cookies::Cookie::parse(text).unwrap();
-        c.add_cookie(cookie).await.unwrap();
-        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        // Anna makes her administrator's key in this browser: it signs.
+        super::admin_pages::first_admin_in_browser(
+            &c,
+            &server.base,
+            Some(&server.admin_token),
+            "agavare",
+            "Anna Gavare",
+        )
+        .await;
         super::wait_css(&c, "#publish-source-form").await;
         super::screenshots(&c, "publish-1-form").await;
         super::axe(&c, "the publishing section").await;
         // Nothing chosen: said beside the form.
-        super::wait_css(&c, "#publish-upload").await.click().await.unwrap();
+        super::wait_css(&c, "#publish-upload")
+            .await
+            .click()
+            .await
+            .unwrap();
         wait_text(&c, "#publish-source-message", "Izvēlieties failu").await;
         // The PDF: its preview, the PDF/A fact, what changed.
         let input = super::wait_css(&c, "#publish-pdf").await;
         input.send_keys(pdf_file.to_str().unwrap()).await.unwrap();
-        super::wait_css(&c, "#publish-upload").await.click().await.unwrap();
+        super::wait_css(&c, "#publish-upload")
+            .await
+            .click()
+            .await
+            .unwrap();
         wait_text(&c, "#publish-pdfa", "PDF/A: jā (PDF/A-3a)").await;
         super::wait_css(&c, "#publish-frame").await;
         wait_text(&c, "#publish-changes", "Pievienoti: 1").await;
@@ -633,24 +641,21 @@ fn an_administrator_publishes_an_uploaded_pdf_from_the_page() {
         // No label: the page's words beside the form.
         type_into(&c, "#publish-effective", "01.01.2030.").await;
         type_into(&c, "#publish-deadline", "01.02.2030.").await;
-        super::wait_css(&c, "#publish-button").await.click().await.unwrap();
+        super::wait_css(&c, "#publish-button")
+            .await
+            .click()
+            .await
+            .unwrap();
         wait_text(&c, "#publish-message", "Ierakstiet versijas apzīmējumu").await;
         shot_at(&c, "#publish-message", "publish-3-error").await;
         type_into(&c, "#publish-label", "2").await;
-        super::wait_css(&c, "#publish-button").await.click().await.unwrap();
+        super::wait_css(&c, "#publish-button")
+            .await
+            .click()
+            .await
+            .unwrap();
         let said = wait_answer(&c, "#publish-message", "Ierakstiet versijas apzīmējumu").await;
-        if !said.contains("Publicēts") {
-            // Her key is not in this browser (the test signed her in
-            // over HTTP): the test signs the offer the page received, as
-            // the page's signAndCommit does with the browser's key.
-            let offer = c.execute("return publishKept.offer;", vec![]).await.unwrap();
-            assert_eq!(offer["action"], json!("publish rules 2"), "{offer}");
-            let commit = json!({"plan": offer["plan"], "signatures": desk_support::sign_offer(&anna.key, &offer)});
-            let r = http.post("/api/admin/commit", Some(&anna.cookie), commit.to_string().into_bytes()).await.unwrap();
-            assert_eq!(r.status, 200, "{}", r.text());
-            c.goto(&format!("{}/admin", server.base)).await.unwrap();
-            super::wait_css(&c, "#publish-source-form").await;
-        }
+        assert!(said.contains("Publicēts"), "signed in the browser: {said}");
         wait_text(&c, "main", "01.01.2030.").await;
         super::screenshots(&c, "publish-4-published").await;
         super::axe(&c, "the page after publishing").await;
@@ -681,14 +686,8 @@ fn an_administrator_publishes_a_template_as_a_new_document_from_the_page() {
     let server = start_with_templates(&fx, &dir);
     let driver = super::chromedriver();
     runtime().block_on(async {
-        let http = Http::new(&server.base);
-        let link = desk_support::admin_signin(&http, &server.admin_token).await;
-        let anna = desk_support::first_admin(&http, &link, "agavare", "Anna Gavare", 32).await;
         let c = super::browser(&driver, &fx.tmp.path().join("profile-template")).await;
-        c.goto(&format!("{}/admin", server.base)).await.unwrap();
-        let text = format!("{}; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Strict", anna.cookie);
-        c.add_cookie(fantoccini::cookies::Cookie::parse(text).unwrap()).await.unwrap();
-        c.goto(&format!("{}/admin", server.base)).await.unwrap();
+        super::admin_pages::first_admin_in_browser(&c, &server.base, Some(&server.admin_token), "agavare", "Anna Gavare").await;
         super::wait_css(&c, "#publish-source-form").await;
         c.execute(
             "const r = document.querySelector('input[name=publish-source][value=known]'); r.click();",
@@ -718,16 +717,7 @@ fn an_administrator_publishes_a_template_as_a_new_document_from_the_page() {
         super::axe(&c, "the template's form").await;
         super::wait_css(&c, "#publish-button").await.click().await.unwrap();
         let said = wait_answer(&c, "#publish-message", "").await;
-        if !said.contains("Publicēts") {
-            let offer = c.execute("return publishKept.offer;", vec![]).await.unwrap();
-            assert_eq!(offer["action"], json!("publish attalinatais-darbs 1"), "{offer}");
-            assert_eq!(offer["entries"], json!(2), "the declaration and the version");
-            let commit = json!({"plan": offer["plan"], "signatures": desk_support::sign_offer(&anna.key, &offer)});
-            let r = http.post("/api/admin/commit", Some(&anna.cookie), commit.to_string().into_bytes()).await.unwrap();
-            assert_eq!(r.status, 200, "{}", r.text());
-            c.goto(&format!("{}/admin", server.base)).await.unwrap();
-            super::wait_css(&c, "#publish-source-form").await;
-        }
+        assert!(said.contains("Publicēts"), "signed in the browser: {said}");
         wait_text(&c, "main", "Attālinātā darba kārtība").await;
         super::screenshots(&c, "publish-template-published").await;
         c.close().await.unwrap();

@@ -879,13 +879,42 @@ fn a_browser_imports_staff_and_downloads_the_reports() {
         wait_css(&c, "#staff-form").await;
         import_staff_journey(&c, &fx).await;
         reports_journey(&c, &fx).await;
+        assert_eq!(
+            files_of(&fx.log),
+            before,
+            "nothing written without a signature"
+        );
+        // Under the link's session she makes her administrator's key; the
+        // import she confirms is signed with it in the browser.
+        super::admin_pages::first_admin_in_browser(&c, &server.base, None, "ivarna", "Ilze Varna")
+            .await;
+        let good = fx.tmp.path().join("darbinieki.csv");
+        upload_file(&c, &good).await;
+        wait_css(&c, "#staff-preview table").await;
+        c.find(Locator::Css("#staff-confirm"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        super::pages::wait_text(&c, "#staff-message", "Izmaiņas ierakstītas reģistrā").await;
+        super::pages::wait_text(&c, "main", "Jānis Bērziņš").await;
+        shots(&c, "24-staff-signed", "staff").await;
+        axe(&c, "staff import, signed").await;
         c.close().await.unwrap();
     });
-    assert_eq!(
-        files_of(&fx.log),
-        before,
-        "nothing written without a signature"
-    );
     let (ok, out) = verify_cli(&[&fx.log], &fx.pub_file);
     assert!(ok, "{out}");
+    let state = ackreg_core::log::LogDir::new(&fx.log)
+        .committed()
+        .unwrap()
+        .1;
+    let joined = state.employee("jberzins").expect("Jānis joined");
+    let asked = state.request_for(joined.entry).expect("asked for");
+    assert_eq!(state.admins()[asked.admin as usize].id, "ivarna");
+    assert!(
+        asked.action.starts_with("darbinieku imports"),
+        "{}",
+        asked.action
+    );
 }

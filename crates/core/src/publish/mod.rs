@@ -173,7 +173,7 @@ fn field(field: &'static str, why: impl ToString) -> PublishError {
 /// words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publication {
-    /// What is asked, e.g. "publish darba-kartiba 2".
+    /// What is asked, e.g. "publicēšana: darba-kartiba, versija 2".
     pub action: String,
     /// The entries' exact bytes, in order: a document's declaration when
     /// needed, then the version.
@@ -196,7 +196,11 @@ pub fn entries(state: &State, staged: &Staged, form: &Form) -> Result<Publicatio
     out.push(entry::version_bytes(&version)?);
     check_in(state, &out)?;
     Ok(Publication {
-        action: format!("publish {} {}", version.document_id(), version.label),
+        action: format!(
+            "publicēšana: {}, versija {}",
+            version.document_id(),
+            version.label
+        ),
         entries: out,
         version,
     })
@@ -455,7 +459,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.entries, vec![cli]);
-        assert_eq!(p.action, "publish rules 2");
+        assert_eq!(p.action, "publicēšana: rules, versija 2");
     }
 
     #[test]
