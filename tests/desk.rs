@@ -10,6 +10,7 @@ use crate::{common, desk_support};
 
 mod admin_pages;
 mod administrators;
+mod crash;
 mod documents;
 mod edges;
 mod live;
