@@ -1114,25 +1114,29 @@ function unitTable(d) {
 // document's fold opens). A server that sends the lines along is shown
 // as it is.
 function versionBlock(v, i, now) {
-  const c = v.counts || {
-    acknowledged: v.lines.filter((l) => l.standing === 'acknowledged').length,
-    late: v.lines.filter((l) => l.standing === 'late').length,
-    outstanding: v.lines.filter((l) => l.standing === 'outstanding').length,
-    overdue: v.lines.filter((l) => l.standing === 'overdue').length,
-    left: v.lines.filter((l) => l.standing === 'left').length,
-  };
   const holder = el('div', { class: 'lines', 'data-version': String(i), 'data-label': v.label });
+  // The counts of a version the server did not count come with its lines.
+  const counts = el('p', { class: 'counts', text: v.counts ? countsText(v.counts) : '' });
   const block = el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
     el('h3', { text: t('v_caption', { label: v.label, title: v.title }) }),
     el('ul', { class: 'facts' },
       el('li', {}, t('phase') + ': ', phaseTag(v) || el('span', { class: 'tag tag-in-force', text: t('in_force_tag') })),
       el('li', { text: t('effective') + ': ' + day(v.effective) }),
       el('li', { text: t('deadline') + ': ' + day(v.deadline) })),
-    el('p', { text: t('counts', { a: c.acknowledged, l: c.late, o: c.outstanding, d: c.overdue, g: c.left }) }),
+    counts,
     holder);
   if (v.lines) showLines(holder, v.lines);
   else if (now) loadLines(block);
   return block;
+}
+
+function countsText(c) {
+  return t('counts', { a: c.acknowledged, l: c.late, o: c.outstanding, d: c.overdue, g: c.left });
+}
+
+function countsOf(lines) {
+  const n = (k) => lines.filter((l) => l.standing === k).length;
+  return { acknowledged: n('acknowledged'), late: n('late'), outstanding: n('outstanding'), overdue: n('overdue'), left: n('left') };
 }
 
 function showLines(holder, lines) {
@@ -1140,6 +1144,8 @@ function showLines(holder, lines) {
   const rows = lines.map((l) => [who(l), standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
   holder.replaceChildren(rows.length ? table(t('v_table', { label: holder.dataset.label }),
     [t('col_employee'), t('col_status'), t('col_deadline'), t('col_signed'), t('col_entry')], rows) : el('p', { text: t('nobody') }));
+  const counts = holder.parentNode && holder.parentNode.querySelector('.counts');
+  if (counts && !counts.textContent) counts.textContent = countsText(countsOf(lines));
   holder.dataset.loaded = 'yes';
 }
 

@@ -169,29 +169,28 @@ fn per_unit(state: &State, lines: &[status::Line], today: Date) -> Vec<Value> {
 }
 
 /// The status grouped by document: for each, the version that counts now
-/// (in force, else the first coming one, else the newest), its counts per
+/// (in force, else the first coming one, else the newest: the one
+/// [`status::status_of_current`] made the lines of), its counts per
 /// standing, and beneath them the counts per unit (by the employees'
 /// units on `today`; `unit` null for those in none).
-fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Value> {
+fn by_document(state: &State, statuses: &[(VersionStatus, bool)], today: Date) -> Vec<Value> {
     let mut out = Vec::new();
     for document in state.document_ids() {
-        let own: Vec<(usize, &VersionStatus)> = statuses
+        let own: Vec<(usize, &VersionStatus, bool)> = statuses
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.document.as_deref().unwrap_or(entry::RULES) == document)
+            .filter(|(_, (s, _))| s.document.as_deref().unwrap_or(entry::RULES) == document)
+            .map(|(i, (s, has))| (i, s, *has))
             .collect();
-        let current = own
-            .iter()
-            .find(|(_, s)| s.phase == status::Phase::InForce)
-            .or_else(|| own.iter().find(|(_, s)| s.phase == status::Phase::Coming))
-            .or(own.last());
+        // The version that counts now is the one whose lines were made.
+        let current = own.iter().find(|(_, _, has)| *has);
         let title = state
             .document(document)
             .map(|d| d.title().to_string())
-            .or_else(|| current.map(|(_, s)| s.title.clone()))
+            .or_else(|| current.map(|(_, s, _)| s.title.clone()))
             .unwrap_or_default();
         let (version, counts, units) = match current {
-            Some(&(index, s)) => (
+            Some(&(index, s, _)) => (
                 json!(index),
                 Tally::of(s.lines.iter()).json(),
                 per_unit(state, &s.lines, today),
@@ -200,7 +199,7 @@ fn by_document(state: &State, statuses: &[VersionStatus], today: Date) -> Vec<Va
         };
         out.push(json!({
             "id": document, "title": title, "version": version,
-            "versions": own.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            "versions": own.iter().map(|(i, _, _)| i).collect::<Vec<_>>(),
             "counts": counts, "units": units,
         }));
     }
@@ -231,16 +230,21 @@ pub struct AdminPage {
 
 /// The administration's page (see [`AdminPage`]).
 pub fn admin_page(state: &State, today: Date, size: u64, planned: &[Planned]) -> AdminPage {
-    let statuses = status::status(state, today);
+    let statuses = status::status_of_current(state, today);
     let documents = by_document(state, &statuses, today);
     let numbers = annex_numbers(state);
     let mut keys = Vec::with_capacity(statuses.len());
     let versions: Vec<Value> = statuses
         .into_iter()
-        .map(|s| {
+        .map(|(s, has)| {
             let pdf = pdf_path(&s.sha256);
             let annex = numbers.get(&s.sha256);
-            let counts = Tally::of(s.lines.iter()).json();
+            // A version not counted here has its counts when its lines come.
+            let counts = if has {
+                Tally::of(s.lines.iter()).json()
+            } else {
+                Value::Null
+            };
             keys.push((s.document.clone(), s.sha256.clone()));
             let mut s = s;
             s.lines = Vec::new();

@@ -271,6 +271,59 @@ pub fn status_of_employee<'a>(state: &'a State, today: Date, id: &str) -> Vec<Ve
     status_among(state, today, None, &people)
 }
 
+/// Every material version's status on `today`, as [`status`] gives it,
+/// but with the people's lines only for each document's version that
+/// counts now (in force, else the first coming one, else the newest);
+/// the others' lines are left empty, marked `false`. What the desk's
+/// administration page shows at once (its other versions' lines come when
+/// asked): on an organisation's log a fifth of the work of [`status`].
+pub fn status_of_current(state: &State, today: Date) -> Vec<(VersionStatus<'_>, bool)> {
+    let versions = state.versions();
+    let mut chosen = Vec::new();
+    let mut current = std::collections::HashSet::new();
+    for document in state.document_ids() {
+        let material: Vec<usize> = (0..versions.len())
+            .filter(|&i| versions[i].version.material)
+            .filter(|&i| versions[i].version.document_id() == document)
+            .collect();
+        let phases: Vec<Option<Phase>> = material.iter().map(|&v| phase(state, v, today)).collect();
+        let now = phases
+            .iter()
+            .position(|p| *p == Some(Phase::InForce))
+            .or_else(|| phases.iter().position(|p| *p == Some(Phase::Coming)))
+            .or(material.len().checked_sub(1));
+        if let Some(k) = now {
+            current.insert(material[k]);
+        }
+        for (k, &v) in material.iter().enumerate() {
+            let end = material.get(k + 1).map(|&n| versions[n].version.effective);
+            chosen.push((v, end));
+        }
+    }
+    let counted: Vec<(usize, Option<Date>)> = chosen
+        .iter()
+        .copied()
+        .filter(|(v, _)| current.contains(v))
+        .collect();
+    let people: Vec<usize> = (0..state.employees().len()).collect();
+    let mut lines: std::collections::HashMap<usize, Vec<Line<'_>>> = counted
+        .iter()
+        .map(|&(v, _)| v)
+        .zip(lines_among(state, today, &counted, &people))
+        .collect();
+    chosen
+        .iter()
+        .map(|&(v, end)| {
+            let l = lines.remove(&v);
+            let has = l.is_some();
+            (
+                version_status(state, v, end, today, l.unwrap_or_default()),
+                has,
+            )
+        })
+        .collect()
+}
+
 /// The status of the versions of `document` (every document if none)
 /// with a line for each of `people` (indices in [`State::employees`], in
 /// order) whom the version concerns.

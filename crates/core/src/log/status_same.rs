@@ -547,3 +547,43 @@ fn a_day_is_written_as_format_date_writes_it() {
     assert_eq!(day_text(Date::MAX), format_date(Date::MAX));
     assert!(n > 80_000);
 }
+
+#[test]
+fn the_current_versions_lines_are_those_of_the_whole_status() {
+    let s = varied();
+    for day in DAYS {
+        let all = status(&s, d(day));
+        let current = status_of_current(&s, d(day));
+        assert_eq!(current.len(), all.len());
+        let mut counted = std::collections::BTreeMap::new();
+        for ((c, has), a) in current.iter().zip(&all) {
+            let doc = a.document.clone().unwrap_or_default();
+            if *has {
+                assert!(
+                    counted.insert(doc, a.label.clone()).is_none(),
+                    "one a document"
+                );
+                assert!(
+                    a.phase == Phase::InForce || a.phase == Phase::Coming || a.superseded.is_none()
+                );
+                assert_eq!(
+                    serde_json::to_string(&c.lines).unwrap(),
+                    serde_json::to_string(&a.lines).unwrap()
+                );
+            } else {
+                assert!(c.lines.is_empty());
+            }
+            let (mut c, mut a) = (c.clone(), a.clone());
+            (c.lines, a.lines) = (Vec::new(), Vec::new());
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                serde_json::to_string(&a).unwrap()
+            );
+        }
+        let documents: std::collections::BTreeSet<String> = all
+            .iter()
+            .map(|a| a.document.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(counted.len(), documents.len(), "every document counted");
+    }
+}
