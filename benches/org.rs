@@ -964,7 +964,7 @@ fn desk_figures(root: &Path, state: &State) {
         .unwrap();
     let effective = format_date(today + time::Duration::days(30));
     let administration = desk_support::Administration {
-        every: Duration::from_millis(100),
+        every: Duration::from_millis(25),
         publish: Some(desk_support::publisher(
             pdf,
             document(0),
