@@ -1247,8 +1247,7 @@ function leaveForm(employees, after) {
       say(box, words);
       return;
     }
-    const ahead = adminMe && iso && iso > new Date().toISOString().slice(0, 10);
-    await loadAdmin(null, adminMe ? { left: ahead ? null : r.data.entries[0], planned: ahead ? iso : null } : { left: r.data.entry, planned: r.data.planned });
+    await loadAdmin(null, adminMe ? { left: r.data.planned ? null : r.data.entries[0], planned: r.data.planned || null } : { left: r.data.entry, planned: r.data.planned });
     const kept = document.getElementById('leave-message');
     if (kept) kept.scrollIntoView({ block: 'center' });
   });

@@ -64,6 +64,7 @@ fn administrators_are_enrolled_invited_confirmed_and_every_change_names_who_aske
         let http = Http::new(&server.base);
         let link = desk_support::admin_signin(&http, &server.admin_token).await;
         let employee = desk_support::enrol(&http, &link, "jberzins", "Jānis Bērziņš", 1).await;
+        let anna = desk_support::enrol(&http, &link, "aozola", "Anna Ozola", 2).await;
         // The first administrator, under the link: their `admin` entry.
         let ilze = desk_support::first_admin(&http, &link, "ivarna", "Ilze Varna", 11).await;
         let r = http
@@ -147,7 +148,24 @@ fn administrators_are_enrolled_invited_confirmed_and_every_change_names_who_aske
             &http,
             &ilze,
             "/api/admin/ask/leave",
-            json!({"id": "jberzins", "date": "2099-06-30"}),
+            json!({"id": "aozola", "date": "2099-06-30"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["planned"], json!("2099-06-30"), "{}", r.text());
+        assert_eq!(r.json()["entries"], json!([]), "kept for its day");
+        // Anna works and signs until then, and her page notes the day.
+        let me = http.get("/api/me", Some(&anna.cookie)).await.unwrap();
+        assert_eq!(me.status, 200, "{}", me.text());
+        assert_eq!(me.json()["leaving"], json!("2099-06-30"), "{}", me.text());
+        let planned = std::fs::read_to_string(fx.log.join("desk/departures.json")).unwrap();
+        assert!(planned.contains("\"request\""), "{planned}");
+        // Jānis (his key revoked) leaves today: written now.
+        let r = desk_support::ask(
+            &http,
+            &ilze,
+            "/api/admin/ask/leave",
+            json!({"id": "jberzins"}),
         )
         .await;
         assert_eq!(r.status, 200, "{}", r.text());
@@ -180,6 +198,47 @@ fn administrators_are_enrolled_invited_confirmed_and_every_change_names_who_aske
         assert_eq!(rows.len(), 2, "{admins}");
         assert!(rows[1]["until"].is_string(), "dismissed: {admins}");
     });
+    // The day of a departure planned ahead comes (the plan rewritten for
+    // today, with Ilze's request signed for that day's entry, as she would
+    // have signed it): the desk writes her request and the entry.
+    let today = ackreg_core::clock::today();
+    let leave = ackreg_core::log::entry::leave_bytes("aozola", today).unwrap();
+    let request = ackreg_core::log::request::request_entry(
+        &desk_support::admin_key(11),
+        desk_support::ORIGIN,
+        "ivarna",
+        today,
+        "aiziešana: aozola",
+        &[leave],
+    )
+    .unwrap();
+    let plan = json!({"departures": [{
+        "id": "aozola", "date": desk_support::today(),
+        "request": String::from_utf8(request).unwrap(),
+    }]});
+    std::fs::write(fx.log.join("desk/departures.json"), plan.to_string()).unwrap();
+    let size = checkpoint_size(&fx.log);
+    let mut server = Server::start(&fx, true);
+    runtime().block_on(async {
+        let r = Http::new(&server.base)
+            .get("/api/about", None)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+    });
+    server.kill();
+    assert_eq!(
+        checkpoint_size(&fx.log),
+        size + 2,
+        "the request and its entry"
+    );
+    let admins = admins_json(&fx);
+    assert_eq!(
+        asked_for(&admins, size + 1).map(|r| r["admin"].clone()),
+        Some(json!("ivarna")),
+        "{admins}"
+    );
+    assert!(desk_support::audit_passes(&fx.log, &issuer));
     let (ok, text) = super::verify_cli(&[&fx.log], &fx.pub_file);
     assert!(ok, "{text}");
 }

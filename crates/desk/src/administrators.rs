@@ -390,8 +390,9 @@ async fn revoke(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     plan::offer(&desk, &ctx, proposal, After::Revoked(id))
 }
 
-/// Records that an employee leaves on a date (today, earlier, or ahead:
-/// they sign until then).
+/// Records that an employee leaves on a date: today or earlier, written
+/// now; ahead, kept with its signed request and written on the day (they
+/// sign until then, see [`crate::departure`]).
 async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
     ctx.administrator(&desk)?;
     let (id, date) = id_date(&body)?;
@@ -400,10 +401,17 @@ async fn leave(State(desk): State<Shared>, ctx: Ctx, body: Bytes) -> Answer {
         action: format!("aiziešana: {id}, pirmā diena bez darba {}", lv(date)),
         entries: vec![bytes],
     };
+    // A departure dated ahead is written on its day (a `leave` entry ends
+    // the key at once): it must be of someone working here now.
     let after = if date <= today() {
         After::Left(id)
     } else {
-        After::Nothing
+        let known = desk.writer.directory().people.get(&id).cloned();
+        match known {
+            None => return Err(refused(format!("{id} is not in the register"))),
+            Some(p) if p.left => return Err(refused(format!("{id} has left"))),
+            Some(_) => After::Depart(id, date),
+        }
     };
     plan::offer(&desk, &ctx, proposal, after)
 }

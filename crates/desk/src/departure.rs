@@ -11,7 +11,9 @@
 //! before, and the status shows them as working there, which they are.
 //!
 //! The file is the desk's, not the log's: it is not audited, and a planned
-//! departure is not part of the register until its entry is written.
+//! departure is not part of the register until its entry is written. A
+//! departure a named administrator asked for keeps their signed request
+//! (the `request` entry, signed when they asked) and is written with it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -31,6 +33,10 @@ pub const FILE_NAME: &str = "departures.json";
 struct SavedDeparture {
     id: String,
     date: String,
+    /// The `request` entry signed by the administrator who asked, if one
+    /// did (written right before the `leave` entry it names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -46,6 +52,8 @@ pub struct Planned {
     pub id: String,
     /// The departure date.
     pub date: Date,
+    /// The signed `request` entry that asked for it, if any.
+    pub request: Option<String>,
 }
 
 /// The departures planned, kept in the desk's folder.
@@ -71,7 +79,11 @@ impl Departures {
             .departures
             .into_iter()
             .map(|d| match parse_date(&d.date) {
-                Some(date) => Ok(Planned { id: d.id, date }),
+                Some(date) => Ok(Planned {
+                    id: d.id,
+                    date,
+                    request: d.request,
+                }),
                 None => Err(io(
                     &path,
                     format!("the departure date of {} is not a real date", d.id),
@@ -103,6 +115,7 @@ impl Departures {
                 .map(|p| SavedDeparture {
                     id: p.id.clone(),
                     date: format_date(p.date),
+                    request: p.request.clone(),
                 })
                 .collect(),
         };
@@ -114,11 +127,24 @@ impl Departures {
 
     /// Plans the departure of `id` on `date`, replacing an earlier plan.
     pub fn plan(&self, id: &str, date: Date) -> Result<(), DeskError> {
+        self.plan_with(id, date, None)
+    }
+
+    /// Plans the departure of `id` on `date` that an administrator asked
+    /// for: `request` is the signed `request` entry naming its `leave`
+    /// entry, written with it on the day.
+    pub fn plan_with(
+        &self,
+        id: &str,
+        date: Date,
+        request: Option<String>,
+    ) -> Result<(), DeskError> {
         let mut planned = self.lock();
         planned.retain(|p| p.id != id);
         planned.push(Planned {
             id: id.to_string(),
             date,
+            request,
         });
         self.save(&planned)
     }
@@ -215,5 +241,16 @@ mod tests {
         assert_eq!(again.of("a"), Some(d("2030-01-15")));
         again.cancel("b").unwrap();
         assert_eq!(again.all().len(), 1);
+        // A signed request is kept with its plan; files without one load.
+        again
+            .plan_with("c", d("2030-03-01"), Some("{\"kind\":\"request\"}".into()))
+            .unwrap();
+        let loaded = Departures::load(dir.path()).unwrap();
+        let c = loaded.all().into_iter().find(|p| p.id == "c").unwrap();
+        assert_eq!(c.request.as_deref(), Some("{\"kind\":\"request\"}"));
+        let a = loaded.all().into_iter().find(|p| p.id == "a").unwrap();
+        assert_eq!(a.request, None);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert_eq!(text.matches("request").count(), 1, "{text}");
     }
 }

@@ -662,11 +662,13 @@ async fn me(State(desk): State<Shared>, ctx: Ctx) -> Answer {
         .await?;
     let mut view = view.ok_or(Fail(RequestError::NoSession))?;
     view["body"] = Value::String(body);
-    let leaving = view["id"]
+    let planned = view["id"]
         .as_str()
         .and_then(|id| desk.departures.of(id))
         .map(ackreg_core::log::entry::format_date);
-    view["leaving"] = json!(leaving);
+    if let Some(date) = planned {
+        view["leaving"] = json!(date);
+    }
     ok_json(view)
 }
 

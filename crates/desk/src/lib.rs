@@ -308,8 +308,25 @@ impl Desk {
         };
         for planned in self.departures.take_due(today()) {
             let id = planned.id.clone();
-            match self.writer.leave(id.clone(), planned.date).await {
-                Ok(_) => {}
+            let written = match &planned.request {
+                // Asked by a named administrator: their signed request,
+                // then the departure it names, in one commit.
+                Some(request) => match ackreg_core::log::entry::leave_bytes(&id, planned.date) {
+                    Ok(leave) => self
+                        .writer
+                        .group(vec![request.clone().into_bytes(), leave])
+                        .await
+                        .map(|_| ()),
+                    Err(e) => Err(request::RequestError::Refused(e.to_string())),
+                },
+                None => self
+                    .writer
+                    .leave(id.clone(), planned.date)
+                    .await
+                    .map(|_| ()),
+            };
+            match written {
+                Ok(()) => {}
                 Err(request::RequestError::Refused(why)) => self.observer.note(&format!(
                     "the departure of {id} planned for {} is refused: {why}",
                     ackreg_core::log::entry::format_date(planned.date)

@@ -60,6 +60,10 @@ pub enum After {
     Left(String),
     /// An employee's key was revoked: their sessions end.
     Revoked(String),
+    /// A departure dated after today: the signed request and its `leave`
+    /// entry are kept as planned (see [`crate::departure`]) and written on
+    /// the day, not now.
+    Depart(String, time::Date),
 }
 
 /// A plan waiting for its signatures.
@@ -143,12 +147,36 @@ pub fn offer(desk: &Desk, ctx: &Ctx, proposal: Proposal, after: After) -> Answer
     }))
 }
 
+/// Keeps a departure dated ahead with its signed request, to be written on
+/// its day: `{"entries": [], "requests": [], "planned": DATE}`.
+fn plan_departure(
+    desk: &Desk,
+    id: String,
+    date: time::Date,
+    plan: Plan,
+    signatures: &[ed25519_dalek::Signature],
+) -> Answer {
+    let mut entries = entries_of(plan, signatures)?;
+    entries.truncate(1);
+    let request = entries
+        .pop()
+        .and_then(|r| String::from_utf8(r).ok())
+        .ok_or_else(|| Fail(RequestError::Refused("no request to keep".into())))?;
+    desk.departures
+        .plan_with(&id, date, Some(request))
+        .map_err(unavailable)?;
+    desk.status.clear();
+    let date = ackreg_core::log::entry::format_date(date);
+    ok_json(json!({"entries": [], "requests": [], "planned": date}))
+}
+
 /// What the desk does beside the log once a plan is written.
 fn after_commit(desk: &Desk, after: After) {
     match after {
         After::Nothing => {}
         After::AdminAdded(id) => desk.waiting.added(desk, &id),
         After::Left(id) | After::Revoked(id) => desk.secrets.close_employee(&id),
+        After::Depart(..) => {}
     }
 }
 
@@ -206,6 +234,9 @@ pub async fn commit(desk: &Desk, ctx: &Ctx, body: &[u8]) -> Answer {
         return Err(Fail(RequestError::Plan));
     }
     check_signatures(&plan, &key, &req.signatures)?;
+    if let After::Depart(id, date) = &plan.after {
+        return plan_departure(desk, id.clone(), *date, plan, &req.signatures);
+    }
     let after = plan.after.clone();
     let sizes: Vec<usize> = plan.parts.iter().map(|(_, e)| e.len() + 1).collect();
     let accepted = desk

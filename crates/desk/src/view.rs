@@ -65,9 +65,17 @@ pub fn employee(state: &State, id: &str, keyid: &KeyId, today: Date) -> Option<V
         .iter()
         .map(|o| owed(state, o))
         .collect();
+    // A departure the log holds dated ahead (a named administrator's):
+    // the page notes it, as it notes one the desk keeps planned.
+    let leaving = e
+        .left
+        .map(|(d, _)| d)
+        .filter(|&d| d > today)
+        .map(format_date);
     Some(json!({
         "id": e.id, "name": e.name, "position": e.position, "keyid": keyid.to_string(),
         "today": format_date(today), "versions": versions, "documents": documents,
+        "leaving": leaving,
     }))
 }
 
