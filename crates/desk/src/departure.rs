@@ -251,6 +251,6 @@ mod tests {
         let a = loaded.all().into_iter().find(|p| p.id == "a").unwrap();
         assert_eq!(a.request, None);
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
-        assert_eq!(text.matches("request").count(), 1, "{text}");
+        assert_eq!(text.matches("\"request\":").count(), 1, "{text}");
     }
 }
