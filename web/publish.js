@@ -62,7 +62,9 @@ Object.assign(T.lv, {
   pub_button: 'Publicēt',
   pub_need_preview: 'Vispirms augšupielādējiet PDF vai sagatavojiet to no veidnes.',
   pub_prepared: 'Sagatavoti {n} ieraksti: {action}. Tie vēl nav ierakstīti reģistrā.',
-  pub_done: 'Publicēts: {action} (ieraksti {first}–{last}).',
+  pub_done: 'Publicēts ({entries}). Pieprasījumu parakstīja jūsu administratora atslēga.',
+  pub_entry_one: 'ieraksts Nr. {n}',
+  pub_entry_many: 'ieraksti Nr. {first}–{last}',
   err_not_pdf: 'Fails nav PDF, ko var nolasīt.',
   err_empty: 'Fails ir tukšs.',
   err_zip_bomb: 'ZIP failā ir pārmērīgi saspiests fails (ZIP bumba).',
@@ -137,7 +139,9 @@ Object.assign(T.en, {
   pub_button: 'Publish',
   pub_need_preview: 'First upload a PDF or make one from a template.',
   pub_prepared: '{n} entries prepared: {action}. They are not in the register yet.',
-  pub_done: 'Published: {action} (entries {first}–{last}).',
+  pub_done: 'Published ({entries}). Your administrator\'s key signed the request.',
+  pub_entry_one: 'entry no. {n}',
+  pub_entry_many: 'entries no. {first}–{last}',
   err_not_pdf: 'The file is not a PDF that can be read.',
   err_empty: 'The file is empty.',
   err_zip_bomb: 'The ZIP holds an over-compressed file (a ZIP bomb).',
@@ -400,7 +404,9 @@ function versionForm(state, preview) {
       return say(box, typeof adminErrorWords === 'function' ? adminErrorWords(done) : publishWords(done));
     }
     const written = done.data.entries || [];
-    const words = t('pub_done', { action: r.data.action, first: written[0], last: written[written.length - 1] });
+    const entries = written.length === 1 ? t('pub_entry_one', { n: written[0] })
+      : t('pub_entry_many', { first: written[0], last: written[written.length - 1] });
+    const words = t('pub_done', { entries });
     publishKept.staged = null;
     return loadAdmin(null, { published: words });
   });
