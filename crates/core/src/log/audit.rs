@@ -1058,7 +1058,13 @@ impl Feed {
             self.per = 0;
         }
         if self.per == 0 {
-            self.per = even(self.lines.len(), batch);
+            // The last chunk in smaller batches, two for each core, so
+            // that no core waits long for another's last batch.
+            let parts = match self.exhausted {
+                true => 2 * rayon::current_num_threads().max(1),
+                false => 1,
+            };
+            self.per = even(self.lines.len(), batch, parts);
         }
         let range = self.taken..(self.taken + self.per).min(self.lines.len());
         self.taken = range.end;
@@ -1086,10 +1092,11 @@ impl Feed {
 }
 
 /// Lines per batch when `lines` are cut into batches of at most `batch`
-/// lines, all of one size (the last one line shorter at most).
-fn even(lines: usize, batch: usize) -> usize {
+/// lines, at least `parts` of them (if there are lines enough), all of one
+/// size (the last a little shorter at most).
+fn even(lines: usize, batch: usize, parts: usize) -> usize {
     let batch = batch.max(1);
-    lines.div_ceil(lines.div_ceil(batch).max(1)).max(1)
+    lines.div_ceil(lines.div_ceil(batch).max(parts).max(1)).max(1)
 }
 
 /// Hashes, parses and verifies a batch of lines on the thread pool; the
@@ -1387,14 +1394,19 @@ mod tests {
     fn a_chunk_is_cut_into_batches_of_one_size() {
         // A chunk of 9,640 lines: three batches of 3,214 (the last 3,212),
         // not two of 4,096 and one of 1,448.
-        assert_eq!(even(9_640, 4096), 3214);
-        assert_eq!(even(4096, 4096), 4096);
-        assert_eq!(even(4097, 4096), 2049);
-        assert_eq!(even(10, 32), 10);
-        assert_eq!(even(0, 32), 1);
-        assert_eq!(even(5, 0), 1);
+        assert_eq!(even(9_640, 4096, 1), 3214);
+        assert_eq!(even(4096, 4096, 1), 4096);
+        assert_eq!(even(4097, 4096, 1), 2049);
+        assert_eq!(even(10, 32, 1), 10);
+        assert_eq!(even(0, 32, 1), 1);
+        assert_eq!(even(5, 0, 1), 1);
+        // The last chunk of a log on two cores: four batches, not one.
+        assert_eq!(even(4_000, 4096, 4), 1000);
+        assert_eq!(even(3, 4096, 4), 1);
+        // An incremental audit's one chunk keeps its batches.
+        assert_eq!(even(1001, 167, 4), 167);
         for (lines, batch) in [(9_640, 4096), (1001, 167), (100_100, 4096), (7, 2)] {
-            let per = even(lines, batch);
+            let per = even(lines, batch, 1);
             assert!(per <= batch.max(1));
             assert_eq!(lines.div_ceil(per), lines.div_ceil(batch.max(1)));
         }
