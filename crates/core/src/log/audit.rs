@@ -59,11 +59,11 @@ use tlog::merkle::{self, CompactRange, Hash};
 
 /// Bytes of the entries file read and checked at a time.
 const CHUNK_BYTES: usize = 8 << 20;
-/// Signatures verified in one batch, at most: batches of 4,096 cost a
-/// sixth less per signature than batches of 256 and a few per cent less
-/// than 2,048; larger ones gain nothing more (docs/PERFORMANCE.md, the
-/// strict floor). A chunk's lines are cut into batches of equal size, so
-/// that none is a short remainder.
+/// Signatures verified in one batch, at most: batches of 2,048 to 8,192
+/// cost a sixth less per signature than batches of 256 and about the same
+/// as each other (docs/PERFORMANCE.md, the strict floor's sweep). A
+/// chunk's lines are cut into batches of equal size ([`even`]), about
+/// 3,200 for a chunk of 8 MB, so that none is a short remainder.
 const BATCH: usize = 4096;
 /// Signatures verified in one batch, at least (unless fewer are left).
 const MIN_BATCH: usize = 32;
@@ -1096,7 +1096,9 @@ impl Feed {
 /// size (the last a little shorter at most).
 fn even(lines: usize, batch: usize, parts: usize) -> usize {
     let batch = batch.max(1);
-    lines.div_ceil(lines.div_ceil(batch).max(parts).max(1)).max(1)
+    lines
+        .div_ceil(lines.div_ceil(batch).max(parts).max(1))
+        .max(1)
 }
 
 /// Hashes, parses and verifies a batch of lines on the thread pool; the
