@@ -59,10 +59,12 @@ use tlog::merkle::{self, CompactRange, Hash};
 
 /// Bytes of the entries file read and checked at a time.
 const CHUNK_BYTES: usize = 8 << 20;
-/// Signatures verified in one batch, at most: batches of 2,048 cost a
-/// sixth less per signature than batches of 256, and larger ones gain
-/// almost nothing more (docs/PERFORMANCE.md, the strict floor).
-const BATCH: usize = 2048;
+/// Signatures verified in one batch, at most: batches of 2,048 to 8,192
+/// cost a sixth less per signature than batches of 256 and about the same
+/// as each other (docs/PERFORMANCE.md, the strict floor's sweep). A
+/// chunk's lines are cut into batches of equal size ([`even`]), about
+/// 3,200 for a chunk of 8 MB, so that none is a short remainder.
+const BATCH: usize = 4096;
 /// Signatures verified in one batch, at least (unless fewer are left).
 const MIN_BATCH: usize = 32;
 /// Most problems listed per step before the rest are only counted.
@@ -511,7 +513,7 @@ impl Scan {
             check,
             kept,
             roots: Vec::new(),
-            store: StoreCheck::open(log, from, offset),
+            store: StoreCheck::open(log, from, head.checkpoint.size),
             counts: [0; Kind::ALL.len()],
         })
     }
@@ -549,7 +551,7 @@ impl Scan {
             let Some(ready) = inflight.pop_front() else {
                 break;
             };
-            self.apply_all(&receive(ready), progress, report);
+            self.apply_all(&receive(ready).unwrap_or_default(), progress, report);
         }
         report.unfinished_bytes = feed.unfinished();
         Ok(())
@@ -1004,6 +1006,8 @@ struct Feed {
     lines: Arc<Lines>,
     /// Lines of `lines` already handed out.
     taken: usize,
+    /// Lines per batch in this chunk (see [`even`]).
+    per: usize,
     /// Lines still to read, up to the checkpoint.
     left: u64,
     /// Chunks handed out before, whose buffers are used again once every
@@ -1020,6 +1024,7 @@ impl Feed {
         Ok(Feed {
             exhausted: left == 0 || (lines.eof && lines.is_empty()),
             file,
+            per: 0,
             lines: Arc::new(lines),
             taken: 0,
             left,
@@ -1050,8 +1055,18 @@ impl Feed {
                 self.retired.pop_front();
             }
             self.taken = 0;
+            self.per = 0;
         }
-        let range = self.taken..(self.taken + batch).min(self.lines.len());
+        if self.per == 0 {
+            // The last chunk in smaller batches, two for each core, so
+            // that no core waits long for another's last batch.
+            let parts = match self.exhausted {
+                true => 2 * rayon::current_num_threads().max(1),
+                false => 1,
+            };
+            self.per = even(self.lines.len(), batch, parts);
+        }
+        let range = self.taken..(self.taken + self.per).min(self.lines.len());
         self.taken = range.end;
         Ok(Some((Arc::clone(&self.lines), range)))
     }
@@ -1076,6 +1091,16 @@ impl Feed {
     }
 }
 
+/// Lines per batch when `lines` are cut into batches of at most `batch`
+/// lines, at least `parts` of them (if there are lines enough), all of one
+/// size (the last a little shorter at most).
+fn even(lines: usize, batch: usize, parts: usize) -> usize {
+    let batch = batch.max(1);
+    lines
+        .div_ceil(lines.div_ceil(batch).max(parts).max(1))
+        .max(1)
+}
+
 /// Hashes, parses and verifies a batch of lines on the thread pool; the
 /// result arrives on the receiver.
 fn spawn_batch(
@@ -1091,16 +1116,17 @@ fn spawn_batch(
     rx
 }
 
-/// Waits for a batch. On a thread of the pool itself, it helps with the
-/// pool's work meanwhile instead of blocking a core.
-fn receive(ready: std::sync::mpsc::Receiver<Vec<Read1>>) -> Vec<Read1> {
+/// Waits for work sent from the pool (`None` if it never comes). On a
+/// thread of the pool itself, it helps with the pool's work meanwhile
+/// instead of blocking a core.
+fn receive<T>(ready: std::sync::mpsc::Receiver<T>) -> Option<T> {
     loop {
         match ready.try_recv() {
-            Ok(read) => return read,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => return Vec::new(),
+            Ok(read) => return Some(read),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
             Err(std::sync::mpsc::TryRecvError::Empty) => {
                 if rayon::yield_now().is_none() {
-                    return ready.recv().unwrap_or_default();
+                    return ready.recv().ok();
                 }
             }
         }
@@ -1169,21 +1195,39 @@ fn verify_signatures(read: &mut [Read1], check: SignatureCheck) {
     }
 }
 
+thread_local! {
+    /// The PAE messages of this thread's last batch: one buffer kept for
+    /// every batch, not megabytes of fresh pages each time.
+    static MESSAGES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Ed25519 batch verification of the acknowledgements' PAE signatures.
 fn batch_verifies(acks: &[(usize, &entry::AckRecord)]) -> bool {
-    // Every message in one buffer: one allocation per batch, not per
-    // signature.
-    let mut buf = Vec::with_capacity(acks.len() * 1024);
+    MESSAGES.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => batch_verifies_in(&mut buf, acks),
+        // Only if a batch were verified inside another on this thread.
+        Err(_) => batch_verifies_in(&mut Vec::new(), acks),
+    })
+}
+
+/// [`batch_verifies`] with every message built in `buf`.
+fn batch_verifies_in(buf: &mut Vec<u8>, acks: &[(usize, &entry::AckRecord)]) -> bool {
+    buf.clear();
     let mut ends = Vec::with_capacity(acks.len());
     for (_, a) in acks {
-        crate::dsse::pae_into(&mut buf, &a.envelope.payload_type, &a.envelope.payload);
+        crate::dsse::pae_into(buf, &a.envelope.payload_type, &a.envelope.payload);
         ends.push(buf.len());
     }
     let starts = std::iter::once(0).chain(ends.iter().copied());
     let refs: Vec<&[u8]> = starts.zip(&ends).map(|(a, &b)| &buf[a..b]).collect();
     let sigs: Vec<_> = acks.iter().map(|(_, a)| a.envelope.signature).collect();
     let keys: Vec<_> = acks.iter().map(|(_, a)| a.key).collect();
-    ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok()
+    let ok = ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok();
+    // A batch of unusually large payloads does not keep its memory.
+    if buf.capacity() > 16 << 20 {
+        *buf = Vec::new();
+    }
+    ok
 }
 
 /// Step 7: compares the index and the level-0 hashes with what the entries
@@ -1193,10 +1237,13 @@ struct StoreCheck {
     leaves: Option<BufReader<File>>,
     from: u64,
     problems: Vec<String>,
+    /// The upper levels' check ([`upper_levels`]), run on the pool while
+    /// the entries stream past: it reads only the stored tree.
+    upper: std::sync::mpsc::Receiver<Result<(), String>>,
 }
 
 impl StoreCheck {
-    fn open(log: &LogDir, from: u64, _offset: u64) -> StoreCheck {
+    fn open(log: &LogDir, from: u64, size: u64) -> StoreCheck {
         let at = |path: std::path::PathBuf, pos: u64| {
             let mut f = File::open(path).ok()?;
             std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(pos)).ok()?;
@@ -1207,6 +1254,7 @@ impl StoreCheck {
             leaves: at(log.level_path(0), from * 32),
             from,
             problems: Vec::new(),
+            upper: spawn_upper_levels(log.clone(), from, size),
         }
     }
 
@@ -1235,21 +1283,46 @@ impl StoreCheck {
         }
     }
 
-    /// The upper levels: every stored parent is the hash of its children.
+    /// The level-0 problems, or else the upper levels' first: every stored
+    /// parent is the hash of its children.
     fn finish(mut self, log: &LogDir, size: u64) -> Result<(), String> {
-        let mut level = 0u32;
-        while size >> (level + 1) > 0 && self.problems.is_empty() {
-            if let Err(why) = check_level(log, level, self.from >> (level + 1), size >> (level + 1))
-            {
+        if self.problems.is_empty() {
+            let upper = receive(self.upper).unwrap_or_else(|| upper_levels(log, self.from, size));
+            if let Err(why) = upper {
                 self.problems.push(why);
             }
-            level += 1;
         }
         match self.problems.len() {
             0 => Ok(()),
             _ => Err(self.problems.join("; ")),
         }
     }
+}
+
+/// Runs [`upper_levels`] on the thread pool; the result arrives on the
+/// receiver.
+fn spawn_upper_levels(
+    log: LogDir,
+    from: u64,
+    size: u64,
+) -> std::sync::mpsc::Receiver<Result<(), String>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    rayon::spawn_fifo(move || {
+        // The receiver is only gone if the audit itself is.
+        let _ = tx.send(upper_levels(&log, from, size));
+    });
+    rx
+}
+
+/// Every stored parent of the tree of `size` leaves from leaf `from` on is
+/// the hash of its children, level by level up to the first wrong one.
+fn upper_levels(log: &LogDir, from: u64, size: u64) -> Result<(), String> {
+    let mut level = 0u32;
+    while size >> (level + 1) > 0 {
+        check_level(log, level, from >> (level + 1), size >> (level + 1))?;
+        level += 1;
+    }
+    Ok(())
 }
 
 /// Checks parents `first..end` of level `level + 1` against their children.
@@ -1312,11 +1385,33 @@ mod tests {
     fn batches_are_full_unless_the_cores_would_wait() {
         // A full audit's chunk of about 6,800 entries: 6 batches of 1,134.
         assert_eq!(batch_size(6_800, 2), 1134);
-        assert_eq!(batch_size(20_000, 2), BATCH);
+        assert_eq!(batch_size(30_000, 2), BATCH);
         // An incremental audit of 1,001 entries on 2 cores: 6 batches.
         assert_eq!(batch_size(1001, 2), 167);
         assert_eq!(batch_size(10, 2), MIN_BATCH);
         assert_eq!(batch_size(0, 0), MIN_BATCH);
+    }
+
+    #[test]
+    fn a_chunk_is_cut_into_batches_of_one_size() {
+        // A chunk of 9,640 lines: three batches of 3,214 (the last 3,212),
+        // not two of 4,096 and one of 1,448.
+        assert_eq!(even(9_640, 4096, 1), 3214);
+        assert_eq!(even(4096, 4096, 1), 4096);
+        assert_eq!(even(4097, 4096, 1), 2049);
+        assert_eq!(even(10, 32, 1), 10);
+        assert_eq!(even(0, 32, 1), 1);
+        assert_eq!(even(5, 0, 1), 1);
+        // The last chunk of a log on two cores: four batches, not one.
+        assert_eq!(even(4_000, 4096, 4), 1000);
+        assert_eq!(even(3, 4096, 4), 1);
+        // An incremental audit's one chunk keeps its batches.
+        assert_eq!(even(1001, 167, 4), 167);
+        for (lines, batch) in [(9_640, 4096), (1001, 167), (100_100, 4096), (7, 2)] {
+            let per = even(lines, batch, 1);
+            assert!(per <= batch.max(1));
+            assert_eq!(lines.div_ceil(per), lines.div_ceil(batch.max(1)));
+        }
     }
 
     #[test]
