@@ -170,26 +170,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     if let Some(dir) = &args.templates {
         started.desk.set_templates(dir.clone());
     }
-    let base = base_url(addr, acceptor.is_some());
-    if let Err(e) = ackreg_desk::admin::record_address(&args.log, &base) {
-        eprintln!("desk: {e}");
-    }
-    out(format!(
-        "signing desk for {} at {base}/",
-        args.log.display()
-    ));
-    out(format!(
-        "administrator sign-in (works once): {base}/admin#{}",
-        started.admin_token
-    ));
-    out(format!(
-        "dates are days in the time zone {} (today {}; set TZ to change it)",
-        ackreg_core::clock::zone_name(),
-        ackreg_core::log::entry::format_date(ackreg_core::clock::today())
-    ));
-    if addr.ip().is_unspecified() {
-        out("(use this computer's name from the certificate instead of the address above)");
-    }
+    announce(&args.log, addr, acceptor.is_some(), &started.admin_token);
     let app = ackreg_desk::http::router(started.desk.clone());
     let clock = runtime.spawn(ackreg_desk::keep_time(started.desk.clone()));
     runtime.block_on(ackreg_desk::serve(listener, app, acceptor, async {
@@ -199,6 +180,27 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     started.desk.stop();
     out("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints where the desk serves, the administrator's one-time link and
+/// the time zone of its dates; notes the address for `--admin-link`.
+fn announce(log: &std::path::Path, addr: SocketAddr, tls: bool, admin_token: &str) {
+    let base = base_url(addr, tls);
+    if let Err(e) = ackreg_desk::admin::record_address(log, &base) {
+        eprintln!("desk: {e}");
+    }
+    out(format!("signing desk for {} at {base}/", log.display()));
+    out(format!(
+        "administrator sign-in (works once): {base}/admin#{admin_token}"
+    ));
+    out(format!(
+        "dates are days in the time zone {} (today {}; set TZ to change it)",
+        ackreg_core::clock::zone_name(),
+        ackreg_core::log::entry::format_date(ackreg_core::clock::today())
+    ));
+    if addr.ip().is_unspecified() {
+        out("(use this computer's name from the certificate instead of the address above)");
+    }
 }
 
 fn base_url(addr: SocketAddr, tls: bool) -> String {
