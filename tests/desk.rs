@@ -261,13 +261,9 @@ async fn axe(c: &Client, page: &str) {
         axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v =>
           ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))));";
     let violations = c.execute_async(script, vec![]).await.unwrap();
-    let serious: Vec<&Value> = violations
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(serious.is_empty(), "axe on {page}: {serious:#?}");
+    // Every violation, whatever its impact (issue 21: axe finds none).
+    let found: Vec<&Value> = violations.as_array().unwrap().iter().collect();
+    assert!(found.is_empty(), "axe on {page}: {found:#?}");
 }
 
 /// Runs an async script in the page with the app's functions in scope.

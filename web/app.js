@@ -95,7 +95,7 @@ const T = {
     versions_h: 'Noteikumu versijas',
     no_versions: 'Žurnālā vēl nav publicētas noteikumu versijas.',
     v_caption: 'Versija {label}: {title}',
-    v_table: 'Iepazīšanās ar versiju {label}',
+    v_table: 'Iepazīšanās ar versiju {label}: {title}',
     col_employee: 'Darbinieks',
     col_status: 'Statuss',
     col_deadline: 'Termiņš',
@@ -276,7 +276,7 @@ const T = {
     versions_h: 'Versions of the rules',
     no_versions: 'No version of the rules is published in the log yet.',
     v_caption: 'Version {label}: {title}',
-    v_table: 'Who acknowledged version {label}',
+    v_table: 'Who acknowledged version {label}: {title}',
     col_employee: 'Employee',
     col_status: 'Status',
     col_deadline: 'Deadline',
@@ -1114,7 +1114,7 @@ function unitTable(d) {
 // document's fold opens). A server that sends the lines along is shown
 // as it is.
 function versionBlock(v, i, now) {
-  const holder = el('div', { class: 'lines', 'data-version': String(i), 'data-label': v.label });
+  const holder = el('div', { class: 'lines', 'data-version': String(i), 'data-label': v.label, 'data-title': v.title });
   // The counts of a version the server did not count come with its lines.
   const counts = el('p', { class: 'counts', text: v.counts ? countsText(v.counts) : '' });
   const block = el('section', { class: 'card', 'aria-label': t('v_caption', { label: v.label, title: v.title }) },
@@ -1142,7 +1142,7 @@ function countsOf(lines) {
 function showLines(holder, lines) {
   const who = (l) => l.no_key ? [l.name + ' (' + l.id + ') ', el('span', { class: 'tag tag-nokey', text: t('no_key') })] : l.name + ' (' + l.id + ')';
   const rows = lines.map((l) => [who(l), standingTag(l.standing), day(l.deadline), l.signed ? day(l.signed) : '—', l.entry === null ? '—' : String(l.entry)]);
-  holder.replaceChildren(rows.length ? table(t('v_table', { label: holder.dataset.label }),
+  holder.replaceChildren(rows.length ? table(t('v_table', { label: holder.dataset.label, title: holder.dataset.title }),
     [t('col_employee'), t('col_status'), t('col_deadline'), t('col_signed'), t('col_entry')], rows) : el('p', { text: t('nobody') }));
   const counts = holder.parentNode && holder.parentNode.querySelector('.counts');
   if (counts && !counts.textContent) counts.textContent = countsText(countsOf(lines));
