@@ -855,6 +855,16 @@ async fn document(State(desk): State<Shared>, ctx: Ctx, Path(name): Path<String>
     .await
     .map_err(unavailable)?
     .map_err(|_| Fail(RequestError::NotFound))?;
+    let mut r = framable_pdf(bytes);
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(r)
+}
+
+/// A PDF the desk's own page may show in a frame (and no other page).
+pub(crate) fn framable_pdf(bytes: Vec<u8>) -> Response {
     let mut r = ([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -865,11 +875,7 @@ async fn document(State(desk): State<Shared>, ctx: Ctx, Path(name): Path<String>
         header::X_FRAME_OPTIONS,
         HeaderValue::from_static("SAMEORIGIN"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    Ok(r)
+    r
 }
 
 async fn receipt(State(desk): State<Shared>, ctx: Ctx, Path(index): Path<String>) -> Answer {

@@ -441,21 +441,8 @@ fn staged_or_404(desk: &Shared, id: &str) -> Result<Arc<Staged>, Refuse> {
 async fn staged_pdf(State(desk): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> Answer {
     admin(&ctx)?;
     let staged = staged_or_404(&desk, &id)?;
-    let mut r = (
-        [(header::CONTENT_TYPE, "application/pdf")],
-        staged.pdf.clone(),
-    )
-        .into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'self'"),
-    );
-    h.insert(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("SAMEORIGIN"),
-    );
-    h.insert(
+    let mut r = super::http::framable_pdf(staged.pdf.clone());
+    r.headers_mut().insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("inline"),
     );
