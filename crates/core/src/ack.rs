@@ -187,26 +187,10 @@ impl Acknowledgement {
         Ok(ack)
     }
 
-    /// Checks every field of a parsed payload.
+    /// Checks every field of a parsed payload (the rules are
+    /// [`AckRef::check`]'s).
     pub fn check(&self) -> Result<(), AckError> {
-        let field = |field| move |error| AckError::Text { field, error };
-        if self.kind != ACK_TYPE {
-            return Err(AckError::Type(printable(&self.kind, 80)));
-        }
-        if self.statement != STATEMENT {
-            return Err(AckError::Statement);
-        }
-        hex32(&self.document.sha256).map_err(AckError::Hash)?;
-        text::check_cached(&self.document.title, MAX_TITLE_LEN, false)
-            .map_err(field("document title"))?;
-        text::check_cached(&self.employee.name, MAX_NAME_LEN, false)
-            .map_err(field("employee name"))?;
-        text::check_id(&self.employee.id).map_err(field("employee id"))?;
-        check_date(&self.date)?;
-        if let Some(notes) = &self.notes {
-            text::check(notes, MAX_NOTES_LEN, true).map_err(field("notes"))?;
-        }
-        Ok(())
+        AckRef::of(self).check()
     }
 
     /// The payload bytes: compact JSON in field order. Verifiers must not
@@ -246,6 +230,57 @@ impl Acknowledgement {
     /// The payload's fields when it is written in exactly the spelling
     /// [`Acknowledgement::to_payload`] writes, with no escaped string.
     pub(crate) fn from_exact(payload: &[u8]) -> Option<Self> {
+        AckRef::exact(payload).map(|a| a.to_owned())
+    }
+
+    /// Signs this acknowledgement into a DSSE envelope.
+    pub fn sign(&self, key: &SigningKey) -> Result<Envelope, AckError> {
+        Ok(dsse::sign(key, PAYLOAD_TYPE, &self.to_payload()?))
+    }
+}
+
+/// An acknowledgement's fields borrowed from where they were read: what
+/// [`Acknowledgement`] owns, without a copy. An audit reads a million
+/// payloads, and the history rules only compare their texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckRef<'a> {
+    /// The payload's `type`.
+    pub kind: &'a str,
+    /// The document's title.
+    pub title: &'a str,
+    /// The document's SHA-256, as the payload spells it.
+    pub sha256: &'a str,
+    /// The employee's name.
+    pub name: &'a str,
+    /// The employee's identifier.
+    pub id: &'a str,
+    /// The date, as the payload spells it.
+    pub date: &'a str,
+    /// The statement.
+    pub statement: &'a str,
+    /// The notes, if any.
+    pub notes: Option<&'a str>,
+}
+
+impl<'a> AckRef<'a> {
+    /// The fields of an owned acknowledgement.
+    pub fn of(ack: &'a Acknowledgement) -> AckRef<'a> {
+        AckRef {
+            kind: &ack.kind,
+            title: &ack.document.title,
+            sha256: &ack.document.sha256,
+            name: &ack.employee.name,
+            id: &ack.employee.id,
+            date: &ack.date,
+            statement: &ack.statement,
+            notes: ack.notes.as_deref(),
+        }
+    }
+
+    /// The payload's fields when it is written in exactly the spelling
+    /// [`Acknowledgement::to_payload`] writes, with no escaped string (see
+    /// `crate::exact`); anything else is `None`, for serde to judge.
+    pub(crate) fn exact(payload: &'a [u8]) -> Option<AckRef<'a>> {
         let mut c = crate::exact::Exact::new(payload);
         c.lit(br#"{"type":""#)?;
         let kind = c.plain()?;
@@ -262,30 +297,61 @@ impl Acknowledgement {
         c.lit(br#","statement":""#)?;
         let statement = c.plain()?;
         let notes = match c.lit(br#","notes":""#) {
-            Some(()) => Some(c.plain()?.to_string()),
+            Some(()) => Some(c.plain()?),
             None => None,
         };
         c.lit(b"}")?;
         c.end()?;
-        Some(Acknowledgement {
-            kind: kind.into(),
-            document: AckDocument {
-                title: title.into(),
-                sha256: sha256.into(),
-            },
-            employee: AckEmployee {
-                name: name.into(),
-                id: id.into(),
-            },
-            date: date.into(),
-            statement: statement.into(),
+        Some(AckRef {
+            kind,
+            title,
+            sha256,
+            name,
+            id,
+            date,
+            statement,
             notes,
         })
     }
 
-    /// Signs this acknowledgement into a DSSE envelope.
-    pub fn sign(&self, key: &SigningKey) -> Result<Envelope, AckError> {
-        Ok(dsse::sign(key, PAYLOAD_TYPE, &self.to_payload()?))
+    /// Checks every field: the type and statement of version 1, the
+    /// document hash, the text rules for title, name and notes, the
+    /// identifier and the date.
+    pub fn check(&self) -> Result<(), AckError> {
+        let field = |field| move |error| AckError::Text { field, error };
+        if self.kind != ACK_TYPE {
+            return Err(AckError::Type(printable(self.kind, 80)));
+        }
+        if self.statement != STATEMENT {
+            return Err(AckError::Statement);
+        }
+        hex32(self.sha256).map_err(AckError::Hash)?;
+        text::check_cached(self.title, MAX_TITLE_LEN, false).map_err(field("document title"))?;
+        text::check_cached(self.name, MAX_NAME_LEN, false).map_err(field("employee name"))?;
+        text::check_id(self.id).map_err(field("employee id"))?;
+        check_date(self.date)?;
+        if let Some(notes) = self.notes {
+            text::check(notes, MAX_NOTES_LEN, true).map_err(field("notes"))?;
+        }
+        Ok(())
+    }
+
+    /// An owned copy.
+    pub fn to_owned(&self) -> Acknowledgement {
+        Acknowledgement {
+            kind: self.kind.into(),
+            document: AckDocument {
+                title: self.title.into(),
+                sha256: self.sha256.into(),
+            },
+            employee: AckEmployee {
+                name: self.name.into(),
+                id: self.id.into(),
+            },
+            date: self.date.into(),
+            statement: self.statement.into(),
+            notes: self.notes.map(str::to_string),
+        }
     }
 }
 

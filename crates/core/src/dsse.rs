@@ -112,15 +112,20 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 
 /// Appends `PAE(payload_type, payload)` to `out` (see [`pae`]).
 pub fn pae_into(out: &mut Vec<u8>, payload_type: &str, payload: &[u8]) {
+    pae_header_into(out, payload_type, payload.len());
+    out.extend_from_slice(payload);
+}
+
+/// The part of [`pae_into`] before the payload, for a payload of
+/// `payload_len` bytes that the caller then appends (decoding it in place).
+pub fn pae_header_into(out: &mut Vec<u8>, payload_type: &str, payload_len: usize) {
     use std::io::Write;
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,
-        "DSSEv1 {} {payload_type} {} ",
+        "DSSEv1 {} {payload_type} {payload_len} ",
         payload_type.len(),
-        payload.len()
     );
-    out.extend_from_slice(payload);
 }
 
 /// Signs `payload` of type `payload_type` and wraps it in an envelope.

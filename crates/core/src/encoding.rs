@@ -6,7 +6,10 @@
 //! that mean the same thing are byte-for-byte the same, and nothing can be
 //! smuggled into the slack of a lenient decoder.
 
-pub use tlog::encoding::{b64, b64_strict, hex, hex32, EncodingError};
+pub use tlog::encoding::{
+    b64, b64_decoded_len, b64_strict, b64_strict_append, b64_strict_array, hex, hex32,
+    EncodingError,
+};
 
 /// JSON that does not have the shape a format requires, with the path of
 /// the field concerned (for example `signatures[0].sig`).

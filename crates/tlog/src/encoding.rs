@@ -92,9 +92,73 @@ pub fn b64_strict(text: &str) -> Result<Vec<u8>, EncodingError> {
     STRICT.decode(text).map_err(|_| EncodingError::Base64)
 }
 
+/// [`b64_strict`], appending the bytes to `out` (a buffer used again, not
+/// a new one each time). On an error `out` is as it was.
+pub fn b64_strict_append(text: &str, out: &mut Vec<u8>) -> Result<(), EncodingError> {
+    let len = out.len();
+    STRICT.decode_vec(text, out).map_err(|_| {
+        out.truncate(len);
+        EncodingError::Base64
+    })
+}
+
+/// [`b64_strict`] of exactly `N` bytes: any other length is an error.
+pub fn b64_strict_array<const N: usize>(text: &str) -> Result<[u8; N], EncodingError> {
+    let mut out = [0u8; N];
+    match STRICT.decode_slice(text, &mut out) {
+        Ok(n) if n == N => Ok(out),
+        _ => Err(EncodingError::Base64),
+    }
+}
+
+/// The number of bytes the canonical padded base64 `text` decodes to,
+/// if its length is one that canonical base64 has (a multiple of 4);
+/// whether it decodes at all is [`b64_strict`]'s to say.
+pub fn b64_decoded_len(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    if b.len() % 4 != 0 {
+        return None;
+    }
+    let padding = b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
+    Some(b.len() / 4 * 3 - padding)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_into_a_buffer_or_an_array_agrees_with_b64_strict() {
+        let texts = [
+            "", "AA==", "AAA=", "AAAA", "AB==", "A===", "AAAAAA==", "_w==", "/w==", "AA",
+            "AA==AA==", " AAA", "AAE=", "QUJD", "QUI=",
+        ];
+        for text in texts {
+            let whole = b64_strict(text);
+            let mut out = b"kept".to_vec();
+            let appended = b64_strict_append(text, &mut out);
+            assert_eq!(whole.is_ok(), appended.is_ok(), "{text:?}");
+            match &whole {
+                Ok(bytes) => {
+                    assert_eq!(&out[4..], &bytes[..], "{text:?}");
+                    assert_eq!(b64_decoded_len(text), Some(bytes.len()), "{text:?}");
+                    assert_eq!(
+                        b64_strict_array::<1>(text).ok().map(|a| a.to_vec()),
+                        (bytes.len() == 1).then(|| bytes.clone())
+                    );
+                    assert_eq!(
+                        b64_strict_array::<3>(text).ok().map(|a| a.to_vec()),
+                        (bytes.len() == 3).then(|| bytes.clone())
+                    );
+                }
+                Err(_) => assert_eq!(out, b"kept", "{text:?}: the buffer is as it was"),
+            }
+        }
+        let sig = [7u8; 64];
+        assert_eq!(b64_strict_array::<64>(&b64(&sig)), Ok(sig));
+        assert!(b64_strict_array::<64>(&b64(&[7u8; 63])).is_err());
+        assert!(b64_strict_array::<64>(&b64(&[7u8; 65])).is_err());
+    }
 
     #[test]
     fn hex_round_trip() {

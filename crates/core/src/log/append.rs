@@ -361,7 +361,8 @@ impl Appender {
         if self.retry != Retry::Answer {
             return None;
         }
-        let Err(Refusal::Duplicate { entry: index, .. }) = self.state().check_ack(record) else {
+        let Err(Refusal::Duplicate { entry: index, .. }) = self.state().check_ack(&record.view())
+        else {
             return None;
         };
         let bytes = self.entry_bytes(index)?;

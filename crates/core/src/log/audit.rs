@@ -48,6 +48,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::entry::{self, Entry, Kind};
+use super::inplace::{self, AckInPlace};
 use super::state::State;
 use super::store::{read_checkpoint, LogDir, StoreError, INDEX_RECORD};
 use crate::keys::KeyId;
@@ -469,8 +470,63 @@ struct Read1 {
     /// may authorise).
     sha256: Option<[u8; 32]>,
     len: u64,
-    parsed: Result<Entry, entry::EntryError>,
+    parsed: Parsed,
     signature_ok: bool,
+}
+
+/// An entry as it was read on the pool.
+enum Parsed {
+    /// An acknowledgement in the one spelling ackreg writes, read in place
+    /// (`super::inplace`): its message and texts are in the batch's buffer.
+    InPlace(AckInPlace),
+    /// Any other entry, or one spelt otherwise: parsed whole, or why not.
+    Whole(Result<Entry, entry::EntryError>),
+}
+
+impl Parsed {
+    fn kind(&self) -> Option<Kind> {
+        match self {
+            Parsed::InPlace(_) => Some(Kind::Ack),
+            Parsed::Whole(parsed) => parsed.as_ref().map(Entry::kind).ok(),
+        }
+    }
+}
+
+/// A batch of entries read on the pool, and the buffer that holds the
+/// messages their signatures are over (with the payloads of the entries
+/// read in place).
+#[derive(Default)]
+struct Batch {
+    read: Vec<Read1>,
+    text: Vec<u8>,
+}
+
+/// Buffers of batches already applied, for batches to come: fresh pages
+/// cost the kernel time.
+#[derive(Clone, Default)]
+struct Spare(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl Spare {
+    /// A buffer, empty.
+    fn take(&self) -> Vec<u8> {
+        let mut buf = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
+        buf.clear();
+        buf
+    }
+
+    /// Keeps `buf` for another batch, unless it grew unusually large.
+    fn give(&self, buf: Vec<u8>) {
+        if buf.capacity() <= 16 << 20 {
+            if let Ok(mut spare) = self.0.lock() {
+                spare.push(buf);
+            }
+        }
+    }
 }
 
 /// The streaming part of the audit: steps 3 to 7 over the entries from
@@ -486,6 +542,7 @@ struct Scan {
     roots: Vec<(u64, Hash)>,
     store: StoreCheck,
     counts: [u64; Kind::ALL.len()],
+    spare: Spare,
 }
 
 impl Scan {
@@ -515,6 +572,7 @@ impl Scan {
             roots: Vec::new(),
             store: StoreCheck::open(log, from, head.checkpoint.size),
             counts: [0; Kind::ALL.len()],
+            spare: Spare::default(),
         })
     }
 
@@ -546,22 +604,24 @@ impl Scan {
                 let Some((lines, range)) = feed.next_batch(batch).map_err(io)? else {
                     break;
                 };
-                inflight.push_back(spawn_batch(lines, range, self.check));
+                inflight.push_back(spawn_batch(lines, range, self.check, self.spare.clone()));
             }
             let Some(ready) = inflight.pop_front() else {
                 break;
             };
-            self.apply_all(&receive(ready).unwrap_or_default(), progress, report);
+            let batch = receive(ready).unwrap_or_default();
+            self.apply_all(&batch, progress, report);
+            self.spare.give(batch.text);
         }
         report.unfinished_bytes = feed.unfinished();
         Ok(())
     }
 
-    /// Applies read entries in log order.
-    fn apply_all(&mut self, read: &[Read1], progress: &dyn Progress, report: &mut LogReport) {
-        let count = read.len() as u64;
-        for r in read {
-            self.apply(r, report);
+    /// Applies a batch's entries in log order.
+    fn apply_all(&mut self, batch: &Batch, progress: &dyn Progress, report: &mut LogReport) {
+        let count = batch.read.len() as u64;
+        for r in &batch.read {
+            self.apply(r, &batch.text, report);
         }
         if count > 0 {
             progress.advance(count);
@@ -569,7 +629,8 @@ impl Scan {
     }
 
     /// Applies one entry in log order: tree, store, history, acknowledgements.
-    fn apply(&mut self, r: &Read1, report: &mut LogReport) {
+    /// `text` is its batch's buffer.
+    fn apply(&mut self, r: &Read1, text: &[u8], report: &mut LogReport) {
         let index = self.next;
         self.next += 1;
         self.offset += r.len + 1;
@@ -583,45 +644,53 @@ impl Scan {
         {
             self.roots.push((self.next, self.range.root()));
         }
-        let kind = r.parsed.as_ref().map(Entry::kind).ok();
-        self.store.entry(index, &r.leaf, self.offset, kind);
-        let problem = |step, problem: String| Problem {
-            index,
-            step,
-            problem: printable(&problem, 400),
-        };
-        let found = match &r.parsed {
-            Err(e) => {
-                self.state.skip_to(index + 1);
-                Some(problem(LogStep::Entries, e.to_string()))
+        self.store
+            .entry(index, &r.leaf, self.offset, r.parsed.kind());
+        if let Some((step, problem)) = self.judge(index, r, text) {
+            if report.problems.len() < MAX_LISTED * 3 {
+                report.problems.push(Problem {
+                    index,
+                    step,
+                    problem: printable(&problem, 400),
+                });
             }
-            Ok(Entry::Ack(_)) if !r.signature_ok => {
+        }
+    }
+
+    /// Applies the entry at `index` to the history, counting it; what is
+    /// wrong with it, if anything.
+    fn judge(&mut self, index: u64, r: &Read1, text: &[u8]) -> Option<(LogStep, String)> {
+        let applied = match &r.parsed {
+            Parsed::Whole(Err(e)) => {
                 self.state.skip_to(index + 1);
-                Some(problem(
+                return Some((LogStep::Entries, e.to_string()));
+            }
+            Parsed::Whole(Ok(Entry::Ack(_))) | Parsed::InPlace(_) if !r.signature_ok => {
+                self.state.skip_to(index + 1);
+                return Some((
                     LogStep::Acknowledgements,
                     "the signature does not verify with the key the entry names".into(),
-                ))
+                ));
             }
-            Ok(parsed) => {
-                let kind = parsed.kind();
-                let step = if kind == Kind::Ack {
-                    LogStep::Acknowledgements
-                } else {
-                    LogStep::History
-                };
-                match self.state.apply_with(parsed, r.sha256.as_ref()) {
-                    Ok(()) => {
-                        self.counts[kind.code() as usize - 1] += 1;
-                        None
-                    }
-                    Err(e) => Some(problem(step, e.to_string())),
+            Parsed::Whole(Ok(parsed)) => self.state.apply_with(parsed, r.sha256.as_ref()),
+            Parsed::InPlace(ack) => match ack.view(text) {
+                Some(view) => self.state.apply_ack(&view),
+                // Cannot happen: the batch's buffer is the one it was read
+                // into, and the same bytes read the same way again.
+                None => {
+                    self.state.skip_to(index + 1);
+                    return Some((LogStep::Entries, "the entry could not be read again".into()));
                 }
-            }
+            },
         };
-        if let Some(p) = found {
-            if report.problems.len() < MAX_LISTED * 3 {
-                report.problems.push(p);
+        let kind = r.parsed.kind().unwrap_or(Kind::Log);
+        match applied {
+            Ok(()) => {
+                self.counts[kind.code() as usize - 1] += 1;
+                None
             }
+            Err(e) if kind == Kind::Ack => Some((LogStep::Acknowledgements, e.to_string())),
+            Err(e) => Some((LogStep::History, e.to_string())),
         }
     }
 
@@ -1107,11 +1176,12 @@ fn spawn_batch(
     lines: Arc<Lines>,
     range: Range<usize>,
     check: SignatureCheck,
-) -> std::sync::mpsc::Receiver<Vec<Read1>> {
+    spare: Spare,
+) -> std::sync::mpsc::Receiver<Batch> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     rayon::spawn_fifo(move || {
         // The receiver is only gone if the audit itself is.
-        let _ = tx.send(read_batch(&lines, &lines.spans[range], check));
+        let _ = tx.send(read_batch(&lines, &lines.spans[range], check, spare.take()));
     });
     rx
 }
@@ -1133,24 +1203,34 @@ fn receive<T>(ready: std::sync::mpsc::Receiver<T>) -> Option<T> {
     }
 }
 
-/// Hashes, parses and verifies the signatures of one batch of lines.
-fn read_batch(lines: &Lines, batch: &[(usize, usize)], check: SignatureCheck) -> Vec<Read1> {
-    let mut read: Vec<Read1> = batch
+/// Hashes, parses and verifies the signatures of one batch of lines, with
+/// `text` (empty) for their messages.
+fn read_batch(
+    lines: &Lines,
+    batch: &[(usize, usize)],
+    check: SignatureCheck,
+    mut text: Vec<u8>,
+) -> Batch {
+    let read = batch
         .iter()
         .map(|&(a, b)| {
             let l = &lines.buf[a..b];
+            let parsed = match inplace::read(l, &mut text) {
+                Some(ack) => Parsed::InPlace(ack),
+                None => Parsed::Whole(entry::parse(l)),
+            };
             Read1 {
                 leaf: merkle::leaf_hash(l),
-                sha256: (entry::peek_kind(l) != Some(Kind::Ack))
-                    .then(|| super::entry::entry_hash(l)),
+                sha256: (parsed.kind() != Some(Kind::Ack)).then(|| super::entry::entry_hash(l)),
                 len: l.len() as u64,
-                parsed: entry::parse(l),
+                parsed,
                 signature_ok: false,
             }
         })
         .collect();
-    verify_signatures(&mut read, check);
-    read
+    let mut batch = Batch { read, text };
+    verify_signatures(&mut batch, check);
+    batch
 }
 
 /// Entries per batch: [`BATCH`], or fewer when there are too few entries
@@ -1160,74 +1240,76 @@ fn batch_size(entries: usize, cores: usize) -> usize {
     entries.div_ceil(cores.max(1) * 3).clamp(MIN_BATCH, BATCH)
 }
 
-/// Sets `signature_ok` on every acknowledgement of `read`: a batch first
-/// (when allowed), then `verify_strict` one by one if the batch fails.
-fn verify_signatures(read: &mut [Read1], check: SignatureCheck) {
-    let verdicts: Vec<(usize, bool)> = {
-        let acks: Vec<(usize, &entry::AckRecord)> = read
+/// An acknowledgement's signature to verify: the entry's place in its
+/// batch, the key and signature, and where its message is in the batch's
+/// buffer.
+struct Signed {
+    entry: usize,
+    key: VerifyingKey,
+    signature: ed25519_dalek::Signature,
+    message: Range<usize>,
+}
+
+/// Sets `signature_ok` on every acknowledgement of the batch: all in one
+/// batch equation first (when allowed), then `verify_strict` one by one if
+/// that fails.
+fn verify_signatures(batch: &mut Batch, check: SignatureCheck) {
+    let signed = signed_messages(batch);
+    let batchable = check == SignatureCheck::Batch
+        && !signed.is_empty()
+        && signed
             .iter()
-            .enumerate()
-            .filter_map(|(i, r)| match &r.parsed {
-                Ok(Entry::Ack(a)) => Some((i, a.as_ref())),
-                _ => None,
-            })
-            .collect();
-        let batchable = check == SignatureCheck::Batch
-            && !acks.is_empty()
-            && acks
-                .iter()
-                .all(|(_, a)| crate::verify::batchable(&a.envelope.signature));
-        if batchable && batch_verifies(&acks) {
-            acks.iter().map(|&(i, _)| (i, true)).collect()
-        } else {
-            acks.iter()
-                .map(|&(i, a)| (i, a.envelope.verify(&a.key).is_ok()))
-                .collect()
+            .all(|s| crate::verify::batchable(&s.signature));
+    let all = batchable && batch_verifies(&batch.text, &signed);
+    for s in &signed {
+        batch.read[s.entry].signature_ok = all
+            || batch.text.get(s.message.clone()).is_some_and(|message| {
+                crate::dsse::verify_bytes(&s.key, message, &s.signature).is_ok()
+            });
+    }
+}
+
+/// Every acknowledgement of the batch with its message: those read in
+/// place have it in the buffer already; the PAE message of those parsed
+/// whole is added to it (and their own copy of the payload freed).
+fn signed_messages(batch: &mut Batch) -> Vec<Signed> {
+    let mut signed = Vec::with_capacity(batch.read.len());
+    for (entry, r) in batch.read.iter_mut().enumerate() {
+        match &mut r.parsed {
+            Parsed::InPlace(a) => signed.push(Signed {
+                entry,
+                key: a.key,
+                signature: a.signature,
+                message: a.message.clone(),
+            }),
+            Parsed::Whole(Ok(Entry::Ack(a))) => {
+                let start = batch.text.len();
+                let e = &mut a.envelope;
+                crate::dsse::pae_into(&mut batch.text, &e.payload_type, &e.payload);
+                e.payload = Vec::new();
+                signed.push(Signed {
+                    entry,
+                    key: a.key,
+                    signature: e.signature,
+                    message: start..batch.text.len(),
+                });
+            }
+            Parsed::Whole(_) => {}
         }
+    }
+    signed
+}
+
+/// Ed25519 batch verification of the signatures over their messages in
+/// `text`.
+fn batch_verifies(text: &[u8], signed: &[Signed]) -> bool {
+    let messages: Option<Vec<&[u8]>> = signed.iter().map(|s| text.get(s.message.clone())).collect();
+    let Some(messages) = messages else {
+        return false;
     };
-    for (i, ok) in verdicts {
-        read[i].signature_ok = ok;
-        // The payload's bytes are needed no more (its fields are parsed):
-        // freed now, a chunk waiting to be applied holds less.
-        if let Ok(Entry::Ack(a)) = &mut read[i].parsed {
-            a.envelope.payload = Vec::new();
-        }
-    }
-}
-
-thread_local! {
-    /// The PAE messages of this thread's last batch: one buffer kept for
-    /// every batch, not megabytes of fresh pages each time.
-    static MESSAGES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Ed25519 batch verification of the acknowledgements' PAE signatures.
-fn batch_verifies(acks: &[(usize, &entry::AckRecord)]) -> bool {
-    MESSAGES.with(|buf| match buf.try_borrow_mut() {
-        Ok(mut buf) => batch_verifies_in(&mut buf, acks),
-        // Only if a batch were verified inside another on this thread.
-        Err(_) => batch_verifies_in(&mut Vec::new(), acks),
-    })
-}
-
-/// [`batch_verifies`] with every message built in `buf`.
-fn batch_verifies_in(buf: &mut Vec<u8>, acks: &[(usize, &entry::AckRecord)]) -> bool {
-    buf.clear();
-    let mut ends = Vec::with_capacity(acks.len());
-    for (_, a) in acks {
-        crate::dsse::pae_into(buf, &a.envelope.payload_type, &a.envelope.payload);
-        ends.push(buf.len());
-    }
-    let starts = std::iter::once(0).chain(ends.iter().copied());
-    let refs: Vec<&[u8]> = starts.zip(&ends).map(|(a, &b)| &buf[a..b]).collect();
-    let sigs: Vec<_> = acks.iter().map(|(_, a)| a.envelope.signature).collect();
-    let keys: Vec<_> = acks.iter().map(|(_, a)| a.key).collect();
-    let ok = ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok();
-    // A batch of unusually large payloads does not keep its memory.
-    if buf.capacity() > 16 << 20 {
-        *buf = Vec::new();
-    }
-    ok
+    let signatures: Vec<_> = signed.iter().map(|s| s.signature).collect();
+    let keys: Vec<_> = signed.iter().map(|s| s.key).collect();
+    ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
 }
 
 /// Step 7: compares the index and the level-0 hashes with what the entries

@@ -243,7 +243,7 @@ const SIGNER_CACHE: usize = 4096;
 
 /// An acknowledgement entry's `public_key` and its key id: [`public_key`]
 /// and [`KeyId::of`], remembered per thread for the keys that were valid.
-fn signer_key(s: &str) -> Result<(VerifyingKey, KeyId), EntryError> {
+pub(super) fn signer_key(s: &str) -> Result<(VerifyingKey, KeyId), EntryError> {
     let text: Option<[u8; 44]> = s.as_bytes().try_into().ok();
     if let Some(known) = text.and_then(|t| SIGNERS.with(|c| c.borrow().get(&t).copied())) {
         return Ok(known);
@@ -585,6 +585,34 @@ impl AckRecord {
     pub fn keyid(&self) -> KeyId {
         self.envelope.keyid
     }
+
+    /// What the history rules read of it.
+    pub fn view(&self) -> AckView<'_> {
+        AckView {
+            received: self.received,
+            date: self.date,
+            keyid: self.keyid(),
+            document: self.document,
+            payload: ack::AckRef::of(&self.ack),
+        }
+    }
+}
+
+/// What the history rules read of an acknowledgement entry, borrowed: from
+/// an [`AckRecord`] ([`AckRecord::view`]), or from an entry the audit read
+/// in place (`super::inplace`), whose texts stay where they were decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckView<'a> {
+    /// Date received.
+    pub received: Date,
+    /// The payload's date.
+    pub date: Date,
+    /// The key id of the key that signed.
+    pub keyid: KeyId,
+    /// The payload's document hash.
+    pub document: [u8; 32],
+    /// The payload's texts.
+    pub payload: ack::AckRef<'a>,
 }
 
 /// An entry, checked on its own.
@@ -786,13 +814,13 @@ pub fn parse_by_serde(bytes: &[u8]) -> Result<Entry, EntryError> {
 }
 
 /// The strings of an acknowledgement entry, as they appear in its JSON.
-struct AckFields<'a> {
-    received: &'a str,
-    public_key: &'a str,
-    payload_type: &'a str,
-    payload: &'a str,
-    keyid: &'a str,
-    sig: &'a str,
+pub(super) struct AckFields<'a> {
+    pub(super) received: &'a str,
+    pub(super) public_key: &'a str,
+    pub(super) payload_type: &'a str,
+    pub(super) payload: &'a str,
+    pub(super) keyid: &'a str,
+    pub(super) sig: &'a str,
     /// The envelope as serde read it (`None` on the fast path, where it
     /// has exactly one signature, `keyid` and `sig`).
     envelope: Option<&'a Envelope>,
@@ -803,7 +831,7 @@ impl<'a> AckFields<'a> {
     /// signature and no escaped string, read without serde: the same
     /// strings `shape` would give, and canonical by construction (see
     /// `crate::exact`). Anything else is `None`, for `shape` to judge.
-    fn exact(bytes: &'a [u8]) -> Option<AckFields<'a>> {
+    pub(super) fn exact(bytes: &'a [u8]) -> Option<AckFields<'a>> {
         let mut c = crate::exact::Exact::new(bytes);
         c.lit(br#"{"kind":"ack","received":""#)?;
         let received = c.plain()?;

@@ -27,6 +27,7 @@ pub mod bundle;
 pub mod container;
 pub mod entry;
 mod fields;
+mod inplace;
 pub mod receipt;
 pub mod received;
 pub mod report;

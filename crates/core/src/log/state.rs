@@ -15,7 +15,7 @@ use time::Date;
 
 use super::fields as snap;
 
-use super::entry::{format_date, AckRecord, Declaration, Entry, Kind, Version, RULES};
+use super::entry::{format_date, AckView, Declaration, Entry, Kind, Version, RULES};
 use crate::keys::KeyId;
 use crate::text::printable;
 
@@ -629,7 +629,7 @@ pub struct State {
 /// every acknowledgement appended after it, backdated or not; a departure
 /// stops those signed or received on or after its date (before a departure
 /// dated in the future, the employee still signs).
-fn ends_before(end: &(Date, EndKind, u64), record: &AckRecord) -> bool {
+fn ends_before(end: &(Date, EndKind, u64), record: &AckView) -> bool {
     match end {
         (left, EndKind::Left, _) => record.date >= *left || record.received >= *left,
         _ => true,
@@ -938,18 +938,33 @@ impl State {
         self.apply_with(entry, hash.as_ref())
     }
 
-    /// [`State::apply`] of an entry whose bytes have the SHA-256 `sha256`
-    /// (needed only when a request authorised the entry at this place).
-    pub fn apply_with(&mut self, entry: &Entry, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
+    /// The first rules of every entry, by its kind: the `log` entry first
+    /// and only there, and no entry in a place a request covers unless it
+    /// is the entry asked for (`sha256`). The entry takes its index either
+    /// way, which is returned.
+    fn enter(&mut self, kind: Kind, sha256: Option<&[u8; 32]>) -> Result<u64, Refusal> {
         let index = self.size;
         self.size += 1;
-        if (index == 0) != (entry.kind() == Kind::Log) {
+        if (index == 0) != (kind == Kind::Log) {
             self.advance_pending();
             return Err(Refusal::LogEntryPlace);
         }
-        let covered = self.check_requested(entry, sha256);
+        let covered = self.check_requested(kind, sha256);
         self.advance_pending();
-        covered?;
+        covered.map(|()| index)
+    }
+
+    /// [`State::apply`] of an acknowledgement entry, given what the rules
+    /// read of it (the audit reads acknowledgements in place).
+    pub fn apply_ack(&mut self, ack: &AckView) -> Result<(), Refusal> {
+        let index = self.enter(Kind::Ack, None)?;
+        self.accept(index, ack)
+    }
+
+    /// [`State::apply`] of an entry whose bytes have the SHA-256 `sha256`
+    /// (needed only when a request authorised the entry at this place).
+    pub fn apply_with(&mut self, entry: &Entry, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
+        let index = self.enter(entry.kind(), sha256)?;
         match entry {
             Entry::Log {
                 origin,
@@ -982,7 +997,7 @@ impl State {
             } => self.replace_key(index, id, key, *valid_from),
             Entry::Revoke { id, keyid, date } => self.revoke(index, id, keyid, *date),
             Entry::Leave { id, date } => self.leave(index, id, *date),
-            Entry::Ack(record) => self.accept(index, record),
+            Entry::Ack(record) => self.accept(index, &record.view()),
             Entry::Unit { id, name } => self.declare_unit(index, id, name),
             Entry::Document(d) => self.declare_document(index, d),
             Entry::Join {
@@ -1419,8 +1434,8 @@ impl State {
 
     /// The checks of an acknowledgement against the log so far; the
     /// employee and version indices on success.
-    pub fn check_ack(&self, record: &AckRecord) -> Result<(usize, usize), Refusal> {
-        let keyid = record.keyid();
+    pub fn check_ack(&self, record: &AckView) -> Result<(usize, usize), Refusal> {
+        let keyid = record.keyid;
         let &(e, k) = self
             .keys
             .get(&keyid)
@@ -1435,18 +1450,18 @@ impl State {
                 date: format_date(date),
             });
         }
-        let signed = &record.ack.employee;
+        let signed = &record.payload;
         let name = &employee.on(record.date).name;
         if signed.id != employee.id || signed.name != *name {
             return Err(Refusal::OtherEmployee {
-                signed: format!("{} ({})", printable(&signed.name, 80), signed.id),
+                signed: format!("{} ({})", printable(signed.name, 80), signed.id),
                 enrolled: format!("{} ({})", name, employee.id),
             });
         }
         let (v, published) = self
             .version_by_sha(&record.document)
-            .ok_or_else(|| Refusal::UnknownDocument(record.ack.document.sha256.clone()))?;
-        if record.ack.document.title != published.version.title {
+            .ok_or_else(|| Refusal::UnknownDocument(record.payload.sha256.to_string()))?;
+        if record.payload.title != published.version.title {
             return Err(Refusal::OtherTitle(published.version.label.clone()));
         }
         self.check_ack_dates(record, span, published)?;
@@ -1463,7 +1478,7 @@ impl State {
 
     fn check_ack_dates(
         &self,
-        record: &AckRecord,
+        record: &AckView,
         span: &KeySpan,
         published: &Published,
     ) -> Result<(), Refusal> {
@@ -1490,7 +1505,7 @@ impl State {
     /// The version's document binds the signer on the acknowledgement's date.
     fn check_bound(
         &self,
-        record: &AckRecord,
+        record: &AckView,
         employee: &Employee,
         version: &Version,
     ) -> Result<(), Refusal> {
@@ -1505,9 +1520,9 @@ impl State {
         })
     }
 
-    fn accept(&mut self, index: u64, record: &AckRecord) -> Result<(), Refusal> {
+    fn accept(&mut self, index: u64, record: &AckView) -> Result<(), Refusal> {
         let (e, v) = self.check_ack(record)?;
-        let key = self.keys.get(&record.keyid()).map_or(0, |&(_, k)| k);
+        let key = self.keys.get(&record.keyid).map_or(0, |&(_, k)| k);
         self.acks.push(Acked {
             entry: index,
             date: record.date,
@@ -1515,7 +1530,7 @@ impl State {
             version: v as u32,
             employee: e as u32,
             key: key as u32,
-            notes: record.ack.notes.clone(),
+            notes: record.payload.notes.map(str::to_string),
         });
         self.index_ack(self.acks.len() - 1);
         Ok(())
@@ -1566,12 +1581,12 @@ impl State {
 
     /// When a request waits for entries: `entry` is a kind a request may
     /// authorise, and its bytes are the next ones the request names.
-    fn check_requested(&self, entry: &Entry, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
+    fn check_requested(&self, kind: Kind, sha256: Option<&[u8; 32]>) -> Result<(), Refusal> {
         let Some(p) = self.pending.as_ref().filter(|p| p.next < p.hashes.len()) else {
             return Ok(());
         };
         let (request, nth, count) = (p.request, p.next + 1, p.hashes.len());
-        let why = match entry.kind() {
+        let why = match kind {
             Kind::Log | Kind::Ack => " (they are no administrator's to ask for)",
             Kind::Request => " (requests do not nest)",
             _ => "",
@@ -1581,7 +1596,7 @@ impl State {
                 request,
                 nth,
                 count,
-                kind: entry.kind().name(),
+                kind: kind.name(),
                 why,
             });
         }
