@@ -71,6 +71,8 @@ fn readme_test_command_is_the_one_ci_runs_and_installs_every_tool() {
         "chromium-driver",
         "pyasice",
         "tlog-scales",
+        "golang-go",
+        "golang-golang-x-mod-dev",
         "cryptography",
         "install-axe.sh",
         "openssl",

@@ -3,11 +3,13 @@
 //! each test): the offline `.tsq`/`.tsr` route, `--tsa URL` against a
 //! loopback HTTP TSA, `openssl ts -verify` on the token ackreg kept, the
 //! audit's step 9 with and without `--tsa-ca`, each refusal named, and the
-//! token travelling in a receipt (still accepted by tlog-scales and the
-//! spec-written checker), in the annex PDF and in the eDoc container.
+//! token travelling in a receipt (still accepted by tlog-scales, Go's x/mod
+//! and the spec-written checker), in the annex PDF and in the eDoc
+//! container.
 //!
-//! These tests need the `openssl` command and Python with `tlog-scales`
-//! and `cryptography` (CI installs them); without them they fail.
+//! These tests need the `openssl` command, Python with `tlog-scales`
+//! and `cryptography`, and Go with x/mod (CI installs them); without them
+//! they fail.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -714,6 +716,8 @@ fn a_receipt_carries_the_token_and_stays_a_valid_tlog_proof() {
         &cp_path.display().to_string(),
     ]);
     assert_eq!(code, 0, "tlog-scales refuses the stamped checkpoint: {out}");
+    let (code, out) = crate::xmod::xmodcheck(&["proof", "-ackreg-extra", &vkey, &path]);
+    assert_eq!(code, 0, "Go's x/mod refuses the stamped receipt: {out}");
 
     // A changed token in the receipt fails step 5, naming why.
     let b64 = ackreg_core::encoding::b64;

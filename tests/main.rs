@@ -11,6 +11,8 @@
 //!   document;
 //! - [`log`], [`log_format`], [`log_reliability`], [`log_timestamp`]: the
 //!   append-only log, its files, crashes and time stamps;
+//! - [`xmod`]: the log's checkpoints, receipts and consistency against Go's
+//!   `golang.org/x/mod` (sumdb/note, sumdb/tlog);
 //! - [`tsa`]: RFC 3161 time stamps against `openssl ts`;
 //! - [`edoc`]: eDoc containers against pyasice;
 //! - [`desk`]: the signing desk in headless Chromium;
@@ -43,3 +45,4 @@ mod render;
 mod report;
 mod staff;
 mod tsa;
+mod xmod;
