@@ -1,6 +1,7 @@
 //! The fast path of the one common spelling (`ackreg_core::exact`): for
 //! every input, an acknowledgement entry and a payload are read exactly as
-//! serde alone reads them (the same entry, or the same error).
+//! serde alone reads them (the same entry, or the same error), and an entry
+//! the audit reads in place is the entry `parse` reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,4 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let a = Acknowledgement::from_payload(data).map_err(|e| e.to_string());
     let b = Acknowledgement::from_payload_by_serde(data).map_err(|e| e.to_string());
     assert_eq!(a, b);
+    if let Err(why) = ackreg_core::log::agrees_with_parse(data) {
+        panic!("read in place: {why}");
+    }
 });

@@ -119,13 +119,29 @@ pub fn pae_into(out: &mut Vec<u8>, payload_type: &str, payload: &[u8]) {
 /// The part of [`pae_into`] before the payload, for a payload of
 /// `payload_len` bytes that the caller then appends (decoding it in place).
 pub fn pae_header_into(out: &mut Vec<u8>, payload_type: &str, payload_len: usize) {
-    use std::io::Write;
-    // Writing to a Vec cannot fail.
-    let _ = write!(
-        out,
-        "DSSEv1 {} {payload_type} {payload_len} ",
-        payload_type.len(),
-    );
+    out.extend_from_slice(b"DSSEv1 ");
+    decimal_into(out, payload_type.len());
+    out.push(b' ');
+    out.extend_from_slice(payload_type.as_bytes());
+    out.push(b' ');
+    decimal_into(out, payload_len);
+    out.push(b' ');
+}
+
+/// `n` in ASCII decimal without leading zeros (what `{}` writes, without
+/// the formatting machinery: an audit writes a million of these).
+fn decimal_into(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Signs `payload` of type `payload_type` and wraps it in an envelope.
@@ -236,6 +252,12 @@ mod tests {
             pae("ā", "ņ".as_bytes()),
             "DSSEv1 2 ā 2 ņ".as_bytes().to_vec()
         );
+        // Lengths of every size are written as `{}` writes them.
+        for n in [1, 9, 10, 99, 100, 65_536, 1_000_000, usize::MAX] {
+            let mut out = Vec::new();
+            pae_header_into(&mut out, "t", n);
+            assert_eq!(out, format!("DSSEv1 1 t {n} ").into_bytes());
+        }
     }
 
     /// RFC 8032 section 7.1 tests 1 to 3: secret key, public key, message,

@@ -46,6 +46,17 @@ impl<'a> Exact<'a> {
         std::str::from_utf8(s).ok()
     }
 
+    /// Takes a JSON string's raw contents up to the next `"` and that
+    /// quote, unchecked: only for a value the caller then decodes by rules
+    /// that admit none of the bytes an escape needs (base64, hexadecimal
+    /// digits, a date, a constant), which makes the raw bytes the value.
+    pub(crate) fn raw(&mut self) -> Option<&'a [u8]> {
+        let end = memchr::memchr(b'"', self.rest)?;
+        let (s, rest) = (&self.rest[..end], &self.rest[end + 1..]);
+        self.rest = rest;
+        Some(s)
+    }
+
     /// Whether every byte was taken.
     pub(crate) fn end(&self) -> Option<()> {
         self.rest.is_empty().then_some(())

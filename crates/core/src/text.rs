@@ -240,12 +240,18 @@ pub fn check(text: &str, max_chars: usize, multiline: bool) -> Result<(), TextEr
     Ok(())
 }
 
-/// Texts that passed [`check`], by its limits (`max_chars`, `multiline`).
-type Passed = std::collections::HashMap<(usize, bool), std::collections::HashSet<Box<str>>>;
+/// Texts that passed [`check`], by its limits (`max_chars`, `multiline`):
+/// a few pairs of limits, each with its set. The sets hash with `foldhash`,
+/// seeded at random per process (a hostile log cannot aim at collisions
+/// it cannot compute), a fifth of the cost of the standard SipHash.
+type Passed = Vec<(
+    (usize, bool),
+    std::collections::HashSet<Box<str>, foldhash::fast::RandomState>,
+)>;
 
 thread_local! {
     /// Texts that passed [`check`] on this thread.
-    static PASSED: std::cell::RefCell<Passed> = std::cell::RefCell::new(Passed::new());
+    static PASSED: std::cell::RefCell<Passed> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Texts remembered per thread and limits, at most (then forgotten at once).
@@ -254,10 +260,11 @@ const PASSED_CACHE: usize = 4096;
 /// [`check`], remembering on this thread the texts that passed: an audit
 /// checks the same titles and names in every acknowledgement.
 pub fn check_cached(text: &str, max_chars: usize, multiline: bool) -> Result<(), TextError> {
+    let limits = (max_chars, multiline);
     let known = PASSED.with(|p| {
         p.borrow()
-            .get(&(max_chars, multiline))
-            .is_some_and(|set| set.contains(text))
+            .iter()
+            .any(|(l, set)| *l == limits && set.contains(text))
     });
     if known {
         return Ok(());
@@ -265,7 +272,14 @@ pub fn check_cached(text: &str, max_chars: usize, multiline: bool) -> Result<(),
     check(text, max_chars, multiline)?;
     PASSED.with(|p| {
         let mut p = p.borrow_mut();
-        let set = p.entry((max_chars, multiline)).or_default();
+        let at = match p.iter().position(|(l, _)| *l == limits) {
+            Some(at) => at,
+            None => {
+                p.push((limits, Default::default()));
+                p.len() - 1
+            }
+        };
+        let set = &mut p[at].1;
         if set.len() >= PASSED_CACHE {
             set.clear();
         }

@@ -48,7 +48,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::entry::{self, Entry, Kind};
-use super::inplace::{self, AckInPlace};
+use super::inplace::{self, AckInPlace, Buffers};
 use super::state::State;
 use super::store::{read_checkpoint, LogDir, StoreError, INDEX_RECORD};
 use crate::keys::KeyId;
@@ -498,17 +498,17 @@ impl Parsed {
 #[derive(Default)]
 struct Batch {
     read: Vec<Read1>,
-    text: Vec<u8>,
+    buf: Buffers,
 }
 
 /// Buffers of batches already applied, for batches to come: fresh pages
 /// cost the kernel time.
 #[derive(Clone, Default)]
-struct Spare(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+struct Spare(Arc<std::sync::Mutex<Vec<Buffers>>>);
 
 impl Spare {
-    /// A buffer, empty.
-    fn take(&self) -> Vec<u8> {
+    /// Buffers, empty.
+    fn take(&self) -> Buffers {
         let mut buf = self
             .0
             .lock()
@@ -520,7 +520,7 @@ impl Spare {
     }
 
     /// Keeps `buf` for another batch, unless it grew unusually large.
-    fn give(&self, buf: Vec<u8>) {
+    fn give(&self, buf: Buffers) {
         if buf.capacity() <= 16 << 20 {
             if let Ok(mut spare) = self.0.lock() {
                 spare.push(buf);
@@ -611,7 +611,7 @@ impl Scan {
             };
             let batch = receive(ready).unwrap_or_default();
             self.apply_all(&batch, progress, report);
-            self.spare.give(batch.text);
+            self.spare.give(batch.buf);
         }
         report.unfinished_bytes = feed.unfinished();
         Ok(())
@@ -621,7 +621,7 @@ impl Scan {
     fn apply_all(&mut self, batch: &Batch, progress: &dyn Progress, report: &mut LogReport) {
         let count = batch.read.len() as u64;
         for r in &batch.read {
-            self.apply(r, &batch.text, report);
+            self.apply(r, &batch.buf.texts, report);
         }
         if count > 0 {
             progress.advance(count);
@@ -629,8 +629,8 @@ impl Scan {
     }
 
     /// Applies one entry in log order: tree, store, history, acknowledgements.
-    /// `text` is its batch's buffer.
-    fn apply(&mut self, r: &Read1, text: &[u8], report: &mut LogReport) {
+    /// `texts` are its batch's.
+    fn apply(&mut self, r: &Read1, texts: &str, report: &mut LogReport) {
         let index = self.next;
         self.next += 1;
         self.offset += r.len + 1;
@@ -646,7 +646,7 @@ impl Scan {
         }
         self.store
             .entry(index, &r.leaf, self.offset, r.parsed.kind());
-        if let Some((step, problem)) = self.judge(index, r, text) {
+        if let Some((step, problem)) = self.judge(index, r, texts) {
             if report.problems.len() < MAX_LISTED * 3 {
                 report.problems.push(Problem {
                     index,
@@ -659,7 +659,7 @@ impl Scan {
 
     /// Applies the entry at `index` to the history, counting it; what is
     /// wrong with it, if anything.
-    fn judge(&mut self, index: u64, r: &Read1, text: &[u8]) -> Option<(LogStep, String)> {
+    fn judge(&mut self, index: u64, r: &Read1, texts: &str) -> Option<(LogStep, String)> {
         let applied = match &r.parsed {
             Parsed::Whole(Err(e)) => {
                 self.state.skip_to(index + 1);
@@ -673,7 +673,7 @@ impl Scan {
                 ));
             }
             Parsed::Whole(Ok(parsed)) => self.state.apply_with(parsed, r.sha256.as_ref()),
-            Parsed::InPlace(ack) => match ack.view(text) {
+            Parsed::InPlace(ack) => match ack.view(texts) {
                 Some(view) => self.state.apply_ack(&view),
                 // Cannot happen: the batch's buffer is the one it was read
                 // into, and the same bytes read the same way again.
@@ -1204,18 +1204,18 @@ fn receive<T>(ready: std::sync::mpsc::Receiver<T>) -> Option<T> {
 }
 
 /// Hashes, parses and verifies the signatures of one batch of lines, with
-/// `text` (empty) for their messages.
+/// `buf` (empty) for their messages and texts.
 fn read_batch(
     lines: &Lines,
     batch: &[(usize, usize)],
     check: SignatureCheck,
-    mut text: Vec<u8>,
+    mut buf: Buffers,
 ) -> Batch {
     let read = batch
         .iter()
         .map(|&(a, b)| {
             let l = &lines.buf[a..b];
-            let parsed = match inplace::read(l, &mut text) {
+            let parsed = match inplace::read(l, &mut buf) {
                 Some(ack) => Parsed::InPlace(ack),
                 None => Parsed::Whole(entry::parse(l)),
             };
@@ -1228,7 +1228,7 @@ fn read_batch(
             }
         })
         .collect();
-    let mut batch = Batch { read, text };
+    let mut batch = Batch { read, buf };
     verify_signatures(&mut batch, check);
     batch
 }
@@ -1260,10 +1260,11 @@ fn verify_signatures(batch: &mut Batch, check: SignatureCheck) {
         && signed
             .iter()
             .all(|s| crate::verify::batchable(&s.signature));
-    let all = batchable && batch_verifies(&batch.text, &signed);
+    let messages = &batch.buf.messages;
+    let all = batchable && batch_verifies(messages, &signed);
     for s in &signed {
         batch.read[s.entry].signature_ok = all
-            || batch.text.get(s.message.clone()).is_some_and(|message| {
+            || messages.get(s.message.clone()).is_some_and(|message| {
                 crate::dsse::verify_bytes(&s.key, message, &s.signature).is_ok()
             });
     }
@@ -1283,15 +1284,16 @@ fn signed_messages(batch: &mut Batch) -> Vec<Signed> {
                 message: a.message.clone(),
             }),
             Parsed::Whole(Ok(Entry::Ack(a))) => {
-                let start = batch.text.len();
+                let messages = &mut batch.buf.messages;
+                let start = messages.len();
                 let e = &mut a.envelope;
-                crate::dsse::pae_into(&mut batch.text, &e.payload_type, &e.payload);
+                crate::dsse::pae_into(messages, &e.payload_type, &e.payload);
                 e.payload = Vec::new();
                 signed.push(Signed {
                     entry,
                     key: a.key,
                     signature: e.signature,
-                    message: start..batch.text.len(),
+                    message: start..messages.len(),
                 });
             }
             Parsed::Whole(_) => {}
@@ -1301,9 +1303,12 @@ fn signed_messages(batch: &mut Batch) -> Vec<Signed> {
 }
 
 /// Ed25519 batch verification of the signatures over their messages in
-/// `text`.
-fn batch_verifies(text: &[u8], signed: &[Signed]) -> bool {
-    let messages: Option<Vec<&[u8]>> = signed.iter().map(|s| text.get(s.message.clone())).collect();
+/// `messages`.
+fn batch_verifies(messages: &[u8], signed: &[Signed]) -> bool {
+    let messages: Option<Vec<&[u8]>> = signed
+        .iter()
+        .map(|s| messages.get(s.message.clone()))
+        .collect();
     let Some(messages) = messages else {
         return false;
     };

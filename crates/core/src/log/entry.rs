@@ -234,9 +234,14 @@ thread_local! {
     /// ids: an audit meets the same few thousand keys in every
     /// acknowledgement, and decoding and hashing each again costs a fiftieth
     /// of the audit.
-    static SIGNERS: std::cell::RefCell<std::collections::HashMap<[u8; 44], (VerifyingKey, KeyId)>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// (Hashed with `foldhash`, seeded at random per process, as
+    /// `crate::text` remembers texts.)
+    static SIGNERS: std::cell::RefCell<Signers> = std::cell::RefCell::new(Signers::default());
 }
+
+/// Signers' keys by their base64 text, with their key ids.
+type Signers =
+    std::collections::HashMap<[u8; 44], (VerifyingKey, KeyId), foldhash::fast::RandomState>;
 
 /// Keys remembered per thread, at most (then forgotten all at once).
 const SIGNER_CACHE: usize = 4096;
@@ -823,7 +828,7 @@ pub(super) struct AckFields<'a> {
     pub(super) sig: &'a str,
     /// The envelope as serde read it (`None` on the fast path, where it
     /// has exactly one signature, `keyid` and `sig`).
-    envelope: Option<&'a Envelope>,
+    pub(super) envelope: Option<&'a Envelope>,
 }
 
 impl<'a> AckFields<'a> {

@@ -6,8 +6,9 @@
 //! freeing them costs about as much as reading them. Here an entry in the
 //! one spelling ackreg writes is read without any: its payload is decoded
 //! straight after its DSSE PAE header in a buffer the batch owns, so the
-//! message its signature is over is ready to verify, and its texts stay
-//! there, borrowed when the history rules read them ([`AckInPlace::view`]).
+//! message its signature is over is ready to verify, and its texts are
+//! kept in one string the batch owns, borrowed when the history rules read
+//! them ([`AckInPlace::view`]).
 //!
 //! What it must not decide: whether an entry is wrong. It passes an entry
 //! only when every check of [`entry::parse`] passes, in the same order of
@@ -16,6 +17,8 @@
 //! check that an entry read here is the entry [`entry::parse`] reads.
 
 use std::ops::Range;
+
+use crate::ack::{ACK_TYPE, STATEMENT};
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use time::Date;
@@ -41,10 +44,58 @@ pub(crate) struct AckInPlace {
     pub(crate) signature: Signature,
     /// The payload's document hash.
     pub(crate) document: [u8; 32],
-    /// Where the PAE message is in the buffer.
+    /// Where the PAE message is in the buffer of messages.
     pub(crate) message: Range<usize>,
-    /// Where in the buffer the payload starts (it ends with the message).
-    payload: usize,
+    /// Where the payload's texts are in the buffer of texts.
+    texts: Texts,
+}
+
+/// Where an acknowledgement's texts are in a batch's buffer of texts (its
+/// type and statement are the constants of version 1, checked).
+#[derive(Debug, Clone)]
+struct Texts {
+    title: Range<usize>,
+    sha256: Range<usize>,
+    name: Range<usize>,
+    id: Range<usize>,
+    date: Range<usize>,
+    notes: Option<Range<usize>>,
+}
+
+impl Texts {
+    /// Copies the texts of `fields` to the end of `texts`.
+    fn keep(fields: &AckRef, texts: &mut String) -> Texts {
+        let mut put = |s: &str| {
+            let start = texts.len();
+            texts.push_str(s);
+            start..texts.len()
+        };
+        Texts {
+            title: put(fields.title),
+            sha256: put(fields.sha256),
+            name: put(fields.name),
+            id: put(fields.id),
+            date: put(fields.date),
+            notes: fields.notes.map(put),
+        }
+    }
+
+    /// The texts again, from the buffer they were kept in.
+    fn get<'b>(&self, texts: &'b str) -> Option<AckRef<'b>> {
+        Some(AckRef {
+            kind: ACK_TYPE,
+            title: texts.get(self.title.clone())?,
+            sha256: texts.get(self.sha256.clone())?,
+            name: texts.get(self.name.clone())?,
+            id: texts.get(self.id.clone())?,
+            date: texts.get(self.date.clone())?,
+            statement: STATEMENT,
+            notes: match &self.notes {
+                Some(r) => Some(texts.get(r.clone())?),
+                None => None,
+            },
+        })
+    }
 }
 
 impl AckInPlace {
@@ -56,46 +107,69 @@ impl AckInPlace {
     }
 
     /// What the history rules read of the entry, borrowed from the buffer
-    /// it was read into (`None` for any other buffer).
-    pub(crate) fn view<'b>(&self, buf: &'b [u8]) -> Option<AckView<'b>> {
-        let payload = buf.get(self.payload..self.message.end)?;
+    /// of texts it was read into (`None` for any other buffer).
+    pub(crate) fn view<'b>(&self, texts: &'b str) -> Option<AckView<'b>> {
         Some(AckView {
             received: self.received,
             date: self.date,
             keyid: self.keyid,
             document: self.document,
-            payload: AckRef::exact(payload)?,
+            payload: self.texts.get(texts)?,
         })
+    }
+}
+
+/// A batch's buffers: the messages its signatures are over, and the texts
+/// of the acknowledgements read in place.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    /// PAE messages, one after another.
+    pub(crate) messages: Vec<u8>,
+    /// Texts, one after another.
+    pub(crate) texts: String,
+}
+
+impl Buffers {
+    /// Empties both, keeping their memory.
+    pub(crate) fn clear(&mut self) {
+        self.messages.clear();
+        self.texts.clear();
+    }
+
+    /// The memory they hold, in bytes.
+    pub(crate) fn capacity(&self) -> usize {
+        self.messages.capacity() + self.texts.capacity()
     }
 }
 
 /// Reads `line` in place when it is an acknowledgement entry in the one
 /// spelling ackreg writes that passes every check of [`entry::parse`]: its
-/// PAE message is appended to `buf`. Anything else is `None`, and `buf` is
-/// as it was.
-pub(crate) fn read(line: &[u8], buf: &mut Vec<u8>) -> Option<AckInPlace> {
+/// PAE message and texts are appended to `buf`. Anything else is `None`,
+/// and `buf` is as it was.
+pub(crate) fn read(line: &[u8], buf: &mut Buffers) -> Option<AckInPlace> {
     if line.len() > entry::MAX_ENTRY {
         return None;
     }
-    let start = buf.len();
+    let (messages, texts) = (buf.messages.len(), buf.texts.len());
     let read = read_into(line, buf);
     if read.is_none() {
-        buf.truncate(start);
+        buf.messages.truncate(messages);
+        buf.texts.truncate(texts);
     }
     read
 }
 
 /// [`read`], which may leave bytes in `buf` when it answers `None`.
-fn read_into(line: &[u8], buf: &mut Vec<u8>) -> Option<AckInPlace> {
-    let f = AckFields::exact(line)?;
+fn read_into(line: &[u8], buf: &mut Buffers) -> Option<AckInPlace> {
+    let f = line_fields(line)?;
     let received = entry::parse_date(f.received)?;
     let (key, keyid) = entry::signer_key(f.public_key).ok()?;
     if KeyId::from_hex(f.keyid).ok()? != keyid || f.payload_type != ack::PAYLOAD_TYPE {
         return None;
     }
     let signature = Signature::from_bytes(&b64_strict_array::<64>(f.sig).ok()?);
-    let (message, payload) = decode_message(&f, buf)?;
-    let fields = AckRef::exact(&buf[payload..])?;
+    let (message, payload) = decode_message(&f, &mut buf.messages)?;
+    let fields = AckRef::exact(&buf.messages[payload..])?;
     fields.check().ok()?;
     let date = entry::parse_date(fields.date)?;
     let document = hex32(fields.sha256).ok()?;
@@ -107,8 +181,41 @@ fn read_into(line: &[u8], buf: &mut Vec<u8>) -> Option<AckInPlace> {
         signature,
         document,
         message,
-        payload,
+        texts: Texts::keep(&fields, &mut buf.texts),
     })
+}
+
+/// The strings of an acknowledgement entry in exactly the spelling
+/// [`AckFields::exact`] reads, each taken raw: every one of them must then
+/// be a date, base64, hexadecimal digits or the payload type, none of which
+/// has a byte that JSON escapes, so that the raw bytes are the value.
+fn line_fields(line: &[u8]) -> Option<AckFields<'_>> {
+    let mut c = crate::exact::Exact::new(line);
+    let received = raw_field(&mut c, br#"{"kind":"ack","received":""#)?;
+    let public_key = raw_field(&mut c, br#","public_key":""#)?;
+    let payload_type = raw_field(&mut c, br#","envelope":{"payloadType":""#)?;
+    let payload = raw_field(&mut c, br#","payload":""#)?;
+    let keyid = raw_field(&mut c, br#","signatures":[{"keyid":""#)?;
+    let sig = raw_field(&mut c, br#","sig":""#)?;
+    c.lit(b"}]}}")?;
+    c.end()?;
+    Some(AckFields {
+        received,
+        public_key,
+        payload_type,
+        payload,
+        keyid,
+        sig,
+        envelope: None,
+    })
+}
+
+/// The literal `before`, then a string's raw contents (see [`line_fields`]).
+fn raw_field<'a>(c: &mut crate::exact::Exact<'a>, before: &[u8]) -> Option<&'a str> {
+    c.lit(before)?;
+    // Only ASCII passes the rules each field is read by, so a field that
+    // is not UTF-8 is refused here and by `entry::parse` alike.
+    std::str::from_utf8(c.raw()?).ok()
 }
 
 /// Appends the PAE message of the entry's envelope to `buf`, decoding the
@@ -120,6 +227,35 @@ fn decode_message(f: &AckFields, buf: &mut Vec<u8>) -> Option<(Range<usize>, usi
     let payload = buf.len();
     b64_strict_append(f.payload, buf).ok()?;
     (buf.len() - payload == len).then_some((start..buf.len(), payload))
+}
+
+/// Whether `line` read in place (`Ok(true)`) is the entry [`entry::parse`]
+/// reads: the same texts, dates, key, key id, signature and document, and
+/// the PAE message of its envelope; `Ok(false)` when it is left to
+/// [`entry::parse`], and why not when they differ. For tests and the fuzz
+/// target `ack_exact`.
+pub fn agrees_with_parse(line: &[u8]) -> Result<bool, String> {
+    let mut buf = Buffers::default();
+    let Some(read) = read(line, &mut buf) else {
+        return Ok(false);
+    };
+    let Ok(entry::Entry::Ack(record)) = entry::parse(line) else {
+        return Err("read in place, but parse does not read an acknowledgement".into());
+    };
+    let pae = crate::dsse::pae(&record.envelope.payload_type, &record.envelope.payload);
+    let same = [
+        (
+            "texts and dates",
+            read.view(&buf.texts) == Some(record.view()),
+        ),
+        ("key", read.key == record.key),
+        ("signature", read.signature == record.envelope.signature),
+        ("message", buf.messages.get(read.message) == Some(&pae[..])),
+    ];
+    match same.iter().find(|(_, same)| !same) {
+        Some((what, _)) => Err(format!("the {what} differ")),
+        None => Ok(true),
+    }
 }
 
 #[cfg(test)]
@@ -143,25 +279,82 @@ mod tests {
         entry::ack_bytes(date, &key.verifying_key(), &envelope).unwrap()
     }
 
+    fn before() -> Buffers {
+        Buffers {
+            messages: b"before".to_vec(),
+            texts: "before".into(),
+        }
+    }
+
     /// Asserts that `line` read in place is what [`entry::parse`] reads.
     fn same_as_parse(line: &[u8]) {
-        let mut buf = b"before".to_vec();
+        let mut buf = before();
         let read = read(line, &mut buf).expect("read in place");
         let Ok(entry::Entry::Ack(record)) = entry::parse(line) else {
             panic!("parse reads an acknowledgement");
         };
-        assert_eq!(read.view(&buf), Some(record.view()));
+        assert_eq!(read.view(&buf.texts), Some(record.view()));
         assert_eq!(read.key, record.key);
         assert_eq!(read.signature, record.envelope.signature);
         let pae = crate::dsse::pae(&record.envelope.payload_type, &record.envelope.payload);
-        assert_eq!(read.message(&buf), Some(&pae[..]));
-        assert_eq!(&buf[..6], b"before");
+        assert_eq!(read.message(&buf.messages), Some(&pae[..]));
+        assert_eq!(&buf.messages[..6], b"before");
+        assert_eq!(&buf.texts[..6], "before");
     }
 
     #[test]
     fn an_entry_read_in_place_is_the_entry_parse_reads() {
         same_as_parse(&signed(None));
         same_as_parse(&signed(Some("Izlasīju, viss skaidrs.")));
+    }
+
+    /// Every one-byte change and cut of an entry, and of the payload inside
+    /// it, is read in place as `parse` reads it, or left to `parse` (the
+    /// fuzz target `ack_exact` goes on from here).
+    #[test]
+    fn every_nearby_entry_read_in_place_is_the_entry_parse_reads() {
+        let bytes = [
+            b'"', b'\\', b'A', b'a', b'/', b'=', b'0', 0, 0x7f, 0xc4, b'}', b' ',
+        ];
+        let mut in_place = 0;
+        for line in [signed(None), signed(Some("Izlasīju"))] {
+            let text = String::from_utf8(line.clone()).unwrap();
+            let start = text.find("\"payload\":\"").unwrap() + 11;
+            let end = start + text[start..].find('"').unwrap();
+            let payload = crate::encoding::b64_strict(&text[start..end]).unwrap();
+            let with_payload =
+                |p: &[u8]| format!("{}{}{}", &text[..start], b64(p), &text[end..]).into_bytes();
+            let mut nearby = vec![line.clone()];
+            for i in 0..line.len() {
+                for &b in &bytes {
+                    let mut m = line.clone();
+                    m[i] = b;
+                    nearby.push(m);
+                }
+                let mut cut = line.clone();
+                cut.remove(i);
+                nearby.push(cut);
+            }
+            for i in 0..payload.len() {
+                for &b in &bytes {
+                    let mut m = payload.clone();
+                    m[i] = b;
+                    nearby.push(with_payload(&m));
+                }
+                let mut cut = payload.clone();
+                cut.remove(i);
+                nearby.push(with_payload(&cut));
+            }
+            for m in &nearby {
+                match agrees_with_parse(m) {
+                    Ok(read) => in_place += usize::from(read),
+                    Err(why) => panic!("{why}: {}", String::from_utf8_lossy(m)),
+                }
+            }
+        }
+        // The entries themselves, and the changes that keep them valid
+        // (a letter of a name, a digit of the hash), were read in place.
+        assert!(in_place > 2, "{in_place}");
     }
 
     #[test]
@@ -193,9 +386,10 @@ mod tests {
             format!("{good}{}", " ".repeat(entry::MAX_ENTRY)),
         ];
         for case in cases {
-            let mut buf = b"before".to_vec();
+            let mut buf = before();
             assert!(read(case.as_bytes(), &mut buf).is_none(), "{case}");
-            assert_eq!(buf, b"before", "the buffer is as it was");
+            assert_eq!(buf.messages, b"before", "the buffer is as it was");
+            assert_eq!(buf.texts, "before", "the buffer is as it was");
             let parsed = entry::parse(case.as_bytes());
             if let Ok(entry::Entry::Ack(record)) = parsed {
                 // Spelt otherwise but valid: parse reads the same entry.

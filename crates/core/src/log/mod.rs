@@ -38,6 +38,8 @@ pub mod state;
 pub mod status;
 pub mod store;
 
+#[doc(hidden)]
+pub use inplace::agrees_with_parse;
 pub use store::{CheckError, Checked, LogDir, StoreError, Writer};
 
 use time::Date;

@@ -9,6 +9,11 @@
 
 use std::collections::HashMap;
 
+/// The state's maps, rebuilt on load: hashed with `foldhash`, seeded at
+/// random per process (their keys are SHA-256 values and identifiers; an
+/// audit looks up two for every acknowledgement).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -597,12 +602,12 @@ pub struct State {
     issuer: Option<Issuer>,
     employees: Vec<Employee>,
     #[serde(skip)]
-    by_id: HashMap<String, usize>,
+    by_id: Map<String, usize>,
     #[serde(skip)]
-    keys: HashMap<KeyId, (usize, usize)>,
+    keys: Map<KeyId, (usize, usize)>,
     versions: Vec<Published>,
     #[serde(skip)]
-    by_sha: HashMap<[u8; 32], usize>,
+    by_sha: Map<[u8; 32], usize>,
     /// Every accepted acknowledgement, in log order.
     acks: Vec<Acked>,
     /// Per employee, their acknowledgements sorted by version: what a
@@ -620,7 +625,7 @@ pub struct State {
     documents: Vec<Document>,
     admins: Vec<Admin>,
     #[serde(skip)]
-    admin_keys: HashMap<KeyId, usize>,
+    admin_keys: Map<KeyId, usize>,
     requests: Vec<Request>,
     pending: Option<Pending>,
 }
