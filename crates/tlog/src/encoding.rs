@@ -116,7 +116,7 @@ pub fn b64_strict_array<const N: usize>(text: &str) -> Result<[u8; N], EncodingE
 /// whether it decodes at all is [`b64_strict`]'s to say.
 pub fn b64_decoded_len(text: &str) -> Option<usize> {
     let b = text.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     let padding = b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
