@@ -22,7 +22,8 @@
 //! gives the same figures for a log of 1,002,501 entries (2,000 employees,
 //! 40 documents, 500 versions; about 1 GB, built in a temporary folder
 //! under DIR, default the current one) with the limits of issue 19, and
-//! `-- export-scale DIR` writes that log to DIR.
+//! `-- export-scale DIR` writes that log to DIR. `-- audit DIR` runs only
+//! the full audit's rounds beside its floors, on a log either export wrote.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -383,6 +384,12 @@ fn main() {
         let dir = dir.expect("usage: cargo bench --bench log -- export-scale DIR");
         make_log(Path::new(&dir), &Shape::SCALE);
         println!("issuer key id: {}", KeyId::of(&issuer().verifying_key()));
+    } else if let Some(dir) = after("audit") {
+        // The full audit's rounds alone, on a log `export` or `export-scale`
+        // wrote before: for trying a change without building the log again.
+        let dir = dir.expect("usage: cargo bench --bench log -- audit DIR");
+        let key = IssuerKey::Key(issuer().verifying_key());
+        full_audit_figures(&LogDir::new(Path::new(&dir)), &key);
     } else if let Some(dir) = after("scale") {
         let tmp = tempfile::tempdir_in(dir.as_deref().unwrap_or(".")).unwrap();
         figures(&tmp.path().join("log"), &Shape::SCALE);

@@ -650,12 +650,19 @@ fn version_name(v: &Version) -> String {
     }
 }
 
-fn later(what: &'static str, date: Date, other: String, other_date: Date) -> Result<(), Refusal> {
+/// `date` is not before `other_date`; `other` names the latter, and is
+/// only written out when the dates are in the wrong order.
+fn later(
+    what: &'static str,
+    date: Date,
+    other: impl FnOnce() -> String,
+    other_date: Date,
+) -> Result<(), Refusal> {
     if date < other_date {
         return Err(Refusal::DateOrder {
             what,
             date: format_date(date),
-            other: format!("{other} {}", format_date(other_date)),
+            other: format!("{} {}", other(), format_date(other_date)),
         });
     }
     Ok(())
@@ -712,16 +719,33 @@ impl State {
             self.acked_by.resize_with(e + 1, Vec::new);
         }
         let list = &mut self.acked_by[e];
-        let at = list.partition_point(|w| w.version < v);
-        list.insert(at, seen);
+        match list.last() {
+            // The usual case: a version newer than any this employee acknowledged.
+            Some(last) if last.version >= v => {
+                let at = list.partition_point(|w| w.version < v);
+                list.insert(at, seen);
+            }
+            _ => list.push(seen),
+        }
     }
 
     /// Where employee `e`'s acknowledgement of exactly version `v` is
     /// filed.
     fn seen_of(&self, e: usize, v: usize) -> Option<&Seen> {
         let list = self.acked_by.get(e)?;
-        let at = list.binary_search_by_key(&(v as u32), |w| w.version).ok()?;
-        Some(&list[at])
+        let v = v as u32;
+        // The list is sorted by version, and an acknowledgement usually names
+        // a version newer than any before it: one look at the end answers
+        // without a search through a list of hundreds.
+        match list.last() {
+            None => None,
+            Some(last) if last.version < v => None,
+            Some(last) if last.version == v => Some(last),
+            Some(_) => {
+                let at = list.binary_search_by_key(&v, |w| w.version).ok()?;
+                Some(&list[at])
+            }
+        }
     }
 
     /// The acknowledgement by employee `e` of exactly version `v`.
@@ -1092,7 +1116,7 @@ impl State {
             later(
                 "effective date",
                 v.effective,
-                format!("version {}'s", version_name(&last.version)),
+                || format!("version {}'s", version_name(&last.version)),
                 last.version.effective,
             )?;
         }
@@ -1233,7 +1257,7 @@ impl State {
         later(
             "valid_from",
             valid_from,
-            "the first working day".into(),
+            || "the first working day".into(),
             employee.enrolled,
         )?;
         let keyid = self.fresh_key(key)?;
@@ -1278,7 +1302,7 @@ impl State {
                     later(
                         "declaration date",
                         d.date,
-                        format!("document {}'s previous declaration", d.id),
+                        || format!("document {}'s previous declaration", d.id),
                         previous.date,
                     )?;
                 }
@@ -1324,7 +1348,7 @@ impl State {
         later(
             "date",
             date,
-            format!("{id}'s latest change"),
+            || format!("{id}'s latest change"),
             employee.last_change(),
         )?;
         let mut period = employee.on(date).clone();
@@ -1376,7 +1400,12 @@ impl State {
         let keyid = self.fresh_key(key)?;
         if let Some(last) = self.employees[e].keys.last() {
             let since = last.end.map(|(d, _, _)| d).unwrap_or(last.from);
-            later("valid_from", valid_from, "the previous key's".into(), since)?;
+            later(
+                "valid_from",
+                valid_from,
+                || "the previous key's".into(),
+                since,
+            )?;
         }
         let employee = &mut self.employees[e];
         if let Some(current) = employee.keys.last_mut().filter(|k| k.end.is_none()) {
@@ -1406,7 +1435,7 @@ impl State {
         later(
             "revocation date",
             date,
-            "the key's first day".into(),
+            || "the key's first day".into(),
             current.from,
         )?;
         if let Some(span) = self.employees[e].keys.last_mut() {
@@ -1421,13 +1450,13 @@ impl State {
         later(
             "departure date",
             date,
-            "the enrolment".into(),
+            || "the enrolment".into(),
             employee.enrolled,
         )?;
         later(
             "departure date",
             date,
-            format!("{id}'s latest change"),
+            || format!("{id}'s latest change"),
             employee.last_change(),
         )?;
         employee.left = Some((date, index));
@@ -1440,6 +1469,12 @@ impl State {
     /// The checks of an acknowledgement against the log so far; the
     /// employee and version indices on success.
     pub fn check_ack(&self, record: &AckView) -> Result<(usize, usize), Refusal> {
+        self.check_ack_key(record).map(|(e, _, v)| (e, v))
+    }
+
+    /// [`State::check_ack`], with the index of the signing key among the
+    /// employee's keys between the two.
+    fn check_ack_key(&self, record: &AckView) -> Result<(usize, usize, usize), Refusal> {
         let keyid = record.keyid;
         let &(e, k) = self
             .keys
@@ -1478,7 +1513,7 @@ impl State {
                 entry: earlier.entry,
             });
         }
-        Ok((e, v))
+        Ok((e, k, v))
     }
 
     fn check_ack_dates(
@@ -1490,19 +1525,19 @@ impl State {
         later(
             "acknowledgement date",
             record.date,
-            "the key's first day".into(),
+            || "the key's first day".into(),
             span.from,
         )?;
         later(
             "acknowledgement date",
             record.date,
-            format!("version {} taking effect", published.version.label),
+            || format!("version {} taking effect", published.version.label),
             published.version.effective,
         )?;
         later(
             "date received",
             record.received,
-            "the acknowledgement's own date".into(),
+            || "the acknowledgement's own date".into(),
             record.date,
         )
     }
@@ -1526,8 +1561,7 @@ impl State {
     }
 
     fn accept(&mut self, index: u64, record: &AckView) -> Result<(), Refusal> {
-        let (e, v) = self.check_ack(record)?;
-        let key = self.keys.get(&record.keyid).map_or(0, |&(_, k)| k);
+        let (e, key, v) = self.check_ack_key(record)?;
         self.acks.push(Acked {
             entry: index,
             date: record.date,
@@ -1663,7 +1697,7 @@ impl State {
                 later(
                     "date",
                     date,
-                    format!("administrator {id}'s key's first day"),
+                    || format!("administrator {id}'s key's first day"),
                     last.from,
                 )?;
             }
@@ -1707,7 +1741,7 @@ impl State {
             later(
                 "dismissal date",
                 date,
-                format!("administrator {id}'s key's first day"),
+                || format!("administrator {id}'s key's first day"),
                 last.from,
             )?;
         }
@@ -1781,7 +1815,7 @@ impl State {
         later(
             "request date",
             r.date,
-            format!("administrator {}'s key's first day", admin.id),
+            || format!("administrator {}'s key's first day", admin.id),
             span.from,
         )?;
         Ok((k, span))
@@ -1876,6 +1910,30 @@ mod tests {
         ));
         assert!(matches!(again, Err(Refusal::Duplicate { .. })), "{again:?}");
         assert_eq!(s.size(), 4, "a refused entry changes nothing");
+    }
+
+    #[test]
+    fn acknowledgements_in_any_version_order_are_found_once() {
+        // Three versions acknowledged newest first, then oldest, then the
+        // middle one: the lookup that starts at the newest must still find
+        // every earlier one when a duplicate comes.
+        let mut s = base();
+        s.append(&version("2", 2, "2017-12-02", true)).unwrap();
+        s.append(&version("3", 3, "2017-12-03", true)).unwrap();
+        let jb = |sha: u8, date: &str| ack(&key(1), sha, "Jānis Bērziņš", "jberzins", date, date);
+        for sha in [3, 1, 2] {
+            s.append(&jb(sha, "2017-12-04")).unwrap();
+        }
+        for (v, sha) in [(0, 1), (1, 2), (2, 3)] {
+            let filed = s.acknowledgement(0, v).map(|a| a.entry);
+            let again = s.append(&jb(sha, "2017-12-06"));
+            match again {
+                Err(Refusal::Duplicate { entry, .. }) => assert_eq!(Some(entry), filed),
+                other => panic!("version {sha} acknowledged twice: {other:?}"),
+            }
+        }
+        let versions: Vec<usize> = s.acknowledgements_by(0).map(|a| a.version()).collect();
+        assert_eq!(versions, [0, 1, 2], "filed by version");
     }
 
     #[test]
