@@ -720,11 +720,12 @@ impl State {
         }
         let list = &mut self.acked_by[e];
         match list.last() {
-            // The usual case: a version newer than any this employee acknowledged.
             Some(last) if last.version >= v => {
                 let at = list.partition_point(|w| w.version < v);
                 list.insert(at, seen);
             }
+            // The usual case: a version newer than any this employee
+            // acknowledged before.
             _ => list.push(seen),
         }
     }
