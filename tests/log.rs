@@ -135,6 +135,58 @@ fn any_edit_removal_insertion_reordering_or_truncation_is_caught() {
 }
 
 #[test]
+fn a_changed_stored_hash_or_index_record_fails_the_store_step_by_name() {
+    let (_tmp, d) = demo();
+    let log = d.join("log");
+    // (file, byte changed, what the store step names); the demo's log has
+    // 18 entries, index records of 9 bytes and tree levels 0 to 4.
+    for (file, at, named) in [
+        ("tree/2", 40, "the stored hash 1 of tree level 2 is wrong"),
+        ("tree/4", 0, "the stored hash 0 of tree level 4 is wrong"),
+        (
+            "tree/1",
+            8 * 32 + 3,
+            "the stored hash 8 of tree level 1 is wrong",
+        ),
+        ("tree/0", 3 * 32, "the stored leaf hash of entry 3 is wrong"),
+        (
+            "index",
+            4 * 9 + 7,
+            "the stored index record of entry 4 is wrong",
+        ),
+    ] {
+        let path = log.join(file);
+        let original = fs::read(&path).unwrap();
+        let mut changed = original.clone();
+        changed[at] ^= 1;
+        fs::write(&path, &changed).unwrap();
+        let (code, out) = verify(&d, &["log"]);
+        assert_eq!(code, 1, "{file} changed at {at}: {out}");
+        assert!(out.contains("3. [ok]   tree"), "{file}: {out}");
+        assert!(
+            out.contains(&format!("7. [FAIL] store: {named}")),
+            "{file}: {out}"
+        );
+        fs::write(&path, &original).unwrap();
+    }
+    // A stored hash the entries after an earlier checkpoint are under is
+    // compared in an incremental audit too (the earlier one covers 10).
+    let path = log.join("tree/1");
+    let original = fs::read(&path).unwrap();
+    let mut changed = original.clone();
+    changed[6 * 32] ^= 1;
+    fs::write(&path, &changed).unwrap();
+    let (code, out) = verify(&d, &["log", "--since", "audit-2017.checkpoint"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("7. [FAIL] store: the stored hash 6 of tree level 1 is wrong"),
+        "{out}"
+    );
+    fs::write(&path, &original).unwrap();
+    assert_eq!(verify(&d, &["log"]).0, 0);
+}
+
+#[test]
 fn a_forged_or_replaced_checkpoint_is_caught() {
     let (_tmp, d) = demo();
     let head = d.join("log/checkpoint");

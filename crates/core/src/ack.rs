@@ -281,26 +281,26 @@ impl<'a> AckRef<'a> {
     /// [`Acknowledgement::to_payload`] writes, with no escaped string (see
     /// `crate::exact`); anything else is `None`, for serde to judge.
     pub(crate) fn exact(payload: &'a [u8]) -> Option<AckRef<'a>> {
-        let mut c = crate::exact::Exact::new(payload);
-        c.lit(br#"{"type":""#)?;
+        let mut c = crate::exact::Exact::new(payload)?;
+        c.lit(r#"{"type":""#)?;
         let kind = c.plain()?;
-        c.lit(br#","document":{"title":""#)?;
+        c.lit(r#","document":{"title":""#)?;
         let title = c.plain()?;
-        c.lit(br#","sha256":""#)?;
+        c.lit(r#","sha256":""#)?;
         let sha256 = c.plain()?;
-        c.lit(br#"},"employee":{"name":""#)?;
+        c.lit(r#"},"employee":{"name":""#)?;
         let name = c.plain()?;
-        c.lit(br#","id":""#)?;
+        c.lit(r#","id":""#)?;
         let id = c.plain()?;
-        c.lit(br#"},"date":""#)?;
+        c.lit(r#"},"date":""#)?;
         let date = c.plain()?;
-        c.lit(br#","statement":""#)?;
+        c.lit(r#","statement":""#)?;
         let statement = c.plain()?;
-        let notes = match c.lit(br#","notes":""#) {
+        let notes = match c.lit(r#","notes":""#) {
             Some(()) => Some(c.plain()?),
             None => None,
         };
-        c.lit(b"}")?;
+        c.lit("}")?;
         c.end()?;
         Some(AckRef {
             kind,
@@ -318,6 +318,12 @@ impl<'a> AckRef<'a> {
     /// document hash, the text rules for title, name and notes, the
     /// identifier and the date.
     pub fn check(&self) -> Result<(), AckError> {
+        self.checked().map(drop)
+    }
+
+    /// [`AckRef::check`], giving the document's hash and the date it
+    /// decoded on the way (an audit needs both of every acknowledgement).
+    pub(crate) fn checked(&self) -> Result<([u8; 32], Date), AckError> {
         let field = |field| move |error| AckError::Text { field, error };
         if self.kind != ACK_TYPE {
             return Err(AckError::Type(printable(self.kind, 80)));
@@ -325,15 +331,15 @@ impl<'a> AckRef<'a> {
         if self.statement != STATEMENT {
             return Err(AckError::Statement);
         }
-        hex32(self.sha256).map_err(AckError::Hash)?;
+        let document = hex32(self.sha256).map_err(AckError::Hash)?;
         text::check_cached(self.title, MAX_TITLE_LEN, false).map_err(field("document title"))?;
         text::check_cached(self.name, MAX_NAME_LEN, false).map_err(field("employee name"))?;
         text::check_id(self.id).map_err(field("employee id"))?;
-        check_date(self.date)?;
+        let date = parse_date(self.date)?;
         if let Some(notes) = self.notes {
             text::check(notes, MAX_NOTES_LEN, true).map_err(field("notes"))?;
         }
-        Ok(())
+        Ok((document, date))
     }
 
     /// An owned copy.

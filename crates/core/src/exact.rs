@@ -16,44 +16,43 @@
 
 /// A cursor over bytes that must follow a template.
 pub(crate) struct Exact<'a> {
-    rest: &'a [u8],
+    rest: &'a str,
 }
 
 impl<'a> Exact<'a> {
-    /// Starts at the first byte.
-    pub(crate) fn new(bytes: &'a [u8]) -> Exact<'a> {
-        Exact { rest: bytes }
+    /// Starts at the first byte, when no byte of `bytes` could be in a
+    /// string that needs an escape: they are UTF-8 with no `\` and no
+    /// control character. Every byte of a template is in a literal (which
+    /// has none of them) or in a string, so this one pass over the whole
+    /// decides what a check of each string would: bytes that fail it are
+    /// not the common spelling (`None`).
+    pub(crate) fn new(bytes: &'a [u8]) -> Option<Exact<'a>> {
+        // One pass the compiler vectorises, rather than one that stops at
+        // the first bad byte: the common text has none.
+        let escaped = bytes
+            .iter()
+            .fold(0u8, |seen, &b| seen | u8::from(b < 0x20 || b == b'\\'));
+        if escaped != 0 {
+            return None;
+        }
+        Some(Exact {
+            rest: std::str::from_utf8(bytes).ok()?,
+        })
     }
 
     /// Takes the literal `piece`, if the bytes go on with it.
-    pub(crate) fn lit(&mut self, piece: &[u8]) -> Option<()> {
+    pub(crate) fn lit(&mut self, piece: &str) -> Option<()> {
         self.rest = self.rest.strip_prefix(piece)?;
         Some(())
     }
 
-    /// Takes a JSON string's contents and its closing quote, when they need
-    /// no escape: then the contents are the string's value.
+    /// Takes a JSON string's contents and its closing quote: its value,
+    /// since [`Exact::new`] found no byte that needs an escape.
     pub(crate) fn plain(&mut self) -> Option<&'a str> {
-        let end = memchr::memchr(b'"', self.rest)?;
-        let (s, rest) = (&self.rest[..end], &self.rest[end + 1..]);
-        // Two passes the compiler vectorises, rather than one that stops
-        // at the first bad byte: the common string has none.
-        let controls = s.iter().fold(0u8, |seen, &b| seen | u8::from(b < 0x20));
-        if controls != 0 || memchr::memchr(b'\\', s).is_some() {
-            return None;
-        }
-        self.rest = rest;
-        std::str::from_utf8(s).ok()
-    }
-
-    /// Takes a JSON string's raw contents up to the next `"` and that
-    /// quote, unchecked: only for a value the caller then decodes by rules
-    /// that admit none of the bytes an escape needs (base64, hexadecimal
-    /// digits, a date, a constant), which makes the raw bytes the value.
-    pub(crate) fn raw(&mut self) -> Option<&'a [u8]> {
-        let end = memchr::memchr(b'"', self.rest)?;
-        let (s, rest) = (&self.rest[..end], &self.rest[end + 1..]);
-        self.rest = rest;
+        let end = memchr::memchr(b'"', self.rest.as_bytes())?;
+        // `"` is ASCII: both ends are character boundaries.
+        let s = self.rest.get(..end)?;
+        self.rest = self.rest.get(end + 1..)?;
         Some(s)
     }
 
@@ -69,27 +68,43 @@ mod tests {
 
     #[test]
     fn plain_strings_stop_at_their_quote() {
-        let mut c = Exact::new(r#"{"a":"Bērziņš","b":"x"}"#.as_bytes());
-        assert_eq!(c.lit(br#"{"a":""#), Some(()));
+        let mut c = Exact::new(r#"{"a":"Bērziņš","b":"x"}"#.as_bytes()).unwrap();
+        assert_eq!(c.lit(r#"{"a":""#), Some(()));
         assert_eq!(c.plain(), Some("Bērziņš"));
-        assert_eq!(c.lit(br#","b":""#), Some(()));
+        assert_eq!(c.lit(r#","b":""#), Some(()));
         assert_eq!(c.plain(), Some("x"));
-        assert_eq!(c.lit(b"}"), Some(()));
+        assert_eq!(c.lit("}"), Some(()));
         assert_eq!(c.end(), Some(()));
     }
 
     #[test]
-    fn escapes_controls_and_bad_utf8_are_not_plain() {
+    fn escapes_controls_and_bad_utf8_anywhere_are_not_the_common_spelling() {
         for bytes in [
-            &br#"a\"b""#[..],
-            br#"a\u0041""#,
-            b"a\tb\"",
-            b"a\x7f\xff\"",
-            b"no closing quote",
+            &br#"{"a":"a\"b"}"#[..],
+            br#"{"a":"a\u0041"}"#,
+            br#"{"a":"x"}\"#,
+            b"{\"a\":\"a\tb\"}",
+            b"{\"a\":\"x\"}\n",
+            b"{\"a\":\"a\x7f\xff\"}",
+            b"{\"a\":\"\xc4\"}",
         ] {
-            assert_eq!(Exact::new(bytes).plain(), None, "{bytes:?}");
+            assert!(Exact::new(bytes).is_none(), "{bytes:?}");
         }
         // DEL is written raw by serde_json, so it is plain.
-        assert_eq!(Exact::new(b"a\x7f\"").plain(), Some("a\x7f"));
+        let mut c = Exact::new(b"a\x7f\"").unwrap();
+        assert_eq!(c.plain(), Some("a\x7f"));
+        // A string with no closing quote is not one.
+        assert_eq!(Exact::new(b"no closing quote").unwrap().plain(), None);
+    }
+
+    #[test]
+    fn a_literal_that_does_not_follow_takes_nothing() {
+        let mut c = Exact::new(br#"{"a":"x"}"#).unwrap();
+        assert_eq!(c.lit(r#"{"b":""#), None);
+        assert_eq!(c.lit(r#"{"a":""#), Some(()));
+        assert_eq!(c.plain(), Some("x"));
+        assert_eq!(c.end(), None);
+        assert_eq!(c.lit("}"), Some(()));
+        assert_eq!(c.end(), Some(()));
     }
 }

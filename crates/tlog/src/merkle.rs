@@ -587,10 +587,32 @@ impl CompactRange {
         self.push_subtree(0, leaf)
     }
 
+    /// [`CompactRange::push`], telling `completed` the level and hash of
+    /// each subtree above the leaves that the leaf completes, lowest
+    /// first. The one at level `l` is the tree's node `(size >> l) - 1` of
+    /// that level, `size` the new size: a stored tree can be compared with
+    /// it node by node as the leaves stream past, without hashing again.
+    pub fn push_telling(
+        &mut self,
+        leaf: Hash,
+        completed: impl FnMut(u32, &Hash),
+    ) -> Result<(), MerkleError> {
+        self.push_subtree_telling(0, leaf, completed)
+    }
+
     /// Appends a complete subtree of `2^level` leaves with hash `hash`;
     /// refused unless the size is a multiple of `2^level` and the new size
     /// fits in a `u64`.
     pub fn push_subtree(&mut self, level: u32, hash: Hash) -> Result<(), MerkleError> {
+        self.push_subtree_telling(level, hash, |_, _| {})
+    }
+
+    fn push_subtree_telling(
+        &mut self,
+        level: u32,
+        hash: Hash,
+        mut completed: impl FnMut(u32, &Hash),
+    ) -> Result<(), MerkleError> {
         let misaligned = MerkleError::Misaligned {
             level,
             size: self.size,
@@ -613,6 +635,7 @@ impl CompactRange {
             self.subtrees.pop();
             hash = node_hash(&last_hash, &hash);
             level += 1;
+            completed(level, &hash);
         }
         self.subtrees.push((level, hash));
         Ok(())
@@ -905,6 +928,35 @@ mod tests {
                 }
             }
             assert_eq!(tree.levels().len(), bit_len(n), "size {n}");
+        }
+    }
+
+    #[test]
+    fn a_compact_range_tells_every_node_a_stored_tree_holds_in_order() {
+        let tree = tree_of(300);
+        let all = leaves(300);
+        for from in [0u64, 1, 2, 5, 64, 127, 128, 299, 300] {
+            let mut compact = CompactRange::from_store(&tree, from).unwrap();
+            let mut told = vec![Vec::new(); tree.levels().len()];
+            for (i, leaf) in all.iter().enumerate().skip(from as usize) {
+                let size = i as u64 + 1;
+                compact
+                    .push_telling(*leaf, |level, hash| {
+                        let index = (size >> level) - 1;
+                        told[level as usize].push((index, *hash));
+                    })
+                    .unwrap();
+            }
+            // Level by level: every node from the one holding leaf `from`
+            // on, each once, in order, with the stored tree's hash.
+            for (level, row) in tree.levels().iter().enumerate().skip(1) {
+                let first = (from >> level) as usize;
+                let want: Vec<(u64, Hash)> =
+                    (first..row.len()).map(|i| (i as u64, row[i])).collect();
+                assert_eq!(told[level], want, "from {from}, level {level}");
+            }
+            assert!(told[0].is_empty(), "leaves are not told");
+            assert_eq!(compact.root(), naive_root(&all), "from {from}");
         }
     }
 

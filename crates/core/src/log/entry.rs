@@ -837,20 +837,20 @@ impl<'a> AckFields<'a> {
     /// strings `shape` would give, and canonical by construction (see
     /// `crate::exact`). Anything else is `None`, for `shape` to judge.
     pub(super) fn exact(bytes: &'a [u8]) -> Option<AckFields<'a>> {
-        let mut c = crate::exact::Exact::new(bytes);
-        c.lit(br#"{"kind":"ack","received":""#)?;
+        let mut c = crate::exact::Exact::new(bytes)?;
+        c.lit(r#"{"kind":"ack","received":""#)?;
         let received = c.plain()?;
-        c.lit(br#","public_key":""#)?;
+        c.lit(r#","public_key":""#)?;
         let public_key = c.plain()?;
-        c.lit(br#","envelope":{"payloadType":""#)?;
+        c.lit(r#","envelope":{"payloadType":""#)?;
         let payload_type = c.plain()?;
-        c.lit(br#","payload":""#)?;
+        c.lit(r#","payload":""#)?;
         let payload = c.plain()?;
-        c.lit(br#","signatures":[{"keyid":""#)?;
+        c.lit(r#","signatures":[{"keyid":""#)?;
         let keyid = c.plain()?;
-        c.lit(br#","sig":""#)?;
+        c.lit(r#","sig":""#)?;
         let sig = c.plain()?;
-        c.lit(b"}]}}")?;
+        c.lit("}]}}")?;
         c.end()?;
         Some(AckFields {
             received,

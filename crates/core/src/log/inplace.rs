@@ -25,7 +25,7 @@ use time::Date;
 
 use super::entry::{self, AckFields, AckView};
 use crate::ack::{self, AckRef};
-use crate::encoding::{b64_decoded_len, b64_strict_append, b64_strict_array, hex32};
+use crate::encoding::{b64_decoded_len, b64_strict_append, b64_strict_array};
 use crate::keys::KeyId;
 
 /// An acknowledgement entry read in place: what the audit needs of it,
@@ -36,18 +36,24 @@ pub(crate) struct AckInPlace {
     pub(crate) received: Date,
     /// The payload's date.
     pub(crate) date: Date,
-    /// The key the entry says signed.
-    pub(crate) key: VerifyingKey,
-    /// Its key id (the envelope's, checked to be the key's).
+    /// The signing key's id (the envelope's, checked to be the key's).
     pub(crate) keyid: KeyId,
-    /// The signature.
-    pub(crate) signature: Signature,
     /// The payload's document hash.
     pub(crate) document: [u8; 32],
     /// Where the PAE message is in the buffer of messages.
     pub(crate) message: Range<usize>,
     /// Where the payload's texts are in the buffer of texts.
     texts: Texts,
+}
+
+/// The key an acknowledgement entry says signed it, and the signature:
+/// what its batch verifies, kept apart from what the history rules read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Signer {
+    /// The key.
+    pub(crate) key: VerifyingKey,
+    /// The signature.
+    pub(crate) signature: Signature,
 }
 
 /// Where an acknowledgement's texts are in a batch's buffer of texts (its
@@ -146,7 +152,7 @@ impl Buffers {
 /// spelling ackreg writes that passes every check of [`entry::parse`]: its
 /// PAE message and texts are appended to `buf`. Anything else is `None`,
 /// and `buf` is as it was.
-pub(crate) fn read(line: &[u8], buf: &mut Buffers) -> Option<AckInPlace> {
+pub(crate) fn read(line: &[u8], buf: &mut Buffers) -> Option<(AckInPlace, Signer)> {
     if line.len() > entry::MAX_ENTRY {
         return None;
     }
@@ -160,8 +166,8 @@ pub(crate) fn read(line: &[u8], buf: &mut Buffers) -> Option<AckInPlace> {
 }
 
 /// [`read`], which may leave bytes in `buf` when it answers `None`.
-fn read_into(line: &[u8], buf: &mut Buffers) -> Option<AckInPlace> {
-    let f = line_fields(line)?;
+fn read_into(line: &[u8], buf: &mut Buffers) -> Option<(AckInPlace, Signer)> {
+    let f = AckFields::exact(line)?;
     let received = entry::parse_date(f.received)?;
     let (key, keyid) = entry::signer_key(f.public_key).ok()?;
     if KeyId::from_hex(f.keyid).ok()? != keyid || f.payload_type != ack::PAYLOAD_TYPE {
@@ -170,52 +176,16 @@ fn read_into(line: &[u8], buf: &mut Buffers) -> Option<AckInPlace> {
     let signature = Signature::from_bytes(&b64_strict_array::<64>(f.sig).ok()?);
     let (message, payload) = decode_message(&f, &mut buf.messages)?;
     let fields = AckRef::exact(&buf.messages[payload..])?;
-    fields.check().ok()?;
-    let date = entry::parse_date(fields.date)?;
-    let document = hex32(fields.sha256).ok()?;
-    Some(AckInPlace {
+    let (document, date) = fields.checked().ok()?;
+    let read = AckInPlace {
         received,
         date,
-        key,
         keyid,
-        signature,
         document,
         message,
         texts: Texts::keep(&fields, &mut buf.texts),
-    })
-}
-
-/// The strings of an acknowledgement entry in exactly the spelling
-/// [`AckFields::exact`] reads, each taken raw: every one of them must then
-/// be a date, base64, hexadecimal digits or the payload type, none of which
-/// has a byte that JSON escapes, so that the raw bytes are the value.
-fn line_fields(line: &[u8]) -> Option<AckFields<'_>> {
-    let mut c = crate::exact::Exact::new(line);
-    let received = raw_field(&mut c, br#"{"kind":"ack","received":""#)?;
-    let public_key = raw_field(&mut c, br#","public_key":""#)?;
-    let payload_type = raw_field(&mut c, br#","envelope":{"payloadType":""#)?;
-    let payload = raw_field(&mut c, br#","payload":""#)?;
-    let keyid = raw_field(&mut c, br#","signatures":[{"keyid":""#)?;
-    let sig = raw_field(&mut c, br#","sig":""#)?;
-    c.lit(b"}]}}")?;
-    c.end()?;
-    Some(AckFields {
-        received,
-        public_key,
-        payload_type,
-        payload,
-        keyid,
-        sig,
-        envelope: None,
-    })
-}
-
-/// The literal `before`, then a string's raw contents (see [`line_fields`]).
-fn raw_field<'a>(c: &mut crate::exact::Exact<'a>, before: &[u8]) -> Option<&'a str> {
-    c.lit(before)?;
-    // Only ASCII passes the rules each field is read by, so a field that
-    // is not UTF-8 is refused here and by `entry::parse` alike.
-    std::str::from_utf8(c.raw()?).ok()
+    };
+    Some((read, Signer { key, signature }))
 }
 
 /// Appends the PAE message of the entry's envelope to `buf`, decoding the
@@ -236,7 +206,7 @@ fn decode_message(f: &AckFields, buf: &mut Vec<u8>) -> Option<(Range<usize>, usi
 /// target `ack_exact`.
 pub fn agrees_with_parse(line: &[u8]) -> Result<bool, String> {
     let mut buf = Buffers::default();
-    let Some(read) = read(line, &mut buf) else {
+    let Some((read, signer)) = read(line, &mut buf) else {
         return Ok(false);
     };
     let Ok(entry::Entry::Ack(record)) = entry::parse(line) else {
@@ -248,8 +218,8 @@ pub fn agrees_with_parse(line: &[u8]) -> Result<bool, String> {
             "texts and dates",
             read.view(&buf.texts) == Some(record.view()),
         ),
-        ("key", read.key == record.key),
-        ("signature", read.signature == record.envelope.signature),
+        ("key", signer.key == record.key),
+        ("signature", signer.signature == record.envelope.signature),
         ("message", buf.messages.get(read.message) == Some(&pae[..])),
     ];
     match same.iter().find(|(_, same)| !same) {
@@ -289,13 +259,13 @@ mod tests {
     /// Asserts that `line` read in place is what [`entry::parse`] reads.
     fn same_as_parse(line: &[u8]) {
         let mut buf = before();
-        let read = read(line, &mut buf).expect("read in place");
+        let (read, signer) = read(line, &mut buf).expect("read in place");
         let Ok(entry::Entry::Ack(record)) = entry::parse(line) else {
             panic!("parse reads an acknowledgement");
         };
         assert_eq!(read.view(&buf.texts), Some(record.view()));
-        assert_eq!(read.key, record.key);
-        assert_eq!(read.signature, record.envelope.signature);
+        assert_eq!(signer.key, record.key);
+        assert_eq!(signer.signature, record.envelope.signature);
         let pae = crate::dsse::pae(&record.envelope.payload_type, &record.envelope.payload);
         assert_eq!(read.message(&buf.messages), Some(&pae[..]));
         assert_eq!(&buf.messages[..6], b"before");
