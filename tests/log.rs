@@ -187,6 +187,36 @@ fn a_changed_stored_hash_or_index_record_fails_the_store_step_by_name() {
 }
 
 #[test]
+fn a_kept_checkpoint_with_a_bad_signature_or_for_another_size_is_named_alone() {
+    let (_tmp, d) = demo();
+    let kept = d.join("log/checkpoints");
+    let ten = fs::read_to_string(kept.join("10")).unwrap();
+    // One character of the signature changed (in its middle, so that it is
+    // still base64 of 68 bytes): the note still parses, its signature fails.
+    let (text, line) = ten.split_once("\n\n").unwrap();
+    let at = line.len() - 30;
+    let c = if &line[at..at + 1] == "A" { "B" } else { "A" };
+    let forged = format!("{text}\n\n{}{c}{}", &line[..at], &line[at + 1..]);
+    fs::write(kept.join("10"), &forged).unwrap();
+    // And checkpoint 18 kept again under the name of another size.
+    fs::copy(kept.join("18"), kept.join("12")).unwrap();
+    for args in [&["log"][..], &["log", "--since", "audit-2017.checkpoint"]] {
+        let (code, out) = verify(&d, args);
+        assert_eq!(code, 1, "{args:?}: {out}");
+        for named in [
+            "checkpoints/10: not a checkpoint the issuer signed for this size",
+            "checkpoints/12: not a checkpoint the issuer signed for this size",
+        ] {
+            assert!(out.contains(named), "{args:?}: {named} missing in {out}");
+        }
+        assert!(!out.contains("checkpoints/18:"), "{args:?}: {out}");
+    }
+    fs::write(kept.join("10"), &ten).unwrap();
+    fs::remove_file(kept.join("12")).unwrap();
+    assert_eq!(verify(&d, &["log"]).0, 0);
+}
+
+#[test]
 fn a_forged_or_replaced_checkpoint_is_caught() {
     let (_tmp, d) = demo();
     let head = d.join("log/checkpoint");

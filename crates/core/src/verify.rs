@@ -1114,6 +1114,29 @@ const SMALL_ORDER_Y: [[u8; 32]; 5] = [
     ],
 ];
 
+/// Whether each signature verifies over its message with its key (three
+/// columns of one length): all in one batch equation when `check` allows
+/// it and every signature passes [`batchable`]'s pre-checks, and else, or
+/// when the batch fails, each on its own with `verify_strict`, so that
+/// exactly the bad ones are named.
+pub(crate) fn verify_columns(
+    messages: &[&[u8]],
+    signatures: &[Signature],
+    keys: &[VerifyingKey],
+    check: SignatureCheck,
+) -> Vec<bool> {
+    let all = check == SignatureCheck::Batch
+        && !signatures.is_empty()
+        && signatures.iter().all(batchable)
+        && ed25519_dalek::verify_batch(messages, signatures, keys).is_ok();
+    messages
+        .iter()
+        .zip(signatures)
+        .zip(keys)
+        .map(|((m, s), k)| all || dsse::verify_bytes(k, m, s).is_ok())
+        .collect()
+}
+
 /// True when a signature's `R` may go into a batch: its y coordinate is
 /// canonical (below p = 2^255 - 19), so the batch's decompression means
 /// what verify_strict's comparison of encodings means, and it is none of

@@ -8,7 +8,7 @@
 //! lines are kept when this crate reads and writes a checkpoint, and ignored
 //! when it verifies the log's own signature.
 
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
 use crate::encoding::{b64, b64_strict};
 use crate::note::{NoteError, SignedNote};
@@ -225,11 +225,26 @@ impl SignedCheckpoint {
     ///    by other keys are ignored.
     pub fn verify(&self, key: &VerifyingKey) -> Result<(), CheckpointError> {
         // Step 1.
+        self.check_text()?;
+        // Step 2.
+        self.note.verify(&self.checkpoint.origin, key)?;
+        Ok(())
+    }
+
+    /// [`SignedCheckpoint::verify`] but for verifying the signatures: step
+    /// 1, and the signatures by `key` that step 2 verifies over the note's
+    /// text ([`SignedNote::signatures_by`]), for a caller that verifies
+    /// many checkpoints' signatures at once (an audit of a log that keeps
+    /// one per commit).
+    pub fn signatures_by(&self, key: &VerifyingKey) -> Result<Vec<Signature>, CheckpointError> {
+        self.check_text()?;
+        Ok(self.note.signatures_by(&self.checkpoint.origin, key)?)
+    }
+
+    fn check_text(&self) -> Result<(), CheckpointError> {
         if Checkpoint::from_text(self.note.text()).ok().as_ref() != Some(&self.checkpoint) {
             return Err(CheckpointError::Mismatch);
         }
-        // Step 2.
-        self.note.verify(&self.checkpoint.origin, key)?;
         Ok(())
     }
 }

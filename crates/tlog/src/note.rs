@@ -354,6 +354,26 @@ impl SignedNote {
     /// 3. Every one of them must verify (`verify_strict`) over the text,
     ///    else [`NoteError::BadSignature`].
     pub fn verify(&self, name: &str, key: &VerifyingKey) -> Result<(), NoteError> {
+        let bad = || NoteError::BadSignature {
+            name: name.to_owned(),
+        };
+        // Step 3.
+        for signature in self.signatures_by(name, key)? {
+            key.verify_strict(self.text.as_bytes(), &signature)
+                .map_err(|_| bad())?;
+        }
+        Ok(())
+    }
+
+    /// Steps 1 and 2 of [`SignedNote::verify`]: the signatures by the key
+    /// `key` named `name` that step 3 verifies over [`SignedNote::text`],
+    /// for a caller that verifies the signatures of many notes at once. A
+    /// signature that is not 64 bytes is [`NoteError::BadSignature`].
+    pub fn signatures_by(
+        &self,
+        name: &str,
+        key: &VerifyingKey,
+    ) -> Result<Vec<Signature>, NoteError> {
         let id = key_id(name, key);
         // Step 1.
         let mine: Vec<&NoteSignature> = self
@@ -367,16 +387,13 @@ impl SignedNote {
                 name: name.to_owned(),
             });
         }
-        // Step 3.
-        let bad = || NoteError::BadSignature {
-            name: name.to_owned(),
-        };
-        for s in mine {
-            let signature = Signature::from_slice(&s.signature).map_err(|_| bad())?;
-            key.verify_strict(self.text.as_bytes(), &signature)
-                .map_err(|_| bad())?;
-        }
-        Ok(())
+        mine.iter()
+            .map(|s| {
+                Signature::from_slice(&s.signature).map_err(|_| NoteError::BadSignature {
+                    name: name.to_owned(),
+                })
+            })
+            .collect()
     }
 
     /// The text, with its final newline. Trust it only after

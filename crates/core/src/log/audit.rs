@@ -587,7 +587,7 @@ impl Scan {
             None => (State::new(), CompactRange::new(), 0),
             Some(o) => prior_state(log, o, report)?,
         };
-        let kept = kept_checkpoints(log, head, key, from, report)?;
+        let kept = kept_checkpoints(log, head, key, from, check, report)?;
         Ok(Scan {
             state,
             range,
@@ -913,42 +913,36 @@ fn step_count(report: &mut LogReport, step: LogStep, detail: String) {
     report.push(step, outcome);
 }
 
-/// The checkpoints kept in `checkpoints/`, verified; those not signed by
-/// the issuer, or larger than the log, are reported.
+/// The checkpoints kept in the folder after `from` entries, in size order,
+/// each one read, for its size and signed by the issuer; what is wrong
+/// with any of them, the older ones too, goes in the report.
 fn kept_checkpoints(
     log: &LogDir,
     head: &SignedCheckpoint,
     key: &VerifyingKey,
     from: u64,
+    check: SignatureCheck,
     report: &mut LogReport,
 ) -> Result<Vec<(u64, SignedCheckpoint)>, StoreError> {
-    // Read and verified on all cores (a log keeps one per commit), then
-    // judged in size order.
+    // Read on all cores (a log keeps one per commit), their signatures
+    // verified together, then judged in size order.
     let read: Vec<(u64, Result<SignedCheckpoint, String>)> = log
         .history()?
         .into_par_iter()
-        .map(|(n, path)| {
-            let signed = read_checkpoint(&path).map_err(|e| e.to_string());
-            let signed = signed.and_then(|s| {
-                if s.checkpoint.size == n && s.verify(key).is_ok() {
-                    Ok(s)
-                } else {
-                    Err("not a checkpoint the issuer signed for this size".into())
-                }
-            });
-            (n, signed)
-        })
+        .map(|(n, path)| (n, read_checkpoint(&path).map_err(|e| e.to_string())))
         .collect();
+    let signed = issuer_signed(&read, key, check);
     let mut kept = Vec::new();
-    for (n, signed) in read {
-        let signed = match signed {
-            Ok(s) => s,
+    for ((n, read), signed) in read.into_iter().zip(signed) {
+        let signed = match read {
+            Ok(s) if signed => s,
+            Ok(_) => {
+                let why = "not a checkpoint the issuer signed for this size";
+                kept_problem(report, n, why);
+                continue;
+            }
             Err(why) => {
-                report.problems.push(Problem {
-                    index: n,
-                    step: LogStep::Tree,
-                    problem: format!("checkpoints/{n}: {why}"),
-                });
+                kept_problem(report, n, &why);
                 continue;
             }
         };
@@ -961,6 +955,56 @@ fn kept_checkpoints(
         }
     }
     Ok(kept)
+}
+
+fn kept_problem(report: &mut LogReport, n: u64, why: &str) {
+    report.problems.push(Problem {
+        index: n,
+        step: LogStep::Tree,
+        problem: format!("checkpoints/{n}: {why}"),
+    });
+}
+
+/// Whether each checkpoint read is for the size it is kept under and every
+/// signature of the issuer's key on it verifies: the signatures of all of
+/// them verified on all cores, in batches ([`crate::verify::verify_columns`]).
+fn issuer_signed(
+    read: &[(u64, Result<SignedCheckpoint, String>)],
+    key: &VerifyingKey,
+    check: SignatureCheck,
+) -> Vec<bool> {
+    // The checkpoint each signature is on, its text and the signature.
+    let mut owner = Vec::new();
+    let mut texts: Vec<&[u8]> = Vec::new();
+    let mut signatures = Vec::new();
+    let mut signed = vec![false; read.len()];
+    for (i, (n, r)) in read.iter().enumerate() {
+        let Ok(s) = r else { continue };
+        let Ok(sigs) = s.signatures_by(key) else {
+            continue;
+        };
+        signed[i] = s.checkpoint.size == *n;
+        for sig in sigs {
+            owner.push(i);
+            texts.push(s.note.text().as_bytes());
+            signatures.push(sig);
+        }
+    }
+    let keys = vec![*key; signatures.len()];
+    let per = signatures
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let verified: Vec<bool> = texts
+        .par_chunks(per)
+        .zip(signatures.par_chunks(per))
+        .zip(keys.par_chunks(per))
+        .flat_map_iter(|((m, s), k)| crate::verify::verify_columns(m, s, k, check))
+        .collect();
+    for (i, ok) in owner.into_iter().zip(verified) {
+        signed[i] &= ok;
+    }
+    signed
 }
 
 /// An entry parsed, with the SHA-256 of its bytes (for a request that names it).
