@@ -1382,23 +1382,17 @@ impl Signatures {
 /// that fails.
 fn verify_signatures(batch: &mut Batch, check: SignatureCheck) {
     let s = &batch.signed;
+    // Cannot be `None`: each range was taken from this buffer as it grew.
     let messages: Option<Vec<&[u8]>> = s
         .messages
         .iter()
         .map(|m| batch.buf.messages.get(m.clone()))
         .collect();
-    let batchable = check == SignatureCheck::Batch
-        && !s.signatures.is_empty()
-        && s.signatures.iter().all(crate::verify::batchable);
-    let all = batchable
-        && messages
-            .as_ref()
-            .is_some_and(|m| ed25519_dalek::verify_batch(m, &s.signatures, &s.keys).is_ok());
+    let verified = messages.map_or_else(Vec::new, |m| {
+        crate::verify::verify_columns(&m, &s.signatures, &s.keys, check)
+    });
     for (i, &entry) in s.entry.iter().enumerate() {
-        batch.read[entry].signature_ok = all
-            || messages.as_ref().and_then(|m| m.get(i)).is_some_and(|m| {
-                crate::dsse::verify_bytes(&s.keys[i], m, &s.signatures[i]).is_ok()
-            });
+        batch.read[entry].signature_ok = verified.get(i).copied().unwrap_or(false);
     }
 }
 
