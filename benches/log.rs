@@ -23,7 +23,9 @@
 //! 40 documents, 500 versions; about 1 GB, built in a temporary folder
 //! under DIR, default the current one) with the limits of issue 19, and
 //! `-- export-scale DIR` writes that log to DIR. `-- audit DIR` runs only
-//! the full audit's rounds beside its floors, on a log either export wrote.
+//! the full audit's rounds beside its floors, on a log either export wrote,
+//! and `-- incremental DIR CHECKPOINT` only the incremental audit since
+//! that kept checkpoint.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -398,6 +400,24 @@ fn main() {
         let dir = dir.expect("usage: cargo bench --bench log -- audit DIR");
         let key = IssuerKey::Key(issuer().verifying_key());
         full_audit_figures(&LogDir::new(Path::new(&dir)), &key);
+    } else if let Some(dir) = after("incremental") {
+        // The incremental audit alone, since a checkpoint kept in the log
+        // `export` or `export-scale` wrote: for trying a change quickly.
+        let usage = "usage: cargo bench --bench log -- incremental DIR CHECKPOINT";
+        let dir = dir.expect(usage);
+        let old = std::fs::read(args.last().expect(usage)).expect(usage);
+        let key = IssuerKey::Key(issuer().verifying_key());
+        let log = LogDir::new(Path::new(&dir));
+        let options = AuditOptions {
+            since: Some(old),
+            ..AuditOptions::default()
+        };
+        let times: Vec<Duration> = (0..9)
+            .map(|_| {
+                time(|| assert!(audit(&log, &key, &options, &NoProgress).unwrap().is_valid())).0
+            })
+            .collect();
+        println!("incremental audit, nine runs: {times:.1?}");
     } else if let Some(dir) = after("scale") {
         let tmp = tempfile::tempdir_in(dir.as_deref().unwrap_or(".")).unwrap();
         figures(&tmp.path().join("log"), &Shape::SCALE);

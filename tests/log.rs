@@ -187,6 +187,50 @@ fn a_changed_stored_hash_or_index_record_fails_the_store_step_by_name() {
 }
 
 #[test]
+fn an_incremental_audit_names_each_earlier_entry_its_old_checkpoint_does_not_prove() {
+    let (_tmp, d) = demo();
+    let log = d.join("log");
+    let since = ["log", "--since", "audit-2017.checkpoint"];
+    // The old checkpoint covers 10 entries; entries 0 to 5 are not `ack`,
+    // so their state is read and proved against it. Entry 3 changed, its
+    // length kept ("ņ" and "ń" are both two bytes): only it is named.
+    let entries = log.join("entries");
+    let original = fs::read_to_string(&entries).unwrap();
+    let changed = original.replacen("Līga Ozoliņa", "Līga Ozolińa", 1);
+    assert_ne!(changed, original);
+    fs::write(&entries, &changed).unwrap();
+    let (code, out) = verify(&d, &since);
+    assert_eq!(code, 1, "{out}");
+    let named: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("not proved by it, or not valid"))
+        .collect();
+    assert_eq!(named.len(), 1, "{out}");
+    assert!(named[0].contains("entry 3"), "{out}");
+    fs::write(&entries, &original).unwrap();
+    // The stored hash of entries 6 and 7 (level 1, index 3), which the
+    // proofs of entries 4 and 5 take and no other does: those two are named.
+    let level = log.join("tree/1");
+    let original = fs::read(&level).unwrap();
+    let mut changed = original.clone();
+    changed[3 * 32 + 5] ^= 1;
+    fs::write(&level, &changed).unwrap();
+    let (code, out) = verify(&d, &since);
+    assert_eq!(code, 1, "{out}");
+    let named: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("not proved by it, or not valid"))
+        .collect();
+    assert_eq!(named.len(), 2, "{out}");
+    assert!(
+        named[0].contains("entry 4") && named[1].contains("entry 5"),
+        "{out}"
+    );
+    fs::write(&level, &original).unwrap();
+    assert_eq!(verify(&d, &since).0, 0);
+}
+
+#[test]
 fn a_kept_checkpoint_with_a_bad_signature_or_for_another_size_is_named_alone() {
     let (_tmp, d) = demo();
     let kept = d.join("log/checkpoints");

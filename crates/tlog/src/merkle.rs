@@ -130,6 +130,12 @@ pub enum MerkleError {
         /// The size of the tree it was to be appended to.
         size: u64,
     },
+    /// Leaves given for one tree are not in increasing index order.
+    #[error("leaf {index} is given after a leaf at or after it")]
+    LeavesOutOfOrder {
+        /// The first index out of order.
+        index: u64,
+    },
     /// The subtree store could not be read.
     #[error("the subtree store could not be read")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -168,6 +174,9 @@ impl crate::Hint for MerkleError {
             }
             MerkleError::Misaligned { .. } => {
                 "a subtree of 2^level leaves fits only where the size is a multiple of 2^level"
+            }
+            MerkleError::LeavesOutOfOrder { .. } => {
+                "give each leaf once, in increasing index order"
             }
             MerkleError::Store(_) => "check that the log's files are present and complete",
         };
@@ -220,6 +229,83 @@ pub fn consistency_proof<S: SubtreeHashes + ?Sized>(
     let mut proof = Vec::new();
     subproof(store, old_size, 0, new_size, true, &mut proof)?;
     Ok(proof)
+}
+
+/// The root (MTH) of the tree of the first `size` leaves, from the hashes
+/// of some of its leaves, `leaves` as `(index, leaf hash)` in increasing
+/// index order, and the stored hashes of every largest complete subtree
+/// that holds none of them: the inclusion proofs of all those leaves at
+/// once, each hash they share read and joined once.
+///
+/// When the result equals a trusted root, every one of the leaves is in
+/// that tree at its index, as if each inclusion proof (RFC 9162 2.1.3.2)
+/// had verified. [`subtrees_beside`] names the subtrees this reads.
+pub fn root_with_leaves<S: SubtreeHashes + ?Sized>(
+    store: &S,
+    leaves: &[(u64, Hash)],
+    size: u64,
+) -> Result<Hash, MerkleError> {
+    check_leaves(leaves.iter().map(|&(index, _)| index), size)?;
+    if size == 0 {
+        return Ok(empty_root());
+    }
+    mth_with_leaves(store, leaves, 0, size)
+}
+
+/// The complete subtrees `(level, index)` that [`root_with_leaves`] reads
+/// for leaves at `indices` (increasing) in a tree of `size` leaves, in the
+/// order it reads them: to fetch them from a store in one pass first.
+pub fn subtrees_beside(indices: &[u64], size: u64) -> Result<Vec<(u32, u64)>, MerkleError> {
+    struct Recorder(std::cell::RefCell<Vec<(u32, u64)>>);
+    impl SubtreeHashes for Recorder {
+        fn subtree(&self, level: u32, index: u64) -> Result<Hash, MerkleError> {
+            self.0.borrow_mut().push((level, index));
+            Ok([0; 32])
+        }
+    }
+    let recorder = Recorder(Default::default());
+    let leaves: Vec<(u64, Hash)> = indices.iter().map(|&i| (i, [0; 32])).collect();
+    root_with_leaves(&recorder, &leaves, size)?;
+    Ok(recorder.0.into_inner())
+}
+
+/// Refuses leaf indices that are not strictly increasing or not below
+/// `size`.
+fn check_leaves(indices: impl Iterator<Item = u64>, size: u64) -> Result<(), MerkleError> {
+    let mut next = 0;
+    for index in indices {
+        if index >= size {
+            return Err(MerkleError::IndexOutOfRange { index, size });
+        }
+        if index < next {
+            return Err(MerkleError::LeavesOutOfOrder { index });
+        }
+        next = index + 1;
+    }
+    Ok(())
+}
+
+/// MTH(D[start:end]) with the leaves given (all within the range, in
+/// order) hashed in and every range without one read from `store`.
+fn mth_with_leaves<S: SubtreeHashes + ?Sized>(
+    store: &S,
+    leaves: &[(u64, Hash)],
+    start: u64,
+    end: u64,
+) -> Result<Hash, MerkleError> {
+    if leaves.is_empty() {
+        return range_hash(store, start, end);
+    }
+    let n = end - start;
+    if n == 1 {
+        return Ok(leaves[0].1);
+    }
+    let k = split(n);
+    let (left, right) = leaves.split_at(leaves.partition_point(|&(i, _)| i < start + k));
+    Ok(node_hash(
+        &mth_with_leaves(store, left, start, start + k)?,
+        &mth_with_leaves(store, right, start + k, end)?,
+    ))
 }
 
 /// PATH(m, D[start:end]) of RFC 9162 2.1.3.1, `m` counted from `start`.
@@ -1445,6 +1531,70 @@ mod tests {
             prop_assert_eq!(compact.root(), want);
             prop_assert_eq!(root(&tree, size).unwrap(), want);
         }
+    }
+
+    proptest! {
+        // Each case checks one tree of up to 300 leaves with a random set of
+        // its leaves given.
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_root_with_some_leaves_is_the_tree_root_and_reads_only_the_rest(
+            size in 1u64..=300,
+            picks in proptest::collection::vec(any::<u64>(), 0..40),
+            byte in 0usize..32,
+        ) {
+            let tree = tree_of(size);
+            let mut indices: Vec<u64> = picks.iter().map(|p| p % size).collect();
+            indices.sort_unstable();
+            indices.dedup();
+            let mut given: Vec<(u64, Hash)> =
+                indices.iter().map(|&i| (i, tree.levels()[0][i as usize])).collect();
+            let store = Recording::new(&tree);
+            let want = naive_root(&tree.levels()[0]);
+            prop_assert_eq!(root_with_leaves(&store, &given, size).unwrap(), want);
+            // It reads what subtrees_beside names, and no subtree holding a
+            // leaf given: each given leaf counts.
+            let mut named = subtrees_beside(&indices, size).unwrap();
+            named.sort_unstable();
+            prop_assert_eq!(store.take(), named.clone());
+            for &(level, index) in &named {
+                let (first, end) = (index << level, (index + 1) << level);
+                prop_assert!(end <= size);
+                prop_assert!(!indices.iter().any(|&i| first <= i && i < end));
+            }
+            // Every leaf given is bound: one changed bit changes the root.
+            for i in 0..given.len() {
+                given[i].1[byte] ^= 1;
+                prop_assert_ne!(root_with_leaves(&tree, &given, size).unwrap(), want);
+                given[i].1[byte] ^= 1;
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_out_of_order_or_outside_the_tree_are_refused() {
+        let tree = tree_of(8);
+        let leaf = |i: u64| (i, tree.levels()[0][i as usize]);
+        for (leaves, size) in [
+            (vec![leaf(3), leaf(2)], 8),
+            (vec![leaf(3), leaf(3)], 8),
+            (vec![leaf(1), leaf(7)], 7),
+            (vec![leaf(0)], 0),
+        ] {
+            let got = root_with_leaves(&tree, &leaves, size);
+            assert!(
+                matches!(
+                    got,
+                    Err(MerkleError::LeavesOutOfOrder { .. } | MerkleError::IndexOutOfRange { .. })
+                ),
+                "{leaves:?} in {size}: {got:?}"
+            );
+            let indices: Vec<u64> = leaves.iter().map(|l| l.0).collect();
+            assert!(subtrees_beside(&indices, size).is_err());
+        }
+        assert_eq!(root_with_leaves(&tree, &[], 0).unwrap(), empty_root());
+        assert_eq!(subtrees_beside(&[], 8).unwrap(), vec![(3, 0)]);
     }
 
     proptest! {

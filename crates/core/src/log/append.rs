@@ -481,9 +481,10 @@ fn same_ack(bytes: &[u8], other: &Entry) -> bool {
 mod tests {
     use super::*;
     use crate::document::DocumentRef;
-    use crate::log::entry::{parse_date, Version};
+    use crate::log::entry::{parse_date, Kind, Version};
     use crate::log::receipt;
     use std::path::PathBuf;
+    use tlog::merkle::SubtreeHashes;
 
     fn key(n: u8) -> SigningKey {
         SigningKey::from_bytes(&[n; 32])
@@ -661,6 +662,78 @@ mod tests {
             ),
             "{again:?}"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn some_stored_hashes_and_the_spans_of_some_kinds_are_what_the_files_hold() {
+        let dir = scratch("sparse");
+        base(&dir);
+        let mut a = open(&dir, TreeSource::Files);
+        let from = parse_date("2017-12-02").unwrap();
+        for n in 0..300u32 {
+            let bytes = entry::enrol_bytes(
+                &format!("e{n}"),
+                "Anna Ozola",
+                None,
+                &SigningKey::from_bytes(&{
+                    let mut seed = [7; 32];
+                    seed[..4].copy_from_slice(&n.to_be_bytes());
+                    seed
+                })
+                .verifying_key(),
+                from,
+            )
+            .unwrap();
+            a.add_bytes(bytes).unwrap();
+        }
+        let size = a.commit().unwrap().checkpoint.checkpoint.size;
+        let log = a.log();
+        let whole = log.tree_in_memory(size).unwrap();
+        // Runs of neighbours, hashes a page apart or further, every level,
+        // repeated and out of order.
+        let wanted: Vec<(u32, u64)> = (0..9u32)
+            .flat_map(|level| {
+                let n = size >> level;
+                [0, 1, 2, 130, 131, 260, n.saturating_sub(1), 1]
+                    .into_iter()
+                    .filter(move |&i| i < n)
+                    .map(move |i| (level, i))
+            })
+            .rev()
+            .collect();
+        let some = log.subtrees(&wanted).unwrap();
+        for &(level, index) in &wanted {
+            assert_eq!(
+                some.subtree(level, index).unwrap(),
+                whole.subtree(level, index).unwrap(),
+                "{level}/{index}"
+            );
+        }
+        assert!(some.subtree(0, 3).is_err(), "only what was asked is held");
+        assert!(log.subtrees(&[(0, size)]).is_err(), "past the tree's end");
+        // The spans of the enrolments, read a few records at a time.
+        let index = log.index(size).unwrap();
+        let want: Vec<(u64, u64, u64)> = (0..size as usize)
+            .filter(|&i| index[i].1 == Kind::Enrol.code())
+            .map(|i| {
+                (
+                    i as u64,
+                    if i == 0 { 0 } else { index[i - 1].0 },
+                    index[i].0,
+                )
+            })
+            .collect();
+        for per_piece in [0, 1, 2, 7, 1 << 16] {
+            let enrol = |code| code == Kind::Enrol.code();
+            let got = log.index_spans_in_pieces(size, enrol, per_piece).unwrap();
+            assert_eq!(
+                got,
+                (want.clone(), index[size as usize - 1].0),
+                "{per_piece}"
+            );
+        }
+        assert!(log.index_spans(size + 1, |_| true).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

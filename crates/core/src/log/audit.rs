@@ -915,7 +915,7 @@ fn step_count(report: &mut LogReport, step: LogStep, detail: String) {
 
 /// The checkpoints kept in the folder after `from` entries, in size order,
 /// each one read, for its size and signed by the issuer; what is wrong
-/// with any of them, the older ones too, goes in the report.
+/// with any read, the one kept at `from` entries too, goes in the report.
 fn kept_checkpoints(
     log: &LogDir,
     head: &SignedCheckpoint,
@@ -925,10 +925,13 @@ fn kept_checkpoints(
     report: &mut LogReport,
 ) -> Result<Vec<(u64, SignedCheckpoint)>, StoreError> {
     // Read on all cores (a log keeps one per commit), their signatures
-    // verified together, then judged in size order.
+    // verified together, then judged in size order. An incremental audit
+    // reads those from the old checkpoint's size on: the audit that ended
+    // at the old checkpoint judged the ones before it.
     let read: Vec<(u64, Result<SignedCheckpoint, String>)> = log
         .history()?
         .into_par_iter()
+        .filter(|&(n, _)| n >= from)
         .map(|(n, path)| (n, read_checkpoint(&path).map_err(|e| e.to_string())))
         .collect();
     let signed = issuer_signed(&read, key, check);
@@ -1012,48 +1015,31 @@ type Hashed = (Entry, [u8; 32]);
 
 /// The state, tree and file offset before the old checkpoint's first new
 /// entry, for an incremental audit. The state entries are found through
-/// the index and each is proved by an inclusion proof against the old root.
+/// the index and proved together against the old root
+/// ([`proved_before`]).
 fn prior_state(
     log: &LogDir,
     old: &SignedCheckpoint,
     report: &mut LogReport,
 ) -> Result<(State, CompactRange, u64), StoreError> {
     let m = old.checkpoint.size;
-    let index = log.index(m)?;
-    let tree = log.tree_in_memory(m)?;
-    let range = CompactRange::from_store(&tree, m).map_err(StoreError::Merkle)?;
-    if range.root() != old.checkpoint.root {
-        report.problems.push(Problem {
-            index: m,
-            step: LogStep::Store,
-            problem: "the stored interior hashes do not rebuild the old checkpoint's root".into(),
-        });
-    }
-    let spans: Vec<(u64, u64, u64)> = index
-        .iter()
-        .enumerate()
-        .filter(|(_, &(_, code))| Kind::from_code(code) != Some(Kind::Ack))
-        .map(|(i, &(end, _))| {
-            let start = if i == 0 { 0 } else { index[i - 1].0 };
-            (i as u64, start, end)
-        })
-        .collect();
-    // Proved and parsed on all cores, applied in log order.
-    let proved: Vec<(u64, Option<Hashed>)> = log
+    let (spans, offset) = log.index_spans(m, |code| Kind::from_code(code) != Some(Kind::Ack))?;
+    // Hashed and parsed on all cores.
+    let read: Vec<(u64, Hash, Option<Hashed>)> = log
         .entries_at(&spans)?
         .into_par_iter()
         .map(|(i, bytes)| {
-            let proved = merkle::inclusion_proof(&tree, i, m).and_then(|proof| {
-                let leaf = merkle::leaf_hash(&bytes);
-                merkle::verify_inclusion(&leaf, i, m, &proof, &old.checkpoint.root)
-            });
-            let parsed = proved.ok().and_then(|()| entry::parse(&bytes).ok());
-            (i, parsed.map(|p| (p, super::entry::entry_hash(&bytes))))
+            let parsed = entry::parse(&bytes).ok();
+            let hashed = parsed.map(|p| (p, super::entry::entry_hash(&bytes)));
+            (i, merkle::leaf_hash(&bytes), hashed)
         })
         .collect();
+    let leaves: Vec<(u64, Hash)> = read.iter().map(|&(i, leaf, _)| (i, leaf)).collect();
+    let (range, proved) = proved_before(log, old, &leaves, report)?;
     let mut state = State::new();
-    for (i, parsed) in proved {
+    for ((i, _, parsed), proved) in read.into_iter().zip(proved) {
         state.skip_to(i);
+        let parsed = parsed.filter(|_| proved);
         if !matches!(
             parsed.map(|(p, h)| state.apply_with(&p, Some(&h))),
             Some(Ok(()))
@@ -1067,7 +1053,50 @@ fn prior_state(
         }
     }
     state.skip_to(m);
-    Ok((state, range, index.last().map_or(0, |r| r.0)))
+    Ok((state, range, offset))
+}
+
+/// The tree of the old checkpoint's size, from the stored hashes, and
+/// whether each of `leaves` (index, leaf hash) is in the old checkpoint's
+/// tree. All are proved at once, reading only the stored hashes beside
+/// them ([`merkle::root_with_leaves`]); only when that fails is each
+/// proved on its own, to name the ones that are not.
+fn proved_before(
+    log: &LogDir,
+    old: &SignedCheckpoint,
+    leaves: &[(u64, Hash)],
+    report: &mut LogReport,
+) -> Result<(CompactRange, Vec<bool>), StoreError> {
+    let m = old.checkpoint.size;
+    let indices: Vec<u64> = leaves.iter().map(|&(i, _)| i).collect();
+    let mut wanted = merkle::subtrees_beside(&indices, m).map_err(StoreError::Merkle)?;
+    // With no leaves given, the subtrees read are those of the compact range.
+    wanted.extend(merkle::subtrees_beside(&[], m).map_err(StoreError::Merkle)?);
+    let stored = log.subtrees(&wanted)?;
+    let range = CompactRange::from_store(&stored, m).map_err(StoreError::Merkle)?;
+    if range.root() != old.checkpoint.root {
+        report.problems.push(Problem {
+            index: m,
+            step: LogStep::Store,
+            problem: "the stored interior hashes do not rebuild the old checkpoint's root".into(),
+        });
+    }
+    let together = merkle::root_with_leaves(&stored, leaves, m);
+    if together.is_ok_and(|root| root == old.checkpoint.root) {
+        return Ok((range, vec![true; leaves.len()]));
+    }
+    let tree = log.tree_in_memory(m)?;
+    let proved = leaves
+        .par_iter()
+        .map(|&(i, leaf)| {
+            merkle::inclusion_proof(&tree, i, m)
+                .and_then(|proof| {
+                    merkle::verify_inclusion(&leaf, i, m, &proof, &old.checkpoint.root)
+                })
+                .is_ok()
+        })
+        .collect();
+    Ok((range, proved))
 }
 
 /// Lines read from the entries file: one buffer and where each line is in

@@ -1439,9 +1439,98 @@ impl LogDir {
         Ok(TreeInMemory { levels })
     }
 
+    /// The stored hashes of the complete subtrees `wanted` (level, index),
+    /// read level by level in index order, subtrees less than a page apart
+    /// in one read: for proofs that need a few thousand of a large tree's
+    /// hashes, without reading the rest.
+    pub fn subtrees(&self, wanted: &[(u32, u64)]) -> Result<StoredSubtrees, StoreError> {
+        use std::os::unix::fs::FileExt;
+        let mut sorted = wanted.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut hashes = Vec::with_capacity(sorted.len());
+        for level_run in sorted.chunk_by(|a, b| a.0 == b.0) {
+            let level = level_run[0].0;
+            let path = self.level_path(level);
+            let file = File::open(&path).map_err(io_err(&path))?;
+            for run in level_run.chunk_by(|a, b| b.1 - a.1 <= SUBTREES_PER_READ) {
+                let (first, last) = (run[0].1, run[run.len() - 1].1);
+                let short = || {
+                    StoreError::Damaged(format!(
+                        "tree level {level} holds fewer than {} hashes",
+                        last.saturating_add(1)
+                    ))
+                };
+                let len = (last - first + 1)
+                    .checked_mul(32)
+                    .and_then(|l| usize::try_from(l).ok())
+                    .ok_or_else(short)?;
+                let mut bytes = vec![0; len];
+                let at = first.checked_mul(32).ok_or_else(short)?;
+                file.read_exact_at(&mut bytes, at).map_err(|_| short())?;
+                for &(_, index) in run {
+                    let at = ((index - first) * 32) as usize;
+                    let mut hash = [0; 32];
+                    hash.copy_from_slice(&bytes[at..at + 32]);
+                    hashes.push(((level, index), hash));
+                }
+            }
+        }
+        Ok(StoredSubtrees { hashes })
+    }
+
+    /// The `(index, start, end)` spans (end after the line feed) of the
+    /// entries among the first `size` whose kind `keep` accepts, and where
+    /// the entry after them starts: the index read through once, in
+    /// pieces, without holding all of it.
+    pub fn index_spans(
+        &self,
+        size: u64,
+        keep: impl Fn(u8) -> bool,
+    ) -> Result<(Vec<EntrySpan>, u64), StoreError> {
+        self.index_spans_in_pieces(size, keep, 1 << 16)
+    }
+
+    /// [`LogDir::index_spans`], reading `per_piece` index records at a time.
+    pub(crate) fn index_spans_in_pieces(
+        &self,
+        size: u64,
+        keep: impl Fn(u8) -> bool,
+        per_piece: usize,
+    ) -> Result<(Vec<EntrySpan>, u64), StoreError> {
+        let path = self.index_path();
+        let file = File::open(&path).map_err(io_err(&path))?;
+        let have = file.metadata().map_err(io_err(&path))?.len() / INDEX_RECORD;
+        if have < size {
+            return Err(StoreError::Damaged(format!(
+                "the index holds {have} entries, the checkpoint {size}"
+            )));
+        }
+        let per_piece = per_piece.max(1);
+        let mut reader = file.take(size * INDEX_RECORD);
+        let mut buf = vec![0; per_piece * INDEX_RECORD as usize];
+        let (mut spans, mut start, mut index) = (Vec::new(), 0, 0);
+        while index < size {
+            let records = (size - index).min(per_piece as u64) as usize;
+            let piece = &mut buf[..records * INDEX_RECORD as usize];
+            reader.read_exact(piece).map_err(io_err(&path))?;
+            for record in piece.chunks_exact(INDEX_RECORD as usize) {
+                let mut end = [0; 8];
+                end.copy_from_slice(&record[..8]);
+                let end = u64::from_be_bytes(end);
+                if keep(record[8]) {
+                    spans.push((index, start, end));
+                }
+                start = end;
+                index += 1;
+            }
+        }
+        Ok((spans, start))
+    }
+
     /// Reads the entries at the given `(index, start, end)` spans (end after
     /// the line feed) through one open file, in the order given.
-    pub fn entries_at(&self, spans: &[(u64, u64, u64)]) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    pub fn entries_at(&self, spans: &[EntrySpan]) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         use std::os::unix::fs::FileExt;
         let path = self.entries_path();
         let file = File::open(&path).map_err(io_err(&path))?;
@@ -1458,6 +1547,29 @@ impl LogDir {
                 Ok((index, bytes))
             })
             .collect()
+    }
+}
+
+/// Where an entry is in the entries file: its index, the offset of its
+/// first byte and the offset after its line feed.
+pub type EntrySpan = (u64, u64, u64);
+
+/// Subtrees less than this many apart in a level are read at once (a
+/// page of hashes).
+const SUBTREES_PER_READ: u64 = 128;
+
+/// Some stored interior hashes, read by [`LogDir::subtrees`].
+pub struct StoredSubtrees {
+    /// Sorted by (level, index), each once.
+    hashes: Vec<((u32, u64), Hash)>,
+}
+
+impl SubtreeHashes for StoredSubtrees {
+    fn subtree(&self, level: u32, index: u64) -> Result<Hash, merkle::MerkleError> {
+        self.hashes
+            .binary_search_by_key(&(level, index), |&(at, _)| at)
+            .map(|i| self.hashes[i].1)
+            .map_err(|_| merkle::MerkleError::MissingSubtree { level, index })
     }
 }
 
