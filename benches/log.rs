@@ -24,8 +24,9 @@
 //! under DIR, default the current one) with the limits of issue 19, and
 //! `-- export-scale DIR` writes that log to DIR. `-- audit DIR` runs only
 //! the full audit's rounds beside its floors, on a log either export wrote,
-//! and `-- incremental DIR CHECKPOINT` only the incremental audit since
-//! that kept checkpoint.
+//! `-- incremental DIR CHECKPOINT` only the incremental audit since that
+//! kept checkpoint, and `-- process DIR` only the whole process beside the
+//! audit in process, and its peak memory.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -418,6 +419,18 @@ fn main() {
             })
             .collect();
         println!("incremental audit, nine runs: {times:.1?}");
+    } else if let Some(dir) = after("process") {
+        // The whole process beside the audit in process, and its peak
+        // memory, on a log `export` or `export-scale` wrote.
+        let dir = dir.expect("usage: cargo bench --bench log -- process DIR");
+        let log = LogDir::new(Path::new(&dir));
+        let size = log.checkpoint().unwrap().checkpoint.size;
+        let shape = if size > 500_000 {
+            &Shape::SCALE
+        } else {
+            &Shape::BENCH
+        };
+        process_figures(&log, &IssuerKey::Key(issuer().verifying_key()), shape);
     } else if let Some(dir) = after("scale") {
         let tmp = tempfile::tempdir_in(dir.as_deref().unwrap_or(".")).unwrap();
         figures(&tmp.path().join("log"), &Shape::SCALE);
