@@ -199,14 +199,15 @@ fn an_incremental_audit_names_each_earlier_entry_its_old_checkpoint_does_not_pro
     let changed = original.replacen("Līga Ozoliņa", "Līga Ozolińa", 1);
     assert_ne!(changed, original);
     fs::write(&entries, &changed).unwrap();
+    let not_proved = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains("not proved by it, or not valid"))
+            .map(|l| l.trim().split(':').next().unwrap_or_default().to_owned())
+            .collect()
+    };
     let (code, out) = verify(&d, &since);
     assert_eq!(code, 1, "{out}");
-    let named: Vec<&str> = out
-        .lines()
-        .filter(|l| l.contains("not proved by it, or not valid"))
-        .collect();
-    assert_eq!(named.len(), 1, "{out}");
-    assert!(named[0].contains("entry 3"), "{out}");
+    assert_eq!(not_proved(&out), ["entry 3"], "{out}");
     fs::write(&entries, &original).unwrap();
     // The stored hash of entries 6 and 7 (level 1, index 3), which the
     // proofs of entries 4 and 5 take and no other does: those two are named.
@@ -217,15 +218,7 @@ fn an_incremental_audit_names_each_earlier_entry_its_old_checkpoint_does_not_pro
     fs::write(&level, &changed).unwrap();
     let (code, out) = verify(&d, &since);
     assert_eq!(code, 1, "{out}");
-    let named: Vec<&str> = out
-        .lines()
-        .filter(|l| l.contains("not proved by it, or not valid"))
-        .collect();
-    assert_eq!(named.len(), 2, "{out}");
-    assert!(
-        named[0].contains("entry 4") && named[1].contains("entry 5"),
-        "{out}"
-    );
+    assert_eq!(not_proved(&out), ["entry 4", "entry 5"], "{out}");
     fs::write(&level, &original).unwrap();
     assert_eq!(verify(&d, &since).0, 0);
 }
