@@ -268,11 +268,7 @@ impl LogDir {
         file.read_exact(&mut bytes).map_err(io_err(&path))?;
         Ok(bytes
             .chunks_exact(INDEX_RECORD as usize)
-            .map(|r| {
-                let mut end = [0; 8];
-                end.copy_from_slice(&r[..8]);
-                (u64::from_be_bytes(end), r[8])
-            })
+            .map(index_record)
             .collect())
     }
 
@@ -1380,11 +1376,7 @@ fn read_index_ends(log: &LogDir, from: u64, to: u64) -> Result<Vec<u64>, StoreEr
         .map_err(|_| StoreError::Damaged(format!("the index holds fewer than {to} entries")))?;
     Ok(bytes
         .chunks_exact(INDEX_RECORD as usize)
-        .map(|r| {
-            let mut end = [0; 8];
-            end.copy_from_slice(&r[..8]);
-            u64::from_be_bytes(end)
-        })
+        .map(|r| index_record(r).0)
         .collect())
 }
 
@@ -1515,10 +1507,8 @@ impl LogDir {
             let piece = &mut buf[..records * INDEX_RECORD as usize];
             reader.read_exact(piece).map_err(io_err(&path))?;
             for record in piece.chunks_exact(INDEX_RECORD as usize) {
-                let mut end = [0; 8];
-                end.copy_from_slice(&record[..8]);
-                let end = u64::from_be_bytes(end);
-                if keep(record[8]) {
+                let (end, kind) = index_record(record);
+                if keep(kind) {
                     spans.push((index, start, end));
                 }
                 start = end;
@@ -1548,6 +1538,14 @@ impl LogDir {
             })
             .collect()
     }
+}
+
+/// One index record ([`INDEX_RECORD`] bytes): where the entry's line
+/// ends (after its line feed) and its kind's code.
+fn index_record(record: &[u8]) -> (u64, u8) {
+    let mut end = [0; 8];
+    end.copy_from_slice(&record[..8]);
+    (u64::from_be_bytes(end), record[8])
 }
 
 /// Where an entry is in the entries file: its index, the offset of its
